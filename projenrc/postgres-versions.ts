@@ -1,0 +1,238 @@
+// Renders src/postgres-version.ts from the catalog data in src/_catalog.ts, so that the
+// provider × version support matrix lives once, as data, and the type system derives from it.
+import { CATALOG, EXPORTER_IMAGE, memberName, PROVIDER_TITLES, PROVIDERS, REGISTRY, TIERS, tierOf } from '../src/_catalog';
+
+const PROVIDER_DOCS: Record<string, string> = {
+  s3: 'Amazon S3 (or an S3-compatible endpoint given explicitly).',
+  minio: 'MinIO or any S3-compatible endpoint, path-style addressing, optional custom CA.',
+  gcs: 'Google Cloud Storage.',
+  azure: 'Azure Blob Storage.',
+  swift: 'OpenStack Object Storage (Swift).',
+  local: 'A volume mounted into the pod (PVC, NFS, hostPath, …).',
+};
+
+export function renderPostgresVersions(marker: string): string {
+  const out: string[] = [];
+  const w = (s = '') => out.push(s);
+  w(`// ${marker}`);
+  w('// Rendered by projenrc/postgres-versions.ts from the data in src/_catalog.ts: edit that file, then run "npx projen".');
+  w("import { CATALOG, EXPORTER_IMAGE, KUBEDB_WALG_VERSION, memberName, REGISTRY, tierOf } from './_catalog';");
+  w();
+  w('/**');
+  w(' * A storage provider that WAL-G archives to and restores from.');
+  w(' *');
+  w(' * @see https://wal-g.readthedocs.io/STORAGES/');
+  w(' */');
+  w('export enum WalProvider {');
+  for (const p of PROVIDERS) {
+    w(`  /** ${PROVIDER_DOCS[p]} */`);
+    w(`  ${p.toUpperCase()} = '${p}',`);
+  }
+  w('}');
+  w();
+  w('/**');
+  w(' * Properties of a PostgresVersion that is not in the KubeDB catalog.');
+  w(' */');
+  w('export interface CustomPostgresVersionProps {');
+  w('  /** A name for the version, used in labels and messages, e.g. "17.2-walg3". */');
+  w('  readonly name: string;');
+  w('  /** The PostgreSQL version the image runs, e.g. "17.2"; its major decides the recovery configuration style. */');
+  w('  readonly serverVersion: string;');
+  w('  /** The database image; it must have `wal-g`, `postgres`, `initdb`, `pg_ctl`, `psql` and a POSIX `sh` on the PATH. */');
+  w('  readonly image: string;');
+  w('  /**');
+  w('   * The tools image.');
+  w('   * @default - the database image');
+  w('   */');
+  w('  readonly toolsImage?: string;');
+  w('  /**');
+  w('   * The Prometheus exporter image.');
+  w(`   * @default "${EXPORTER_IMAGE}"`);
+  w('   */');
+  w('  readonly exporterImage?: string;');
+  w('  /**');
+  w('   * The WAL-G version in the image (major.minor). From 1.0 on, `wal-fetch` exits 74 for a missing WAL file,');
+  w('   * which lets restores tell "not in the archive" from a storage error.');
+  w('   * @default "3.0"');
+  w('   */');
+  w('  readonly walgVersion?: string;');
+  w('  /**');
+  w("   * The numeric user id of the image's postgres user (pods run as this user, non-root).");
+  w('   * @default 70 (the Alpine images\' postgres user)');
+  w('   */');
+  w('  readonly uid?: number;');
+  w('}');
+  w();
+  w('const instances = new Map<string, PostgresVersion>();');
+  w();
+  w('function fromCatalog(name: string): PostgresVersion {');
+  w('  const cached = instances.get(name);');
+  w('  if (cached) {');
+  w('    return cached;');
+  w('  }');
+  w('  const entry = CATALOG.find((e) => e.name === name);');
+  w('  if (!entry) {');
+  w("    throw new Error(`Unknown PostgresVersion \"${name}\": expected one of ${CATALOG.map((e) => e.name).join(', ')}.`);");
+  w('  }');
+  w('  const args: [string, string, string, string, string, string, number] = [');
+  w('    entry.name,');
+  w('    entry.postgres,');
+  w('    `${REGISTRY}/postgres:${entry.db}`,');
+  w('    `${REGISTRY}/postgres-tools:${entry.tools}`,');
+  w('    EXPORTER_IMAGE,');
+  w('    KUBEDB_WALG_VERSION,');
+  w('    70,');
+  w('  ];');
+  w('  let version: PostgresVersion;');
+  w('  switch (tierOf(entry.tier).className) {');
+  for (const tier of TIERS) {
+    w(`    case '${tier.className}':`);
+    w(`      version = ${tier.className}._create(...args);`);
+    w('      break;');
+  }
+  w('    default:');
+  w('      throw new Error(`No class for tier ${entry.tier}`);');
+  w('  }');
+  w('  instances.set(name, version);');
+  w('  return version;');
+  w('}');
+  w();
+  for (const tier of TIERS) {
+    const providers = tier.providers.map((p) => PROVIDER_TITLES[p]).join(', ');
+    const isRoot = !tier.parent;
+    w('/**');
+    if (isRoot) {
+      w(' * A PostgreSQL version: the images a pod runs and the storage providers its WAL-G can use.');
+      w(' *');
+      w(' * The 22 KubeDB PostgresVersions are static members (`PostgresVersion.V11_2_V1`). Their types encode');
+      w(' * the support matrix: a `PostgresVersion` archives to S3 and GCS, an `AzureSwiftPostgresVersion` also');
+      w(' * to Azure and Swift, an `AllStoragePostgresVersion` to every provider. `WalStorage` factories take the');
+      w(' * narrowest type that supports their provider, so an unsupported pair does not compile.');
+    } else {
+      w(` * A PostgreSQL version whose WAL-G archives to ${providers}.`);
+      w(' *');
+      w(` * The \`${tier.marker}\` property exists so that every jsii language (including Go, whose interfaces are`);
+      w(` * structural) can tell this type from \`${tier.parent}\`.`);
+    }
+    w(' *');
+    w(' * @see https://kubedb.com/docs/v2020.09.04-beta.0/guides/postgres/initialization/wal/overview/');
+    w(' */');
+    const ext = tier.parent ? ` extends ${tier.parent}` : '';
+    w(`export class ${tier.className}${ext} {`);
+    if (isRoot) {
+      for (const entry of CATALOG) {
+        const t = tierOf(entry.tier);
+        const ps = t.providers.map((p) => PROVIDER_TITLES[p]).join(', ');
+        w('  /**');
+        w(`   * KubeDB PostgresVersion \`${entry.name}\`: PostgreSQL ${entry.postgres}, image \`${REGISTRY}/postgres:${entry.db}\`.`);
+        w(`   * Archives to and restores from ${ps}.`);
+        w('   */');
+        w(`  public static readonly ${memberName(entry.name)}: ${t.className} = undefined!; // assigned at the end of this module`);
+        w();
+      }
+      w('  /**');
+      w('   * The catalog version with this KubeDB name (e.g. "11.2-v1"), for callers that hold the name as a string.');
+      w('   * Prefer the static members: their types let the compiler check provider support.');
+      w('   */');
+      w('  public static of(name: string): PostgresVersion {');
+      w('    return fromCatalog(name);');
+      w('  }');
+      w();
+      w('  /** Every catalog version, in the order of the KubeDB docs. */');
+      w('  public static catalog(): PostgresVersion[] {');
+      w('    return CATALOG.map((e) => fromCatalog(e.name));');
+      w('  }');
+      w();
+      w('  /**');
+      w('   * A version outside the KubeDB catalog, e.g. an image with PostgreSQL 17 and WAL-G 3.');
+      w('   * You vouch that its WAL-G supports every provider.');
+      w('   */');
+      w('  public static custom(props: CustomPostgresVersionProps): AllStoragePostgresVersion {');
+      w('    return AllStoragePostgresVersion._create(');
+      w('      props.name,');
+      w('      props.serverVersion,');
+      w('      props.image,');
+      w('      props.toolsImage ?? props.image,');
+      w('      props.exporterImage ?? EXPORTER_IMAGE,');
+      w("      props.walgVersion ?? '3.0',");
+      w('      props.uid ?? 70,');
+      w('    );');
+      w('  }');
+      w();
+      w('  /** @internal */');
+      w('  public static _create(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number): PostgresVersion {');
+      w('    return new PostgresVersion(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid);');
+      w('  }');
+      w();
+      w('  /** The version\'s name, e.g. "11.2-v1". */');
+      w('  public readonly name: string;');
+      w('  /** The PostgreSQL version, e.g. "11.2". */');
+      w('  public readonly serverVersion: string;');
+      w('  /** The PostgreSQL major version: "9.6", "10", "11", … */');
+      w('  public readonly majorVersion: string;');
+      w('  /** The database image. */');
+      w('  public readonly image: string;');
+      w('  /** The tools image. */');
+      w('  public readonly toolsImage: string;');
+      w('  /** The Prometheus exporter image. */');
+      w('  public readonly exporterImage: string;');
+      w('  /** The WAL-G version bundled in the image (major.minor). */');
+      w('  public readonly walgVersion: string;');
+      w("  /** The numeric user id of the image's postgres user. */");
+      w('  public readonly uid: number;');
+      w();
+      w('  protected constructor(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number) {');
+      w('    this.name = name;');
+      w('    this.serverVersion = serverVersion;');
+      w("    const [major, minor] = serverVersion.split('.');");
+      w("    this.majorVersion = Number(major) < 10 ? `${major}.${minor}` : major;");
+      w('    this.image = image;');
+      w('    this.toolsImage = toolsImage;');
+      w('    this.exporterImage = exporterImage;');
+      w('    this.walgVersion = walgVersion;');
+      w('    this.uid = uid;');
+      w('  }');
+      w();
+      w('  /** The providers this version\'s WAL-G can archive to and restore from. */');
+      w('  public get providers(): WalProvider[] {');
+      w(`    return [${tier.providers.map((p) => `WalProvider.${p.toUpperCase()}`).join(', ')}];`);
+      w('  }');
+      w();
+      w('  /** Whether this version can archive to and restore from the provider. */');
+      w('  public supports(provider: WalProvider): boolean {');
+      w('    return this.providers.includes(provider);');
+      w('  }');
+      w();
+      w("  /** The version's name. */");
+      w('  public toString(): string {');
+      w('    return this.name;');
+      w('  }');
+    } else {
+      w('  /** @internal */');
+      w(`  public static _create(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number): ${tier.className} {`);
+      w(`    return new ${tier.className}(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid);`);
+      w('  }');
+      w();
+      w(`  /** Always true: this version archives to ${providers}. */`);
+      w(`  public readonly ${tier.marker}: boolean = true;`);
+      w();
+      w('  protected constructor(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number) {');
+      w('    super(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid);');
+      w('  }');
+      w();
+      w('  /** The providers this version\'s WAL-G can archive to and restore from. */');
+      w('  public get providers(): WalProvider[] {');
+      w(`    return [${tier.providers.map((p) => `WalProvider.${p.toUpperCase()}`).join(', ')}];`);
+      w('  }');
+    }
+    w('}');
+    w();
+  }
+  w('// The static members are assigned here, once every tier class exists (a static initializer in');
+  w('// PostgresVersion could not reference its subclasses yet).');
+  w('for (const entry of CATALOG) {');
+  w('  Object.defineProperty(PostgresVersion, memberName(entry.name), { value: fromCatalog(entry.name), enumerable: true, writable: false });');
+  w('}');
+  w();
+  return out.join('\n');
+}

@@ -1,0 +1,133 @@
+// The single source of truth for the PostgresVersion catalog and the provider support matrix.
+// Everything else derives from this file: the generated classes in postgres-version.ts (and so
+// the type-level matrix), the runtime checks, the README's support table and the matrix tests.
+// Facts: KubeDB installer catalog and docs, v2020.09.04-beta.0 (see ../shared/reference/kubedb.md).
+
+/** The six storage providers, in the order the KubeDB docs list them. */
+export const PROVIDERS = ['s3', 'minio', 'gcs', 'azure', 'swift', 'local'] as const;
+export type ProviderId = (typeof PROVIDERS)[number];
+
+export const PROVIDER_TITLES: Record<ProviderId, string> = {
+  s3: 'S3',
+  minio: 'MinIO',
+  gcs: 'GCS',
+  azure: 'Azure',
+  swift: 'Swift',
+  local: 'Local',
+};
+
+/**
+ * An image generation of KubeDB's PostgreSQL images. Each bundled a WAL-G 0.2.x fork that gained
+ * providers: A = S3 + GCS, B adds Azure + Swift, C adds MinIO (custom S3 endpoint) and Local.
+ * Each tier has a class; a tier's class extends the class of the tier whose providers it includes.
+ */
+export interface Tier {
+  readonly id: 'A' | 'B' | 'C';
+  /** The class that represents versions of this tier. */
+  readonly className: string;
+  /** The class it extends (undefined for the root class). */
+  readonly parent?: string;
+  /** The marker property that makes the class nominally distinct in every jsii language. */
+  readonly marker?: string;
+  readonly providers: readonly ProviderId[];
+}
+
+export const TIERS: readonly Tier[] = [
+  { id: 'A', className: 'PostgresVersion', providers: ['s3', 'gcs'] },
+  {
+    id: 'B',
+    className: 'AzureSwiftPostgresVersion',
+    parent: 'PostgresVersion',
+    marker: 'azureSwiftCapable',
+    providers: ['s3', 'gcs', 'azure', 'swift'],
+  },
+  {
+    id: 'C',
+    className: 'AllStoragePostgresVersion',
+    parent: 'AzureSwiftPostgresVersion',
+    marker: 'allStorageCapable',
+    providers: ['s3', 'minio', 'gcs', 'azure', 'swift', 'local'],
+  },
+];
+
+export interface CatalogEntry {
+  /** The KubeDB PostgresVersion name, e.g. "10.6-v2". */
+  readonly name: string;
+  /** The PostgreSQL version the image runs, e.g. "10.6". */
+  readonly postgres: string;
+  readonly tier: Tier['id'];
+  /** Tag of kubedb/postgres. */
+  readonly db: string;
+  /** Tag of kubedb/postgres-tools. */
+  readonly tools: string;
+}
+
+export const REGISTRY = 'kubedb';
+export const EXPORTER_IMAGE = 'kubedb/postgres_exporter:v0.4.7';
+/** The WAL-G generation bundled in every KubeDB catalog image. */
+export const KUBEDB_WALG_VERSION = '0.2';
+
+/** The 22 KubeDB PostgresVersions, in the order of the seed document's table. */
+export const CATALOG: readonly CatalogEntry[] = [
+  { name: '9.6-v2', postgres: '9.6', tier: 'A', db: '9.6-v3', tools: '9.6-v3' },
+  { name: '9.6.7-v2', postgres: '9.6.7', tier: 'A', db: '9.6.7-v3', tools: '9.6.7-v3' },
+  { name: '10.2-v2', postgres: '10.2', tier: 'A', db: '10.2-v3', tools: '10.2-v3' },
+  { name: '10.6', postgres: '10.6', tier: 'A', db: '10.6', tools: '10.6' },
+  { name: '11.1', postgres: '11.1', tier: 'A', db: '11.1', tools: '11.1' },
+  { name: '9.6-v3', postgres: '9.6', tier: 'B', db: '9.6-v4', tools: '9.6-v3' },
+  { name: '9.6.7-v3', postgres: '9.6.7', tier: 'B', db: '9.6.7-v4', tools: '9.6.7-v3' },
+  { name: '10.2-v3', postgres: '10.2', tier: 'B', db: '10.2-v4', tools: '10.2-v3' },
+  { name: '10.6-v1', postgres: '10.6', tier: 'B', db: '10.6-v1', tools: '10.6' },
+  { name: '11.1-v1', postgres: '11.1', tier: 'B', db: '11.1-v1', tools: '11.1' },
+  { name: '9.6-v4', postgres: '9.6', tier: 'C', db: '9.6-v5', tools: '9.6-v3' },
+  { name: '9.6.7-v4', postgres: '9.6.7', tier: 'C', db: '9.6.7-v5', tools: '9.6.7-v3' },
+  { name: '10.2-v4', postgres: '10.2', tier: 'C', db: '10.2-v5', tools: '10.2-v3' },
+  { name: '10.6-v2', postgres: '10.6', tier: 'C', db: '10.6-v2', tools: '10.6' },
+  { name: '11.1-v2', postgres: '11.1', tier: 'C', db: '11.1-v2', tools: '11.1' },
+  { name: '11.2', postgres: '11.2', tier: 'C', db: '11.2', tools: '11.2' },
+  { name: '9.6-v5', postgres: '9.6', tier: 'C', db: '9.6-v6', tools: '9.6-v3' },
+  { name: '9.6.7-v5', postgres: '9.6.7', tier: 'C', db: '9.6.7-v6', tools: '9.6.7-v3' },
+  { name: '10.2-v5', postgres: '10.2', tier: 'C', db: '10.2-v6', tools: '10.2-v3' },
+  { name: '10.6-v3', postgres: '10.6', tier: 'C', db: '10.6-v3', tools: '10.6' },
+  { name: '11.1-v3', postgres: '11.1', tier: 'C', db: '11.1-v3', tools: '11.1' },
+  { name: '11.2-v1', postgres: '11.2', tier: 'C', db: '11.2-v1', tools: '11.2' },
+];
+
+export function tierOf(id: Tier['id']): Tier {
+  const tier = TIERS.find((t) => t.id === id);
+  if (!tier) {
+    throw new Error(`Unknown tier ${id}`);
+  }
+  return tier;
+}
+
+/** The TypeScript member name of a catalog version: "10.6-v2" → "V10_6_V2". */
+export function memberName(name: string): string {
+  return 'V' + name.replace(/[.-]/g, '_').toUpperCase();
+}
+
+/** The tier whose class a provider's factory takes: the first (widest) tier that supports it. */
+export function tierForProvider(provider: ProviderId): Tier {
+  const tier = TIERS.find((t) => t.providers.includes(provider));
+  if (!tier) {
+    throw new Error(`No tier supports ${provider}`);
+  }
+  return tier;
+}
+
+export function supports(entry: CatalogEntry, provider: ProviderId): boolean {
+  return tierOf(entry.tier).providers.includes(provider);
+}
+
+/** The markdown support table (the README embeds it between markers). */
+export function supportTable(): string {
+  const header = ['Name', 'PostgreSQL', ...PROVIDERS.map((p) => PROVIDER_TITLES[p]), 'Type'];
+  const rows = CATALOG.map((e) => [
+    `\`${e.name}\``,
+    e.postgres,
+    ...PROVIDERS.map((p) => (supports(e, p) ? '✓' : '✗')),
+    `\`${tierOf(e.tier).className}\``,
+  ]);
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}

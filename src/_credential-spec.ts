@@ -1,0 +1,43 @@
+import { IConstruct } from 'constructs';
+import { checkDnsSubdomain, invalid, requireString } from './_validation';
+
+/**
+ * What a credentials object means for the pod, whatever the provider:
+ * - secretName: an existing Secret, mounted whole (its keys are KubeDB's key names);
+ * - secretData: values given in code, put into a Secret the construct creates;
+ * - env: non-secret settings (URLs, user names, regions), written to the ConfigMap;
+ * - serviceAccountName: keyless identity (IRSA, GKE workload identity).
+ */
+export interface CredentialSpec {
+  readonly kind: string;
+  readonly secretName?: string;
+  readonly secretData?: Record<string, string>;
+  readonly env?: Record<string, string>;
+  readonly serviceAccountName?: string;
+}
+
+/** Validates a spec at synth time, with the construct path in the message. */
+export function checkCredentialSpec(scope: IConstruct, prop: string, spec: CredentialSpec | undefined, expected: string): CredentialSpec {
+  if (!spec || typeof spec !== 'object' || typeof spec.kind !== 'string') {
+    invalid(scope, prop, spec, `expected ${expected}`);
+  }
+  if (spec.secretName !== undefined) {
+    checkDnsSubdomain(scope, `${prop} secret name`, spec.secretName);
+  }
+  for (const [key, value] of Object.entries({ ...spec.secretData, ...spec.env })) {
+    requireString(scope, `${prop} ${key}`, value);
+  }
+  if (spec.serviceAccountName !== undefined) {
+    checkDnsSubdomain(scope, `${prop} service account name`, spec.serviceAccountName);
+  }
+  return spec;
+}
+
+/** Checks the values given to a credentials factory (no construct exists yet: the factory names itself). */
+export function requireValues(factory: string, values: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(values)) {
+    if (typeof value !== 'string' || value.trim().length === 0) {
+      invalid(factory, name, value, 'expected a non-empty string');
+    }
+  }
+}

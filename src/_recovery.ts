@@ -1,0 +1,107 @@
+import { IConstruct } from 'constructs';
+import { checkSingleLine, invalid, requireString } from './_validation';
+import { PostgresVersion } from './postgres-version';
+import { RecoveryTarget } from './recovery-target';
+
+export interface RenderedRecovery {
+  /** The recovery settings file (recovery.conf for PostgreSQL <= 11, parameters for >= 12). */
+  readonly conf: string;
+  /** The target time in UTC, to pick the base backup. */
+  readonly targetTimeUtc?: string;
+}
+
+const TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?\s*(Z|UTC|[+-]\d{2}(:?\d{2})?)$/;
+
+/** recovery.conf / postgresql.conf string literal. */
+export function confString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+export function renderRecovery(scope: IConstruct, version: PostgresVersion, target: RecoveryTarget | undefined): RenderedRecovery {
+  const t = target ?? {};
+  if (typeof t !== 'object') {
+    invalid(scope, 'recoveryTarget', t, 'expected an object with at most one of time, xid, name, lsn and immediate');
+  }
+  const set = (['time', 'xid', 'name', 'lsn', 'immediate'] as const).filter((k) => t[k] !== undefined && t[k] !== false);
+  if (set.length > 1) {
+    invalid(scope, 'recoveryTarget', t, `expected at most one of time, xid, name, lsn and immediate (got ${set.join(' and ')})`);
+  }
+  const lines = [
+    `# Recovery settings for PostgreSQL ${version.majorVersion} (cdk8s-postgres-walg).`,
+    Number(version.majorVersion) >= 12
+      ? '# PostgreSQL >= 12: included in postgresql.conf while recovery.signal exists.'
+      : '# PostgreSQL <= 11: copied to PGDATA/recovery.conf; PostgreSQL renames it recovery.done when it promotes.',
+    // wal-fetch.sh tells "not in the archive" from a storage error (exit codes); see the script.
+    'restore_command = \'sh "$PG_WALG_CONFIG/wal-fetch.sh" %f %p\'',
+  ];
+  let targetTimeUtc: string | undefined;
+  if (t.time !== undefined) {
+    const s = requireString(scope, 'recoveryTarget.time', t.time);
+    const m = TIME.exec(s);
+    if (!m) {
+      invalid(scope, 'recoveryTarget.time', t.time, 'expected a time stamp with an explicit time zone, such as "2026-11-23T10:15:00Z" or "2026-11-23 10:15:00+01:00"');
+    }
+    const [, y, mo, d, h, mi, sec] = m.map(Number);
+    const probe = new Date(Date.UTC(y, mo - 1, d, h, mi, sec));
+    if (probe.getUTCFullYear() !== y || probe.getUTCMonth() !== mo - 1 || probe.getUTCDate() !== d || h > 23 || mi > 59 || sec > 59) {
+      invalid(scope, 'recoveryTarget.time', t.time, 'expected a real date and time (this one does not exist)');
+    }
+    const iso = s.replace(' ', 'T').replace(/\s*UTC$/, 'Z').replace(/([+-]\d{2})(\d{2})$/, '$1:$2').replace(/([+-]\d{2})$/, '$1:00');
+    const ms = Date.parse(iso);
+    if (Number.isNaN(ms)) {
+      invalid(scope, 'recoveryTarget.time', t.time, 'expected a time stamp with an explicit time zone, such as "2026-11-23T10:15:00Z"');
+    }
+    targetTimeUtc = new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    lines.push(`recovery_target_time = ${confString(s)}`);
+  }
+  if (t.xid !== undefined) {
+    const s = requireString(scope, 'recoveryTarget.xid', t.xid);
+    if (!/^[0-9]{1,20}$/.test(s) || BigInt(s) < 3n || BigInt(s) > 18446744073709551615n) {
+      invalid(scope, 'recoveryTarget.xid', t.xid, 'expected a transaction id: a whole number of 3 or more, such as "1234"');
+    }
+    lines.push(`recovery_target_xid = ${confString(s)}`);
+  }
+  if (t.name !== undefined) {
+    const s = requireString(scope, 'recoveryTarget.name', t.name);
+    checkSingleLine(scope, 'recoveryTarget.name', s);
+    if (Buffer.byteLength(s) > 63) {
+      invalid(scope, 'recoveryTarget.name', t.name, 'expected a restore point name of at most 63 bytes');
+    }
+    lines.push(`recovery_target_name = ${confString(s)}`);
+  }
+  if (t.lsn !== undefined) {
+    const s = requireString(scope, 'recoveryTarget.lsn', t.lsn);
+    if (!/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(s)) {
+      invalid(scope, 'recoveryTarget.lsn', t.lsn, 'expected a WAL location such as "0/3000060" (two hexadecimal numbers separated by "/")');
+    }
+    if (Number(version.majorVersion) < 10) {
+      invalid(scope, 'recoveryTarget.lsn', t.lsn, `an LSN target needs PostgreSQL 10 or later, and ${version.name} runs PostgreSQL ${version.serverVersion}; use time, xid or name`);
+    }
+    lines.push(`recovery_target_lsn = ${confString(s)}`);
+  }
+  if (t.immediate !== undefined && typeof t.immediate !== 'boolean') {
+    invalid(scope, 'recoveryTarget.immediate', t.immediate, 'expected true or false');
+  }
+  if (t.immediate) {
+    lines.push("recovery_target = 'immediate'");
+  }
+  if (t.inclusive !== undefined) {
+    if (typeof t.inclusive !== 'boolean') {
+      invalid(scope, 'recoveryTarget.inclusive', t.inclusive, 'expected true or false');
+    }
+    if (!['time', 'xid', 'lsn'].includes(set[0])) {
+      invalid(scope, 'recoveryTarget.inclusive', t.inclusive, 'inclusive applies only to a time, xid or lsn target');
+    }
+    lines.push(`recovery_target_inclusive = ${t.inclusive}`);
+  }
+  const timeline = t.timeline ?? 'latest';
+  if (typeof timeline !== 'string' || !/^(latest|current|[1-9][0-9]{0,9})$/.test(timeline)) {
+    invalid(scope, 'recoveryTarget.timeline', t.timeline, 'expected "latest", "current" or a timeline number such as "2"');
+  }
+  lines.push(`recovery_target_timeline = ${confString(timeline)}`);
+  if (set.length > 0) {
+    // Without it, PostgreSQL pauses at the target (hot standby) instead of opening the database.
+    lines.push("recovery_target_action = 'promote'");
+  }
+  return { conf: lines.join('\n') + '\n', targetTimeUtc };
+}

@@ -1,0 +1,98 @@
+import { IConstruct } from 'constructs';
+
+/**
+ * Throws the library's error for a bad property value: sentence case, naming the construct path,
+ * the property, the value and what would be valid.
+ */
+export function invalid(scope: IConstruct | string, prop: string, value: unknown, expected: string): never {
+  const where = typeof scope === 'string' ? scope : scope.node.path;
+  throw new Error(`Invalid ${prop} ${show(value)} in ${where}: ${expected}.`);
+}
+
+/** A value as it appears in messages: strings quoted (with escapes), the rest as JSON. */
+export function show(value: unknown): string {
+  if (value === undefined) {
+    return '(missing)';
+  }
+  if (typeof value === 'string') {
+    return JSON.stringify(value);
+  }
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+export function requireString(scope: IConstruct | string, prop: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    invalid(scope, prop, value, 'expected a non-empty string');
+  }
+  return value;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A Kubernetes object name that is also a DNS-1123 label (Services, StatefulSets). */
+export function checkDnsLabel(scope: IConstruct | string, prop: string, value: unknown, maxLength = 63): string {
+  const s = requireString(scope, prop, value);
+  if (s.length > maxLength || !DNS_LABEL.test(s)) {
+    invalid(scope, prop, value, `expected a DNS-1123 label of at most ${maxLength} characters: lower-case letters, digits and "-", starting and ending with a letter or digit`);
+  }
+  return s;
+}
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A Kubernetes object name of the DNS-1123 subdomain kind (Secrets, ConfigMaps, PVCs). */
+export function checkDnsSubdomain(scope: IConstruct | string, prop: string, value: unknown): string {
+  const s = requireString(scope, prop, value);
+  if (s.length > 253 || !DNS_SUBDOMAIN.test(s)) {
+    invalid(scope, prop, value, 'expected a Kubernetes object name (DNS-1123 subdomain): lower-case letters, digits, "-" and ".", at most 253 characters');
+  }
+  return s;
+}
+
+const QUANTITY = /^([+]?)([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][-+]?[0-9]+)?$/;
+
+/** A Kubernetes resource quantity such as "10Gi", "500m" or "1.5". */
+export function checkQuantity(scope: IConstruct | string, prop: string, value: unknown, example: string): string {
+  const s = requireString(scope, prop, value);
+  if (!QUANTITY.test(s) || Number(s.replace(/[^0-9.]/g, '')) <= 0) {
+    invalid(scope, prop, value, `expected a positive Kubernetes quantity such as "${example}"`);
+  }
+  return s;
+}
+
+export function checkPositiveInteger(scope: IConstruct | string, prop: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > max) {
+    invalid(scope, prop, value, `expected a whole number from 1 to ${max}`);
+  }
+  return value;
+}
+
+export function checkNonNegativeInteger(scope: IConstruct | string, prop: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    invalid(scope, prop, value, 'expected a whole number, 0 or more');
+  }
+  return value;
+}
+
+/** No control characters (newlines, NUL, …): the value ends up in a config file or an env file. */
+export function checkSingleLine(scope: IConstruct | string, prop: string, value: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) {
+    invalid(scope, prop, value, 'expected a single line without control characters');
+  }
+  return value;
+}
+
+/** An absolute, normalised container path. */
+export function checkAbsolutePath(scope: IConstruct | string, prop: string, value: unknown): string {
+  const s = requireString(scope, prop, value);
+  checkSingleLine(scope, prop, s);
+  if (!s.startsWith('/') || s === '/' || s.endsWith('/') || s.split('/').slice(1).some((p) => p === '' || p === '.' || p === '..') || /[\s'"\\$`]/.test(s)) {
+    invalid(scope, prop, value, 'expected an absolute path such as "/var/walg-archive", without "..", empty segments, a trailing "/", spaces or shell characters');
+  }
+  return s;
+}

@@ -1,0 +1,121 @@
+import { Duration } from 'cdk8s';
+import { ImagePullPolicy } from 'cdk8s-plus-27';
+import { SuperuserPassword } from './superuser-password';
+
+/**
+ * CPU and memory of the postgres container (Kubernetes quantities).
+ *
+ * @see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
+ */
+export interface PostgresResources {
+  /** @default "250m" */
+  readonly cpuRequest?: string;
+  /** @default "1" */
+  readonly cpuLimit?: string;
+  /** @default "512Mi" */
+  readonly memoryRequest?: string;
+  /** @default "1Gi" */
+  readonly memoryLimit?: string;
+}
+
+/** Options of every PostgreSQL instance this library synthesizes. */
+export interface PostgresInstanceOptions {
+  /**
+   * The name of the StatefulSet, of the client Service and the prefix of the other objects' names.
+   *
+   * @default - derived from the construct path, unique in the app
+   */
+  readonly name?: string;
+  /**
+   * The password of the `postgres` superuser.
+   *
+   * @default - a Secret named "<name>-auth" that you create, with the key POSTGRES_PASSWORD
+   */
+  readonly superuserPassword?: SuperuserPassword;
+  /**
+   * The size of the data volume (a Kubernetes quantity).
+   *
+   * @default "10Gi"
+   */
+  readonly storageSize?: string;
+  /**
+   * The StorageClass of the data volume.
+   *
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
+  /**
+   * CPU and memory of the postgres container.
+   *
+   * @default - requests 250m CPU and 512Mi memory, limits 1 CPU and 1Gi memory
+   */
+  readonly resources?: PostgresResources;
+  /**
+   * The image pull policy.
+   *
+   * @default ImagePullPolicy.IF_NOT_PRESENT
+   */
+  readonly imagePullPolicy?: ImagePullPolicy;
+  /**
+   * Extra labels on every object (and on the pod).
+   *
+   * @default - only the app.kubernetes.io labels
+   */
+  readonly labels?: { [key: string]: string };
+  /**
+   * Extra postgresql.conf parameters, e.g. `{ max_connections: '200' }`. The archiving and recovery
+   * parameters are managed by the construct and cannot be set here.
+   *
+   * @default - none
+   * @see https://www.postgresql.org/docs/current/runtime-config.html
+   */
+  readonly parameters?: { [name: string]: string };
+  /**
+   * How many times the bootstrap tries a storage operation (listing, fetching or pushing a backup)
+   * before it fails with the last error. Bounds how long a wrong prefix or wrong credentials go unnoticed.
+   *
+   * @default 12
+   */
+  readonly storageAttempts?: number;
+  /**
+   * The pause between two storage attempts.
+   *
+   * @default Duration.seconds(5)
+   */
+  readonly storageRetryInterval?: Duration;
+}
+
+/** Options of continuous archiving. */
+export interface ArchivingOptions {
+  /**
+   * `archive_timeout`: a WAL segment is archived at least this often, which bounds how much
+   * committed data a lost volume can take with it. Whole seconds, at least 1.
+   *
+   * @default Duration.seconds(60)
+   * @see https://www.postgresql.org/docs/current/runtime-config-wal.html#GUC-ARCHIVE-TIMEOUT
+   */
+  readonly archiveTimeout?: Duration;
+  /**
+   * How often the walg-backup sidecar pushes a base backup (the first one is pushed when the
+   * cluster is created). Shorter intervals make restores replay less WAL.
+   *
+   * @default Duration.hours(24)
+   * @see https://wal-g.readthedocs.io/PostgreSQL/#backup-push
+   */
+  readonly baseBackupInterval?: Duration;
+  /**
+   * How many full base backups to keep: after each scheduled backup, older backups and the WAL only
+   * they need are deleted (`wal-g delete retain FULL n --confirm`). 0 keeps everything.
+   *
+   * @default 7
+   * @see https://wal-g.readthedocs.io/#delete
+   */
+  readonly retainBaseBackups?: number;
+  /**
+   * Let a new cluster archive into a location that already holds base backups. Off by default: two
+   * clusters in one location mix their WAL histories, and a restore may then pick the wrong one.
+   *
+   * @default false
+   */
+  readonly allowNonEmptyArchive?: boolean;
+}

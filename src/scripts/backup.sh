@@ -1,0 +1,50 @@
+#!/bin/sh
+# Entry point of the walg-backup sidecar (cdk8s-postgres-walg). POSIX sh.
+# Every PG_WALG_BACKUP_INTERVAL_SECONDS it pushes a base backup of the running primary and, when
+# PG_WALG_RETAIN_FULL > 0, deletes the backups (and their WAL) older than the newest N full ones.
+# Every minute it checks pg_stat_archiver and logs a warning while WAL archiving is failing.
+set -eu
+# shellcheck source=lib.sh
+. "$PG_WALG_CONFIG/lib.sh"
+
+interval=${PG_WALG_BACKUP_INTERVAL_SECONDS:-86400}
+retain=${PG_WALG_RETAIN_FULL:-0}
+check=${PG_WALG_CHECK_SECONDS:-60}
+load_storage archive
+
+primary_up() {
+  pg_isready -q -h "$PGHOST" -p "$PGPORT" && [ "$(psql_local 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ] &&
+    [ ! -f "$PG_WALG_STATE/first-backup-pending" ] && [ ! -f "$PG_WALG_STATE/restore-pending" ]
+}
+
+check_archiver() {
+  _state=$(psql_local "SELECT coalesce(last_failed_time > coalesce(last_archived_time, '-infinity'), false), coalesce(last_failed_wal, ''), coalesce(last_failed_time::text, '') FROM pg_stat_archiver" 2>/dev/null) || return 0
+  case $_state in
+    t\|*) log "WARNING: WAL archiving to $(storage_location) is failing (last failed: ${_state#t|}). PostgreSQL keeps the WAL in pg_wal and retries; watch the volume's free space." ;;
+  esac
+}
+
+push_backup() {
+  log "pushing a base backup to $(storage_location)"
+  if retry "push a base backup" wal-g backup-push "$PGDATA"; then
+    if [ "$retain" -gt 0 ]; then
+      retry "delete backups beyond the newest $retain" wal-g delete retain FULL "$retain" --confirm ||
+        log "WARNING: retention failed: $LAST_ERROR"
+    fi
+    return 0
+  fi
+  log "WARNING: base backup failed: $LAST_ERROR"
+  return 1
+}
+
+next=$(($(date +%s) + interval))
+while :; do
+  if primary_up; then
+    check_archiver
+    if [ "$(date +%s)" -ge "$next" ]; then
+      push_backup || true
+      next=$(($(date +%s) + interval))
+    fi
+  fi
+  sleep "$check"
+done

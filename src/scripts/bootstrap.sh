@@ -1,0 +1,175 @@
+#!/bin/sh
+# Entry point of the postgres container (cdk8s-postgres-walg). POSIX sh.
+#
+# First start (PGDATA empty):
+#   PG_WALG_BOOTSTRAP=initdb   check that the archive holds no other cluster's backups, run initdb;
+#   PG_WALG_BOOTSTRAP=restore  wal-g backup-fetch (LATEST, a named backup, or the newest one that
+#                              finished before the target time), write the recovery configuration for
+#                              the cluster's PostgreSQL major, replay WAL from the source archive and
+#                              promote. Fails after a bounded number of attempts, saying what it tried.
+# Then, with PG_WALG_ARCHIVE=on, the first start of a new cluster pushes a base backup to the archive
+# before the server accepts clients, so that the archive is restorable from the start.
+# Every start: install postgresql.conf and pg_hba.conf from the ConfigMap, then exec postgres.
+set -eu
+# shellcheck source=lib.sh
+. "$PG_WALG_CONFIG/lib.sh"
+
+: "${PG_WALG_STATE:?}" "${PGDATA:?}" "${PGHOST:?}" "${PGPORT:?}"
+RESTORE_PENDING="$PG_WALG_STATE/restore-pending"
+BACKUP_PENDING="$PG_WALG_STATE/first-backup-pending"
+
+# install_config: (re)write the files the ConfigMap owns into PGDATA. postgresql.conf includes
+# pg-walg.conf, which holds the ConfigMap's settings and, while a restore of PostgreSQL >= 12 is
+# pending, the recovery settings.
+install_config() {
+  cp "$PG_WALG_CONFIG/pg_hba.conf" "$PGDATA/pg_hba.conf"
+  {
+    cat "$PG_WALG_CONFIG/postgresql.conf"
+    if [ -f "$RESTORE_PENDING" ] && [ "$PG_WALG_RECOVERY_STYLE" = recovery.signal ]; then
+      printf '\n# Recovery settings (removed once the restore has completed)\n'
+      cat "$PG_WALG_CONFIG/recovery.conf"
+    fi
+  } >"$PGDATA/pg-walg.conf"
+  if ! grep -q "^include_if_exists = 'pg-walg.conf'" "$PGDATA/postgresql.conf"; then
+    printf "\n# Added by cdk8s-postgres-walg: the settings of the ConfigMap\ninclude_if_exists = 'pg-walg.conf'\n" >>"$PGDATA/postgresql.conf"
+  fi
+}
+
+archive_must_be_empty() {
+  if [ "${PG_WALG_ALLOW_NONEMPTY_ARCHIVE:-false}" = true ]; then
+    return 0
+  fi
+  _backups=$(list_backups archive)
+  if [ -n "$_backups" ]; then
+    die "the archive $(storage_location) already holds base backups of another cluster ($(printf '%s\n' "$_backups" | awk 'NR == 1 { print $1 }') …). Archiving a new cluster there would mix two WAL histories. Use an empty prefix, or set allowNonEmptyArchive if you really mean it."
+  fi
+}
+
+bootstrap_initdb() {
+  if [ "$PG_WALG_ARCHIVE" = on ]; then
+    (
+      load_storage archive
+      archive_must_be_empty
+    )
+  fi
+  log "initialising a new cluster in $PGDATA"
+  _pwfile="$PG_WALG_SECRETS/auth/POSTGRES_PASSWORD"
+  [ -s "$_pwfile" ] || die "the superuser password is missing: $_pwfile is empty or absent (key POSTGRES_PASSWORD of the auth Secret)"
+  initdb -D "$PGDATA" -U "${PGUSER:-postgres}" --pwfile="$_pwfile" --auth-local=trust --auth-host=md5 \
+    --encoding=UTF8 --no-locale --data-checksums >&2
+  mkdir -p "$PG_WALG_STATE"
+  if [ "$PG_WALG_ARCHIVE" = on ]; then
+    : >"$BACKUP_PENDING"
+  fi
+}
+
+# select_backup: read "name modified" lines, print the base backup to fetch.
+select_backup() {
+  _list=$(cat)
+  [ -n "$_list" ] || die "no base backup found at $(storage_location): it is not a WAL-G archive, or the prefix is wrong"
+  if [ -n "${PG_WALG_BACKUP_NAME:-}" ]; then
+    if ! printf '%s\n' "$_list" | awk -v b="$PG_WALG_BACKUP_NAME" '$1 == b { found = 1 } END { exit !found }'; then
+      die "base backup $PG_WALG_BACKUP_NAME is not in $(storage_location); the archive holds: $(printf '%s\n' "$_list" | awk '{ printf "%s ", $1 }')"
+    fi
+    printf '%s' "$PG_WALG_BACKUP_NAME"
+  elif [ -n "${PG_WALG_TARGET_TIME_UTC:-}" ]; then
+    # The newest backup that finished before the target time (times are UTC RFC 3339, so they compare as strings).
+    _best=$(printf '%s\n' "$_list" | awk -v t="$PG_WALG_TARGET_TIME_UTC" '
+      { m = substr($2, 1, 19) } m < substr(t, 1, 19) && m >= bestm { bestm = m; best = $1 } END { print best }')
+    [ -n "$_best" ] || die "no base backup in $(storage_location) finished before the recovery target time $PG_WALG_TARGET_TIME_UTC"
+    printf '%s' "$_best"
+  else
+    printf 'LATEST'
+  fi
+}
+
+bootstrap_restore() {
+  (
+    load_storage restore
+    _list=$(list_backups restore)
+    _backup=$(printf '%s\n' "$_list" | select_backup)
+    log "fetching base backup $_backup from $(storage_location) into $PGDATA"
+    if ! retry "fetch base backup $_backup" wal-g backup-fetch "$PGDATA" "$_backup"; then
+      die "cannot fetch base backup $_backup from $(storage_location) after $PG_WALG_ATTEMPTS attempts. Last error: $LAST_ERROR"
+    fi
+  )
+  _major=$(pg_major)
+  if [ "$_major" != "$PG_WALG_PG_MAJOR" ]; then
+    die "the base backup is of PostgreSQL $_major but this image runs PostgreSQL $PG_WALG_PG_MAJOR; restore it with a PostgresVersion of the same major"
+  fi
+  mkdir -p "$PG_WALG_STATE"
+  : >"$RESTORE_PENDING"
+  case $PG_WALG_RECOVERY_STYLE in
+    recovery.conf) cp "$PG_WALG_CONFIG/recovery.conf" "$PGDATA/recovery.conf" ;;
+    recovery.signal) : >"$PGDATA/recovery.signal" ;;
+    *) die "unknown PG_WALG_RECOVERY_STYLE $PG_WALG_RECOVERY_STYLE" ;;
+  esac
+  # A tablespace-less backup may lack these empty directories; PostgreSQL needs them.
+  for _d in pg_tblspc pg_twophase pg_stat pg_stat_tmp pg_replslot pg_snapshots pg_commit_ts pg_logical/snapshots pg_logical/mappings; do
+    mkdir -p "$PGDATA/$_d"
+  done
+  chmod 0700 "$PGDATA"
+}
+
+# finish_restore: replay WAL from the source archive until the recovery target (or the end of the
+# archive), wait for promotion, set the superuser password from the auth Secret, stop.
+finish_restore() {
+  install_config
+  (
+    load_storage restore
+    log "replaying WAL from $(storage_location)"
+    postgres -D "$PGDATA" -k "$PGHOST" -c listen_addresses= -c archive_mode=off &
+    _pid=$!
+    trap 'kill -TERM "$_pid" 2>/dev/null' TERM INT
+    wait_ready "$_pid"
+    while [ "$(psql_local 'SELECT pg_is_in_recovery()')" != f ]; do
+      kill -0 "$_pid" 2>/dev/null || die "PostgreSQL stopped during recovery; its log is above"
+      sleep 1
+    done
+    log "recovery complete: promoted at $(psql_local "SELECT now()")"
+    printf '%s\n' "ALTER ROLE \"${PGUSER:-postgres}\" PASSWORD :'pw';" |
+      psql -X -q -v ON_ERROR_STOP=1 -h "$PGHOST" -p "$PGPORT" -U "${PGUSER:-postgres}" -d postgres \
+        -v "pw=$(cat "$PG_WALG_SECRETS/auth/POSTGRES_PASSWORD")"
+    pg_ctl -D "$PGDATA" -m fast -w stop >&2
+  )
+  rm -f "$RESTORE_PENDING"
+  if [ "$PG_WALG_ARCHIVE" = on ]; then
+    : >"$BACKUP_PENDING"
+  fi
+}
+
+# first_base_backup: push the base backup that makes a new archive restorable.
+first_base_backup() {
+  if [ -f "$RESTORE_PENDING" ] || [ ! -f "$BACKUP_PENDING" ]; then
+    return 0
+  fi
+  log "pushing the first base backup to $(storage_location)"
+  pg_ctl -D "$PGDATA" -w -t 600 -o "-k $PGHOST -c listen_addresses=" start >&2
+  if ! retry "push the first base backup" wal-g backup-push "$PGDATA"; then
+    pg_ctl -D "$PGDATA" -m fast -w stop >&2 || true
+    die "cannot push a base backup to $(storage_location) after $PG_WALG_ATTEMPTS attempts. Last error: $LAST_ERROR"
+  fi
+  pg_ctl -D "$PGDATA" -m fast -w stop >&2
+  rm -f "$BACKUP_PENDING"
+}
+
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  mkdir -p "$PGDATA"
+  chmod 0700 "$PGDATA"
+  case $PG_WALG_BOOTSTRAP in
+    initdb) bootstrap_initdb ;;
+    restore) bootstrap_restore ;;
+    *) die "unknown PG_WALG_BOOTSTRAP $PG_WALG_BOOTSTRAP" ;;
+  esac
+fi
+if [ -f "$RESTORE_PENDING" ]; then
+  finish_restore
+fi
+install_config
+if [ "$PG_WALG_ARCHIVE" = on ]; then
+  load_storage archive
+  first_base_backup
+  log "archiving WAL to $(storage_location)"
+fi
+log "starting PostgreSQL $(pg_major)"
+exec postgres -D "$PGDATA" -k "$PGHOST" -c "listen_addresses=${PG_WALG_LISTEN_ADDRESSES:-*}"

@@ -1,0 +1,103 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { invalid } from './_validation';
+import { renderWorkload } from './_workload';
+import { ArchivingOptions, PostgresInstanceOptions } from './postgres-options';
+import { RecoveryTarget } from './recovery-target';
+import { WalStorage } from './wal-storage';
+
+/** Properties of a WalRestoredPostgres. */
+export interface WalRestoredPostgresProps extends PostgresInstanceOptions, ArchivingOptions {
+  /**
+   * The archive to restore from (written by an ArchivingPostgres, or by any WAL-G). Its
+   * PostgresVersion decides the images; it must run the archive's PostgreSQL major.
+   */
+  readonly source: WalStorage;
+  /**
+   * The base backup to start from: "LATEST" or a name from `wal-g backup-list`.
+   *
+   * @default - with a time target, the newest backup that finished before it; otherwise "LATEST"
+   * @see https://wal-g.readthedocs.io/PostgreSQL/#backup-fetch
+   */
+  readonly backupName?: string;
+  /**
+   * Where to stop replaying WAL.
+   *
+   * @default - replay everything in the archive (the latest state)
+   */
+  readonly recoveryTarget?: RecoveryTarget;
+  /**
+   * Where the restored server archives once it has promoted: a different location than `source`
+   * (the same location is refused at synth time). The archiving options apply to it.
+   *
+   * @default - the restored server does not archive
+   */
+  readonly archive?: WalStorage;
+}
+
+/**
+ * A new PostgreSQL server initialised from a WAL-G archive: base backup + WAL replay, to the latest
+ * state or to a point in time, then promoted; optionally archiving onward to another location.
+ *
+ * On first start (empty PGDATA) the pod runs `wal-g backup-fetch`, writes the recovery configuration
+ * for its PostgreSQL major (`recovery.conf` up to 11; `recovery.signal` and parameters from 12),
+ * replays WAL with `restore_command` running `wal-g wal-fetch`, waits for promotion, sets the
+ * superuser password from its Secret and starts serving. A wrong prefix or wrong credentials fail the
+ * bootstrap after `storageAttempts` attempts with a message that names the location tried.
+ *
+ * @see https://www.postgresql.org/docs/current/continuous-archiving.html#BACKUP-PITR-RECOVERY
+ */
+export class WalRestoredPostgres extends Construct {
+  /** The StatefulSet's name (also the client Service's name). */
+  public readonly name: string;
+  /** The client Service. */
+  public readonly serviceName: string;
+  /** The headless Service that governs the StatefulSet. */
+  public readonly headlessServiceName: string;
+  /** The ConfigMap with the WAL-G settings, postgresql.conf, the recovery settings and scripts. */
+  public readonly configMapName: string;
+  /** The Secret with the superuser password. */
+  public readonly authSecretName: string;
+  /** The archive restored from. */
+  public readonly source: WalStorage;
+  /** The onward archive, if any. */
+  public readonly archive?: WalStorage;
+  /** The StatefulSet, for escape hatches. */
+  public readonly statefulSet: ApiObject;
+
+  public constructor(scope: Construct, id: string, props: WalRestoredPostgresProps) {
+    super(scope, id);
+    if (!props || !(props.source instanceof WalStorage)) {
+      invalid(this, 'source', props?.source, 'expected a WalStorage, e.g. WalStorage.s3(PostgresVersion.V11_2_V1, { … })');
+    }
+    const source = props.source;
+    if (props.archive !== undefined) {
+      if (!(props.archive instanceof WalStorage)) {
+        invalid(this, 'archive', props.archive, 'expected a WalStorage or nothing');
+      }
+      if (props.archive.version.image !== source.version.image) {
+        invalid(this, 'archive', props.archive.version.name, `expected the source's PostgresVersion ${source.version.name}: one pod runs one image`);
+      }
+    } else {
+      for (const k of ['archiveTimeout', 'baseBackupInterval', 'retainBaseBackups', 'allowNonEmptyArchive'] as const) {
+        if (props[k] !== undefined) {
+          invalid(this, k, props[k], 'expected no archiving option without an archive; set archive to archive onward');
+        }
+      }
+    }
+    const w = renderWorkload(this, props, {
+      kind: 'WalRestoredPostgres',
+      version: source.version,
+      restore: { storage: source, prop: 'source', backupName: props.backupName, target: props.recoveryTarget },
+      archive: props.archive ? { storage: props.archive, prop: 'archive', options: props } : undefined,
+    });
+    this.name = w.name;
+    this.serviceName = w.serviceName;
+    this.headlessServiceName = w.headlessServiceName;
+    this.configMapName = w.configMapName;
+    this.authSecretName = w.authSecretName;
+    this.statefulSet = w.statefulSet;
+    this.source = source;
+    this.archive = props.archive;
+  }
+}
