@@ -16,6 +16,7 @@ export function renderPostgresVersions(marker: string): string {
   const w = (s = '') => out.push(s);
   w(`// ${marker}`);
   w('// Rendered by projenrc/postgres-versions.ts from the data in src/_catalog.ts: edit that file, then run "npx projen".');
+  w('/* eslint-disable @stylistic/max-len */');
   w("import { CATALOG, EXPORTER_IMAGE, KUBEDB_WALG_VERSION, memberName, REGISTRY, tierOf } from './_catalog';");
   w();
   w('/**');
@@ -185,7 +186,7 @@ export function renderPostgresVersions(marker: string): string {
       w('    this.name = name;');
       w('    this.serverVersion = serverVersion;');
       w("    const [major, minor] = serverVersion.split('.');");
-      w("    this.majorVersion = Number(major) < 10 ? `${major}.${minor}` : major;");
+      w('    this.majorVersion = Number(major) < 10 ? `${major}.${minor}` : major;');
       w('    this.image = image;');
       w('    this.toolsImage = toolsImage;');
       w('    this.exporterImage = exporterImage;');
@@ -234,5 +235,50 @@ export function renderPostgresVersions(marker: string): string {
   w('  Object.defineProperty(PostgresVersion, memberName(entry.name), { value: fromCatalog(entry.name), enumerable: true, writable: false });');
   w('}');
   w();
+  return out.join('\n');
+}
+
+/** Valid options per provider, so that in the type test only the version can make a call fail. */
+const CELL_OPTIONS: Record<string, string> = {
+  s3: 'S3',
+  minio: 'MINIO',
+  gcs: 'GCS',
+  azure: 'AZURE',
+  swift: 'SWIFT',
+  local: 'LOCAL',
+};
+
+/**
+ * Renders test/types/matrix.types.ts: one call per cell of the 22 × 6 matrix. Unsupported cells carry
+ * `@ts-expect-error`, so `tsc --noEmit` (the test task) fails if one compiles; supported cells must
+ * compile. test/matrix-types.test.ts also checks that each expected error is the version's type.
+ */
+export function renderMatrixTypeTest(marker: string): string {
+  const out: string[] = [
+    `// ${marker}`,
+    '// Rendered by projenrc/postgres-versions.ts from src/_catalog.ts: the type-level support matrix.',
+    "import { Volume } from 'cdk8s-plus-27';",
+    "import { AzureCredentials, GcsCredentials, PostgresVersion, S3Credentials, SwiftCredentials, WalStorage } from '../../src';",
+    '',
+    'declare const volume: Volume;',
+    "const S3 = { bucket: 'walg', credentials: S3Credentials.fromSecret('s3') };",
+    "const MINIO = { bucket: 'walg', endpoint: 'https://minio.example:9000', credentials: S3Credentials.fromSecret('minio') };",
+    "const GCS = { bucket: 'walg', credentials: GcsCredentials.fromSecret('gcs') };",
+    "const AZURE = { container: 'walg', credentials: AzureCredentials.fromSecret('azure') };",
+    "const SWIFT = { container: 'walg', credentials: SwiftCredentials.fromSecret('swift') };",
+    "const LOCAL = { volume, mountPath: '/var/walg' };",
+    '',
+    'export function cells(): WalStorage[] {',
+    '  return [',
+  ];
+  for (const entry of CATALOG) {
+    for (const p of PROVIDERS) {
+      if (!tierOf(entry.tier).providers.includes(p)) {
+        out.push(`    // @ts-expect-error unsupported: ${entry.name} × ${PROVIDER_TITLES[p]}`);
+      }
+      out.push(`    WalStorage.${p}(PostgresVersion.${memberName(entry.name)}, ${CELL_OPTIONS[p]}), // cell ${entry.name} ${p}`);
+    }
+  }
+  out.push('  ];', '}', '');
   return out.join('\n');
 }

@@ -1,0 +1,153 @@
+import { Duration } from 'cdk8s';
+import { ArchivingPostgres, PostgresVersion, S3Credentials, SuperuserPassword, WalProvider, WalStorage } from '../src';
+import { container, envOf, find, forSnapshot, newChart, parseEnvFile, PROVIDER_LIST, storageFor, synth } from './util';
+import { script } from '../src/_scripts';
+
+describe.each(PROVIDER_LIST)('ArchivingPostgres archiving to %s', (provider) => {
+  const chart = newChart();
+  new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: storageFor(chart, provider, PostgresVersion.V11_2_V1) });
+  const objs = synth(chart);
+
+  test('matches the snapshot', () => {
+    expect(forSnapshot(objs)).toMatchSnapshot();
+  });
+
+  test('synthesizes a StatefulSet, two Services and a ConfigMap, and no Secret for referenced credentials', () => {
+    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'ConfigMap/orders-config', 'Service/orders', 'Service/orders-pods', 'StatefulSet/orders',
+    ]);
+  });
+
+  test('postgresql.conf archives with wal-g wal-push every 60 s', () => {
+    const conf = find(objs, 'ConfigMap').data['postgresql.conf'];
+    expect(conf).toContain("archive_command = 'wal-g wal-push %p'");
+    expect(conf).toContain('archive_timeout = 60');
+    expect(conf).toContain('archive_mode = on');
+    expect(conf).toContain('wal_level = replica');
+  });
+
+  test('the WAL-G settings use the prefix name KubeDB\'s WAL-G 0.2 reads', () => {
+    const env = parseEnvFile(find(objs, 'ConfigMap').data['archive.env']);
+    const expected: Record<string, Record<string, string>> = {
+      s3: { WALE_S3_PREFIX: 's3://walg-archive/prod/orders', AWS_REGION: 'eu-west-1' },
+      minio: { WALE_S3_PREFIX: 's3://walg/prod/orders', AWS_REGION: 'us-east-1', AWS_ENDPOINT: 'https://minio.storage.svc:9000', AWS_S3_FORCE_PATH_STYLE: 'true' },
+      gcs: { WALE_GS_PREFIX: 'gs://walg-archive/prod/orders' },
+      azure: { WALE_AZ_PREFIX: 'azure://walg/prod/orders' },
+      swift: { WALE_SWIFT_PREFIX: 'swift://walg/prod/orders' },
+      local: { WALG_FILE_PREFIX: '/var/walg-archive/prod/orders' },
+    };
+    expect(env).toEqual(expected[provider]);
+  });
+
+  test('the pod runs the bootstrap script with the env contract of the scripts', () => {
+    const c = container(objs, 'orders');
+    expect(c.image).toBe('kubedb/postgres:11.2-v1');
+    expect(c.command).toEqual(['/bin/sh', '/etc/pg-walg/config/bootstrap.sh']);
+    expect(envOf(c)).toMatchObject({
+      PGDATA: '/var/pv/data',
+      PGHOST: '/var/run/postgresql',
+      PG_WALG_CONFIG: '/etc/pg-walg/config',
+      PG_WALG_SECRETS: '/etc/pg-walg/secrets',
+      PG_WALG_BOOTSTRAP: 'initdb',
+      PG_WALG_ARCHIVE: 'on',
+      PG_WALG_PG_MAJOR: '11',
+      PG_WALG_FETCH_NOT_FOUND_EXIT: '',
+    });
+    const sidecar = container(objs, 'orders', 'walg-backup');
+    expect(sidecar.command).toEqual(['/bin/sh', '/etc/pg-walg/config/backup.sh']);
+    expect(envOf(sidecar)).toMatchObject({ PG_WALG_BACKUP_INTERVAL_SECONDS: '86400', PG_WALG_RETAIN_FULL: '7' });
+  });
+
+  test('volumes: PGDATA on a claim template, /dev/shm in memory, credentials read-only', () => {
+    const sts = find(objs, 'StatefulSet');
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('10Gi');
+    const mounts = Object.fromEntries(container(objs, 'orders').volumeMounts.map((m: any) => [m.mountPath, m]));
+    expect(mounts['/var/pv'].name).toBe('data');
+    expect(mounts['/dev/shm'].name).toBe('shm');
+    const vols = Object.fromEntries(sts.spec.template.spec.volumes.map((v: any) => [v.name, v]));
+    expect(vols.shm.emptyDir.medium).toBe('Memory');
+    if (provider === WalProvider.LOCAL) {
+      expect(mounts['/var/walg-archive'].name).toBe('archive-local');
+      expect(vols['archive-local'].persistentVolumeClaim.claimName).toBe('walg-archive');
+      expect(vols['archive-credentials']).toBeUndefined();
+    } else {
+      expect(mounts['/etc/pg-walg/secrets/archive']).toEqual({ name: 'archive-credentials', mountPath: '/etc/pg-walg/secrets/archive', readOnly: true });
+      expect(vols['archive-credentials'].secret.defaultMode).toBe(0o440);
+    }
+  });
+
+  test('the ConfigMap embeds the scripts verbatim', () => {
+    const data = find(objs, 'ConfigMap').data;
+    for (const f of ['bootstrap.sh', 'backup.sh', 'wal-fetch.sh', 'lib.sh'] as const) {
+      expect(data[f]).toBe(script(f));
+    }
+  });
+});
+
+test('credentials given in code go into a Secret, never into the ConfigMap', () => {
+  const chart = newChart();
+  new ArchivingPostgres(chart, 'orders', {
+    name: 'orders',
+    storage: WalStorage.s3(PostgresVersion.V10_6, { bucket: 'walg', credentials: S3Credentials.fromAccessKey('AKIAEXAMPLE', 'sekr3t/KEY') }),
+    superuserPassword: SuperuserPassword.fromValue('pa55word'),
+  });
+  const objs = synth(chart);
+  const secret = find(objs, 'Secret', 'orders-archive-credentials');
+  expect(secret.stringData).toEqual({ AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'sekr3t/KEY' });
+  expect(find(objs, 'Secret', 'orders-auth').stringData).toEqual({ POSTGRES_PASSWORD: 'pa55word' });
+  const outside = JSON.stringify(objs.filter((o) => o.kind !== 'Secret'));
+  expect(outside).not.toContain('sekr3t/KEY');
+  expect(outside).not.toContain('pa55word');
+  expect(outside).not.toContain('AKIAEXAMPLE');
+});
+
+test('archive timeout, backup schedule, retention, storage and resources are configurable', () => {
+  const chart = newChart();
+  new ArchivingPostgres(chart, 'orders', {
+    name: 'orders',
+    storage: storageFor(chart, WalProvider.S3, PostgresVersion.V11_1),
+    archiveTimeout: Duration.seconds(30),
+    baseBackupInterval: Duration.hours(6),
+    retainBaseBackups: 3,
+    storageSize: '50Gi',
+    storageClassName: 'fast-ssd',
+    resources: { cpuRequest: '1', memoryLimit: '4Gi' },
+    parameters: { max_connections: '200', shared_buffers: '1GB' },
+  });
+  const objs = synth(chart);
+  const conf = find(objs, 'ConfigMap').data['postgresql.conf'];
+  expect(conf).toContain('archive_timeout = 30');
+  expect(conf).toContain("max_connections = '200'");
+  expect(conf).toContain("shared_buffers = '1GB'");
+  expect(envOf(container(objs, 'orders', 'walg-backup'))).toMatchObject({ PG_WALG_BACKUP_INTERVAL_SECONDS: '21600', PG_WALG_RETAIN_FULL: '3' });
+  const sts = find(objs, 'StatefulSet');
+  expect(sts.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'fast-ssd', resources: { requests: { storage: '50Gi' } } });
+  expect(container(objs, 'orders').resources).toEqual({ requests: { cpu: '1', memory: '512Mi' }, limits: { cpu: '1', memory: '4Gi' } });
+});
+
+test('a custom WAL-G 3 version uses the WALG_ prefix names and trusts exit code 74', () => {
+  const chart = newChart();
+  const v17 = PostgresVersion.custom({ name: '17-walg3', serverVersion: '17.2', image: 'example.com/pg:17' });
+  new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: storageFor(chart, WalProvider.GCS, v17) });
+  const objs = synth(chart);
+  expect(parseEnvFile(find(objs, 'ConfigMap').data['archive.env'])).toEqual({ WALG_GS_PREFIX: 'gs://walg-archive/prod/orders' });
+  expect(envOf(container(objs, 'orders'))).toMatchObject({ PG_WALG_PG_MAJOR: '17', PG_WALG_FETCH_NOT_FOUND_EXIT: '74' });
+});
+
+test('two clusters archiving to one location in an app are refused', () => {
+  const chart = newChart();
+  const storage = storageFor(chart, WalProvider.S3, PostgresVersion.V11_2_V1);
+  new ArchivingPostgres(chart, 'a', { storage });
+  expect(() => new ArchivingPostgres(chart, 'b', { storage })).toThrow(
+    'Invalid storage "s3://walg-archive/prod/orders" in test/b: test/a already archives there; two clusters in one archive mix their WAL histories, so give each its own prefix.',
+  );
+});
+
+test('synthesis is deterministic', () => {
+  const make = () => {
+    const chart = newChart();
+    new ArchivingPostgres(chart, 'orders', { storage: storageFor(chart, WalProvider.MINIO, PostgresVersion.V11_2_V1), superuserPassword: SuperuserPassword.fromValue('x') });
+    return JSON.stringify(synth(chart));
+  };
+  expect(make()).toBe(make());
+});

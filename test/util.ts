@@ -1,0 +1,73 @@
+import { Chart, Testing } from 'cdk8s';
+import { Volume } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import {
+  AzureCredentials, GcsCredentials, PostgresVersion, S3Credentials, SwiftCredentials, WalProvider, WalStorage,
+} from '../src';
+
+export const PROVIDER_LIST: WalProvider[] = [WalProvider.S3, WalProvider.MINIO, WalProvider.GCS, WalProvider.AZURE, WalProvider.SWIFT, WalProvider.LOCAL];
+
+/** A valid WalStorage of each provider, for a version that supports it. */
+export function storageFor(chart: Construct, provider: WalProvider, version: PostgresVersion, prefix = 'prod/orders'): WalStorage {
+  const v = version as any;
+  switch (provider) {
+    case WalProvider.S3:
+      return WalStorage.s3(v, { bucket: 'walg-archive', prefix, region: 'eu-west-1', credentials: S3Credentials.fromSecret('s3-walg') });
+    case WalProvider.MINIO:
+      return WalStorage.minio(v, { bucket: 'walg', prefix, endpoint: 'https://minio.storage.svc:9000', credentials: S3Credentials.fromSecret('minio-walg') });
+    case WalProvider.GCS:
+      return WalStorage.gcs(v, { bucket: 'walg-archive', prefix, credentials: GcsCredentials.fromSecret('gcs-walg') });
+    case WalProvider.AZURE:
+      return WalStorage.azure(v, { container: 'walg', prefix, credentials: AzureCredentials.fromSecret('azure-walg') });
+    case WalProvider.SWIFT:
+      return WalStorage.swift(v, { container: 'walg', prefix, credentials: SwiftCredentials.fromSecret('swift-walg') });
+    case WalProvider.LOCAL:
+      return WalStorage.local(v, {
+        volume: Volume.fromPersistentVolumeClaim(chart, `archive-claim-${prefix.replace(/\W/g, '-')}`, { name: 'walg-archive' } as any),
+        mountPath: '/var/walg-archive',
+        prefix,
+      });
+  }
+  throw new Error(`unknown provider ${provider}`);
+}
+
+export function newChart(): Chart {
+  return new Chart(Testing.app(), 'test', { namespace: 'db', disableResourceNameHashes: true });
+}
+
+export type Obj = { kind: string; metadata: { name: string; labels?: Record<string, string> }; [k: string]: any };
+
+export function synth(chart: Chart): Obj[] {
+  return Testing.synth(chart) as Obj[];
+}
+
+export function find(objs: Obj[], kind: string, name?: string): Obj {
+  const o = objs.find((x) => x.kind === kind && (name === undefined || x.metadata.name === name));
+  if (!o) throw new Error(`no ${kind} ${name ?? ''} in ${objs.map((x) => `${x.kind}/${x.metadata.name}`).join(', ')}`);
+  return o;
+}
+
+export function container(objs: Obj[], name: string, containerName = 'postgres'): any {
+  const sts = find(objs, 'StatefulSet', name);
+  const c = sts.spec.template.spec.containers.find((x: any) => x.name === containerName);
+  if (!c) throw new Error(`no container ${containerName}`);
+  return c;
+}
+
+export function envOf(c: any): Record<string, string> {
+  return Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value]));
+}
+
+/** Parses a KEY=VALUE env file from the ConfigMap. */
+export function parseEnvFile(text: string): Record<string, string> {
+  return Object.fromEntries(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
+
+/**
+ * The objects for a snapshot, with the embedded scripts replaced by a placeholder: their content is
+ * asserted verbatim against src/scripts by targeted tests, so the snapshots show the manifests.
+ */
+export function forSnapshot(objs: Obj[]): Obj[] {
+  const mask = (data: Record<string, string>) => Object.fromEntries(Object.entries(data).map(([k, v]) => [k, k.endsWith('.sh') ? `<src/scripts/${k}>` : v]));
+  return objs.map((o) => (o.kind === 'ConfigMap' ? { ...o, data: mask(o.data) } : o));
+}

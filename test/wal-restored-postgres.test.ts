@@ -1,0 +1,107 @@
+import { PostgresVersion, WalProvider, WalRestoredPostgres } from '../src';
+import { container, envOf, find, forSnapshot, newChart, PROVIDER_LIST, storageFor, synth } from './util';
+
+describe.each(PROVIDER_LIST)('WalRestoredPostgres restoring from %s', (provider) => {
+  const chart = newChart();
+  new WalRestoredPostgres(chart, 'copy', { name: 'copy', source: storageFor(chart, provider, PostgresVersion.V11_2_V1) });
+  const objs = synth(chart);
+
+  test('matches the snapshot', () => {
+    expect(forSnapshot(objs)).toMatchSnapshot();
+  });
+
+  test('bootstraps by restore, archives nothing, has no backup sidecar', () => {
+    const c = container(objs, 'copy');
+    expect(envOf(c)).toMatchObject({ PG_WALG_BOOTSTRAP: 'restore', PG_WALG_ARCHIVE: 'off', PG_WALG_RECOVERY_STYLE: 'recovery.conf' });
+    expect(find(objs, 'StatefulSet').spec.template.spec.containers.map((x: any) => x.name)).toEqual(['postgres']);
+    const data = find(objs, 'ConfigMap').data;
+    expect(data['postgresql.conf']).toContain('archive_mode = off');
+    expect(data['archive.env']).toBeUndefined();
+    expect(data['restore.env']).toBeDefined();
+  });
+});
+
+const MAJORS: Array<[string, PostgresVersion, string]> = [
+  ['9.6', PostgresVersion.V9_6_V5, 'recovery.conf'],
+  ['10', PostgresVersion.V10_6_V3, 'recovery.conf'],
+  ['11', PostgresVersion.V11_2_V1, 'recovery.conf'],
+  ['12', PostgresVersion.custom({ name: '12', serverVersion: '12.20', image: 'example.com/pg:12' }), 'recovery.signal'],
+  ['15', PostgresVersion.custom({ name: '15', serverVersion: '15.8', image: 'example.com/pg:15' }), 'recovery.signal'],
+  ['17', PostgresVersion.custom({ name: '17', serverVersion: '17.2', image: 'example.com/pg:17' }), 'recovery.signal'],
+];
+
+test.each(MAJORS)('PostgreSQL %s uses %s style recovery', (major, version, style) => {
+  const chart = newChart();
+  new WalRestoredPostgres(chart, 'copy', { name: 'copy', source: storageFor(chart, WalProvider.S3, version), recoveryTarget: { xid: '1234', inclusive: false } });
+  const objs = synth(chart);
+  expect(envOf(container(objs, 'copy'))).toMatchObject({ PG_WALG_RECOVERY_STYLE: style, PG_WALG_PG_MAJOR: major });
+  const rec = find(objs, 'ConfigMap').data['recovery.conf'];
+  expect(rec).toContain(`# Recovery settings for PostgreSQL ${major} (cdk8s-postgres-walg).`);
+  expect(rec).toContain('restore_command = \'sh "$PG_WALG_CONFIG/wal-fetch.sh" %f %p\'');
+  expect(rec).toContain("recovery_target_xid = '1234'");
+  expect(rec).toContain('recovery_target_inclusive = false');
+  expect(rec).toContain("recovery_target_timeline = 'latest'");
+  expect(rec).toContain("recovery_target_action = 'promote'");
+});
+
+test.each([
+  [{ time: '2026-11-23T10:15:00+01:00' }, "recovery_target_time = '2026-11-23T10:15:00+01:00'", { PG_WALG_TARGET_TIME_UTC: '2026-11-23T09:15:00Z' }],
+  [{ time: '2026-11-23 10:15:00.123Z' }, "recovery_target_time = '2026-11-23 10:15:00.123Z'", { PG_WALG_TARGET_TIME_UTC: '2026-11-23T10:15:00Z' }],
+  [{ name: "before 'migration'" }, "recovery_target_name = 'before ''migration'''", {}],
+  [{ lsn: '0/3000060' }, "recovery_target_lsn = '0/3000060'", {}],
+  [{ immediate: true }, "recovery_target = 'immediate'", {}],
+  [{ timeline: '2' }, "recovery_target_timeline = '2'", {}],
+])('recovery target %j renders %s', (target, line, env) => {
+  const chart = newChart();
+  new WalRestoredPostgres(chart, 'copy', { name: 'copy', source: storageFor(chart, WalProvider.GCS, PostgresVersion.V11_1), recoveryTarget: target });
+  const objs = synth(chart);
+  expect(find(objs, 'ConfigMap').data['recovery.conf']).toContain(line);
+  expect(envOf(container(objs, 'copy'))).toMatchObject(env);
+});
+
+test('the latest state (no target) does not set recovery_target_action', () => {
+  const chart = newChart();
+  new WalRestoredPostgres(chart, 'copy', { source: storageFor(chart, WalProvider.GCS, PostgresVersion.V11_1) });
+  const rec = find(synth(chart), 'ConfigMap').data['recovery.conf'];
+  expect(rec).not.toContain('recovery_target_action');
+  expect(rec).not.toMatch(/^recovery_target_(time|xid|name|lsn) /m);
+});
+
+test('a named backup is passed to the bootstrap and wins over the time-based choice', () => {
+  const chart = newChart();
+  new WalRestoredPostgres(chart, 'copy', {
+    name: 'copy',
+    source: storageFor(chart, WalProvider.SWIFT, PostgresVersion.V10_6_V1),
+    backupName: 'base_000000010000000000000004',
+    recoveryTarget: { time: '2026-11-23T10:15:00Z' },
+  });
+  const env = envOf(container(synth(chart), 'copy'));
+  expect(env.PG_WALG_BACKUP_NAME).toBe('base_000000010000000000000004');
+  expect(env.PG_WALG_TARGET_TIME_UTC).toBeUndefined();
+});
+
+test('restore then archive onward to another location: both storages, two credential mounts', () => {
+  const chart = newChart();
+  new WalRestoredPostgres(chart, 'copy', {
+    name: 'copy',
+    source: storageFor(chart, WalProvider.AZURE, PostgresVersion.V11_2_V1, 'prod/orders'),
+    archive: storageFor(chart, WalProvider.AZURE, PostgresVersion.V11_2_V1, 'prod/orders-copy'),
+  });
+  const objs = synth(chart);
+  const data = find(objs, 'ConfigMap').data;
+  expect(data['restore.env']).toBe('WALE_AZ_PREFIX=azure://walg/prod/orders\n');
+  expect(data['archive.env']).toBe('WALE_AZ_PREFIX=azure://walg/prod/orders-copy\n');
+  expect(data['postgresql.conf']).toContain("archive_command = 'wal-g wal-push %p'");
+  const c = container(objs, 'copy');
+  expect(envOf(c)).toMatchObject({ PG_WALG_BOOTSTRAP: 'restore', PG_WALG_ARCHIVE: 'on' });
+  expect(c.volumeMounts.map((m: any) => m.mountPath)).toEqual(expect.arrayContaining(['/etc/pg-walg/secrets/restore', '/etc/pg-walg/secrets/archive']));
+  expect(container(objs, 'copy', 'walg-backup').volumeMounts.map((m: any) => m.mountPath)).not.toContain('/etc/pg-walg/secrets/restore');
+});
+
+test('the onward archive must differ from the source', () => {
+  const chart = newChart();
+  const s = storageFor(chart, WalProvider.MINIO, PostgresVersion.V11_2_V1);
+  expect(() => new WalRestoredPostgres(chart, 'copy', { source: s, archive: s })).toThrow(
+    'Invalid archive "s3://walg/prod/orders" in test/copy: the onward archive must differ from the restore source (source): archiving into the archive being restored would mix two WAL histories; use another prefix.',
+  );
+});
