@@ -5,7 +5,9 @@ import {
   AzureCredentials, GcsCredentials, PostgresVersion, S3Credentials, SwiftCredentials, WalProvider, WalStorage,
 } from '../src';
 
-export const PROVIDER_LIST: WalProvider[] = [WalProvider.S3, WalProvider.MINIO, WalProvider.GCS, WalProvider.AZURE, WalProvider.SWIFT, WalProvider.LOCAL];
+export const PROVIDER_LIST: WalProvider[] = [
+  WalProvider.S3, WalProvider.MINIO, WalProvider.GCS, WalProvider.AZURE, WalProvider.SWIFT, WalProvider.LOCAL,
+];
 
 /** A valid WalStorage of each provider, for a version that supports it. */
 export function storageFor(chart: Construct, provider: WalProvider, version: PostgresVersion, prefix = 'prod/orders'): WalStorage {
