@@ -46,13 +46,24 @@ export function renderRecovery(scope: IConstruct, version: PostgresVersion, targ
     if (probe.getUTCFullYear() !== y || probe.getUTCMonth() !== mo - 1 || probe.getUTCDate() !== d || h > 23 || mi > 59 || sec > 59) {
       invalid(scope, 'recoveryTarget.time', t.time, 'expected a real date and time (this one does not exist)');
     }
-    const iso = s.replace(' ', 'T').replace(/\s*UTC$/, 'Z').replace(/([+-]\d{2})(\d{2})$/, '$1:$2').replace(/([+-]\d{2})$/, '$1:00');
-    const ms = Date.parse(iso);
-    if (Number.isNaN(ms)) {
-      invalid(scope, 'recoveryTarget.time', t.time, 'expected a time stamp with an explicit time zone, such as "2026-11-23T10:15:00Z"');
+    // The instant in UTC, written with a numeric offset: PostgreSQL >= 12 rejects time zone
+    // abbreviations such as "Z" or "UTC" in recovery_target_time, and a zone-less value would
+    // follow the server's TimeZone.
+    const zone = m[8];
+    let offsetMinutes = 0;
+    if (zone !== 'Z' && zone !== 'UTC') {
+      const digits = zone.slice(1).replace(':', ''); // "01" or "0130"
+      offsetMinutes = (zone[0] === '-' ? -1 : 1) * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0'));
     }
-    targetTimeUtc = new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    lines.push(`recovery_target_time = ${confString(s)}`);
+    if (Math.abs(offsetMinutes) > 15 * 60) {
+      invalid(scope, 'recoveryTarget.time', t.time, 'expected a time zone offset between -15:00 and +15:00');
+    }
+    const utc = new Date(probe.getTime() - offsetMinutes * 60_000);
+    const fraction = m[7] ?? '';
+    const stamp = utc.toISOString().slice(0, 19);
+    targetTimeUtc = `${stamp}Z`;
+    lines.push(`# recovery target time as given: ${s}`);
+    lines.push(`recovery_target_time = '${stamp.replace('T', ' ')}${fraction}+00'`);
   }
   if (t.xid !== undefined) {
     const s = requireString(scope, 'recoveryTarget.xid', t.xid);

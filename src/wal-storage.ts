@@ -53,6 +53,14 @@ export interface S3BucketOptions extends WalStorageLocationOptions {
    */
   readonly allowInsecureEndpoint?: boolean;
   /**
+   * How many times WAL-G retries a failed request before the command fails (`WALG_S3_MAX_RETRIES`). PostgreSQL
+   * retries a failed archive_command itself and keeps the WAL meanwhile, so a small number makes an
+   * outage show in the logs within seconds instead of after WAL-G's own long backoff, and loses nothing.
+   *
+   * @default 3
+   */
+  readonly maxRetries?: number;
+  /**
    * The S3 storage class of uploaded objects (`WALG_S3_STORAGE_CLASS`), e.g. "STANDARD_IA".
    *
    * @default "STANDARD"
@@ -83,6 +91,14 @@ export interface GcsStorageOptions extends WalStorageLocationOptions {
   readonly bucket: string;
   /** The credentials. */
   readonly credentials: GcsCredentials;
+  /**
+   * How many times WAL-G retries a failed request before the command fails (`GCS_MAX_RETRIES`). PostgreSQL
+   * retries a failed archive_command itself and keeps the WAL meanwhile, so a small number makes an
+   * outage show in the logs within seconds instead of after WAL-G's own long backoff, and loses nothing.
+   *
+   * @default 3
+   */
+  readonly maxRetries?: number;
 }
 
 /** Azure Blob Storage. */
@@ -260,6 +276,16 @@ function checkPrefix(scope: IConstruct, prop: string, prefix: unknown): string |
   return s;
 }
 
+function maxRetries(scope: IConstruct, prop: string, value: unknown): number {
+  if (value === undefined) {
+    return 3;
+  }
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 100) {
+    invalid(scope, `${prop}.maxRetries`, value, 'expected a whole number from 0 to 100');
+  }
+  return value;
+}
+
 function location(scheme: string, bucket: string, prefix: string | undefined): string {
   return prefix ? `${scheme}://${bucket}/${prefix}` : `${scheme}://${bucket}`;
 }
@@ -320,6 +346,7 @@ function bindS3(scope: IConstruct, prop: string, spec: StorageSpec): StorageBind
     }
     env.WALG_S3_STORAGE_CLASS = sc;
   }
+  env.WALG_S3_MAX_RETRIES = String(maxRetries(scope, prop, o.maxRetries));
   let caCertificate: string | undefined;
   if (o.caCertificate !== undefined) {
     caCertificate = requireString(scope, `${prop}.caCertificate`, o.caCertificate);
@@ -355,7 +382,11 @@ function bindGcs(scope: IConstruct, prop: string, spec: StorageSpec): StorageBin
     invalid(scope, `${prop}.credentials`, credentials.kind, 'expected GcsCredentials');
   }
   const loc = location('gs', bucket, prefix);
-  return { env: { [prefixEnv(spec.version, 'GS')]: loc }, credentials, identity: `gcs ${loc}` };
+  return {
+    env: { [prefixEnv(spec.version, 'GS')]: loc, GCS_MAX_RETRIES: String(maxRetries(scope, prop, o.maxRetries)) },
+    credentials,
+    identity: `gcs ${loc}`,
+  };
 }
 
 function bindAzure(scope: IConstruct, prop: string, spec: StorageSpec): StorageBinding {

@@ -29,9 +29,12 @@ describe.each(PROVIDER_LIST)('ArchivingPostgres archiving to %s', (provider) => 
   test('the WAL-G settings use the prefix name KubeDB\'s WAL-G 0.2 reads', () => {
     const env = parseEnvFile(find(objs, 'ConfigMap').data['archive.env']);
     const expected: Record<string, Record<string, string>> = {
-      s3: { WALE_S3_PREFIX: 's3://walg-archive/prod/orders', AWS_REGION: 'eu-west-1' },
-      minio: { WALE_S3_PREFIX: 's3://walg/prod/orders', AWS_REGION: 'us-east-1', AWS_ENDPOINT: 'https://minio.storage.svc:9000', AWS_S3_FORCE_PATH_STYLE: 'true' },
-      gcs: { WALE_GS_PREFIX: 'gs://walg-archive/prod/orders' },
+      s3: { WALE_S3_PREFIX: 's3://walg-archive/prod/orders', AWS_REGION: 'eu-west-1', WALG_S3_MAX_RETRIES: '3' },
+      minio: {
+        WALE_S3_PREFIX: 's3://walg/prod/orders', AWS_REGION: 'us-east-1', AWS_ENDPOINT: 'https://minio.storage.svc:9000',
+        AWS_S3_FORCE_PATH_STYLE: 'true', WALG_S3_MAX_RETRIES: '3',
+      },
+      gcs: { WALE_GS_PREFIX: 'gs://walg-archive/prod/orders', GCS_MAX_RETRIES: '3' },
       azure: { WALE_AZ_PREFIX: 'azure://walg/prod/orders' },
       swift: { WALE_SWIFT_PREFIX: 'swift://walg/prod/orders' },
       local: { WALG_FILE_PREFIX: '/var/walg-archive/prod/orders' },
@@ -130,7 +133,7 @@ test('a custom WAL-G 3 version uses the WALG_ prefix names and trusts exit code 
   const v17 = PostgresVersion.custom({ name: '17-walg3', serverVersion: '17.2', image: 'example.com/pg:17' });
   new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: storageFor(chart, WalProvider.GCS, v17) });
   const objs = synth(chart);
-  expect(parseEnvFile(find(objs, 'ConfigMap').data['archive.env'])).toEqual({ WALG_GS_PREFIX: 'gs://walg-archive/prod/orders' });
+  expect(parseEnvFile(find(objs, 'ConfigMap').data['archive.env'])).toEqual({ WALG_GS_PREFIX: 'gs://walg-archive/prod/orders', GCS_MAX_RETRIES: '3' });
   expect(envOf(container(objs, 'orders'))).toMatchObject({ PG_WALG_PG_MAJOR: '17', PG_WALG_FETCH_NOT_FOUND_EXIT: '74' });
 });
 

@@ -45,8 +45,11 @@ test.each(MAJORS)('PostgreSQL %s uses %s style recovery', (major, version, style
 });
 
 test.each([
-  [{ time: '2026-11-23T10:15:00+01:00' }, "recovery_target_time = '2026-11-23T10:15:00+01:00'", { PG_WALG_TARGET_TIME_UTC: '2026-11-23T09:15:00Z' }],
-  [{ time: '2026-11-23 10:15:00.123Z' }, "recovery_target_time = '2026-11-23 10:15:00.123Z'", { PG_WALG_TARGET_TIME_UTC: '2026-11-23T10:15:00Z' }],
+  // Rendered in UTC with a numeric offset: PostgreSQL >= 12 rejects zone abbreviations ("Z", "UTC") there.
+  [{ time: '2026-11-23T10:15:00+01:00' }, "recovery_target_time = '2026-11-23 09:15:00+00'", { PG_WALG_TARGET_TIME_UTC: '2026-11-23T09:15:00Z' }],
+  [{ time: '2026-11-23 10:15:00.123456Z' }, "recovery_target_time = '2026-11-23 10:15:00.123456+00'", { PG_WALG_TARGET_TIME_UTC: '2026-11-23T10:15:00Z' }],
+  [{ time: '2026-11-23T00:30:00-0530' }, "recovery_target_time = '2026-11-23 06:00:00+00'", { PG_WALG_TARGET_TIME_UTC: '2026-11-23T06:00:00Z' }],
+  [{ time: '2026-03-01T00:30:00 UTC' }, "recovery_target_time = '2026-03-01 00:30:00+00'", { PG_WALG_TARGET_TIME_UTC: '2026-03-01T00:30:00Z' }],
   [{ name: "before 'migration'" }, "recovery_target_name = 'before ''migration'''", {}],
   [{ lsn: '0/3000060' }, "recovery_target_lsn = '0/3000060'", {}],
   [{ immediate: true }, "recovery_target = 'immediate'", {}],

@@ -18,11 +18,17 @@ set -eu
 RESTORE_PENDING="$PG_WALG_STATE/restore-pending"
 BACKUP_PENDING="$PG_WALG_STATE/first-backup-pending"
 
+# install_file SRC DEST: copy a ConfigMap file into PGDATA, owned by the server and mode 0600.
+install_file() {
+  cat "$1" >"$2"
+  chmod 0600 "$2"
+}
+
 # install_config: (re)write the files the ConfigMap owns into PGDATA. postgresql.conf includes
 # pg-walg.conf, which holds the ConfigMap's settings and, while a restore of PostgreSQL >= 12 is
 # pending, the recovery settings.
 install_config() {
-  cp "$PG_WALG_CONFIG/pg_hba.conf" "$PGDATA/pg_hba.conf"
+  install_file "$PG_WALG_CONFIG/pg_hba.conf" "$PGDATA/pg_hba.conf"
   {
     cat "$PG_WALG_CONFIG/postgresql.conf"
     if [ -f "$RESTORE_PENDING" ] && [ "$PG_WALG_RECOVERY_STYLE" = recovery.signal ]; then
@@ -100,7 +106,8 @@ bootstrap_restore() {
   mkdir -p "$PG_WALG_STATE"
   : >"$RESTORE_PENDING"
   case $PG_WALG_RECOVERY_STYLE in
-    recovery.conf) cp "$PG_WALG_CONFIG/recovery.conf" "$PGDATA/recovery.conf" ;;
+    # PostgreSQL renames it (with an fsync that opens it read-write) when it promotes: not the ConfigMap's 0444.
+    recovery.conf) install_file "$PG_WALG_CONFIG/recovery.conf" "$PGDATA/recovery.conf" ;;
     recovery.signal) : >"$PGDATA/recovery.signal" ;;
     *) die "unknown PG_WALG_RECOVERY_STYLE $PG_WALG_RECOVERY_STYLE" ;;
   esac

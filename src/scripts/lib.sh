@@ -10,6 +10,8 @@
 
 PG_WALG_ATTEMPTS=${PG_WALG_ATTEMPTS:-12}
 PG_WALG_RETRY_SECONDS=${PG_WALG_RETRY_SECONDS:-5}
+# WAL-G can wait a very long time on an unreachable endpoint: listing backups is bounded by this.
+PG_WALG_LIST_TIMEOUT=${PG_WALG_LIST_TIMEOUT:-60}
 
 log() {
   printf '%s pg-walg: %s\n' "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "$*" >&2
@@ -41,6 +43,10 @@ load_storage() {
     is_env_name "$_key" || die "invalid line in $_env_file: $_line"
     export "$_key=${_line#*=}"
   done <"$_env_file"
+  # WAL-G 3 refuses a Local prefix directory that does not exist yet; an archive creates it.
+  if [ "$_role" = archive ] && [ -n "${WALG_FILE_PREFIX:-}" ]; then
+    mkdir -p "$WALG_FILE_PREFIX"
+  fi
   if [ -f "$PG_WALG_CONFIG/$_role-ca.crt" ]; then
     export "WALG_S3_CA_CERT_FILE=$PG_WALG_CONFIG/$_role-ca.crt"
   fi
@@ -62,6 +68,29 @@ load_storage() {
       *) ;; # not a credential key this library knows: left alone
     esac
   done
+}
+
+# bounded SECONDS COMMAND...: run COMMAND, killing it after SECONDS. Portable: busybox's timeout
+# changed its syntax between versions, so this is done in sh.
+bounded() {
+  _secs=$1
+  shift
+  "$@" &
+  _cmd=$!
+  (
+    trap 'kill "$_sleep" 2>/dev/null; exit 0' TERM
+    sleep "$_secs" >/dev/null 2>&1 &
+    _sleep=$!
+    wait "$_sleep"
+    if kill -TERM "$_cmd" 2>/dev/null; then
+      echo "timed out after $_secs s" >&2
+    fi
+  ) &
+  _watch=$!
+  _rc=0
+  wait "$_cmd" || _rc=$?
+  kill "$_watch" 2>/dev/null || true
+  return "$_rc"
 }
 
 # storage_location: the storage prefix in use, for messages.
@@ -96,7 +125,7 @@ retry() {
 # ("name modified" lines), or die after a bounded number of attempts saying what was tried.
 list_backups() {
   _out=$(mktemp)
-  if ! retry "list the base backups at $(storage_location)" wal-g backup-list >"$_out"; then
+  if ! retry "list the base backups at $(storage_location)" bounded "$PG_WALG_LIST_TIMEOUT" wal-g backup-list >"$_out"; then
     rm -f "$_out"
     die "cannot read the $1 storage $(storage_location) after $PG_WALG_ATTEMPTS attempts, $PG_WALG_RETRY_SECONDS s apart. Check the bucket, the prefix, the endpoint and the credentials in the $1 Secret. Last error: $LAST_ERROR"
   fi

@@ -8,11 +8,13 @@
 # (the pod restarts and resumes) instead of promoting with WAL missing. WAL-G 0.2.x (the KubeDB
 # images) does not tell the two apart: PG_WALG_FETCH_NOT_FOUND_EXIT is empty and every failure is 1.
 set -u
+# shellcheck source=lib.sh
+. "$PG_WALG_CONFIG/lib.sh"
 attempts=${PG_WALG_FETCH_ATTEMPTS:-5}
 n=1
 while :; do
-  wal-g wal-fetch "$1" "$2"
-  rc=$?
+  rc=0
+  bounded "${PG_WALG_FETCH_TIMEOUT:-300}" wal-g wal-fetch "$1" "$2" || rc=$?
   if [ "$rc" -eq 0 ]; then
     exit 0
   fi
