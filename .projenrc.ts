@@ -77,6 +77,9 @@ if (fs.existsSync('README.md')) {
 // The pod's shell scripts are real files; they ship next to the compiled code and are read at synth.
 project.postCompileTask.prependExec('mkdir -p lib/scripts && cp src/scripts/*.sh lib/scripts/');
 project.addPackageIgnore('!/lib/scripts/*.sh');
+for (const dir of ['/e2e/', '/examples/', '/tools/', '/validate/', '/bindings/', '/.ci/', '/e2e-results/', '/validate-results/', '/bindings-results/']) {
+  project.addPackageIgnore(dir);
+}
 
 // ts-jest does not type-check here: the test task compiles tests, type tests and examples first.
 project.testTask.prependExec('tsc --noEmit -p test/tsconfig.json');
@@ -85,7 +88,16 @@ project.testTask.prependExec('tsc --noEmit -p test/tsconfig.json');
 project.addTask('example', {
   description: 'Synthesize the example app in examples/typescript into dist/example',
   exec: 'ts-node --project test/tsconfig.json examples/typescript/main.ts',
-  env: { CDK8S_OUTDIR: 'dist/example' },
+  env: { CDK8S_OUTDIR: 'dist/example', TS_NODE_TRANSPILE_ONLY: 'true' },
+});
+
+// End to end: the synthesized scripts and settings against real PostgreSQL, WAL-G and storage
+// servers on loopback (needs root for mount namespaces, and tools/install.sh).
+const e2e = project.addTask('e2e', {
+  description: 'Archive/restore round trips for every provider × PostgreSQL major against real servers (writes e2e-results/)',
+  exec: 'ts-node --project test/tsconfig.json e2e/run.ts',
+  // The test task type-checks e2e/ already (tsc --noEmit).
+  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
 });
 
 // Every suite, as CI runs it.
@@ -94,5 +106,6 @@ const testAll = project.addTask('test:all', {
 });
 testAll.spawn(project.buildTask);
 testAll.spawn(project.tasks.tryFind('example')!);
+testAll.spawn(e2e);
 
 project.synth();

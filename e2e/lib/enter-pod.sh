@@ -1,0 +1,16 @@
+#!/bin/sh
+# Runs inside a private mount namespace (unshare -m): bind-mounts each "hostdir containerpath" line
+# of MOUNTS, then runs COMMAND as uid UID / gid GID (COMMAND is "env -i NAME=VALUE… program …",
+# so the container gets exactly its env).
+# Usage: enter-pod.sh MOUNTS UID GID COMMAND...
+set -eu
+mounts=$1
+uid=$2
+gid=$3
+shift 3
+while read -r src dst; do
+  [ -n "$src" ] || continue
+  mkdir -p "$dst"
+  mount --bind "$src" "$dst"
+done <"$mounts"
+exec setpriv --reuid="$uid" --regid="$gid" --clear-groups -- "$@"

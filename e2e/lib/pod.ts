@@ -1,0 +1,181 @@
+// Runs one synthesized PostgreSQL "pod" on this machine, as Kubernetes would run it: the volumes of
+// the StatefulSet's pod template are materialised (ConfigMap and Secret files, emptyDirs, the data
+// claim, Local archive volumes) and bind-mounted at their container paths in a private mount
+// namespace; the container's command runs there as an unprivileged user with exactly the
+// container's env. The harness changes nothing the manifests say, except what a cluster would
+// provide: the port (PGPORT), the listen address (loopback), and the PATH to the real binaries.
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Env, Proc, run, startProcess, userInfo, waitFor } from './proc';
+import { cacheDir, PG_USER, pgBinDir } from './tools';
+
+export type Obj = { kind: string; metadata: { name: string }; [k: string]: any };
+
+export interface PodOptions {
+  /** The synthesized objects of the app. */
+  readonly objects: Obj[];
+  /** The StatefulSet's name. */
+  readonly name: string;
+  readonly major: number;
+  /** Run the scripts with busybox sh and busybox applets first on the PATH (as in the Alpine images). */
+  readonly busybox: boolean;
+  readonly port: number;
+  /** Env a cluster's network would supply (emulator host, proxy, CA bundle). */
+  readonly infraEnv: Env;
+  /** Host directories for volumes a cluster would provide: volume name → dir (Local archives). */
+  readonly claims: Record<string, string>;
+  /** Work directory of this pod (its volumes and log). */
+  readonly dir: string;
+  /** Container to run. */
+  readonly container?: string;
+}
+
+/** Makes a busybox applet directory once. */
+function busyboxDir(): string {
+  const dir = path.join(cacheDir(), 'busybox-bin');
+  if (!fs.existsSync(path.join(dir, 'awk'))) {
+    fs.mkdirSync(dir, { recursive: true });
+    const applets = execFileSync('busybox', ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    for (const a of applets) {
+      if (['busybox'].includes(a)) continue;
+      try {
+        fs.symlinkSync('/bin/busybox', path.join(dir, a));
+      } catch { /* exists */ }
+    }
+  }
+  return dir;
+}
+
+export class Pod {
+  public proc?: Proc;
+  public readonly logFile: string;
+  private readonly uid: number;
+  private readonly gid: number;
+  public readonly volumes: Record<string, string> = {};
+  public readonly env: Env;
+  public readonly command: string[];
+
+  constructor(private readonly o: PodOptions) {
+    const u = userInfo(PG_USER);
+    this.uid = u.uid;
+    this.gid = u.gid;
+    fs.mkdirSync(o.dir, { recursive: true });
+    this.logFile = path.join(o.dir, `${o.container ?? 'postgres'}.log`);
+    const sts = o.objects.find((x) => x.kind === 'StatefulSet' && x.metadata.name === o.name);
+    if (!sts) throw new Error(`no StatefulSet ${o.name}`);
+    const podSpec = sts.spec.template.spec;
+    const c = podSpec.containers.find((x: any) => x.name === (o.container ?? 'postgres'));
+    const mounts: Array<[string, string]> = [];
+    for (const v of [...podSpec.volumes, ...sts.spec.volumeClaimTemplates.map((t: any) => ({ name: t.metadata.name, claimTemplate: true }))]) {
+      this.volumes[v.name] = this.materialise(v);
+    }
+    for (const m of c.volumeMounts) {
+      // /tmp stays the host's: the storage servers' CA bundles live there (a cluster would provide
+      // them through its network and trust store, not the pod's /tmp).
+      if (m.mountPath !== '/tmp') mounts.push([this.volumes[m.name], m.mountPath]);
+    }
+    const env: Env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? '']));
+    // What the cluster provides: a port and the network; the binaries on the PATH.
+    env.PGPORT = String(o.port);
+    env.PG_WALG_LISTEN_ADDRESSES = '127.0.0.1';
+    const pathDirs = [pgBinDir(o.major), path.join(cacheDir(), 'bin')];
+    if (process.env.PG_WALG_WALG_BIN) pathDirs.unshift(path.dirname(path.resolve(process.env.PG_WALG_WALG_BIN)));
+    if (o.busybox) pathDirs.push(busyboxDir());
+    env.PATH = [...pathDirs, '/usr/local/bin', '/usr/bin', '/bin'].join(':');
+    Object.assign(env, o.infraEnv);
+    this.env = env;
+    // Mount the deepest paths last (e.g. /etc/pg-walg/secrets/auth after /etc/pg-walg/config).
+    mounts.sort((a, b) => a[1].split('/').length - b[1].split('/').length);
+    fs.writeFileSync(path.join(o.dir, 'mounts'), mounts.map(([src, dst]) => `${src} ${dst}`).join('\n') + '\n');
+    const shell = o.busybox ? ['busybox', 'sh'] : ['/bin/sh'];
+    this.command = [...shell, ...c.command.slice(1)];
+  }
+
+  private materialise(v: any): string {
+    const dir = path.join(this.o.dir, 'volumes', v.name);
+    if (v.persistentVolumeClaim || v.nfs || v.hostPath) {
+      const claim = this.o.claims[v.name];
+      if (!claim) throw new Error(`volume ${v.name}: no host directory given for ${JSON.stringify(v)}`);
+      return claim;
+    }
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (v.configMap || v.secret) {
+      const kind = v.configMap ? 'ConfigMap' : 'Secret';
+      const name = v.configMap?.name ?? v.secret.secretName;
+      const obj = this.o.objects.find((x) => x.kind === kind && x.metadata.name === name);
+      if (!obj) throw new Error(`volume ${v.name}: ${kind} ${name} is not in the app`);
+      const data: Record<string, string> = { ...(obj.data ?? {}), ...(obj.stringData ?? {}) };
+      const items: Array<{ key: string; path: string }> = (v.configMap ?? v.secret).items ?? Object.keys(data).map((k) => ({ key: k, path: k }));
+      const mode = (v.configMap ?? v.secret).defaultMode ?? 0o644;
+      for (const it of items) {
+        if (data[it.key] === undefined) throw new Error(`volume ${v.name}: ${kind} ${name} has no key ${it.key}`);
+        const f = path.join(dir, it.path);
+        fs.writeFileSync(f, data[it.key]);
+        fs.chownSync(f, 0, this.gid);
+        fs.chmodSync(f, mode);
+      }
+      fs.chownSync(dir, 0, this.gid);
+      fs.chmodSync(dir, 0o750);
+      return dir;
+    }
+    // emptyDir and the data claim: owned by the pod's fsGroup user.
+    fs.chownSync(dir, this.uid, this.gid);
+    return dir;
+  }
+
+  /** Starts the container's command; its stdout and stderr go to logFile. */
+  start(): Proc {
+    const enter = path.join(__dirname, 'enter-pod.sh');
+    const args = ['-m', '--propagation', 'private', '--', '/bin/sh', enter, path.join(this.o.dir, 'mounts'), String(this.uid), String(this.gid),
+      'env', '-i', ...Object.entries(this.env).map(([k, v]) => `${k}=${v}`), ...this.command];
+    this.proc = startProcess('unshare', args, { name: `pod ${this.o.name}`, logFile: this.logFile, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    return this.proc;
+  }
+
+  /** Runs the readiness probe of the manifest (pg_isready over TCP) until it succeeds. */
+  async waitReady(timeoutMs: number): Promise<void> {
+    const proc = this.proc!;
+    await waitFor(async () => {
+      const r = await run(path.join(pgBinDir(this.o.major), 'pg_isready'), ['-h', '127.0.0.1', '-p', String(this.o.port)], { PATH: process.env.PATH ?? '' });
+      return r.code === 0;
+    }, timeoutMs, { what: `pod ${this.o.name} ready`, proc });
+  }
+
+  /** Runs SQL over the pod's socket directory (pg_hba: local trust), returns tuples-only output. */
+  async sql(query: string, check = true): Promise<string> {
+    const r = await run(path.join(pgBinDir(this.o.major), 'psql'), ['-X', '-At', '-v', 'ON_ERROR_STOP=1', '-h', this.volumes.run, '-p', String(this.o.port), '-U', 'postgres', '-d', 'postgres', '-c', query],
+      { PATH: process.env.PATH ?? '' }, { timeoutMs: 60_000 });
+    if (check && r.code !== 0) throw new Error(`psql ${query}: ${r.stderr}`);
+    return r.stdout.trim();
+  }
+
+  /** Fast shutdown of the postmaster (SIGINT), then waits for the container to exit. */
+  async stop(): Promise<void> {
+    const pidFile = path.join(this.volumes.data, 'data', 'postmaster.pid');
+    if (fs.existsSync(pidFile)) {
+      const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+      try { process.kill(pid, 'SIGINT'); } catch { /* gone */ }
+    }
+    if (this.proc) {
+      const t = setTimeout(() => void this.proc!.stop(5000), 60_000);
+      await this.proc.exited;
+      clearTimeout(t);
+    }
+  }
+
+  /** Waits for the container to exit by itself; returns its exit code. */
+  async exit(timeoutMs: number): Promise<number | string> {
+    const proc = this.proc!;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<string>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+    const r = await Promise.race([proc.exited, timeout]);
+    clearTimeout(timer);
+    if (r === 'timeout') await proc.stop(5000);
+    return r;
+  }
+
+  log(): string {
+    return fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8') : '';
+  }
+}

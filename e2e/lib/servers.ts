@@ -1,0 +1,641 @@
+/**
+ * Storage servers for the e2e harness, all on 127.0.0.1 and free ports:
+ * MinIO (S3, optionally TLS), fake-gcs-server (GCS), Azurite (Azure Blob,
+ * HTTPS), an all-in-one OpenStack Swift (tempauth), and a local directory.
+ *
+ * Each start function returns a StorageServer whose `walgEnv(path)` is the
+ * complete provider environment WAL-G 3.0.x needs to use `<bucket>/<path>`.
+ *
+ * Host-name tricks (no /etc/hosts edits):
+ *  - WAL-G builds Azure URLs as https://<account>.blob.<AZURE_ENDPOINT_SUFFIX>/<container>
+ *    and GCS (cloud.google.com/go/storage v1.10.0, as pinned by WAL-G 3.0.7) sends
+ *    list/stat/delete calls to https://storage.googleapis.com even when
+ *    STORAGE_EMULATOR_HOST is set. Both names are reached through a tiny CONNECT
+ *    proxy (a separate node process, see LOOPBACK_PROXY_JS) set as HTTPS_PROXY for
+ *    wal-g only; it forwards exactly those host:port pairs to the local server and
+ *    refuses everything else. Go does not proxy loopback IPs or "localhost", so
+ *    STORAGE_EMULATOR_HOST=127.0.0.1:<port> still goes direct.
+ *  - TLS: a CA made at run time with openssl; SSL_CERT_FILE points at a bundle
+ *    (system CAs + this CA), which Go's crypto/x509 honours on Linux.
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as https from 'https';
+import * as os from 'os';
+import * as path from 'path';
+import { freePort, freePorts } from './ports';
+import { Env, Proc, run, startProcess, waitFor, chownFor, userInfo } from './proc';
+import { azuriteBin, fakeGcsBin, minioBin, OPENSSL, PG_USER, SWIFT } from './tools';
+
+export type Provider = 'minio' | 'gcs' | 'azure' | 'swift' | 'local';
+
+export interface StorageServer {
+  provider: Provider;
+  /** PID of the main server process (undefined for local). */
+  pid?: number;
+  host: string;
+  port?: number;
+  /** Base URL clients use (S3 endpoint, emulator host, blob endpoint, auth URL, or file dir). */
+  endpoint: string;
+  bucket: string;
+  credentials: Record<string, string>;
+  /** Base provider env (without a *_PREFIX). */
+  env: Env;
+  /** Full WAL-G env for storage path `<bucket>/<subPath>`; old=true uses the WALE_*_PREFIX name. */
+  walgEnv(subPath: string, opts?: { old?: boolean }): Env;
+  /** CA certificate PEM (TLS servers). */
+  caFile?: string;
+  logFile: string;
+  /** All processes belonging to this server (main process first). */
+  procs: Proc[];
+  dir: string;
+  /** Stops the processes; removes `dir` (if it made it) unless keepDir or E2E_KEEP_TMP=1. */
+  stop(opts?: { keepDir?: boolean }): Promise<void>;
+}
+
+export interface CommonOptions {
+  /** Bucket / container name (default 'walg'). */
+  bucket?: string;
+  /** Directory for data, certs and logs (default: a new temp dir). */
+  dir?: string;
+  /** Readiness timeout (default 60 s). */
+  timeoutMs?: number;
+}
+
+// ------------------------------------------------------------- helpers ----
+
+/** A temp dir readable (not writable) by everybody, so pgwalg can read CA files. */
+export function makeTempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.chmodSync(dir, 0o755);
+  return dir;
+}
+
+function ensureDir(d: string, mode = 0o755): string {
+  fs.mkdirSync(d, { recursive: true });
+  fs.chmodSync(d, mode);
+  return d;
+}
+
+export interface CertFiles {
+  caCert: string;
+  caKey: string;
+  cert: string;
+  key: string;
+  /** System CA bundle + caCert: use as SSL_CERT_FILE. */
+  bundle: string;
+}
+
+/** Self-signed CA + server certificate (EC P-256) for the given names/IPs, made with openssl. */
+export async function makeCerts(dir: string, dnsNames: string[], ips: string[] = ['127.0.0.1']): Promise<CertFiles> {
+  ensureDir(dir);
+  const f = (n: string): string => path.join(dir, n);
+  const ossl = async (args: string[]): Promise<void> => {
+    await run(OPENSSL, args, { PATH: process.env.PATH ?? '/usr/bin:/bin' }, { check: true, timeoutMs: 30_000 });
+  };
+  await ossl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '30', '-subj', '/CN=cdk8s-postgres-walg e2e CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  await ossl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', `/CN=${dnsNames[0] ?? ips[0]}`]);
+  const san = [...dnsNames.map((d) => `DNS:${d}`), ...ips.map((i) => `IP:${i}`)].join(',');
+  fs.writeFileSync(f('server.ext'), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\n` +
+    'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n');
+  await ossl(['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'),
+    '-CAcreateserial', '-out', f('server.crt'), '-days', '30', '-extfile', f('server.ext')]);
+  const system = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt']
+    .filter((p) => fs.existsSync(p)).map((p) => fs.readFileSync(p, 'utf8')).join('\n');
+  fs.writeFileSync(f('bundle.crt'), `${system}\n${fs.readFileSync(f('ca.crt'), 'utf8')}`);
+  for (const n of ['ca.crt', 'server.crt', 'bundle.crt']) fs.chmodSync(f(n), 0o644);
+  for (const n of ['ca.key', 'server.key']) fs.chmodSync(f(n), 0o600);
+  return { caCert: f('ca.crt'), caKey: f('ca.key'), cert: f('server.crt'), key: f('server.key'), bundle: f('bundle.crt') };
+}
+
+export interface HttpResult { status: number; headers: http.IncomingHttpHeaders; body: string }
+
+/** Minimal HTTP(S) request (no proxy). */
+export function request(url: string, opts: {
+  method?: string; headers?: Record<string, string>; body?: string | Buffer; ca?: string; timeoutMs?: number;
+} = {}): Promise<HttpResult> {
+  const u = new URL(url);
+  const mod = u.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = mod.request(u, {
+      method: opts.method ?? 'GET',
+      headers: opts.headers,
+      ca: opts.ca ? fs.readFileSync(opts.ca) : undefined,
+      timeout: opts.timeoutMs ?? 5000,
+      agent: false,
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout ${url}`)));
+    req.on('error', reject);
+    if (opts.body !== undefined) req.write(opts.body);
+    req.end();
+  });
+}
+
+function randomSecret(bytes = 18): string {
+  return crypto.randomBytes(bytes).toString('base64url');
+}
+
+/**
+ * stop(): stops the server's processes (last started first), then removes its
+ * temp dir unless E2E_KEEP_TMP=1 (logs are kept for debugging then).
+ */
+function stopAllOf(procs: Proc[], dir?: string): (opts?: { keepDir?: boolean }) => Promise<void> {
+  return async (opts) => {
+    for (const p of [...procs].reverse()) await p.stop();
+    if (dir && !opts?.keepDir && process.env.E2E_KEEP_TMP !== '1') fs.rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+// ------------------------------------------------------ loopback proxy ----
+
+/**
+ * A small loopback proxy, run as its own process (so it keeps answering while
+ * the harness blocks on a synchronous call):
+ *  - CONNECT: ROUTES (JSON env) maps "host:port" -> "127.0.0.1:port"; anything
+ *    else is refused with 403. Used as HTTPS_PROXY for wal-g.
+ *  - plain HTTP (optional): with UPSTREAM=127.0.0.1:port every other request is
+ *    forwarded there, after applying REWRITES (JSON [[regex, replacement], ...])
+ *    to the path. Used in front of fake-gcs-server (see startFakeGcs).
+ *  - GET /healthz answers "ok".
+ */
+export const LOOPBACK_PROXY_JS = `
+'use strict';
+const http = require('http');
+const net = require('net');
+const routes = JSON.parse(process.env.ROUTES || '{}');
+const upstream = process.env.UPSTREAM || '';
+const rewrites = JSON.parse(process.env.REWRITES || '[]').map(([f, t]) => [new RegExp(f), t]);
+const port = Number(process.env.PORT);
+const split = (hp) => { const i = hp.lastIndexOf(':'); return [hp.slice(0, i), Number(hp.slice(i + 1))]; };
+const srv = http.createServer((req, res) => {
+  if (req.url === '/healthz') { res.end('ok'); return; }
+  if (!upstream) { res.writeHead(405); res.end('CONNECT only'); return; }
+  let p = req.url;
+  for (const [re, to] of rewrites) p = p.replace(re, to);
+  const [h, hp] = split(upstream);
+  const up = http.request({ host: h, port: hp, method: req.method, path: p, headers: req.headers }, (ur) => {
+    res.writeHead(ur.statusCode || 502, ur.headers);
+    ur.pipe(res);
+  });
+  up.on('error', (e) => { console.log(new Date().toISOString(), 'upstream', req.method, p, e.code); res.destroy(); });
+  req.pipe(up);
+});
+srv.on('connect', (req, client, head) => {
+  const target = routes[req.url.toLowerCase()];
+  if (!target) {
+    console.log(new Date().toISOString(), 'refused', req.url);
+    client.end('HTTP/1.1 403 Forbidden\\r\\n\\r\\n');
+    return;
+  }
+  const [h, hp] = split(target);
+  const up = net.connect(hp, h, () => {
+    client.write('HTTP/1.1 200 Connection Established\\r\\n\\r\\n');
+    if (head && head.length) up.write(head);
+    up.pipe(client); client.pipe(up);
+  });
+  up.on('error', (e) => { console.log(new Date().toISOString(), 'upstream', req.url, e.code); client.destroy(); });
+  client.on('error', () => up.destroy());
+});
+srv.listen(port, '127.0.0.1', () => console.log('loopback proxy on', port, JSON.stringify(routes), upstream));
+`;
+
+export interface LoopbackProxy { proc: Proc; port: number; url: string }
+
+export interface LoopbackProxyOptions {
+  /** Forward plain HTTP requests to this 127.0.0.1:port. */
+  upstream?: string;
+  /** Path rewrites for forwarded requests: [regex source, replacement]. */
+  rewrites?: Array<[string, string]>;
+  name?: string;
+  timeoutMs?: number;
+}
+
+export async function startLoopbackProxy(dir: string, routes: Record<string, string>, opts: LoopbackProxyOptions = {}): Promise<LoopbackProxy> {
+  const name = opts.name ?? 'loopback-proxy';
+  const script = path.join(dir, 'loopback-proxy.js');
+  fs.writeFileSync(script, LOOPBACK_PROXY_JS);
+  const port = await freePort();
+  const lower: Record<string, string> = {};
+  for (const [k, v] of Object.entries(routes)) lower[k.toLowerCase()] = v;
+  const proc = startProcess(process.execPath, [script], {
+    name,
+    logFile: path.join(dir, `${name}.log`),
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: String(port), ROUTES: JSON.stringify(lower),
+      UPSTREAM: opts.upstream ?? '', REWRITES: JSON.stringify(opts.rewrites ?? []),
+    },
+  });
+  try {
+    await waitFor(async () => (await request(`http://127.0.0.1:${port}/healthz`)).status === 200, opts.timeoutMs ?? 30_000,
+      { what: name, proc });
+  } catch (e) {
+    await proc.stop();
+    throw e;
+  }
+  return { proc, port, url: `http://127.0.0.1:${port}` };
+}
+
+// --------------------------------------------------------------- MinIO ----
+
+/** AWS Signature V4 headers for a request to MinIO (region us-east-1). */
+export function sigV4Headers(opts: {
+  method: string; url: string; accessKey: string; secretKey: string; region?: string; body?: string;
+  headers?: Record<string, string>;
+}): Record<string, string> {
+  const u = new URL(opts.url);
+  const region = opts.region ?? 'us-east-1';
+  const now = new Date();
+  const amzDate = now.toISOString().replace(/[:-]|\.\d{3}/g, '');
+  const day = amzDate.slice(0, 8);
+  const payloadHash = crypto.createHash('sha256').update(opts.body ?? '').digest('hex');
+  const headers: Record<string, string> = {
+    ...(opts.headers ?? {}),
+    'host': u.host,
+    'x-amz-content-sha256': payloadHash,
+    'x-amz-date': amzDate,
+  };
+  const names = Object.keys(headers).map((h) => h.toLowerCase()).sort();
+  const lowered: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) lowered[k.toLowerCase()] = v.trim();
+  const query = [...u.searchParams.entries()]
+    .map(([k, v]) => [encodeURIComponent(k), encodeURIComponent(v)])
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`).join('&');
+  const canonical = [opts.method, u.pathname || '/', query,
+    names.map((n) => `${n}:${lowered[n]}\n`).join(''), names.join(';'), payloadHash].join('\n');
+  const scope = `${day}/${region}/s3/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, crypto.createHash('sha256').update(canonical).digest('hex')].join('\n');
+  const hmac = (k: Buffer | string, d: string): Buffer => crypto.createHmac('sha256', k).update(d).digest();
+  const kSigning = hmac(hmac(hmac(hmac(`AWS4${opts.secretKey}`, day), region), 's3'), 'aws4_request');
+  const signature = crypto.createHmac('sha256', kSigning).update(toSign).digest('hex');
+  return {
+    ...headers,
+    authorization: `AWS4-HMAC-SHA256 Credential=${opts.accessKey}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`,
+  };
+}
+
+export interface MinioOptions extends CommonOptions { tls?: boolean }
+
+export async function startMinio(opts: MinioOptions = {}): Promise<StorageServer> {
+  const ownDir = opts.dir === undefined;
+  const dir = opts.dir ?? makeTempDir('e2e-minio-');
+  const bucket = opts.bucket ?? 'walg';
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const dataDir = ensureDir(path.join(dir, 'data'), 0o700);
+  const certsDir = ensureDir(path.join(dir, 'certs'));
+  let caFile: string | undefined;
+  if (opts.tls) {
+    const c = await makeCerts(path.join(dir, 'pki'), ['localhost'], ['127.0.0.1']);
+    fs.copyFileSync(c.cert, path.join(certsDir, 'public.crt'));
+    fs.copyFileSync(c.key, path.join(certsDir, 'private.key'));
+    ensureDir(path.join(certsDir, 'CAs'));
+    fs.copyFileSync(c.caCert, path.join(certsDir, 'CAs', 'ca.crt'));
+    caFile = c.caCert;
+  }
+  const [port, consolePort] = await freePorts(2);
+  const user = `e2e${randomSecret(6).replace(/[^A-Za-z0-9]/g, 'x')}`;
+  const password = randomSecret(24);
+  const logFile = path.join(dir, 'minio.log');
+  const proc = startProcess(minioBin(), ['server', '--quiet', '--address', `127.0.0.1:${port}`,
+    '--console-address', `127.0.0.1:${consolePort}`, '--certs-dir', certsDir, dataDir], {
+    name: 'minio',
+    logFile,
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: dir,
+      MINIO_ROOT_USER: user,
+      MINIO_ROOT_PASSWORD: password,
+      MINIO_BROWSER: 'off',
+      MINIO_UPDATE: 'off',
+      MINIO_CALLHOME_ENABLE: 'off',
+    },
+  });
+  const scheme = opts.tls ? 'https' : 'http';
+  const endpoint = `${scheme}://127.0.0.1:${port}`;
+  try {
+    await waitFor(async () => (await request(`${endpoint}/minio/health/ready`, { ca: caFile })).status === 200,
+      timeoutMs, { what: 'minio ready', proc });
+    // Create the bucket with a SigV4-signed PUT (no mc here). /minio/health/ready can
+    // answer 200 while the object layer still says 503 XMinioServerNotInitialized: retry.
+    const url = `${endpoint}/${bucket}`;
+    await waitFor(async () => {
+      const res = await request(url, { method: 'PUT', ca: caFile,
+        headers: sigV4Headers({ method: 'PUT', url, accessKey: user, secretKey: password }) });
+      if (res.status === 200 || /BucketAlreadyOwnedByYou/.test(res.body)) return true;
+      if (res.status >= 500) throw new Error(`${res.status} ${res.body}`);
+      throw new Error(`minio: create bucket ${bucket}: ${res.status} ${res.body}`);
+    }, timeoutMs, { what: `minio bucket ${bucket}`, proc });
+  } catch (e) {
+    await stopAllOf([proc], ownDir ? dir : undefined)();
+    throw e;
+  }
+  const env: Env = {
+    AWS_ACCESS_KEY_ID: user,
+    AWS_SECRET_ACCESS_KEY: password,
+    AWS_ENDPOINT: endpoint,
+    AWS_S3_FORCE_PATH_STYLE: 'true',
+    AWS_REGION: 'us-east-1',
+    ...(caFile ? { WALG_S3_CA_CERT_FILE: caFile } : {}),
+  };
+  const procs = [proc];
+  return {
+    provider: 'minio', pid: proc.pid, host: '127.0.0.1', port, endpoint, bucket,
+    credentials: { accessKey: user, secretKey: password },
+    env,
+    walgEnv: (sub, o) => ({ ...env, [o?.old ? 'WALE_S3_PREFIX' : 'WALG_S3_PREFIX']: `s3://${bucket}/${sub}` }),
+    caFile, logFile, procs, dir, stop: stopAllOf(procs, ownDir ? dir : undefined),
+  };
+}
+
+// ----------------------------------------------------------- fake-gcs -----
+
+export interface FakeGcsOptions extends CommonOptions { backend?: 'memory' | 'filesystem' }
+
+export async function startFakeGcs(opts: FakeGcsOptions = {}): Promise<StorageServer> {
+  const ownDir = opts.dir === undefined;
+  const dir = opts.dir ?? makeTempDir('e2e-gcs-');
+  const bucket = opts.bucket ?? 'walg';
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const backend = opts.backend ?? 'filesystem';
+  const certs = await makeCerts(path.join(dir, 'pki'), ['storage.googleapis.com', 'localhost'], ['127.0.0.1']);
+  const [httpsPort, httpPort] = await freePorts(2);
+  const logFile = path.join(dir, 'fake-gcs-server.log');
+  const args = ['-scheme', 'both', '-host', '127.0.0.1', '-port', String(httpsPort), '-port-http', String(httpPort),
+    '-cert-location', certs.cert, '-private-key-location', certs.key,
+    // Reads go to http://<STORAGE_EMULATOR_HOST>/<bucket>/<object>: only served when the host matches.
+    '-public-host', '127.0.0.1', '-external-url', `http://127.0.0.1:${httpPort}`,
+    '-backend', backend, '-log-level', 'warn'];
+  if (backend === 'filesystem') args.push('-filesystem-root', ensureDir(path.join(dir, 'data'), 0o700));
+  const proc = startProcess(fakeGcsBin(), args, {
+    name: 'fake-gcs-server', logFile, cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
+  });
+  const base = `http://127.0.0.1:${httpPort}`;
+  let proxy: LoopbackProxy;
+  try {
+    await waitFor(async () => (await request(`${base}/_internal/healthcheck`)).status === 200, timeoutMs,
+      { what: 'fake-gcs-server ready', proc });
+    const res = await request(`${base}/storage/v1/b?project=e2e`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: bucket }),
+    });
+    if (res.status !== 200 && res.status !== 409) throw new Error(`fake-gcs: create bucket: ${res.status} ${res.body}`);
+    // cloud.google.com/go/storage v1.10.0 (pinned by WAL-G 3.0.7) with STORAGE_EMULATOR_HOST:
+    //  - JSON calls (list/stat/compose/delete) go to https://storage.googleapis.com/storage/v1/
+    //    until the first upload -> CONNECT route to fake-gcs-server's HTTPS port;
+    //  - the first upload sets the shared BasePath to http://<emulator host> WITHOUT
+    //    /storage/v1, so later JSON calls hit /b/... -> the proxy, which is also the
+    //    emulator host, rewrites ^/b/ to /storage/v1/b/ and forwards to the HTTP port.
+    proxy = await startLoopbackProxy(dir, { 'storage.googleapis.com:443': `127.0.0.1:${httpsPort}` },
+      { upstream: `127.0.0.1:${httpPort}`, rewrites: [['^/b/', '/storage/v1/b/'], ['^/b$', '/storage/v1/b']] });
+  } catch (e) {
+    await stopAllOf([proc], ownDir ? dir : undefined)();
+    throw e;
+  }
+  const env: Env = {
+    STORAGE_EMULATOR_HOST: `127.0.0.1:${proxy.port}`,
+    HTTPS_PROXY: proxy.url,
+    SSL_CERT_FILE: certs.bundle,
+  };
+  const procs = [proc, proxy.proc];
+  return {
+    provider: 'gcs', pid: proc.pid, host: '127.0.0.1', port: httpPort, endpoint: base, bucket,
+    credentials: {}, env,
+    walgEnv: (sub, o) => ({ ...env, [o?.old ? 'WALE_GS_PREFIX' : 'WALG_GS_PREFIX']: `gs://${bucket}/${sub}` }),
+    caFile: certs.caCert, logFile, procs, dir, stop: stopAllOf(procs, ownDir ? dir : undefined),
+  };
+}
+
+// ------------------------------------------------------------- Azurite ----
+
+export const AZURITE_ACCOUNT = 'devstoreaccount1';
+export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+/** SharedKey Authorization for the Blob service (x-ms-version 2021-08-06 style). */
+export function azureSharedKeyHeaders(opts: {
+  method: string; url: string; account: string; key: string; headers?: Record<string, string>; contentLength?: number;
+  /** Resource path as the server sees it (path-style URLs include the account). Default: URL path. */
+  resourcePath?: string;
+}): Record<string, string> {
+  const u = new URL(opts.url);
+  const headers: Record<string, string> = {
+    'x-ms-date': new Date().toUTCString(),
+    'x-ms-version': '2021-08-06',
+    ...(opts.headers ?? {}),
+  };
+  const h = (n: string): string => {
+    const e = Object.entries(headers).find(([k]) => k.toLowerCase() === n);
+    return e ? e[1] : '';
+  };
+  const len = opts.contentLength && opts.contentLength > 0 ? String(opts.contentLength) : '';
+  const msHeaders = Object.keys(headers).filter((k) => k.toLowerCase().startsWith('x-ms-'))
+    .map((k) => [k.toLowerCase(), headers[k].trim()]).sort((a, b) => (a[0] < b[0] ? -1 : 1))
+    .map(([k, v]) => `${k}:${v}\n`).join('');
+  const params = [...u.searchParams.entries()].map(([k, v]) => [k.toLowerCase(), v])
+    .sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, v]) => `\n${k}:${v}`).join('');
+  const resource = `/${opts.account}${opts.resourcePath ?? u.pathname}${params}`;
+  const toSign = [opts.method, h('content-encoding'), h('content-language'), len, h('content-md5'),
+    h('content-type'), '', h('if-modified-since'), h('if-match'), h('if-none-match'), h('if-unmodified-since'),
+    h('range'), msHeaders + resource].join('\n');
+  const sig = crypto.createHmac('sha256', Buffer.from(opts.key, 'base64')).update(toSign, 'utf8').digest('base64');
+  return { ...headers, authorization: `SharedKey ${opts.account}:${sig}` };
+}
+
+export async function startAzurite(opts: CommonOptions = {}): Promise<StorageServer> {
+  const ownDir = opts.dir === undefined;
+  const dir = opts.dir ?? makeTempDir('e2e-azurite-');
+  const bucket = opts.bucket ?? 'walg';
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const account = AZURITE_ACCOUNT;
+  const blobHost = `${account}.blob.localhost`;
+  const certs = await makeCerts(path.join(dir, 'pki'), [blobHost, '*.blob.localhost', 'localhost'], ['127.0.0.1']);
+  const port = await freePort();
+  const logFile = path.join(dir, 'azurite.log');
+  const proc = startProcess(process.execPath, [azuriteBin(), '--blobHost', '127.0.0.1', '--blobPort', String(port),
+    '--location', ensureDir(path.join(dir, 'data'), 0o700), '--cert', certs.cert, '--key', certs.key,
+    '--loose', '--skipApiVersionCheck', '--disableTelemetry', '--debug', path.join(dir, 'azurite-debug.log')], {
+    name: 'azurite', logFile, cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
+  });
+  const endpoint = `https://127.0.0.1:${port}/${account}`;
+  let proxy: LoopbackProxy;
+  try {
+    // Any HTTP answer means it is up (an unsigned request gets 403/400).
+    await waitFor(async () => (await request(`${endpoint}?comp=list`, { ca: certs.caCert })).status > 0, timeoutMs,
+      { what: 'azurite ready', proc });
+    const url = `${endpoint}/${bucket}?restype=container`;
+    const res = await request(url, { method: 'PUT', ca: certs.caCert,
+      headers: azureSharedKeyHeaders({ method: 'PUT', url, account, key: AZURITE_KEY }) });
+    if (res.status !== 201 && res.status !== 409) throw new Error(`azurite: create container: ${res.status} ${res.body}`);
+    // wal-g dials https://devstoreaccount1.blob.localhost:<port>/...: the proxy carries it to 127.0.0.1:<port>;
+    // Azurite takes the account from the host name (production-style URL).
+    proxy = await startLoopbackProxy(dir, { [`${blobHost}:${port}`]: `127.0.0.1:${port}` });
+  } catch (e) {
+    await stopAllOf([proc], ownDir ? dir : undefined)();
+    throw e;
+  }
+  const env: Env = {
+    AZURE_STORAGE_ACCOUNT: account,
+    AZURE_STORAGE_ACCESS_KEY: AZURITE_KEY,
+    AZURE_ENDPOINT_SUFFIX: `localhost:${port}`,
+    HTTPS_PROXY: proxy.url,
+    SSL_CERT_FILE: certs.bundle,
+  };
+  const procs = [proc, proxy.proc];
+  return {
+    provider: 'azure', pid: proc.pid, host: '127.0.0.1', port, endpoint: `https://${blobHost}:${port}`, bucket,
+    credentials: { account, key: AZURITE_KEY }, env,
+    walgEnv: (sub, o) => ({ ...env, [o?.old ? 'WALE_AZ_PREFIX' : 'WALG_AZ_PREFIX']: `azure://${bucket}/${sub}` }),
+    caFile: certs.caCert, logFile, procs, dir, stop: stopAllOf(procs, ownDir ? dir : undefined),
+  };
+}
+
+// --------------------------------------------------------------- Swift ----
+
+export interface SwiftOptions extends CommonOptions {
+  /** User that runs the Swift daemons (default: current user). */
+  user?: string;
+}
+
+export async function startSwift(opts: SwiftOptions = {}): Promise<StorageServer> {
+  const ownDir = opts.dir === undefined;
+  const dir = opts.dir ?? makeTempDir('e2e-swift-');
+  const bucket = opts.bucket ?? 'walg';
+  const timeoutMs = opts.timeoutMs ?? 90_000;
+  const runUser = opts.user ?? os.userInfo().username;
+  const etc = ensureDir(path.join(dir, 'etc'));
+  const devices = ensureDir(path.join(dir, 'srv'));
+  ensureDir(path.join(devices, 'd1'));
+  const cacheDir = ensureDir(path.join(dir, 'cache'));
+  if (runUser !== os.userInfo().username) chownFor(runUser, dir);
+  const [proxyPort, accountPort, containerPort, objectPort, memcachedPort] = await freePorts(5);
+  const baseEnv: Env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, PYTHONDONTWRITEBYTECODE: '1' };
+  const swiftUser = 'test:tester';
+  const swiftKey = randomSecret(12);
+
+  fs.writeFileSync(path.join(etc, 'swift.conf'),
+    '[swift-hash]\nswift_hash_path_suffix = e2e\nswift_hash_path_prefix = e2e\n\n' +
+    '[storage-policy:0]\nname = Policy-0\ndefault = yes\n');
+  const common = (port: number): string => `[DEFAULT]\nbind_ip = 127.0.0.1\nbind_port = ${port}\nworkers = 0\n` +
+    `user = ${runUser}\nswift_dir = ${etc}\ndevices = ${devices}\nmount_check = false\n` +
+    `log_level = INFO\nrecon_cache_path = ${cacheDir}\n\n`;
+  for (const [kind, port] of [['account', accountPort], ['container', containerPort], ['object', objectPort]] as const) {
+    fs.writeFileSync(path.join(etc, `${kind}-server.conf`), common(port) +
+      `[pipeline:main]\npipeline = ${kind}-server\n\n[app:${kind}-server]\nuse = egg:swift#${kind}\n\n` +
+      `[${kind}-replicator]\n[${kind}-updater]\n[${kind}-auditor]\n`);
+  }
+  fs.writeFileSync(path.join(etc, 'proxy-server.conf'),
+    `[DEFAULT]\nbind_ip = 127.0.0.1\nbind_port = ${proxyPort}\nworkers = 0\nuser = ${runUser}\nswift_dir = ${etc}\n` +
+    'log_level = INFO\n\n' +
+    '[pipeline:main]\npipeline = catch_errors healthcheck cache tempauth proxy-server\n\n' +
+    '[app:proxy-server]\nuse = egg:swift#proxy\naccount_autocreate = true\nallow_account_management = true\n\n' +
+    '[filter:catch_errors]\nuse = egg:swift#catch_errors\n\n' +
+    '[filter:healthcheck]\nuse = egg:swift#healthcheck\n\n' +
+    `[filter:cache]\nuse = egg:swift#memcache\nmemcache_servers = 127.0.0.1:${memcachedPort}\n\n` +
+    '[filter:tempauth]\nuse = egg:swift#tempauth\n' +
+    `user_test_tester = ${swiftKey} .admin\n` +
+    `storage_url_scheme = default\ntoken_life = 86400\n`);
+
+  // Rings: one replica, one device per ring, on 127.0.0.1.
+  for (const [kind, port] of [['account', accountPort], ['container', containerPort], ['object', objectPort]] as const) {
+    const builder = path.join(etc, `${kind}.builder`);
+    await run(SWIFT.ringBuilder, [builder, 'create', '4', '1', '1'], baseEnv, { check: true });
+    await run(SWIFT.ringBuilder, [builder, 'add', `r1z1-127.0.0.1:${port}/d1`, '100'], baseEnv, { check: true });
+    const r = await run(SWIFT.ringBuilder, [builder, 'rebalance'], baseEnv);
+    if (r.code !== 0 && r.code !== 1) throw new Error(`swift-ring-builder rebalance ${kind}: ${r.stdout}${r.stderr}`);
+  }
+  if (runUser !== os.userInfo().username) chownFor(runUser, dir);
+
+  const procs: Proc[] = [];
+  const start = (name: string, cmd: string, args: string[]): Proc => {
+    const p = startProcess(cmd, args, {
+      name, logFile: path.join(dir, `${name}.log`), cwd: dir, env: baseEnv,
+      user: runUser === os.userInfo().username ? undefined : runUser,
+    });
+    procs.push(p);
+    return p;
+  };
+  try {
+    const mc = start('memcached', SWIFT.memcached, ['-l', '127.0.0.1', '-p', String(memcachedPort), '-U', '0',
+      '-m', '64', '-u', runUser]);
+    const proxy = start('swift-proxy', SWIFT.proxy, [path.join(etc, 'proxy-server.conf'), '-v']);
+    const servers = [
+      start('swift-account', SWIFT.account, [path.join(etc, 'account-server.conf'), '-v']),
+      start('swift-container', SWIFT.container, [path.join(etc, 'container-server.conf'), '-v']),
+      start('swift-object', SWIFT.object, [path.join(etc, 'object-server.conf'), '-v']),
+    ];
+    const authUrl = `http://127.0.0.1:${proxyPort}/auth/v1.0`;
+    await waitFor(async () => (await request(`http://127.0.0.1:${proxyPort}/healthcheck`)).status === 200,
+      timeoutMs, { what: 'swift proxy /healthcheck', proc: proxy });
+    for (const s of [...servers, mc]) {
+      if (!s.isRunning()) throw new Error(`${s.name} exited:\n${s.logTail()}`);
+    }
+    // Auth (tempauth v1) and container creation; retried until the backends answer.
+    const { token, storageUrl } = await waitFor(async () => {
+      const a = await request(authUrl, { headers: { 'x-storage-user': swiftUser, 'x-storage-pass': swiftKey } });
+      const t = a.headers['x-auth-token'];
+      const s = a.headers['x-storage-url'];
+      if (a.status !== 200 || typeof t !== 'string' || typeof s !== 'string') throw new Error(`auth ${a.status} ${a.body}`);
+      const c = await request(`${s}/${bucket}`, { method: 'PUT', headers: { 'x-auth-token': t } });
+      if (c.status !== 201 && c.status !== 202) throw new Error(`create container ${c.status} ${c.body}`);
+      return { token: t, storageUrl: s };
+    }, timeoutMs, { what: 'swift auth + container', proc: proxy });
+    void token;
+    const env: Env = { ST_AUTH: authUrl, ST_USER: swiftUser, ST_KEY: swiftKey };
+    return {
+      provider: 'swift', pid: proxy.pid, host: '127.0.0.1', port: proxyPort, endpoint: authUrl, bucket,
+      credentials: { user: swiftUser, key: swiftKey, storageUrl }, env,
+      walgEnv: (sub, o) => ({ ...env, [o?.old ? 'WALE_SWIFT_PREFIX' : 'WALG_SWIFT_PREFIX']: `swift://${bucket}/${sub}` }),
+      logFile: proxy.logFile, procs, dir, stop: stopAllOf(procs, ownDir ? dir : undefined),
+    };
+  } catch (e) {
+    await stopAllOf(procs, ownDir ? dir : undefined)();
+    throw e;
+  }
+}
+
+// --------------------------------------------------------------- Local ----
+
+/** "Local" storage: a directory writable by the PostgreSQL user. Nothing runs. */
+export async function startLocal(opts: CommonOptions & { user?: string } = {}): Promise<StorageServer> {
+  const ownDir = opts.dir === undefined;
+  const dir = opts.dir ?? makeTempDir('e2e-local-');
+  const bucket = opts.bucket ?? 'walg';
+  const root = ensureDir(path.join(dir, bucket), 0o700);
+  const user = opts.user ?? PG_USER;
+  if (user !== os.userInfo().username) {
+    userInfo(user); // throws a clear error if missing
+    chownFor(user, root);
+  }
+  return {
+    provider: 'local', host: 'localhost', endpoint: root, bucket, credentials: {}, env: {},
+    // WAL-G 3.0.x refuses a WALG_FILE_PREFIX dir that does not exist ("FS storage root
+    // directory doesn't exist or is inaccessible"), so walgEnv() creates it.
+    walgEnv: (sub, o) => {
+      const p = path.join(root, sub);
+      if (!fs.existsSync(p)) {
+        fs.mkdirSync(p, { recursive: true, mode: 0o700 });
+        if (user !== os.userInfo().username) chownFor(user, root);
+      }
+      return { [o?.old ? 'WALE_FILE_PREFIX' : 'WALG_FILE_PREFIX']: p };
+    },
+    logFile: '', procs: [], dir, stop: stopAllOf([], ownDir ? dir : undefined),
+  };
+}
+
+export async function startServer(provider: Provider, opts: CommonOptions & { tls?: boolean } = {}): Promise<StorageServer> {
+  switch (provider) {
+    case 'minio': return startMinio(opts);
+    case 'gcs': return startFakeGcs(opts);
+    case 'azure': return startAzurite(opts);
+    case 'swift': return startSwift(opts);
+    case 'local': return startLocal(opts);
+  }
+}
