@@ -55,7 +55,8 @@ function storageFor(chart: Chart, provider: string, server: StorageServer, versi
         credentials: S3Credentials.fromAccessKey(server.credentials.accessKey, bad(server.credentials.secretKey)),
       });
     case 'gcs':
-      return WalStorage.gcs(v, { bucket: server.bucket, prefix, credentials: GcsCredentials.fromWorkloadIdentity('walg') });
+      // A short operation limit, so that an outage makes wal-push fail (and show) within the test.
+      return WalStorage.gcs(v, { bucket: server.bucket, prefix, contextTimeout: Duration.seconds(20), credentials: GcsCredentials.fromWorkloadIdentity('walg') });
     case 'azure':
       return WalStorage.azure(v, {
         container: server.bucket, prefix, endpointSuffix: server.env.AZURE_ENDPOINT_SUFFIX,
@@ -178,6 +179,8 @@ async function providerMajor(provider: string, major: number, server: StorageSer
       expectEq(`rows at LSN ${lsn1}`, count, 100);
     }, () => [p?.log() ?? '']);
   }
+  let sb: Pod | undefined;
+  await cell(provider, major, 'scheduled-backups', () => scheduledBackups(provider, major, server, busybox, (x) => { sb = x; }), () => [sb?.log() ?? '']);
   let f: Pod | undefined;
   await cell(provider, major, 'fault', () => fault(provider, major, server, busybox, (x) => { f = x; }), () => [f?.log() ?? '']);
   // A wrong prefix: the bootstrap must exit non-zero, in bounded time, naming the problem.
@@ -273,6 +276,40 @@ async function fault(provider: string, major: number, server: StorageServer, bus
   }
   const count = await restoreAndCount(provider, major, server, prefix, busybox, undefined, `pg${major}-fault`, seen);
   expectEq('rows restored after the outage (zero lost)', count, 400);
+}
+
+/** The walg-backup sidecar: scheduled base backups and retention, next to the running server. */
+async function scheduledBackups(provider: string, major: number, server: StorageServer, busybox: boolean, seen: (p: Pod) => void): Promise<void> {
+  const version = versionFor(major);
+  const prefix = `pg${major}/${provider}/scheduled`;
+  const objects = synth((chart) => new ArchivingPostgres(chart, 'scheduled', {
+    name: `scheduled-pg${major}`, storage: storageFor(chart, provider, server, version, prefix), superuserPassword: PASSWORD,
+    baseBackupInterval: Duration.seconds(2), retainBaseBackups: 1, storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
+  }));
+  const p = await pod(objects, `scheduled-pg${major}`, major, server, busybox);
+  seen(p);
+  const sidecar = new Pod({ ...p.o, container: 'walg-backup', sharesVolumesWith: p });
+  p.start();
+  try {
+    await p.waitReady(180_000);
+    await p.sql('CREATE TABLE orders (id int PRIMARY KEY, batch int NOT NULL)');
+    await p.sql('INSERT INTO orders SELECT g, 1 FROM generate_series(1, 100) g');
+    sidecar.start();
+    // Two scheduled backups, each followed by retention (keep 1 full backup).
+    await waitFor(() => (sidecar.log().match(/pushing a base backup/g) ?? []).length >= 2 && /retain|delet/i.test(sidecar.log().split('pushing a base backup').slice(2).join('')),
+      240_000, { what: 'two scheduled base backups', proc: sidecar.proc });
+    if (/WARNING/.test(sidecar.log())) throw new Error(`the sidecar warned:\n${sidecar.log().slice(-1500)}`);
+    await p.sql('INSERT INTO orders SELECT g, 2 FROM generate_series(101, 200) g');
+    await waitArchived(p, await p.sql('SELECT pg_walfile_name(pg_switch_wal())'));
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\nsidecar log:\n${sidecar.log().slice(-2000)}`);
+  } finally {
+    if (sidecar.proc) await sidecar.proc.stop(5000);
+    await p.stop();
+  }
+  // The newest backup (a scheduled one) plus WAL restores everything.
+  const count = await restoreAndCount(provider, major, server, prefix, busybox, undefined, `pg${major}-scheduled`, seen);
+  expectEq('rows restored from the scheduled backup', count, 200);
 }
 
 async function waitArchived(p: Pod, segment: string, timeoutMs = 120_000): Promise<void> {

@@ -1,3 +1,4 @@
+import { Duration } from 'cdk8s';
 import { k8s, Volume } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { CATALOG, PROVIDER_TITLES, ProviderId, supports } from './_catalog';
@@ -91,6 +92,15 @@ export interface GcsStorageOptions extends WalStorageLocationOptions {
   readonly bucket: string;
   /** The credentials. */
   readonly credentials: GcsCredentials;
+  /**
+   * The time limit of one storage operation (`GCS_CONTEXT_TIMEOUT`). The GCS client retries inside
+   * it, so against an unreachable endpoint a `wal-push` hangs until it runs out instead of failing:
+   * a shorter limit makes outages visible sooner, but must leave time to upload one tar part of a
+   * base backup (up to 1 GiB by default).
+   *
+   * @default - WAL-G's default, 1 hour
+   */
+  readonly contextTimeout?: Duration;
   /**
    * How many times WAL-G retries a failed request before the command fails (`GCS_MAX_RETRIES`). PostgreSQL
    * retries a failed archive_command itself and keeps the WAL meanwhile, so a small number makes an
@@ -276,6 +286,14 @@ function checkPrefix(scope: IConstruct, prop: string, prefix: unknown): string |
   return s;
 }
 
+function wholeSeconds(scope: IConstruct, prop: string, d: unknown): number {
+  const s = d instanceof Duration ? d.toSeconds({ integral: false }) : NaN;
+  if (!Number.isInteger(s) || s < 1) {
+    invalid(scope, prop, d instanceof Duration ? `${s} seconds` : d, 'expected a Duration of whole seconds, at least 1, such as Duration.minutes(5)');
+  }
+  return s;
+}
+
 function maxRetries(scope: IConstruct, prop: string, value: unknown): number {
   if (value === undefined) {
     return 3;
@@ -383,7 +401,11 @@ function bindGcs(scope: IConstruct, prop: string, spec: StorageSpec): StorageBin
   }
   const loc = location('gs', bucket, prefix);
   return {
-    env: { [prefixEnv(spec.version, 'GS')]: loc, GCS_MAX_RETRIES: String(maxRetries(scope, prop, o.maxRetries)) },
+    env: {
+      [prefixEnv(spec.version, 'GS')]: loc,
+      GCS_MAX_RETRIES: String(maxRetries(scope, prop, o.maxRetries)),
+      ...(o.contextTimeout === undefined ? {} : { GCS_CONTEXT_TIMEOUT: String(wholeSeconds(scope, `${prop}.contextTimeout`, o.contextTimeout)) }),
+    },
     credentials,
     identity: `gcs ${loc}`,
   };

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { ArchivingPostgres, PostgresVersion, S3Credentials, SuperuserPassword, WalProvider, WalStorage } from '../src';
+import { ArchivingPostgres, GcsCredentials, PostgresVersion, S3Credentials, SuperuserPassword, WalProvider, WalStorage } from '../src';
 import { container, envOf, find, forSnapshot, newChart, parseEnvFile, PROVIDER_LIST, storageFor, synth } from './util';
 import { script } from '../src/_scripts';
 
@@ -153,4 +153,20 @@ test('synthesis is deterministic', () => {
     return JSON.stringify(synth(chart));
   };
   expect(make()).toBe(make());
+});
+
+test('GCS: maxRetries and contextTimeout bound how long one storage operation can hang', () => {
+  const chart = newChart();
+  new ArchivingPostgres(chart, 'orders', {
+    name: 'orders',
+    storage: WalStorage.gcs(PostgresVersion.V11_2_V1, {
+      bucket: 'walg-archive', credentials: GcsCredentials.fromWorkloadIdentity('walg'), maxRetries: 1, contextTimeout: Duration.minutes(2),
+    }),
+  });
+  const objs = synth(chart);
+  expect(parseEnvFile(find(objs, 'ConfigMap').data['archive.env'])).toEqual({ WALE_GS_PREFIX: 'gs://walg-archive', GCS_MAX_RETRIES: '1', GCS_CONTEXT_TIMEOUT: '120' });
+  // Keyless: the pod runs as the bound service account and mounts no credentials.
+  const spec = find(objs, 'StatefulSet').spec.template.spec;
+  expect(spec.serviceAccountName).toBe('walg');
+  expect(spec.volumes.map((v: any) => v.name)).not.toContain('archive-credentials');
 });

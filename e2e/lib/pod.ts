@@ -29,6 +29,8 @@ export interface PodOptions {
   readonly dir: string;
   /** Container to run. */
   readonly container?: string;
+  /** Another container of the same pod, whose volumes this one shares. */
+  readonly sharesVolumesWith?: Pod;
 }
 
 /** Makes a busybox applet directory once. */
@@ -55,8 +57,9 @@ export class Pod {
   public readonly volumes: Record<string, string> = {};
   public readonly env: Env;
   public readonly command: string[];
+  private readonly mountsFile: string;
 
-  constructor(private readonly o: PodOptions) {
+  constructor(public readonly o: PodOptions) {
     const u = userInfo(PG_USER);
     this.uid = u.uid;
     this.gid = u.gid;
@@ -68,7 +71,7 @@ export class Pod {
     const c = podSpec.containers.find((x: any) => x.name === (o.container ?? 'postgres'));
     const mounts: Array<[string, string]> = [];
     for (const v of [...podSpec.volumes, ...sts.spec.volumeClaimTemplates.map((t: any) => ({ name: t.metadata.name, claimTemplate: true }))]) {
-      this.volumes[v.name] = this.materialise(v);
+      this.volumes[v.name] = o.sharesVolumesWith?.volumes[v.name] ?? this.materialise(v);
     }
     for (const m of c.volumeMounts) {
       // /tmp stays the host's: the storage servers' CA bundles live there (a cluster would provide
@@ -87,7 +90,8 @@ export class Pod {
     this.env = env;
     // Mount the deepest paths last (e.g. /etc/pg-walg/secrets/auth after /etc/pg-walg/config).
     mounts.sort((a, b) => a[1].split('/').length - b[1].split('/').length);
-    fs.writeFileSync(path.join(o.dir, 'mounts'), mounts.map(([src, dst]) => `${src} ${dst}`).join('\n') + '\n');
+    this.mountsFile = path.join(o.dir, `${o.container ?? 'postgres'}.mounts`);
+    fs.writeFileSync(this.mountsFile, mounts.map(([src, dst]) => `${src} ${dst}`).join('\n') + '\n');
     const shell = o.busybox ? ['busybox', 'sh'] : ['/bin/sh'];
     this.command = [...shell, ...c.command.slice(1)];
   }
@@ -127,7 +131,7 @@ export class Pod {
   /** Starts the container's command; its stdout and stderr go to logFile. */
   start(): Proc {
     const enter = path.join(__dirname, 'enter-pod.sh');
-    const args = ['-m', '--propagation', 'private', '--', '/bin/sh', enter, path.join(this.o.dir, 'mounts'), String(this.uid), String(this.gid),
+    const args = ['-m', '--propagation', 'private', '--', '/bin/sh', enter, this.mountsFile, String(this.uid), String(this.gid),
       'env', '-i', ...Object.entries(this.env).map(([k, v]) => `${k}=${v}`), ...this.command];
     this.proc = startProcess('unshare', args, { name: `pod ${this.o.name}`, logFile: this.logFile, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
     return this.proc;

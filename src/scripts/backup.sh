@@ -2,7 +2,8 @@
 # Entry point of the walg-backup sidecar (cdk8s-postgres-walg). POSIX sh.
 # Every PG_WALG_BACKUP_INTERVAL_SECONDS it pushes a base backup of the running primary and, when
 # PG_WALG_RETAIN_FULL > 0, deletes the backups (and their WAL) older than the newest N full ones.
-# Every minute it checks pg_stat_archiver and logs a warning while WAL archiving is failing.
+# Every minute it checks pg_stat_archiver and pg_wal/archive_status and logs a warning while WAL
+# archiving is failing, hanging or falling behind.
 set -eu
 # shellcheck source=lib.sh
 . "$PG_WALG_CONFIG/lib.sh"
@@ -10,6 +11,9 @@ set -eu
 interval=${PG_WALG_BACKUP_INTERVAL_SECONDS:-86400}
 retain=${PG_WALG_RETAIN_FULL:-0}
 check=${PG_WALG_CHECK_SECONDS:-60}
+if [ "$interval" -lt "$check" ]; then
+  check=$interval
+fi
 load_storage archive
 
 primary_up() {
@@ -18,6 +22,13 @@ primary_up() {
 }
 
 check_archiver() {
+  # WAL waiting to be archived: a failing or a hanging archive_command both leave it there.
+  _status="$PGDATA/pg_wal/archive_status"
+  [ -d "$_status" ] || _status="$PGDATA/pg_xlog/archive_status"
+  _ready=$(find "$_status" -name '*.ready' 2>/dev/null | wc -l)
+  if [ "$_ready" -ge "${PG_WALG_BEHIND_SEGMENTS:-4}" ]; then
+    log "WARNING: $_ready WAL segments are waiting to be archived to $(storage_location); archiving is failing or too slow, and pg_wal grows until it catches up."
+  fi
   _state=$(psql_local "SELECT coalesce(last_failed_time > coalesce(last_archived_time, '-infinity'), false), coalesce(last_failed_wal, ''), coalesce(last_failed_time::text, '') FROM pg_stat_archiver" 2>/dev/null) || return 0
   case $_state in
     t\|*) log "WARNING: WAL archiving to $(storage_location) is failing (last failed: ${_state#t|}). PostgreSQL keeps the WAL in pg_wal and retries; watch the volume's free space." ;;
