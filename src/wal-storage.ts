@@ -119,7 +119,9 @@ export interface AzureStorageOptions extends WalStorageLocationOptions {
   readonly credentials: AzureCredentials;
   /**
    * The endpoint suffix (`AZURE_ENDPOINT_SUFFIX`), for sovereign clouds such as
-   * "core.chinacloudapi.cn". Honoured by WAL-G 1.0 and later.
+   * "core.chinacloudapi.cn" or an Azure-compatible endpoint. WAL-G 2.0 and later honour it; older
+   * WAL-G only knows the named clouds (`AZURE_ENVIRONMENT_NAME`), which is also set for the suffixes of
+   * the China, US Government and German clouds.
    *
    * @default "core.windows.net"
    */
@@ -411,6 +413,14 @@ function bindGcs(scope: IConstruct, prop: string, spec: StorageSpec): StorageBin
   };
 }
 
+/** The named clouds older WAL-G understands (AZURE_ENVIRONMENT_NAME), by endpoint suffix. */
+const AZURE_CLOUDS: Record<string, string> = {
+  'core.windows.net': 'AzurePublicCloud',
+  'core.chinacloudapi.cn': 'AzureChinaCloud',
+  'core.usgovcloudapi.net': 'AzureUSGovernmentCloud',
+  'core.cloudapi.de': 'AzureGermanCloud',
+};
+
 function bindAzure(scope: IConstruct, prop: string, spec: StorageSpec): StorageBinding {
   const o = spec.options as AzureStorageOptions;
   const container = requireString(scope, `${prop}.container`, o.container);
@@ -426,6 +436,10 @@ function bindAzure(scope: IConstruct, prop: string, spec: StorageSpec): StorageB
       invalid(scope, `${prop}.endpointSuffix`, o.endpointSuffix, 'expected a DNS suffix such as "core.windows.net"');
     }
     env.AZURE_ENDPOINT_SUFFIX = suffix;
+    const cloud = AZURE_CLOUDS[suffix];
+    if (cloud) {
+      env.AZURE_ENVIRONMENT_NAME = cloud;
+    }
   }
   const credentials = checkCredentialSpec(scope, `${prop}.credentials`, (o.credentials as AzureCredentials | undefined)?._spec, 'AzureCredentials.fromSecret() or .fromAccountKey()');
   if (!credentials.kind.startsWith('AzureCredentials.')) {

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { ArchivingPostgres, GcsCredentials, PostgresVersion, S3Credentials, SuperuserPassword, WalProvider, WalStorage } from '../src';
+import { ArchivingPostgres, AzureCredentials, GcsCredentials, PostgresVersion, S3Credentials, SuperuserPassword, WalProvider, WalStorage } from '../src';
 import { container, envOf, find, forSnapshot, newChart, parseEnvFile, PROVIDER_LIST, storageFor, synth } from './util';
 import { script } from '../src/_scripts';
 
@@ -169,4 +169,16 @@ test('GCS: maxRetries and contextTimeout bound how long one storage operation ca
   const spec = find(objs, 'StatefulSet').spec.template.spec;
   expect(spec.serviceAccountName).toBe('walg');
   expect(spec.volumes.map((v: any) => v.name)).not.toContain('archive-credentials');
+});
+
+test.each([
+  ['core.chinacloudapi.cn', { AZURE_ENDPOINT_SUFFIX: 'core.chinacloudapi.cn', AZURE_ENVIRONMENT_NAME: 'AzureChinaCloud' }],
+  ['blob.example.internal:8443', { AZURE_ENDPOINT_SUFFIX: 'blob.example.internal:8443' }],
+])('Azure endpoint suffix %s: WAL-G 2+ reads the suffix, older WAL-G the named cloud', (suffix, env) => {
+  const chart = newChart();
+  new ArchivingPostgres(chart, 'orders', {
+    name: 'orders',
+    storage: WalStorage.azure(PostgresVersion.V11_1_V1, { container: 'walg', endpointSuffix: suffix, credentials: AzureCredentials.fromSecret('az') }),
+  });
+  expect(parseEnvFile(find(synth(chart), 'ConfigMap').data['archive.env'])).toEqual({ WALE_AZ_PREFIX: 'azure://walg', ...env });
 });
