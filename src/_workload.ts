@@ -99,12 +99,16 @@ export function renderWorkload(scope: Construct, props: PostgresInstanceOptions,
   const r = o.resources ?? {};
   const resources = {
     requests: {
-      cpu: k8s.Quantity.fromString(r.cpuRequest === undefined ? '250m' : checkQuantity(scope, 'resources.cpuRequest', r.cpuRequest, '250m')),
-      memory: k8s.Quantity.fromString(r.memoryRequest === undefined ? '512Mi' : checkQuantity(scope, 'resources.memoryRequest', r.memoryRequest, '512Mi')),
+      'cpu': k8s.Quantity.fromString(r.cpuRequest === undefined ? '250m' : checkQuantity(scope, 'resources.cpuRequest', r.cpuRequest, '250m')),
+      'memory': k8s.Quantity.fromString(r.memoryRequest === undefined ? '512Mi' : checkQuantity(scope, 'resources.memoryRequest', r.memoryRequest, '512Mi')),
+      // The node disk the container uses outside the PVC: /tmp and the socket directory (emptyDirs)
+      // and its logs (the root filesystem is read-only). Bounded, so a runaway cannot fill the node.
+      'ephemeral-storage': k8s.Quantity.fromString('128Mi'),
     },
     limits: {
-      cpu: k8s.Quantity.fromString(r.cpuLimit === undefined ? '1' : checkQuantity(scope, 'resources.cpuLimit', r.cpuLimit, '1')),
-      memory: k8s.Quantity.fromString(r.memoryLimit === undefined ? '1Gi' : checkQuantity(scope, 'resources.memoryLimit', r.memoryLimit, '1Gi')),
+      'cpu': k8s.Quantity.fromString(r.cpuLimit === undefined ? '1' : checkQuantity(scope, 'resources.cpuLimit', r.cpuLimit, '1')),
+      'memory': k8s.Quantity.fromString(r.memoryLimit === undefined ? '1Gi' : checkQuantity(scope, 'resources.memoryLimit', r.memoryLimit, '1Gi')),
+      'ephemeral-storage': k8s.Quantity.fromString('2Gi'),
     },
   };
   const pullPolicy = o.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT;
@@ -343,8 +347,8 @@ export function renderWorkload(scope: Construct, props: PostgresInstanceOptions,
         PG_WALG_RETAIN_FULL: String(retain),
       }),
       resources: {
-        requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
-        limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('512Mi') },
+        requests: { 'cpu': k8s.Quantity.fromString('50m'), 'memory': k8s.Quantity.fromString('64Mi'), 'ephemeral-storage': k8s.Quantity.fromString('64Mi') },
+        limits: { 'cpu': k8s.Quantity.fromString('1'), 'memory': k8s.Quantity.fromString('512Mi'), 'ephemeral-storage': k8s.Quantity.fromString('1Gi') },
       },
       securityContext: containerSecurity,
       volumeMounts: sidecarMounts,

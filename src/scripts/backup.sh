@@ -39,8 +39,11 @@ push_backup() {
   log "pushing a base backup to $(storage_location)"
   if retry "push a base backup" wal-g backup-push "$PGDATA"; then
     if [ "$retain" -gt 0 ]; then
-      retry "delete backups beyond the newest $retain" wal-g delete retain FULL "$retain" --confirm ||
+      if retry "delete backups beyond the newest $retain" wal-g delete retain FULL "$retain" --confirm; then
+        log "retention: $(list_backups archive | wc -l | tr -d ' ') base backup(s) kept (the newest $retain full)"
+      else
         log "WARNING: retention failed: $LAST_ERROR"
+      fi
     fi
     return 0
   fi
