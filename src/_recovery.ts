@@ -36,10 +36,11 @@ export function renderRecovery(scope: IConstruct, version: PostgresVersion, targ
   ];
   let targetTimeUtc: string | undefined;
   if (t.time !== undefined) {
-    const s = requireString(scope, 'recoveryTarget.time', t.time);
+    const expected = 'expected a time stamp with an explicit time zone, such as "2026-11-23T10:15:00Z" or "2026-11-23 10:15:00+01:00"';
+    const s = requireString(scope, 'recoveryTarget.time', t.time, expected);
     const m = TIME.exec(s);
     if (!m) {
-      invalid(scope, 'recoveryTarget.time', t.time, 'expected a time stamp with an explicit time zone, such as "2026-11-23T10:15:00Z" or "2026-11-23 10:15:00+01:00"');
+      invalid(scope, 'recoveryTarget.time', t.time, expected);
     }
     const [, y, mo, d, h, mi, sec] = m.map(Number);
     const probe = new Date(Date.UTC(y, mo - 1, d, h, mi, sec));
@@ -66,9 +67,10 @@ export function renderRecovery(scope: IConstruct, version: PostgresVersion, targ
     lines.push(`recovery_target_time = '${stamp.replace('T', ' ')}${fraction}+00'`);
   }
   if (t.xid !== undefined) {
-    const s = requireString(scope, 'recoveryTarget.xid', t.xid);
+    const expected = 'expected a transaction id as a string: a whole number of 3 or more, such as "1234"';
+    const s = requireString(scope, 'recoveryTarget.xid', t.xid, expected);
     if (!/^[0-9]{1,20}$/.test(s) || BigInt(s) < 3n || BigInt(s) > 18446744073709551615n) {
-      invalid(scope, 'recoveryTarget.xid', t.xid, 'expected a transaction id: a whole number of 3 or more, such as "1234"');
+      invalid(scope, 'recoveryTarget.xid', t.xid, expected);
     }
     lines.push(`recovery_target_xid = ${confString(s)}`);
   }
@@ -81,9 +83,10 @@ export function renderRecovery(scope: IConstruct, version: PostgresVersion, targ
     lines.push(`recovery_target_name = ${confString(s)}`);
   }
   if (t.lsn !== undefined) {
-    const s = requireString(scope, 'recoveryTarget.lsn', t.lsn);
+    const expected = 'expected a WAL location such as "0/3000060" (two hexadecimal numbers separated by "/")';
+    const s = requireString(scope, 'recoveryTarget.lsn', t.lsn, expected);
     if (!/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(s)) {
-      invalid(scope, 'recoveryTarget.lsn', t.lsn, 'expected a WAL location such as "0/3000060" (two hexadecimal numbers separated by "/")');
+      invalid(scope, 'recoveryTarget.lsn', t.lsn, expected);
     }
     if (Number(version.majorVersion) < 10) {
       invalid(scope, 'recoveryTarget.lsn', t.lsn, `an LSN target needs PostgreSQL 10 or later, and ${version.name} runs PostgreSQL ${version.serverVersion}; use time, xid or name`);

@@ -1,3 +1,4 @@
+import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
 /**
@@ -17,6 +18,9 @@ export function show(value: unknown): string {
   if (typeof value === 'string') {
     return JSON.stringify(value);
   }
+  if (value instanceof Duration) {
+    return JSON.stringify(`${value.toSeconds({ integral: false })} seconds`);
+  }
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
@@ -24,9 +28,10 @@ export function show(value: unknown): string {
   }
 }
 
-export function requireString(scope: IConstruct | string, prop: string, value: unknown): string {
+/** A non-empty string; `expected` says what a valid value looks like (default: any non-empty string). */
+export function requireString(scope: IConstruct | string, prop: string, value: unknown, expected = 'expected a non-empty string'): string {
   if (typeof value !== 'string' || value.length === 0) {
-    invalid(scope, prop, value, 'expected a non-empty string');
+    invalid(scope, prop, value, expected);
   }
   return value;
 }
@@ -35,9 +40,10 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** A Kubernetes object name that is also a DNS-1123 label (Services, StatefulSets). */
 export function checkDnsLabel(scope: IConstruct | string, prop: string, value: unknown, maxLength = 63): string {
-  const s = requireString(scope, prop, value);
+  const expected = `expected a DNS-1123 label of at most ${maxLength} characters: lower-case letters, digits and "-", starting and ending with a letter or digit`;
+  const s = requireString(scope, prop, value, expected);
   if (s.length > maxLength || !DNS_LABEL.test(s)) {
-    invalid(scope, prop, value, `expected a DNS-1123 label of at most ${maxLength} characters: lower-case letters, digits and "-", starting and ending with a letter or digit`);
+    invalid(scope, prop, value, expected);
   }
   return s;
 }
@@ -46,9 +52,10 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 
 /** A Kubernetes object name of the DNS-1123 subdomain kind (Secrets, ConfigMaps, PVCs). */
 export function checkDnsSubdomain(scope: IConstruct | string, prop: string, value: unknown): string {
-  const s = requireString(scope, prop, value);
+  const expected = 'expected a Kubernetes object name (DNS-1123 subdomain): lower-case letters, digits, "-" and ".", at most 253 characters';
+  const s = requireString(scope, prop, value, expected);
   if (s.length > 253 || !DNS_SUBDOMAIN.test(s)) {
-    invalid(scope, prop, value, 'expected a Kubernetes object name (DNS-1123 subdomain): lower-case letters, digits, "-" and ".", at most 253 characters');
+    invalid(scope, prop, value, expected);
   }
   return s;
 }
@@ -57,9 +64,10 @@ const QUANTITY = /^([+]?)([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|
 
 /** A Kubernetes resource quantity such as "10Gi", "500m" or "1.5". */
 export function checkQuantity(scope: IConstruct | string, prop: string, value: unknown, example: string): string {
-  const s = requireString(scope, prop, value);
+  const expected = `expected a positive Kubernetes quantity such as "${example}"`;
+  const s = requireString(scope, prop, value, expected);
   if (!QUANTITY.test(s) || Number(s.replace(/[^0-9.]/g, '')) <= 0) {
-    invalid(scope, prop, value, `expected a positive Kubernetes quantity such as "${example}"`);
+    invalid(scope, prop, value, expected);
   }
   return s;
 }
@@ -89,10 +97,11 @@ export function checkSingleLine(scope: IConstruct | string, prop: string, value:
 
 /** An absolute, normalised container path. */
 export function checkAbsolutePath(scope: IConstruct | string, prop: string, value: unknown): string {
-  const s = requireString(scope, prop, value);
+  const expected = 'expected an absolute path such as "/var/walg-archive", without "..", empty segments, a trailing "/", spaces or shell characters';
+  const s = requireString(scope, prop, value, expected);
   checkSingleLine(scope, prop, s);
   if (!s.startsWith('/') || s === '/' || s.endsWith('/') || s.split('/').slice(1).some((p) => p === '' || p === '.' || p === '..') || /[\s'"\\$`]/.test(s)) {
-    invalid(scope, prop, value, 'expected an absolute path such as "/var/walg-archive", without "..", empty segments, a trailing "/", spaces or shell characters');
+    invalid(scope, prop, value, expected);
   }
   return s;
 }

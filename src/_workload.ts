@@ -199,6 +199,10 @@ export function renderWorkload(scope: Construct, props: PostgresInstanceOptions,
     invalid(scope, archive.prop, archive.storage.location, `the onward archive must differ from the restore source (${spec.restore.prop}): archiving into the archive being restored would mix two WAL histories; use another prefix`);
   }
   for (const { role, binding } of bindings) {
+    // lib.sh reads the env file line by line: a value with a line break would add a setting.
+    for (const [k, v] of Object.entries(binding.env)) {
+      checkSingleLine(scope, `${role === 'archive' ? archive!.prop : spec.restore!.prop} setting ${k}`, v);
+    }
     data[`${role}.env`] = Object.entries(binding.env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
     if (binding.caCertificate) {
       data[`${role}-ca.crt`] = binding.caCertificate.endsWith('\n') ? binding.caCertificate : `${binding.caCertificate}\n`;
@@ -250,9 +254,10 @@ export function renderWorkload(scope: Construct, props: PostgresInstanceOptions,
     data['recovery.conf'] = rec.conf;
     env.PG_WALG_RECOVERY_STYLE = Number(major) >= 12 ? 'recovery.signal' : 'recovery.conf';
     if (spec.restore.backupName !== undefined) {
-      const b = requireString(scope, 'backupName', spec.restore.backupName);
+      const expected = 'expected "LATEST" or a WAL-G backup name such as "base_000000010000000000000002" (see wal-g backup-list)';
+      const b = requireString(scope, 'backupName', spec.restore.backupName, expected);
       if (!/^(LATEST|base_[0-9A-F]{24}(_D_[0-9A-F]{24})?)$/.test(b)) {
-        invalid(scope, 'backupName', b, 'expected "LATEST" or a WAL-G backup name such as "base_000000010000000000000002" (see wal-g backup-list)');
+        invalid(scope, 'backupName', b, expected);
       }
       env.PG_WALG_BACKUP_NAME = b;
     } else if (rec.targetTimeUtc) {

@@ -1,5 +1,5 @@
 import { CredentialSpec, requireValues } from './_credential-spec';
-import { invalid } from './_validation';
+import { checkSingleLine, invalid } from './_validation';
 
 /**
  * Credentials for S3 and S3-compatible storage (MinIO, Ceph RGW, …).
@@ -196,6 +196,7 @@ export class SwiftCredentials {
   /** v1 (TempAuth / swauth) authentication; the key goes into a Secret the construct creates. */
   public static fromV1(authUrl: string, user: string, key: string): SwiftCredentials {
     requireValues('SwiftCredentials.fromV1()', { authUrl, user, key });
+    singleLine('SwiftCredentials.fromV1()', { user });
     checkUrl('SwiftCredentials.fromV1()', 'authUrl', authUrl);
     return new SwiftCredentials({
       kind: 'SwiftCredentials.fromV1',
@@ -208,6 +209,7 @@ export class SwiftCredentials {
   public static fromKeystoneV2(options: SwiftKeystoneV2Options): SwiftCredentials {
     const o = options ?? ({} as SwiftKeystoneV2Options);
     requireValues('SwiftCredentials.fromKeystoneV2()', { authUrl: o.authUrl, username: o.username, password: o.password });
+    singleLine('SwiftCredentials.fromKeystoneV2()', { username: o.username, tenantName: o.tenantName, tenantId: o.tenantId, region: o.region });
     checkUrl('SwiftCredentials.fromKeystoneV2()', 'authUrl', o.authUrl);
     if ((o.tenantName === undefined) === (o.tenantId === undefined)) {
       invalid('SwiftCredentials.fromKeystoneV2()', 'tenantName/tenantId', { tenantName: o.tenantName, tenantId: o.tenantId }, 'expected exactly one of tenantName and tenantId');
@@ -229,6 +231,9 @@ export class SwiftCredentials {
       userDomainName: o.userDomainName,
       projectName: o.projectName,
       projectDomainName: o.projectDomainName,
+    });
+    singleLine('SwiftCredentials.fromKeystoneV3()', {
+      username: o.username, userDomainName: o.userDomainName, projectName: o.projectName, projectDomainName: o.projectDomainName, region: o.region,
     });
     checkUrl('SwiftCredentials.fromKeystoneV3()', 'authUrl', o.authUrl);
     const env: Record<string, string> = {
@@ -261,7 +266,21 @@ export class SwiftCredentials {
   }
 }
 
+/**
+ * The non-secret values go into an env file of KEY=VALUE lines: a line break (or any control
+ * character) would end the line and start another setting.
+ */
+function singleLine(factory: string, values: Record<string, string | undefined>): void {
+  for (const [name, value] of Object.entries(values)) {
+    if (typeof value === 'string') {
+      checkSingleLine(factory, name, value);
+    }
+  }
+}
+
 function checkUrl(factory: string, prop: string, value: string): void {
+  // Before parsing: the URL parser drops newlines and tabs, which would then split the env file's line.
+  checkSingleLine(factory, prop, value);
   let url: URL;
   try {
     url = new URL(value);

@@ -280,7 +280,7 @@ function checkPrefix(scope: IConstruct, prop: string, prefix: unknown): string |
   if (prefix === undefined) {
     return undefined;
   }
-  const s = requireString(scope, `${prop}.prefix`, prefix);
+  const s = requireString(scope, `${prop}.prefix`, prefix, 'expected a relative path such as "prod/orders"; leave prefix out to use the root of the bucket');
   checkSingleLine(scope, `${prop}.prefix`, s);
   if (s.startsWith('/') || s.endsWith('/') || s.split('/').some((p) => p === '' || p === '.' || p === '..') || s.length > 512) {
     invalid(scope, `${prop}.prefix`, prefix, 'expected a relative path such as "prod/orders": no leading or trailing "/", no empty, "." or ".." segments, at most 512 characters');
@@ -320,9 +320,10 @@ function optionalBoolean(scope: IConstruct, prop: string, value: unknown): boole
 function bindS3(scope: IConstruct, prop: string, spec: StorageSpec): StorageBinding {
   const o = spec.options as S3StorageOptions;
   const minio = spec.provider === WalProvider.MINIO;
-  const bucket = requireString(scope, `${prop}.bucket`, o.bucket);
+  const bucketExpected = 'expected an S3 bucket name: 3 to 63 lower-case letters, digits, "." and "-", starting and ending with a letter or digit, not an IP address';
+  const bucket = requireString(scope, `${prop}.bucket`, o.bucket, bucketExpected);
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(bucket) || bucket.startsWith('xn--')) {
-    invalid(scope, `${prop}.bucket`, o.bucket, 'expected an S3 bucket name: 3 to 63 lower-case letters, digits, "." and "-", starting and ending with a letter or digit, not an IP address');
+    invalid(scope, `${prop}.bucket`, o.bucket, bucketExpected);
   }
   const prefix = checkPrefix(scope, prop, o.prefix);
   const env: Record<string, string> = { [prefixEnv(spec.version, 'S3')]: location('s3', bucket, prefix) };
@@ -337,7 +338,9 @@ function bindS3(scope: IConstruct, prop: string, spec: StorageSpec): StorageBind
   }
   let endpointUrl: URL | undefined;
   if (o.endpoint !== undefined || minio) {
-    const endpoint = requireString(scope, `${prop}.endpoint`, o.endpoint);
+    const endpoint = requireString(scope, `${prop}.endpoint`, o.endpoint, 'expected an https URL such as "https://minio.storage.svc:9000"');
+    // Before parsing: the URL parser drops newlines, which would then split the line of the env file.
+    checkSingleLine(scope, `${prop}.endpoint`, endpoint);
     try {
       endpointUrl = new URL(endpoint);
     } catch {
@@ -391,10 +394,11 @@ function bindS3(scope: IConstruct, prop: string, spec: StorageSpec): StorageBind
 
 function bindGcs(scope: IConstruct, prop: string, spec: StorageSpec): StorageBinding {
   const o = spec.options as GcsStorageOptions;
-  const bucket = requireString(scope, `${prop}.bucket`, o.bucket);
+  const bucketExpected = 'expected a GCS bucket name: 3 to 63 lower-case letters, digits, "-", "_" and ".", starting and ending with a letter or digit, not starting with "goog"';
+  const bucket = requireString(scope, `${prop}.bucket`, o.bucket, bucketExpected);
   const max = bucket.includes('.') ? 222 : 63;
   if (!/^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(bucket) || bucket.length < 3 || bucket.length > max || bucket.startsWith('goog') || bucket.includes('google') || bucket.includes('..')) {
-    invalid(scope, `${prop}.bucket`, o.bucket, 'expected a GCS bucket name: 3 to 63 lower-case letters, digits, "-", "_" and ".", starting and ending with a letter or digit, not starting with "goog"');
+    invalid(scope, `${prop}.bucket`, o.bucket, bucketExpected);
   }
   const prefix = checkPrefix(scope, prop, o.prefix);
   const credentials = checkCredentialSpec(scope, `${prop}.credentials`, (o.credentials as GcsCredentials | undefined)?._spec, 'GcsCredentials.fromSecret(), .fromServiceAccountKey() or .fromWorkloadIdentity()');
@@ -423,9 +427,10 @@ const AZURE_CLOUDS: Record<string, string> = {
 
 function bindAzure(scope: IConstruct, prop: string, spec: StorageSpec): StorageBinding {
   const o = spec.options as AzureStorageOptions;
-  const container = requireString(scope, `${prop}.container`, o.container);
+  const containerExpected = 'expected an Azure container name: 3 to 63 lower-case letters, digits and single "-", starting and ending with a letter or digit';
+  const container = requireString(scope, `${prop}.container`, o.container, containerExpected);
   if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(container)) {
-    invalid(scope, `${prop}.container`, o.container, 'expected an Azure container name: 3 to 63 lower-case letters, digits and single "-", starting and ending with a letter or digit');
+    invalid(scope, `${prop}.container`, o.container, containerExpected);
   }
   const prefix = checkPrefix(scope, prop, o.prefix);
   const loc = location('azure', container, prefix);
@@ -450,10 +455,11 @@ function bindAzure(scope: IConstruct, prop: string, spec: StorageSpec): StorageB
 
 function bindSwift(scope: IConstruct, prop: string, spec: StorageSpec): StorageBinding {
   const o = spec.options as SwiftStorageOptions;
-  const container = requireString(scope, `${prop}.container`, o.container);
+  const containerExpected = 'expected a Swift container name: 1 to 256 characters without "/"';
+  const container = requireString(scope, `${prop}.container`, o.container, containerExpected);
   checkSingleLine(scope, `${prop}.container`, container);
   if (container.length > 256 || container.includes('/')) {
-    invalid(scope, `${prop}.container`, o.container, 'expected a Swift container name: 1 to 256 characters without "/"');
+    invalid(scope, `${prop}.container`, o.container, containerExpected);
   }
   const prefix = checkPrefix(scope, prop, o.prefix);
   const credentials = checkCredentialSpec(scope, `${prop}.credentials`, (o.credentials as SwiftCredentials | undefined)?._spec, 'SwiftCredentials.fromSecret(), .fromV1(), .fromKeystoneV2(), .fromKeystoneV3() or .fromToken()');

@@ -79,10 +79,11 @@ select_backup() {
     fi
     printf '%s' "$PG_WALG_BACKUP_NAME"
   elif [ -n "${PG_WALG_TARGET_TIME_UTC:-}" ]; then
-    # The newest backup that finished before the target time (times are UTC RFC 3339, so they compare as strings).
+    # The newest backup that finished by the target time. Times are UTC RFC 3339 and compare as
+    # strings, at whole seconds: some stores (Swift) round modification times up to the second.
     _best=$(printf '%s\n' "$_list" | awk -v t="$PG_WALG_TARGET_TIME_UTC" '
-      { m = substr($2, 1, 19) } m < substr(t, 1, 19) && m >= bestm { bestm = m; best = $1 } END { print best }')
-    [ -n "$_best" ] || die "no base backup in $(storage_location) finished before the recovery target time $PG_WALG_TARGET_TIME_UTC"
+      { m = substr($2, 1, 19) } m <= substr(t, 1, 19) && m >= bestm { bestm = m; best = $1 } END { print best }')
+    [ -n "$_best" ] || die "no base backup in $(storage_location) finished before the recovery target time $PG_WALG_TARGET_TIME_UTC; the archive holds (name, finish time): $(printf '%s\n' "$_list" | awk '{ printf "%s %s; ", $1, $2 }')"
     printf '%s' "$_best"
   else
     printf 'LATEST'
