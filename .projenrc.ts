@@ -39,7 +39,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   docgen: true,
   stability: 'experimental',
   tsconfigDev: {
-    include: ['../examples/**/*.ts', '../e2e/**/*.ts'],
+    include: ['../examples/**/*.ts', '../e2e/**/*.ts', '../validate/**/*.ts'],
     compilerOptions: {},
   },
   gitignore: ['/.cache/', '/.ci-logs/', '/e2e-results/', '/validate-results/', '/bindings-results/', '/test/.readme-example-*.ts', '/test/types/.matrix.probe.ts'],
@@ -77,7 +77,7 @@ if (fs.existsSync('README.md')) {
 // The pod's shell scripts are real files; they ship next to the compiled code and are read at synth.
 project.postCompileTask.prependExec('mkdir -p lib/scripts && cp src/scripts/*.sh lib/scripts/');
 project.addPackageIgnore('!/lib/scripts/*.sh');
-for (const dir of ['/e2e/', '/examples/', '/tools/', '/validate/', '/bindings/', '/.ci/', '/e2e-results/', '/validate-results/', '/bindings-results/']) {
+for (const dir of ['/e2e/', '/imports/', '/examples/', '/tools/', '/validate/', '/bindings/', '/.ci/', '/e2e-results/', '/validate-results/', '/bindings-results/']) {
   project.addPackageIgnore(dir);
 }
 
@@ -100,12 +100,22 @@ const e2e = project.addTask('e2e', {
   env: { TS_NODE_TRANSPILE_ONLY: 'true' },
 });
 
+// Kubernetes validity: strict 1.27 schemas, kube-score and kube-linter over a synthesized corpus.
+const validate = project.addTask('validate', {
+  description: 'Strict Kubernetes 1.27 schema validation, kube-score and kube-linter over the synthesized corpus (writes validate-results/)',
+  // A tool that cannot be installed becomes a FAIL line in the report instead of an early exit.
+  env: { PG_WALG_ALLOW_MISSING: '1', TS_NODE_TRANSPILE_ONLY: 'true' },
+});
+validate.exec('bash validate/install.sh');
+validate.exec('ts-node --project test/tsconfig.json validate/run.ts');
+
 // Every suite, as CI runs it.
 const testAll = project.addTask('test:all', {
   description: 'The whole test suite: build (unit tests, API.md), example, validate, bindings and e2e',
 });
 testAll.spawn(project.buildTask);
 testAll.spawn(project.tasks.tryFind('example')!);
+testAll.spawn(validate);
 testAll.spawn(e2e);
 
 project.synth();

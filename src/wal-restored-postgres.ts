@@ -16,7 +16,7 @@ export interface WalRestoredPostgresProps extends PostgresInstanceOptions, Archi
   /**
    * The base backup to start from: "LATEST" or a name from `wal-g backup-list`.
    *
-   * @default - with a time target, the newest backup that finished before it; otherwise "LATEST"
+   * @default - with a time target, the newest backup that finished by it (to the second); otherwise "LATEST"
    * @see https://wal-g.readthedocs.io/PostgreSQL/#backup-fetch
    */
   readonly backupName?: string;

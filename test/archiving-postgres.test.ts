@@ -125,7 +125,10 @@ test('archive timeout, backup schedule, retention, storage and resources are con
   expect(envOf(container(objs, 'orders', 'walg-backup'))).toMatchObject({ PG_WALG_BACKUP_INTERVAL_SECONDS: '21600', PG_WALG_RETAIN_FULL: '3' });
   const sts = find(objs, 'StatefulSet');
   expect(sts.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'fast-ssd', resources: { requests: { storage: '50Gi' } } });
-  expect(container(objs, 'orders').resources).toEqual({ requests: { cpu: '1', memory: '512Mi' }, limits: { cpu: '1', memory: '4Gi' } });
+  expect(container(objs, 'orders').resources).toEqual({
+    requests: { 'cpu': '1', 'memory': '512Mi', 'ephemeral-storage': '128Mi' },
+    limits: { 'cpu': '1', 'memory': '4Gi', 'ephemeral-storage': '2Gi' },
+  });
 });
 
 test('a custom WAL-G 3 version uses the WALG_ prefix names and trusts exit code 74', () => {

@@ -1,0 +1,277 @@
+// Bad input: every invalid value fails at synth time (or in the factory that takes it) with one
+// sentence that names where (the construct path, or the factory), the property, the value as given
+// and what would be valid. The messages are asserted verbatim.
+import { Chart, Duration, Testing } from 'cdk8s';
+import { ImagePullPolicy, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
+import {
+  ArchivingPostgres, ArchivingPostgresProps, AzureCredentials, GcsCredentials, PostgresVersion, S3Credentials, SuperuserPassword,
+  SwiftCredentials, WalRestoredPostgres, WalRestoredPostgresProps, WalStorage,
+} from '../src';
+
+const V = PostgresVersion.V11_2_V1;
+const PATH = 'bad/pg';
+
+function chart(): Chart {
+  return new Chart(Testing.app(), 'bad', { namespace: 'db', disableResourceNameHashes: true });
+}
+const secret = () => S3Credentials.fromSecret('s3-walg');
+const s3 = (o: Record<string, unknown> = {}) => WalStorage.s3(V, { bucket: 'walg-archive', prefix: 'prod/orders', credentials: secret(), ...o } as any);
+const minio = (o: Record<string, unknown> = {}) => WalStorage.minio(V, { bucket: 'walg', endpoint: 'https://minio.storage.svc:9000', credentials: secret(), ...o } as any);
+const gcs = (o: Record<string, unknown> = {}) => WalStorage.gcs(V, { bucket: 'walg-archive', credentials: GcsCredentials.fromSecret('gcs-walg'), ...o } as any);
+const azure = (o: Record<string, unknown> = {}) => WalStorage.azure(V, { container: 'walg', credentials: AzureCredentials.fromSecret('azure-walg'), ...o } as any);
+const swift = (o: Record<string, unknown> = {}) => WalStorage.swift(V, { container: 'walg', credentials: SwiftCredentials.fromSecret('swift-walg'), ...o } as any);
+
+/** An ArchivingPostgres at bad/pg with valid defaults, overridden by 'props'. */
+function archiving(props: Partial<Record<keyof ArchivingPostgresProps, unknown>>): void {
+  new ArchivingPostgres(chart(), 'pg', { storage: s3(), ...props } as any);
+}
+/** A WalRestoredPostgres at bad/pg with valid defaults, overridden by 'props'. */
+function restored(props: Partial<Record<keyof WalRestoredPostgresProps, unknown>>): void {
+  new WalRestoredPostgres(chart(), 'pg', { source: s3(), ...props } as any);
+}
+/** An ArchivingPostgres at bad/pg archiving to the storage 'make' builds in its chart. */
+function archivingTo(make: (c: Chart) => WalStorage): void {
+  const c = chart();
+  new ArchivingPostgres(c, 'pg', { storage: make(c) });
+}
+const pvc = (c: Chart, id = 'archive') => Volume.fromPersistentVolumeClaim(c, id, PersistentVolumeClaim.fromClaimName(c, `${id}-claim`, 'walg-archive'));
+const target = (recoveryTarget: Record<string, unknown>) => () => restored({ recoveryTarget });
+
+const DNS_LABEL_40 = 'expected a DNS-1123 label of at most 40 characters: lower-case letters, digits and "-", starting and ending with a letter or digit';
+const OBJECT_NAME = 'expected a Kubernetes object name (DNS-1123 subdomain): lower-case letters, digits, "-" and ".", at most 253 characters';
+const S3_BUCKET = 'expected an S3 bucket name: 3 to 63 lower-case letters, digits, "." and "-", starting and ending with a letter or digit, not an IP address';
+const GCS_BUCKET = 'expected a GCS bucket name: 3 to 63 lower-case letters, digits, "-", "_" and ".", starting and ending with a letter or digit, not starting with "goog"';
+const AZURE_CONTAINER = 'expected an Azure container name: 3 to 63 lower-case letters, digits and single "-", starting and ending with a letter or digit';
+const SWIFT_CONTAINER = 'expected a Swift container name: 1 to 256 characters without "/"';
+const PREFIX = 'expected a relative path such as "prod/orders": no leading or trailing "/", no empty, "." or ".." segments, at most 512 characters';
+const SINGLE_LINE = 'expected a single line without control characters';
+const HTTPS_URL = 'expected an https URL such as "https://minio.storage.svc:9000"';
+const TIME = 'expected a time stamp with an explicit time zone, such as "2026-11-23T10:15:00Z" or "2026-11-23 10:15:00+01:00"';
+const LSN = 'expected a WAL location such as "0/3000060" (two hexadecimal numbers separated by "/")';
+const XID = 'expected a transaction id as a string: a whole number of 3 or more, such as "1234"';
+const BACKUP = 'expected "LATEST" or a WAL-G backup name such as "base_000000010000000000000002" (see wal-g backup-list)';
+const SECONDS = 'expected a whole number of seconds, at least 1';
+const MOUNT_PATH = 'expected an absolute path such as "/var/walg-archive", without "..", empty segments, a trailing "/", spaces or shell characters';
+const NON_EMPTY = 'expected a non-empty string';
+const quantity = (example: string) => `expected a positive Kubernetes quantity such as "${example}"`;
+
+/** [what, how, the exact message] */
+const CASES: Array<[string, () => unknown, string]> = [
+  // --- names -----------------------------------------------------------------------------------------
+  ['name with upper case', () => archiving({ name: 'Orders' }), `Invalid name "Orders" in ${PATH}: ${DNS_LABEL_40}.`],
+  ['name with "_"', () => archiving({ name: 'orders_db' }), `Invalid name "orders_db" in ${PATH}: ${DNS_LABEL_40}.`],
+  ['name starting with "-"', () => archiving({ name: '-orders' }), `Invalid name "-orders" in ${PATH}: ${DNS_LABEL_40}.`],
+  ['name ending with "-"', () => archiving({ name: 'orders-' }), `Invalid name "orders-" in ${PATH}: ${DNS_LABEL_40}.`],
+  ['name with "."', () => archiving({ name: 'orders.db' }), `Invalid name "orders.db" in ${PATH}: ${DNS_LABEL_40}.`],
+  ['name of 41 characters', () => archiving({ name: 'o'.repeat(41) }), `Invalid name "${'o'.repeat(41)}" in ${PATH}: ${DNS_LABEL_40}.`],
+  ['empty name', () => archiving({ name: '' }), `Invalid name "" in ${PATH}: ${DNS_LABEL_40}.`],
+  ['name with a space', () => restored({ name: 'orders copy' }), `Invalid name "orders copy" in ${PATH}: ${DNS_LABEL_40}.`],
+  ['storageClassName with "_"', () => archiving({ storageClassName: 'fast_ssd' }), `Invalid storageClassName "fast_ssd" in ${PATH}: ${OBJECT_NAME}.`],
+  ['credentials Secret name with upper case', () => archiving({ storage: s3({ credentials: S3Credentials.fromSecret('S3-Walg') }) }), `Invalid storage.credentials secret name "S3-Walg" in ${PATH}: ${OBJECT_NAME}.`],
+  ['superuser password Secret name with a space', () => archiving({ superuserPassword: SuperuserPassword.fromSecret('orders auth') }), `Invalid superuserPassword secret name "orders auth" in ${PATH}: ${OBJECT_NAME}.`],
+  ['pod identity service account with "_"', () => archiving({ storage: s3({ credentials: S3Credentials.fromPodIdentity('walg_irsa') }) }), `Invalid storage.credentials service account name "walg_irsa" in ${PATH}: ${OBJECT_NAME}.`],
+  ['workload identity service account with upper case', () => archiving({ storage: gcs({ credentials: GcsCredentials.fromWorkloadIdentity('WalgGke') }) }), `Invalid storage.credentials service account name "WalgGke" in ${PATH}: ${OBJECT_NAME}.`],
+  ['label key with a space', () => archiving({ labels: { 'team name': 'db' } }), `Invalid labels "team name" in ${PATH}: expected a Kubernetes label key such as "team" or "example.com/team".`],
+  ['label value with a space', () => archiving({ labels: { team: 'data base' } }), `Invalid labels.team "data base" in ${PATH}: expected a Kubernetes label value: at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit.`],
+
+  // --- buckets and containers ------------------------------------------------------------------------
+  ['S3 bucket of 2 characters', () => archiving({ storage: s3({ bucket: 'ab' }) }), `Invalid storage.bucket "ab" in ${PATH}: ${S3_BUCKET}.`],
+  ['S3 bucket with upper case', () => archiving({ storage: s3({ bucket: 'Walg-Archive' }) }), `Invalid storage.bucket "Walg-Archive" in ${PATH}: ${S3_BUCKET}.`],
+  ['S3 bucket that is an IP address', () => archiving({ storage: s3({ bucket: '192.168.1.10' }) }), `Invalid storage.bucket "192.168.1.10" in ${PATH}: ${S3_BUCKET}.`],
+  ['S3 bucket with ".."', () => archiving({ storage: s3({ bucket: 'walg..archive' }) }), `Invalid storage.bucket "walg..archive" in ${PATH}: ${S3_BUCKET}.`],
+  ['S3 bucket with "_"', () => archiving({ storage: s3({ bucket: 'walg_archive' }) }), `Invalid storage.bucket "walg_archive" in ${PATH}: ${S3_BUCKET}.`],
+  ['S3 bucket starting with "xn--"', () => archiving({ storage: s3({ bucket: 'xn--walg' }) }), `Invalid storage.bucket "xn--walg" in ${PATH}: ${S3_BUCKET}.`],
+  ['S3 bucket of 64 characters', () => archiving({ storage: s3({ bucket: 'w'.repeat(64) }) }), `Invalid storage.bucket "${'w'.repeat(64)}" in ${PATH}: ${S3_BUCKET}.`],
+  ['MinIO bucket starting with "-"', () => archiving({ storage: minio({ bucket: '-walg' }) }), `Invalid storage.bucket "-walg" in ${PATH}: ${S3_BUCKET}.`],
+  ['missing S3 bucket', () => archiving({ storage: s3({ bucket: undefined }) }), `Invalid storage.bucket (missing) in ${PATH}: ${S3_BUCKET}.`],
+  ['GCS bucket starting with "goog"', () => archiving({ storage: gcs({ bucket: 'goog-walg' }) }), `Invalid storage.bucket "goog-walg" in ${PATH}: ${GCS_BUCKET}.`],
+  ['GCS bucket containing "google"', () => archiving({ storage: gcs({ bucket: 'my-google-walg' }) }), `Invalid storage.bucket "my-google-walg" in ${PATH}: ${GCS_BUCKET}.`],
+  ['GCS bucket with upper case', () => archiving({ storage: gcs({ bucket: 'Walg' }) }), `Invalid storage.bucket "Walg" in ${PATH}: ${GCS_BUCKET}.`],
+  ['GCS bucket ending with "_"', () => archiving({ storage: gcs({ bucket: 'walg_' }) }), `Invalid storage.bucket "walg_" in ${PATH}: ${GCS_BUCKET}.`],
+  ['Azure container with "--"', () => archiving({ storage: azure({ container: 'walg--archive' }) }), `Invalid storage.container "walg--archive" in ${PATH}: ${AZURE_CONTAINER}.`],
+  ['Azure container with upper case', () => archiving({ storage: azure({ container: 'Walg' }) }), `Invalid storage.container "Walg" in ${PATH}: ${AZURE_CONTAINER}.`],
+  ['Azure container of 2 characters', () => archiving({ storage: azure({ container: 'wa' }) }), `Invalid storage.container "wa" in ${PATH}: ${AZURE_CONTAINER}.`],
+  ['Azure container with "_"', () => archiving({ storage: azure({ container: 'walg_archive' }) }), `Invalid storage.container "walg_archive" in ${PATH}: ${AZURE_CONTAINER}.`],
+  ['Swift container with "/"', () => archiving({ storage: swift({ container: 'walg/archive' }) }), `Invalid storage.container "walg/archive" in ${PATH}: ${SWIFT_CONTAINER}.`],
+  ['Swift container of 257 characters', () => archiving({ storage: swift({ container: 'c'.repeat(257) }) }), `Invalid storage.container "${'c'.repeat(257)}" in ${PATH}: ${SWIFT_CONTAINER}.`],
+  ['Swift container with a newline', () => archiving({ storage: swift({ container: 'walg\narchive' }) }), `Invalid storage.container "walg\\narchive" in ${PATH}: ${SINGLE_LINE}.`],
+  ['empty Swift container', () => archiving({ storage: swift({ container: '' }) }), `Invalid storage.container "" in ${PATH}: ${SWIFT_CONTAINER}.`],
+
+  // --- prefixes --------------------------------------------------------------------------------------
+  ['empty prefix', () => archiving({ storage: s3({ prefix: '' }) }), `Invalid storage.prefix "" in ${PATH}: expected a relative path such as "prod/orders"; leave prefix out to use the root of the bucket.`],
+  ['prefix with a leading "/"', () => archiving({ storage: s3({ prefix: '/prod/orders' }) }), `Invalid storage.prefix "/prod/orders" in ${PATH}: ${PREFIX}.`],
+  ['prefix with a trailing "/"', () => archiving({ storage: gcs({ prefix: 'prod/orders/' }) }), `Invalid storage.prefix "prod/orders/" in ${PATH}: ${PREFIX}.`],
+  ['prefix with an empty segment', () => archiving({ storage: azure({ prefix: 'prod//orders' }) }), `Invalid storage.prefix "prod//orders" in ${PATH}: ${PREFIX}.`],
+  ['prefix with ".."', () => archiving({ storage: swift({ prefix: 'prod/../orders' }) }), `Invalid storage.prefix "prod/../orders" in ${PATH}: ${PREFIX}.`],
+  ['prefix with "."', () => archiving({ storage: minio({ prefix: './orders' }) }), `Invalid storage.prefix "./orders" in ${PATH}: ${PREFIX}.`],
+  ['prefix of 513 characters', () => archiving({ storage: s3({ prefix: 'p'.repeat(513) }) }), `Invalid storage.prefix "${'p'.repeat(513)}" in ${PATH}: ${PREFIX}.`],
+  ['prefix with a newline', () => archiving({ storage: s3({ prefix: 'prod\norders' }) }), `Invalid storage.prefix "prod\\norders" in ${PATH}: ${SINGLE_LINE}.`],
+  ['prefix with a carriage return', () => archiving({ storage: gcs({ prefix: 'prod\rorders' }) }), `Invalid storage.prefix "prod\\rorders" in ${PATH}: ${SINGLE_LINE}.`],
+  ['prefix that is a number', () => archiving({ storage: s3({ prefix: 42 }) }), `Invalid storage.prefix 42 in ${PATH}: expected a relative path such as "prod/orders"; leave prefix out to use the root of the bucket.`],
+  ['Local prefix with ".."', () => archivingTo((c) => WalStorage.local(V, { volume: pvc(c), mountPath: '/var/walg-archive', prefix: '../etc' })), `Invalid storage.prefix "../etc" in ${PATH}: ${PREFIX}.`],
+
+  // --- endpoints and CA ------------------------------------------------------------------------------
+  ['MinIO endpoint without a scheme', () => archiving({ storage: minio({ endpoint: 'minio.storage.svc:9000' }) }), `Invalid storage.endpoint "minio.storage.svc:9000" in ${PATH}: ${HTTPS_URL}.`],
+  ['MinIO endpoint that is not a URL', () => archiving({ storage: minio({ endpoint: 'not a url' }) }), `Invalid storage.endpoint "not a url" in ${PATH}: ${HTTPS_URL}.`],
+  ['MinIO endpoint with ftp://', () => archiving({ storage: minio({ endpoint: 'ftp://minio.storage.svc:21' }) }), `Invalid storage.endpoint "ftp://minio.storage.svc:21" in ${PATH}: ${HTTPS_URL}.`],
+  ['MinIO endpoint over http without the opt-in', () => archiving({ storage: minio({ endpoint: 'http://minio.storage.svc:9000' }) }), `Invalid storage.endpoint "http://minio.storage.svc:9000" in ${PATH}: expected an https URL; set allowInsecureEndpoint: true to send credentials and data over plain http.`],
+  ['S3 endpoint over http without the opt-in', () => archiving({ storage: s3({ endpoint: 'http://s3.internal.example' }) }), `Invalid storage.endpoint "http://s3.internal.example" in ${PATH}: expected an https URL; set allowInsecureEndpoint: true to send credentials and data over plain http.`],
+  ['MinIO endpoint with credentials in the URL', () => archiving({ storage: minio({ endpoint: 'https://key:secret@minio.storage.svc:9000' }) }), `Invalid storage.endpoint "https://key:secret@minio.storage.svc:9000" in ${PATH}: expected a URL with only a scheme, a host and a port (credentials go into the credentials, the path into bucket and prefix).`],
+  ['MinIO endpoint with a path', () => archiving({ storage: minio({ endpoint: 'https://minio.storage.svc:9000/walg' }) }), `Invalid storage.endpoint "https://minio.storage.svc:9000/walg" in ${PATH}: expected a URL with only a scheme, a host and a port (credentials go into the credentials, the path into bucket and prefix).`],
+  ['MinIO endpoint with a query', () => archiving({ storage: minio({ endpoint: 'https://minio.storage.svc:9000?region=x' }) }), `Invalid storage.endpoint "https://minio.storage.svc:9000?region=x" in ${PATH}: expected a URL with only a scheme, a host and a port (credentials go into the credentials, the path into bucket and prefix).`],
+  ['MinIO endpoint with a newline (the URL parser would drop it)', () => archiving({ storage: minio({ endpoint: 'https://minio.storage.svc\nAWS_S3_FORCE_PATH_STYLE=false' }) }), `Invalid storage.endpoint "https://minio.storage.svc\\nAWS_S3_FORCE_PATH_STYLE=false" in ${PATH}: ${SINGLE_LINE}.`],
+  ['MinIO without an endpoint', () => archiving({ storage: minio({ endpoint: undefined }) }), `Invalid storage.endpoint (missing) in ${PATH}: ${HTTPS_URL}.`],
+  ['allowInsecureEndpoint that is a string', () => archiving({ storage: minio({ endpoint: 'http://minio:9000', allowInsecureEndpoint: 'true' }) }), `Invalid storage.allowInsecureEndpoint "true" in ${PATH}: expected true or false.`],
+  ['CA with an http endpoint', () => archiving({ storage: minio({ endpoint: 'http://minio:9000', allowInsecureEndpoint: true, caCertificate: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' }) }), `Invalid storage.caCertificate "-----BEGIN CERTIFICATE-----…" in ${PATH}: a custom CA only applies to an https endpoint; set endpoint to the https URL it signs.`],
+  ['CA without an endpoint (S3)', () => archiving({ storage: s3({ caCertificate: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' }) }), `Invalid storage.caCertificate "-----BEGIN CERTIFICATE-----…" in ${PATH}: a custom CA only applies to an https endpoint; set endpoint to the https URL it signs.`],
+  ['CA that is not PEM', () => archiving({ storage: minio({ caCertificate: 'MIIBkDCCATegAwIBAgIUSgOH2mdtFV3zYtqrpgaO8mpzrrgw' }) }), `Invalid storage.caCertificate "MIIBkDCCATegAwIBAgIUSgOH2mdtFV3zYtqrpgaO…" in ${PATH}: expected a PEM CA bundle ("-----BEGIN CERTIFICATE-----" …).`],
+  ['Azure endpoint suffix with spaces', () => archiving({ storage: azure({ endpointSuffix: 'core windows net' }) }), `Invalid storage.endpointSuffix "core windows net" in ${PATH}: expected a DNS suffix such as "core.windows.net".`],
+  ['S3 region with upper case and a space', () => archiving({ storage: s3({ region: 'EU West' }) }), `Invalid storage.region "EU West" in ${PATH}: expected a region name such as "eu-west-1".`],
+  ['S3 storage class in lower case', () => archiving({ storage: s3({ storageClass: 'standard-ia' }) }), `Invalid storage.storageClass "standard-ia" in ${PATH}: expected an S3 storage class such as "STANDARD_IA".`],
+  ['S3 maxRetries of 101', () => archiving({ storage: s3({ maxRetries: 101 }) }), `Invalid storage.maxRetries 101 in ${PATH}: expected a whole number from 0 to 100.`],
+  ['GCS maxRetries of -1', () => archiving({ storage: gcs({ maxRetries: -1 }) }), `Invalid storage.maxRetries -1 in ${PATH}: expected a whole number from 0 to 100.`],
+  ['forcePathStyle that is a string', () => archiving({ storage: s3({ forcePathStyle: 'yes' }) }), `Invalid storage.forcePathStyle "yes" in ${PATH}: expected true or false.`],
+
+  // --- recovery targets ------------------------------------------------------------------------------
+  ['time without a time zone', target({ time: '2026-11-23T10:15:00' }), `Invalid recoveryTarget.time "2026-11-23T10:15:00" in ${PATH}: ${TIME}.`],
+  ['time with a zone name', target({ time: '2026-11-23 10:15:00 Europe/Paris' }), `Invalid recoveryTarget.time "2026-11-23 10:15:00 Europe/Paris" in ${PATH}: ${TIME}.`],
+  ['time on 30 February', target({ time: '2026-02-30T10:00:00Z' }), `Invalid recoveryTarget.time "2026-02-30T10:00:00Z" in ${PATH}: expected a real date and time (this one does not exist).`],
+  ['time at hour 25', target({ time: '2026-11-23T25:00:00Z' }), `Invalid recoveryTarget.time "2026-11-23T25:00:00Z" in ${PATH}: expected a real date and time (this one does not exist).`],
+  ['time at second 60', target({ time: '2026-11-23T10:15:60Z' }), `Invalid recoveryTarget.time "2026-11-23T10:15:60Z" in ${PATH}: expected a real date and time (this one does not exist).`],
+  ['time that is a word', target({ time: 'yesterday' }), `Invalid recoveryTarget.time "yesterday" in ${PATH}: ${TIME}.`],
+  ['time with an offset beyond 15 hours', target({ time: '2026-11-23T10:15:00+16:00' }), `Invalid recoveryTarget.time "2026-11-23T10:15:00+16:00" in ${PATH}: expected a time zone offset between -15:00 and +15:00.`],
+  ['LSN with non-hexadecimal digits', target({ lsn: '0/XYZ' }), `Invalid recoveryTarget.lsn "0/XYZ" in ${PATH}: ${LSN}.`],
+  ['LSN without "/"', target({ lsn: '3000060' }), `Invalid recoveryTarget.lsn "3000060" in ${PATH}: ${LSN}.`],
+  ['LSN on PostgreSQL 9.6', () => restored({ source: WalStorage.s3(PostgresVersion.V9_6_V2, { bucket: 'walg-archive', credentials: secret() }), recoveryTarget: { lsn: '0/3000060' } }), `Invalid recoveryTarget.lsn "0/3000060" in ${PATH}: an LSN target needs PostgreSQL 10 or later, and 9.6-v2 runs PostgreSQL 9.6; use time, xid or name.`],
+  ['xid that is not a number', target({ xid: 'abc' }), `Invalid recoveryTarget.xid "abc" in ${PATH}: ${XID}.`],
+  ['negative xid', target({ xid: '-5' }), `Invalid recoveryTarget.xid "-5" in ${PATH}: ${XID}.`],
+  ['xid below 3', target({ xid: '2' }), `Invalid recoveryTarget.xid "2" in ${PATH}: ${XID}.`],
+  ['xid given as a number', target({ xid: 1234 }), `Invalid recoveryTarget.xid 1234 in ${PATH}: ${XID}.`],
+  ['time and xid', target({ time: '2026-11-23T10:15:00Z', xid: '1234' }), `Invalid recoveryTarget {"time":"2026-11-23T10:15:00Z","xid":"1234"} in ${PATH}: expected at most one of time, xid, name, lsn and immediate (got time and xid).`],
+  ['name and immediate', target({ name: 'before-migration', immediate: true }), `Invalid recoveryTarget {"name":"before-migration","immediate":true} in ${PATH}: expected at most one of time, xid, name, lsn and immediate (got name and immediate).`],
+  ['restore point name of 64 bytes', target({ name: 'n'.repeat(64) }), `Invalid recoveryTarget.name "${'n'.repeat(64)}" in ${PATH}: expected a restore point name of at most 63 bytes.`],
+  ['restore point name with a newline', target({ name: 'before\nmigration' }), `Invalid recoveryTarget.name "before\\nmigration" in ${PATH}: ${SINGLE_LINE}.`],
+  ['immediate that is a string', target({ immediate: 'yes' }), `Invalid recoveryTarget.immediate "yes" in ${PATH}: expected true or false.`],
+  ['inclusive with a named target', target({ name: 'before-migration', inclusive: false }), `Invalid recoveryTarget.inclusive false in ${PATH}: inclusive applies only to a time, xid or lsn target.`],
+  ['inclusive that is a string', target({ xid: '1234', inclusive: 'false' }), `Invalid recoveryTarget.inclusive "false" in ${PATH}: expected true or false.`],
+  ['timeline that is a word', target({ timeline: 'newest' }), `Invalid recoveryTarget.timeline "newest" in ${PATH}: expected "latest", "current" or a timeline number such as "2".`],
+  ['timeline 0', target({ timeline: '0' }), `Invalid recoveryTarget.timeline "0" in ${PATH}: expected "latest", "current" or a timeline number such as "2".`],
+
+  // --- backups and archiving options -----------------------------------------------------------------
+  ['backup name in lower case', () => restored({ backupName: 'latest' }), `Invalid backupName "latest" in ${PATH}: ${BACKUP}.`],
+  ['backup name that is too short', () => restored({ backupName: 'base_123' }), `Invalid backupName "base_123" in ${PATH}: ${BACKUP}.`],
+  ['backup name with a shell command', () => restored({ backupName: 'base_000000010000000000000002; rm -rf /' }), `Invalid backupName "base_000000010000000000000002; rm -rf /" in ${PATH}: ${BACKUP}.`],
+  ['empty backup name', () => restored({ backupName: '' }), `Invalid backupName "" in ${PATH}: ${BACKUP}.`],
+  ['archive timeout of 0', () => archiving({ archiveTimeout: Duration.seconds(0) }), `Invalid archiveTimeout "0 seconds" in ${PATH}: ${SECONDS}.`],
+  ['archive timeout of 1.5 s', () => archiving({ archiveTimeout: Duration.millis(1500) }), `Invalid archiveTimeout "1.5 seconds" in ${PATH}: ${SECONDS}.`],
+  ['archive timeout that is a number', () => archiving({ archiveTimeout: 60 }), `Invalid archiveTimeout 60 in ${PATH}: expected a Duration such as Duration.seconds(60).`],
+  ['base backup interval of 0', () => archiving({ baseBackupInterval: Duration.seconds(0) }), `Invalid baseBackupInterval "0 seconds" in ${PATH}: ${SECONDS}.`],
+  ['negative retention', () => archiving({ retainBaseBackups: -1 }), `Invalid retainBaseBackups -1 in ${PATH}: expected a whole number, 0 or more.`],
+  ['fractional retention', () => archiving({ retainBaseBackups: 1.5 }), `Invalid retainBaseBackups 1.5 in ${PATH}: expected a whole number, 0 or more.`],
+  ['storageAttempts of 0', () => archiving({ storageAttempts: 0 }), `Invalid storageAttempts 0 in ${PATH}: expected a whole number from 1 to 1000.`],
+  ['storageAttempts of 1001', () => archiving({ storageAttempts: 1001 }), `Invalid storageAttempts 1001 in ${PATH}: expected a whole number from 1 to 1000.`],
+  ['storage retry interval of 0.5 s', () => archiving({ storageRetryInterval: Duration.millis(500) }), `Invalid storageRetryInterval "0.5 seconds" in ${PATH}: ${SECONDS}.`],
+  ['archive timeout on a restore that does not archive', () => restored({ archiveTimeout: Duration.seconds(30) }), `Invalid archiveTimeout "30 seconds" in ${PATH}: expected no archiving option without an archive; set archive to archive onward.`],
+  ['allowNonEmptyArchive that is a string', () => archiving({ allowNonEmptyArchive: 'yes' }), `Invalid allowNonEmptyArchive "yes" in ${PATH}: expected true or false.`],
+
+  // --- quantities and other instance options ---------------------------------------------------------
+  ['storage size "10GB"', () => archiving({ storageSize: '10GB' }), `Invalid storageSize "10GB" in ${PATH}: ${quantity('10Gi')}.`],
+  ['storage size "0"', () => archiving({ storageSize: '0' }), `Invalid storageSize "0" in ${PATH}: ${quantity('10Gi')}.`],
+  ['negative storage size', () => archiving({ storageSize: '-1Gi' }), `Invalid storageSize "-1Gi" in ${PATH}: ${quantity('10Gi')}.`],
+  ['storage size that is a word', () => archiving({ storageSize: 'ten' }), `Invalid storageSize "ten" in ${PATH}: ${quantity('10Gi')}.`],
+  ['CPU request with a space', () => archiving({ resources: { cpuRequest: '250 m' } }), `Invalid resources.cpuRequest "250 m" in ${PATH}: ${quantity('250m')}.`],
+  ['memory limit "1gb"', () => archiving({ resources: { memoryLimit: '1gb' } }), `Invalid resources.memoryLimit "1gb" in ${PATH}: ${quantity('1Gi')}.`],
+  ['CPU limit "0"', () => archiving({ resources: { cpuLimit: '0' } }), `Invalid resources.cpuLimit "0" in ${PATH}: ${quantity('1')}.`],
+  ['memory request that is a number', () => archiving({ resources: { memoryRequest: 512 } }), `Invalid resources.memoryRequest 512 in ${PATH}: ${quantity('512Mi')}.`],
+  ['managed parameter archive_mode', () => archiving({ parameters: { archive_mode: 'off' } }), `Invalid parameters "archive_mode" in ${PATH}: this parameter is managed by ArchivingPostgres; managed parameters are archive_mode, archive_command, archive_timeout, wal_level, restore_command, listen_addresses, port, unix_socket_directories, hba_file, data_directory, config_file, include, include_if_exists, include_dir.`],
+  ['parameter name with "-"', () => archiving({ parameters: { 'max-connections': '200' } }), `Invalid parameters "max-connections" in ${PATH}: expected a PostgreSQL parameter name such as "max_connections".`],
+  ['parameter value with a newline', () => archiving({ parameters: { work_mem: "4MB'\narchive_command = 'sh -c id'" } }), `Invalid parameters.work_mem "4MB'\\narchive_command = 'sh -c id'" in ${PATH}: ${SINGLE_LINE}.`],
+  ['image pull policy that does not exist', () => archiving({ imagePullPolicy: 'Sometimes' as ImagePullPolicy }), `Invalid imagePullPolicy "Sometimes" in ${PATH}: expected one of Always, IfNotPresent, Never.`],
+
+  // --- restore source and onward archive -------------------------------------------------------------
+  ['onward archive equal to the source (same object)', () => { const s = s3(); restored({ source: s, archive: s }); }, `Invalid archive "s3://walg-archive/prod/orders" in ${PATH}: the onward archive must differ from the restore source (source): archiving into the archive being restored would mix two WAL histories; use another prefix.`],
+  ['onward archive at the source\'s location', () => restored({ source: s3(), archive: s3() }), `Invalid archive "s3://walg-archive/prod/orders" in ${PATH}: the onward archive must differ from the restore source (source): archiving into the archive being restored would mix two WAL histories; use another prefix.`],
+  ['onward archive with another image', () => restored({ source: s3(), archive: WalStorage.s3(PostgresVersion.V10_6_V2, { bucket: 'walg-archive', prefix: 'copy', credentials: secret() }) }), `Invalid archive "10.6-v2" in ${PATH}: expected the source's PostgresVersion 11.2-v1: one pod runs one image.`],
+  ['two service accounts in one pod', () => restored({
+    source: s3({ credentials: S3Credentials.fromPodIdentity('walg-a') }),
+    archive: s3({ prefix: 'copy', credentials: S3Credentials.fromPodIdentity('walg-b') }),
+  }), `Invalid archive.credentials "walg-b" in ${PATH}: a pod has one service account, and the other storage uses "walg-a"; use the same one.`],
+  ['two clusters archiving to one location', () => {
+    const c = chart();
+    new ArchivingPostgres(c, 'pg', { name: 'one', storage: s3() });
+    new ArchivingPostgres(c, 'pg2', { name: 'two', storage: s3() });
+  }, `Invalid storage "s3://walg-archive/prod/orders" in ${PATH}2: ${PATH} already archives there; two clusters in one archive mix their WAL histories, so give each its own prefix.`],
+  ['ArchivingPostgres without storage', () => archiving({ storage: undefined }), `Invalid storage (missing) in ${PATH}: expected a WalStorage, e.g. WalStorage.s3(PostgresVersion.V11_2_V1, { … }).`],
+  ['WalRestoredPostgres whose source is not a WalStorage', () => restored({ source: 's3://walg-archive/prod' }), `Invalid source "s3://walg-archive/prod" in ${PATH}: expected a WalStorage, e.g. WalStorage.s3(PostgresVersion.V11_2_V1, { … }).`],
+
+  // --- Local volumes ---------------------------------------------------------------------------------
+  ['Local without a mount path', () => archivingTo((c) => WalStorage.local(V, { volume: pvc(c) } as any)), `Invalid storage.mountPath (missing) in ${PATH}: ${MOUNT_PATH}.`],
+  ['Local relative mount path', () => archivingTo((c) => WalStorage.local(V, { volume: pvc(c), mountPath: 'var/walg' })), `Invalid storage.mountPath "var/walg" in ${PATH}: ${MOUNT_PATH}.`],
+  ['Local mount path with a trailing "/"', () => archivingTo((c) => WalStorage.local(V, { volume: pvc(c), mountPath: '/var/walg/' })), `Invalid storage.mountPath "/var/walg/" in ${PATH}: ${MOUNT_PATH}.`],
+  ['Local mount path with ".."', () => archivingTo((c) => WalStorage.local(V, { volume: pvc(c), mountPath: '/var/../walg' })), `Invalid storage.mountPath "/var/../walg" in ${PATH}: ${MOUNT_PATH}.`],
+  ['Local mount path with a space', () => archivingTo((c) => WalStorage.local(V, { volume: pvc(c), mountPath: '/var/walg archive' })), `Invalid storage.mountPath "/var/walg archive" in ${PATH}: ${MOUNT_PATH}.`],
+  ['Local mount path over the data volume', () => archivingTo((c) => WalStorage.local(V, { volume: pvc(c), mountPath: '/var/pv/archive' })), `Invalid storage.mountPath "/var/pv/archive" in ${PATH}: expected a path outside /var/pv, /etc/pg-walg, /var/run/postgresql, /dev/shm, /tmp (the pod uses /var/pv).`],
+  ['Local mount path /tmp', () => archivingTo((c) => WalStorage.local(V, { volume: pvc(c), mountPath: '/tmp' })), `Invalid storage.mountPath "/tmp" in ${PATH}: expected a path outside /var/pv, /etc/pg-walg, /var/run/postgresql, /dev/shm, /tmp (the pod uses /tmp).`],
+  ['Local without a volume', () => archivingTo(() => WalStorage.local(V, { mountPath: '/var/walg-archive' } as any)), `Invalid storage.volume (missing) in ${PATH}: expected a cdk8s-plus Volume, e.g. Volume.fromPersistentVolumeClaim(...).`],
+  ['Local volume that is not a Volume', () => archivingTo(() => WalStorage.local(V, { volume: { name: 'walg' }, mountPath: '/var/walg-archive' } as any)), `Invalid storage.volume "(not a Volume)" in ${PATH}: expected a cdk8s-plus Volume, e.g. Volume.fromPersistentVolumeClaim(...).`],
+  ['Local source and archive on one mount path, two volumes', () => {
+    const c = chart();
+    new WalRestoredPostgres(c, 'pg', {
+      source: WalStorage.local(V, { volume: pvc(c, 'a'), mountPath: '/var/walg-archive', prefix: 'one' }),
+      archive: WalStorage.local(V, { volume: Volume.fromEmptyDir(c, 'b', 'scratch'), mountPath: '/var/walg-archive', prefix: 'two' }),
+    });
+  }, `Invalid archive.mountPath "/var/walg-archive" in ${PATH}: expected a mount path that the other Local storage (another volume) does not use.`],
+
+  // --- credentials -----------------------------------------------------------------------------------
+  ['S3 access key without its id', () => S3Credentials.fromAccessKey('', 'secret'), `Invalid accessKeyId "" in S3Credentials.fromAccessKey(): ${NON_EMPTY}.`],
+  ['S3 access key with a blank secret', () => S3Credentials.fromAccessKey('AKIAEXAMPLE', '   '), `Invalid secretAccessKey "   " in S3Credentials.fromAccessKey(): ${NON_EMPTY}.`],
+  ['S3 storage without credentials', () => archiving({ storage: s3({ credentials: undefined }) }), `Invalid storage.credentials (missing) in ${PATH}: expected S3Credentials.fromSecret(), .fromAccessKey() or .fromPodIdentity().`],
+  ['GCS credentials for S3 storage', () => archiving({ storage: s3({ credentials: GcsCredentials.fromSecret('gcs-walg') }) }), `Invalid storage.credentials "GcsCredentials.fromSecret" in ${PATH}: expected S3Credentials.`],
+  ['S3 credentials for Azure storage', () => archiving({ storage: azure({ credentials: secret() }) }), `Invalid storage.credentials "S3Credentials.fromSecret" in ${PATH}: expected AzureCredentials.`],
+  ['GCS key that is not JSON', () => GcsCredentials.fromServiceAccountKey('not json'), 'Invalid jsonKey "(not shown: it is secret)" in GcsCredentials.fromServiceAccountKey(): expected the JSON key file of a Google service account.'],
+  ['GCS key that is not a service account key', () => GcsCredentials.fromServiceAccountKey('{"type":"authorized_user"}'), 'Invalid jsonKey "(not shown: it is secret)" in GcsCredentials.fromServiceAccountKey(): expected a JSON key whose "type" is "service_account".'],
+  ['Azure account name with upper case', () => AzureCredentials.fromAccountKey('WalgAccount', 'key'), 'Invalid accountName "WalgAccount" in AzureCredentials.fromAccountKey(): expected an Azure storage account name: 3 to 24 lower-case letters and digits.'],
+  ['Azure account key missing', () => AzureCredentials.fromAccountKey('walgaccount', undefined as any), `Invalid accountKey (missing) in AzureCredentials.fromAccountKey(): ${NON_EMPTY}.`],
+  ['Swift v1 auth URL that is not a URL', () => SwiftCredentials.fromV1('swift.example.com/auth', 'walg', 'key'), 'Invalid authUrl "swift.example.com/auth" in SwiftCredentials.fromV1(): expected an http(s) URL.'],
+  ['Swift Keystone v2 without a tenant', () => SwiftCredentials.fromKeystoneV2({ authUrl: 'https://keystone:5000/v2.0', username: 'walg', password: 'pw' }), 'Invalid tenantName/tenantId {} in SwiftCredentials.fromKeystoneV2(): expected exactly one of tenantName and tenantId.'],
+  ['Swift Keystone v2 with tenant name and id', () => SwiftCredentials.fromKeystoneV2({ authUrl: 'https://keystone:5000/v2.0', username: 'walg', password: 'pw', tenantName: 'db', tenantId: '42' }), 'Invalid tenantName/tenantId {"tenantName":"db","tenantId":"42"} in SwiftCredentials.fromKeystoneV2(): expected exactly one of tenantName and tenantId.'],
+  ['Swift Keystone v3 without a project', () => SwiftCredentials.fromKeystoneV3({ authUrl: 'https://keystone:5000/v3', username: 'walg', password: 'pw', userDomainName: 'Default', projectDomainName: 'Default' } as any), `Invalid projectName (missing) in SwiftCredentials.fromKeystoneV3(): ${NON_EMPTY}.`],
+  ['Swift v1 user with a newline', () => SwiftCredentials.fromV1('https://swift.example.com/auth/v1.0', 'walg\nWALE_SWIFT_PREFIX=swift://other', 'key'), `Invalid user "walg\\nWALE_SWIFT_PREFIX=swift://other" in SwiftCredentials.fromV1(): ${SINGLE_LINE}.`],
+  ['Swift v1 auth URL with a newline', () => SwiftCredentials.fromV1('https://swift.example.com\n/auth/v1.0', 'walg', 'key'), `Invalid authUrl "https://swift.example.com\\n/auth/v1.0" in SwiftCredentials.fromV1(): ${SINGLE_LINE}.`],
+  ['Swift Keystone v2 region with a carriage return', () => SwiftCredentials.fromKeystoneV2({ authUrl: 'https://keystone:5000/v2.0', username: 'walg', password: 'pw', tenantName: 'db', region: 'RegionOne\r' }), `Invalid region "RegionOne\\r" in SwiftCredentials.fromKeystoneV2(): ${SINGLE_LINE}.`],
+  ['Swift Keystone v3 project name with a newline', () => SwiftCredentials.fromKeystoneV3({ authUrl: 'https://keystone:5000/v3', username: 'walg', password: 'pw', userDomainName: 'Default', projectName: 'db\nOS_AUTH_URL=https://other', projectDomainName: 'Default' }), `Invalid projectName "db\\nOS_AUTH_URL=https://other" in SwiftCredentials.fromKeystoneV3(): ${SINGLE_LINE}.`],
+  ['Swift storage URL with a tab', () => SwiftCredentials.fromToken('https://swift.example.com/v1/\tAUTH_db', 'token'), `Invalid storageUrl "https://swift.example.com/v1/\\tAUTH_db" in SwiftCredentials.fromToken(): ${SINGLE_LINE}.`],
+  ['Swift token missing', () => SwiftCredentials.fromToken('https://swift.example.com/v1/AUTH_db', ''), `Invalid authToken "" in SwiftCredentials.fromToken(): ${NON_EMPTY}.`],
+  ['empty superuser password', () => SuperuserPassword.fromValue(''), `Invalid password "" in SuperuserPassword.fromValue(): ${NON_EMPTY}.`],
+
+  // --- versions and providers through the untyped path -----------------------------------------------
+  ['Azure with a PostgreSQL version of tier A', () => WalStorage.azure(PostgresVersion.V9_6_V2 as any, { container: 'walg', credentials: AzureCredentials.fromSecret('a') }), 'Unsupported pair in WalStorage.azure(): PostgresVersion 9.6-v2 cannot archive to or restore from Azure (its WAL-G supports S3, GCS). Versions that support Azure: 9.6-v3, 9.6.7-v3, 10.2-v3, 10.6-v1, 11.1-v1, 9.6-v4, 9.6.7-v4, 10.2-v4, 10.6-v2, 11.1-v2, 11.2, 9.6-v5, 9.6.7-v5, 10.2-v5, 10.6-v3, 11.1-v3, 11.2-v1.'],
+  ['MinIO with a version of tier B', () => WalStorage.minio(PostgresVersion.V10_6_V1 as any, { bucket: 'walg', endpoint: 'https://minio:9000', credentials: secret() }), 'Unsupported pair in WalStorage.minio(): PostgresVersion 10.6-v1 cannot archive to or restore from MinIO (its WAL-G supports S3, GCS, Azure, Swift). Versions that support MinIO: 9.6-v4, 9.6.7-v4, 10.2-v4, 10.6-v2, 11.1-v2, 11.2, 9.6-v5, 9.6.7-v5, 10.2-v5, 10.6-v3, 11.1-v3, 11.2-v1.'],
+  ['Local with a version of tier A', () => WalStorage.local(PostgresVersion.V11_1 as any, { volume: undefined as any, mountPath: '/walg' }), 'Unsupported pair in WalStorage.local(): PostgresVersion 11.1 cannot archive to or restore from Local (its WAL-G supports S3, GCS). Versions that support Local: 9.6-v4, 9.6.7-v4, 10.2-v4, 10.6-v2, 11.1-v2, 11.2, 9.6-v5, 9.6.7-v5, 10.2-v5, 10.6-v3, 11.1-v3, 11.2-v1.'],
+  ['Swift with a version of tier A', () => WalStorage.swift(PostgresVersion.V10_2_V2 as any, { container: 'walg', credentials: SwiftCredentials.fromSecret('s') }), 'Unsupported pair in WalStorage.swift(): PostgresVersion 10.2-v2 cannot archive to or restore from Swift (its WAL-G supports S3, GCS). Versions that support Swift: 9.6-v3, 9.6.7-v3, 10.2-v3, 10.6-v1, 11.1-v1, 9.6-v4, 9.6.7-v4, 10.2-v4, 10.6-v2, 11.1-v2, 11.2, 9.6-v5, 9.6.7-v5, 10.2-v5, 10.6-v3, 11.1-v3, 11.2-v1.'],
+  ['a version given as a string', () => WalStorage.gcs('11.2-v1' as any, { bucket: 'walg', credentials: GcsCredentials.fromSecret('g') }), 'Invalid version "11.2-v1" in WalStorage.gcs(): expected a PostgresVersion such as PostgresVersion.V11_2_V1.'],
+  ['a version name not in the catalog', () => PostgresVersion.of('12.0'), 'Unknown PostgresVersion "12.0": expected one of 9.6-v2, 9.6.7-v2, 10.2-v2, 10.6, 11.1, 9.6-v3, 9.6.7-v3, 10.2-v3, 10.6-v1, 11.1-v1, 9.6-v4, 9.6.7-v4, 10.2-v4, 10.6-v2, 11.1-v2, 11.2, 9.6-v5, 9.6.7-v5, 10.2-v5, 10.6-v3, 11.1-v3, 11.2-v1.'],
+  ['storage options that are not an object', () => WalStorage.s3(V, null as any), 'Invalid options null in WalStorage.s3(): expected an object with the S3 settings.'],
+];
+
+test('at least 80 distinct invalid inputs', () => {
+  expect(CASES.length).toBeGreaterThanOrEqual(80);
+  expect(new Set(CASES.map(([what]) => what)).size).toBe(CASES.length);
+});
+
+// One sentence: what is invalid, where (the construct path, or the factory or class that was called),
+// and what would be valid.
+const FORMAT = /^(Invalid [^ ]+( [a-z ]+)? .+ in (bad\/pg2?|[A-Za-z0-9]+\.[A-Za-z0-9]+\(\)): .+|Unsupported pair in WalStorage\.[a-z0-9]+\(\): .+|Unknown PostgresVersion ".+": expected one of .+)\.$/s;
+test.each(CASES)('the message for %s has the library\'s format', (_what, _make, message) => {
+  expect(message).toMatch(FORMAT);
+});
+
+test.each(CASES)('%s', (_what, make, message) => {
+  expect(make).toThrow(exactly(message));
+});
+
+/** A regular expression that matches exactly this message. */
+function exactly(message: string): RegExp {
+  return new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+}
+
