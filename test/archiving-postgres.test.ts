@@ -31,8 +31,11 @@ describe.each(PROVIDER_LIST)('ArchivingPostgres archiving to %s', (provider) => 
     const expected: Record<string, Record<string, string>> = {
       s3: { WALE_S3_PREFIX: 's3://walg-archive/prod/orders', AWS_REGION: 'eu-west-1', WALG_S3_MAX_RETRIES: '3' },
       minio: {
-        WALE_S3_PREFIX: 's3://walg/prod/orders', AWS_REGION: 'us-east-1', AWS_ENDPOINT: 'https://minio.storage.svc:9000',
-        AWS_S3_FORCE_PATH_STYLE: 'true', WALG_S3_MAX_RETRIES: '3',
+        WALE_S3_PREFIX: 's3://walg/prod/orders',
+        AWS_REGION: 'us-east-1',
+        AWS_ENDPOINT: 'https://minio.storage.svc:9000',
+        AWS_S3_FORCE_PATH_STYLE: 'true',
+        WALG_S3_MAX_RETRIES: '3',
       },
       gcs: { WALE_GS_PREFIX: 'gs://walg-archive/prod/orders', GCS_MAX_RETRIES: '3' },
       azure: { WALE_AZ_PREFIX: 'azure://walg/prod/orders' },
