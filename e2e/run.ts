@@ -71,6 +71,8 @@ function storageFor(chart: Chart, provider: string, server: StorageServer, versi
 }
 
 let podSeq = 0;
+/** The work directories of the current cell's pods: removed when it passes (PGDATA copies are large). */
+let cellDirs: string[] = [];
 async function pod(objects: Obj[], name: string, major: number, server: StorageServer, busybox: boolean): Promise<Pod> {
   const dir = path.join(RESULTS, 'work', `${String(++podSeq).padStart(3, '0')}-${name}`);
   const claims: Record<string, string> = {};
@@ -79,6 +81,7 @@ async function pod(objects: Obj[], name: string, major: number, server: StorageS
     if (v.persistentVolumeClaim) claims[v.name] = server.endpoint; // the Local archive volume
   }
   const infraEnv: Env = Object.fromEntries(Object.entries(server.env).filter(([k]) => INFRA_KEYS.includes(k)));
+  cellDirs.push(dir);
   return new Pod({ objects, name, major, busybox, port: await freePort(), infraEnv, claims, dir });
 }
 
@@ -92,8 +95,10 @@ const PASSWORD = SuperuserPassword.fromValue('e2e-secret');
 
 async function cell(provider: string, major: number, scenario: string, fn: () => Promise<void>, logs: () => string[] = () => []): Promise<boolean> {
   const t0 = Date.now();
+  cellDirs = [];
   try {
     await fn();
+    for (const d of cellDirs) fs.rmSync(d, { recursive: true, force: true });
     record({ status: 'PASS', provider, major: String(major), scenario, seconds: (Date.now() - t0) / 1000, detail: '' });
     return true;
   } catch (e) {
