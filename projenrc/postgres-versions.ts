@@ -64,6 +64,46 @@ export function renderPostgresVersions(marker: string): string {
   w('  readonly uid?: number;');
   w('}');
   w();
+  for (const tier of TIERS) {
+    const providers = tier.providers.map((p) => PROVIDER_TITLES[p]).join(', ');
+    const parent = tier.parent ? TIERS.find((t) => t.className === tier.parent)! : undefined;
+    w('/**');
+    w(` * A PostgreSQL version whose WAL-G archives to ${providers}: the type the \`WalStorage\` factories of`);
+    w(` * ${tier.providers.filter((p) => !parent || !parent.providers.includes(p)).map((p) => `\`${p}()\``).join(' and ')} take.`);
+    w(' *');
+    w(` * Get one from the static members of \`PostgresVersion\` typed \`${tier.className}\`${tier.id === 'C' ? ' or from `PostgresVersion.custom()`' : ''}.`);
+    w(' * Only `PostgresVersion` objects are accepted; at synth time any other implementation is refused.');
+    w(' */');
+    if (!parent) {
+      w(`export interface ${tier.interfaceName} {`);
+      w('  /** The version\'s name, e.g. "11.2-v1". */');
+      w('  readonly name: string;');
+      w('  /** The PostgreSQL version, e.g. "11.2". */');
+      w('  readonly serverVersion: string;');
+      w('  /** The PostgreSQL major version: "9.6", "10", "11", … */');
+      w('  readonly majorVersion: string;');
+      w('  /** The database image. */');
+      w('  readonly image: string;');
+      w('  /** The tools image. */');
+      w('  readonly toolsImage: string;');
+      w('  /** The Prometheus exporter image. */');
+      w('  readonly exporterImage: string;');
+      w('  /** The WAL-G version bundled in the image (major.minor). */');
+      w('  readonly walgVersion: string;');
+      w("  /** The numeric user id of the image's postgres user. */");
+      w('  readonly uid: number;');
+      w('  /** The providers this version\'s WAL-G can archive to and restore from. */');
+      w('  readonly providers: WalProvider[];');
+      w('  /** Whether this version can archive to and restore from the provider. */');
+      w('  supports(provider: WalProvider): boolean;');
+    } else {
+      w(`export interface ${tier.interfaceName} extends ${parent.interfaceName} {`);
+      w(`  /** Always true: this version archives to ${providers}. */`);
+      w(`  readonly ${tier.marker}: boolean;`);
+    }
+    w('}');
+    w();
+  }
   w('const instances = new Map<string, PostgresVersion>();');
   w();
   w('function fromCatalog(name: string): PostgresVersion {');
@@ -118,7 +158,7 @@ export function renderPostgresVersions(marker: string): string {
     w(' *');
     w(' * @see https://kubedb.com/docs/v2020.09.04-beta.0/guides/postgres/initialization/wal/overview/');
     w(' */');
-    const ext = tier.parent ? ` extends ${tier.parent}` : '';
+    const ext = `${tier.parent ? ` extends ${tier.parent}` : ''} implements ${tier.interfaceName}`;
     w(`export class ${tier.className}${ext} {`);
     if (isRoot) {
       for (const entry of CATALOG) {

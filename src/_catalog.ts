@@ -25,6 +25,14 @@ export interface Tier {
   readonly id: 'A' | 'B' | 'C';
   /** The class that represents versions of this tier. */
   readonly className: string;
+  /**
+   * The interface the class implements, which the `WalStorage` factories take. Parameters are typed
+   * with interfaces rather than classes so that the static check is the same (the marker makes the
+   * interfaces distinct) while an untyped call still reaches the library's runtime check: the jsii
+   * kernel refuses a class-typed argument of the wrong class before the library sees it, with a
+   * message about jsii types instead of the support matrix.
+   */
+  readonly interfaceName: string;
   /** The class it extends (undefined for the root class). */
   readonly parent?: string;
   /** The marker property that makes the class nominally distinct in every jsii language. */
@@ -33,10 +41,11 @@ export interface Tier {
 }
 
 export const TIERS: readonly Tier[] = [
-  { id: 'A', className: 'PostgresVersion', providers: ['s3', 'gcs'] },
+  { id: 'A', className: 'PostgresVersion', interfaceName: 'IPostgresVersion', providers: ['s3', 'gcs'] },
   {
     id: 'B',
     className: 'AzureSwiftPostgresVersion',
+    interfaceName: 'IAzureSwiftPostgresVersion',
     parent: 'PostgresVersion',
     marker: 'azureSwiftCapable',
     providers: ['s3', 'gcs', 'azure', 'swift'],
@@ -44,6 +53,7 @@ export const TIERS: readonly Tier[] = [
   {
     id: 'C',
     className: 'AllStoragePostgresVersion',
+    interfaceName: 'IAllStoragePostgresVersion',
     parent: 'AzureSwiftPostgresVersion',
     marker: 'allStorageCapable',
     providers: ['s3', 'minio', 'gcs', 'azure', 'swift', 'local'],

@@ -56,6 +56,60 @@ export interface CustomPostgresVersionProps {
   readonly uid?: number;
 }
 
+/**
+ * A PostgreSQL version whose WAL-G archives to S3, GCS: the type the `WalStorage` factories of
+ * `s3()` and `gcs()` take.
+ *
+ * Get one from the static members of `PostgresVersion` typed `PostgresVersion`.
+ * Only `PostgresVersion` objects are accepted; at synth time any other implementation is refused.
+ */
+export interface IPostgresVersion {
+  /** The version's name, e.g. "11.2-v1". */
+  readonly name: string;
+  /** The PostgreSQL version, e.g. "11.2". */
+  readonly serverVersion: string;
+  /** The PostgreSQL major version: "9.6", "10", "11", … */
+  readonly majorVersion: string;
+  /** The database image. */
+  readonly image: string;
+  /** The tools image. */
+  readonly toolsImage: string;
+  /** The Prometheus exporter image. */
+  readonly exporterImage: string;
+  /** The WAL-G version bundled in the image (major.minor). */
+  readonly walgVersion: string;
+  /** The numeric user id of the image's postgres user. */
+  readonly uid: number;
+  /** The providers this version's WAL-G can archive to and restore from. */
+  readonly providers: WalProvider[];
+  /** Whether this version can archive to and restore from the provider. */
+  supports(provider: WalProvider): boolean;
+}
+
+/**
+ * A PostgreSQL version whose WAL-G archives to S3, GCS, Azure, Swift: the type the `WalStorage` factories of
+ * `azure()` and `swift()` take.
+ *
+ * Get one from the static members of `PostgresVersion` typed `AzureSwiftPostgresVersion`.
+ * Only `PostgresVersion` objects are accepted; at synth time any other implementation is refused.
+ */
+export interface IAzureSwiftPostgresVersion extends IPostgresVersion {
+  /** Always true: this version archives to S3, GCS, Azure, Swift. */
+  readonly azureSwiftCapable: boolean;
+}
+
+/**
+ * A PostgreSQL version whose WAL-G archives to S3, MinIO, GCS, Azure, Swift, Local: the type the `WalStorage` factories of
+ * `minio()` and `local()` take.
+ *
+ * Get one from the static members of `PostgresVersion` typed `AllStoragePostgresVersion` or from `PostgresVersion.custom()`.
+ * Only `PostgresVersion` objects are accepted; at synth time any other implementation is refused.
+ */
+export interface IAllStoragePostgresVersion extends IAzureSwiftPostgresVersion {
+  /** Always true: this version archives to S3, MinIO, GCS, Azure, Swift, Local. */
+  readonly allStorageCapable: boolean;
+}
+
 const instances = new Map<string, PostgresVersion>();
 
 function fromCatalog(name: string): PostgresVersion {
@@ -104,7 +158,7 @@ function fromCatalog(name: string): PostgresVersion {
  *
  * @see https://kubedb.com/docs/v2020.09.04-beta.0/guides/postgres/initialization/wal/overview/
  */
-export class PostgresVersion {
+export class PostgresVersion implements IPostgresVersion {
   /**
    * KubeDB PostgresVersion `9.6-v2`: PostgreSQL 9.6, image `kubedb/postgres:9.6-v3`.
    * Archives to and restores from S3, GCS.
@@ -324,7 +378,7 @@ export class PostgresVersion {
  *
  * @see https://kubedb.com/docs/v2020.09.04-beta.0/guides/postgres/initialization/wal/overview/
  */
-export class AzureSwiftPostgresVersion extends PostgresVersion {
+export class AzureSwiftPostgresVersion extends PostgresVersion implements IAzureSwiftPostgresVersion {
   /** @internal */
   public static _create(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number): AzureSwiftPostgresVersion {
     return new AzureSwiftPostgresVersion(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid);
@@ -351,7 +405,7 @@ export class AzureSwiftPostgresVersion extends PostgresVersion {
  *
  * @see https://kubedb.com/docs/v2020.09.04-beta.0/guides/postgres/initialization/wal/overview/
  */
-export class AllStoragePostgresVersion extends AzureSwiftPostgresVersion {
+export class AllStoragePostgresVersion extends AzureSwiftPostgresVersion implements IAllStoragePostgresVersion {
   /** @internal */
   public static _create(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number): AllStoragePostgresVersion {
     return new AllStoragePostgresVersion(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid);

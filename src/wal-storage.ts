@@ -4,7 +4,7 @@ import { IConstruct } from 'constructs';
 import { CATALOG, PROVIDER_TITLES, ProviderId, supports } from './_catalog';
 import { checkCredentialSpec, CredentialSpec } from './_credential-spec';
 import { checkAbsolutePath, checkSingleLine, invalid, requireString, show } from './_validation';
-import { AllStoragePostgresVersion, AzureSwiftPostgresVersion, PostgresVersion, WalProvider } from './postgres-version';
+import { IAllStoragePostgresVersion, IAzureSwiftPostgresVersion, IPostgresVersion, PostgresVersion, WalProvider } from './postgres-version';
 import { AzureCredentials, GcsCredentials, S3Credentials, SwiftCredentials } from './storage-credentials';
 
 /** Where in a bucket or container the archive lives. */
@@ -163,7 +163,7 @@ export interface StorageBinding {
 
 interface StorageSpec {
   readonly provider: WalProvider;
-  readonly version: PostgresVersion;
+  readonly version: IPostgresVersion;
   readonly options: unknown;
 }
 
@@ -178,32 +178,32 @@ interface StorageSpec {
  */
 export class WalStorage {
   /** Amazon S3 (any version), or an S3-compatible endpoint given as `endpoint`. */
-  public static s3(version: PostgresVersion, options: S3StorageOptions): WalStorage {
+  public static s3(version: IPostgresVersion, options: S3StorageOptions): WalStorage {
     return new WalStorage('s3', { provider: WalProvider.S3, version, options });
   }
 
   /** MinIO or any S3-compatible endpoint, with path-style addressing and an optional custom CA. */
-  public static minio(version: AllStoragePostgresVersion, options: MinioStorageOptions): WalStorage {
+  public static minio(version: IAllStoragePostgresVersion, options: MinioStorageOptions): WalStorage {
     return new WalStorage('minio', { provider: WalProvider.MINIO, version, options });
   }
 
   /** Google Cloud Storage (any version). */
-  public static gcs(version: PostgresVersion, options: GcsStorageOptions): WalStorage {
+  public static gcs(version: IPostgresVersion, options: GcsStorageOptions): WalStorage {
     return new WalStorage('gcs', { provider: WalProvider.GCS, version, options });
   }
 
   /** Azure Blob Storage. */
-  public static azure(version: AzureSwiftPostgresVersion, options: AzureStorageOptions): WalStorage {
+  public static azure(version: IAzureSwiftPostgresVersion, options: AzureStorageOptions): WalStorage {
     return new WalStorage('azure', { provider: WalProvider.AZURE, version, options });
   }
 
   /** OpenStack Object Storage (Swift). */
-  public static swift(version: AzureSwiftPostgresVersion, options: SwiftStorageOptions): WalStorage {
+  public static swift(version: IAzureSwiftPostgresVersion, options: SwiftStorageOptions): WalStorage {
     return new WalStorage('swift', { provider: WalProvider.SWIFT, version, options });
   }
 
   /** A volume mounted into the pod. */
-  public static local(version: AllStoragePostgresVersion, options: LocalStorageOptions): WalStorage {
+  public static local(version: IAllStoragePostgresVersion, options: LocalStorageOptions): WalStorage {
     return new WalStorage('local', { provider: WalProvider.LOCAL, version, options });
   }
 
@@ -214,12 +214,12 @@ export class WalStorage {
   private readonly options: unknown;
 
   private constructor(factory: string, spec: StorageSpec) {
-    checkPair(factory, spec.provider, spec.version);
+    const version = checkPair(factory, spec.provider, spec.version);
     if (spec.options === null || typeof spec.options !== 'object') {
       throw new Error(`Invalid options ${show(spec.options)} in WalStorage.${factory}(): expected an object with the ${PROVIDER_TITLES[spec.provider as ProviderId]} settings.`);
     }
     this.provider = spec.provider;
-    this.version = spec.version;
+    this.version = version;
     this.options = spec.options;
   }
 
@@ -256,10 +256,19 @@ export class WalStorage {
 }
 
 /** The runtime half of the support matrix, for callers without a type checker. */
-function checkPair(factory: string, provider: WalProvider, version: unknown): void {
+function checkPair(factory: string, provider: WalProvider, version: unknown): PostgresVersion {
   const title = PROVIDER_TITLES[provider as ProviderId];
   if (!(version instanceof PostgresVersion)) {
-    throw new Error(`Invalid version ${show(version)} in WalStorage.${factory}(): expected a PostgresVersion such as PostgresVersion.V11_2_V1.`);
+    // The factories take interfaces (so that jsii lets untyped calls reach this check); only the
+    // library's own PostgresVersion objects carry a checked tier.
+    const name = (version as { name?: unknown } | null)?.name;
+    const what = typeof version === 'object' && version !== null && typeof name === 'string'
+      ? `${JSON.stringify(name)} (an object that is not a PostgresVersion)`
+      : show(version);
+    throw new Error(
+      `Invalid version ${what} in WalStorage.${factory}(): expected a PostgresVersion such as PostgresVersion.V11_2_V1, ` +
+      'or PostgresVersion.custom() for an image outside the catalog.',
+    );
   }
   if (!version.supports(provider)) {
     const able = CATALOG.filter((e) => supports(e, provider as ProviderId)).map((e) => e.name);
@@ -269,6 +278,7 @@ function checkPair(factory: string, provider: WalProvider, version: unknown): vo
       `Versions that support ${title}: ${able.join(', ')}.`,
     );
   }
+  return version;
 }
 
 /** The prefix env name: KubeDB's WAL-G 0.2.x reads the WALE_ spelling; WAL-G 1.0+ prefers WALG_. */

@@ -38,7 +38,7 @@ test('without @ts-expect-error, exactly the unsupported cells fail, on the versi
     expect([...failing.keys()].sort()).toEqual(unsupported.sort());
     for (const [, messages] of failing) {
       expect(messages).toHaveLength(1);
-      expect(messages[0]).toMatch(/^TS2345 Argument of type '(PostgresVersion|AzureSwiftPostgresVersion)' is not assignable to parameter of type '(AzureSwiftPostgresVersion|AllStoragePostgresVersion)'/);
+      expect(messages[0]).toMatch(/^TS2345 Argument of type '(PostgresVersion|AzureSwiftPostgresVersion)' is not assignable to parameter of type '(IAzureSwiftPostgresVersion|IAllStoragePostgresVersion)'/);
     }
   } finally {
     fs.unlinkSync(probe);

@@ -1,5 +1,5 @@
 import { Volume } from 'cdk8s-plus-27';
-import { PostgresVersion, S3Credentials, WalProvider, WalStorage } from '../src';
+import { AzureCredentials, GcsCredentials, IAllStoragePostgresVersion, IAzureSwiftPostgresVersion, IPostgresVersion, PostgresVersion, S3Credentials, WalProvider, WalStorage } from '../src';
 import { newChart, storageFor } from './util';
 import { CATALOG, memberName, PROVIDERS, supports } from '../src/_catalog';
 
@@ -10,7 +10,7 @@ test('the matrix has 132 cells', () => {
   expect(cells).toHaveLength(132);
 });
 
-// The runtime half of the matrix, for callers without a type checker (plain JS, Python).
+// The runtime half of the matrix, for callers without a type checker (plain JS, Python without mypy/pyright).
 test.each(cells)('%s × %s: supported=%s, and the runtime check agrees', (name, provider, supported) => {
   const chart = newChart();
   const version = (PostgresVersion as any)[memberName(name)];
@@ -30,8 +30,38 @@ test.each(cells)('%s × %s: supported=%s, and the runtime check agrees', (name, 
 
 test('an untyped caller passing a string gets a clear error', () => {
   expect(() => WalStorage.s3('11.2-v1' as any, { bucket: 'b', credentials: S3Credentials.fromSecret('s') })).toThrow(
-    'Invalid version "11.2-v1" in WalStorage.s3(): expected a PostgresVersion such as PostgresVersion.V11_2_V1.',
+    'Invalid version "11.2-v1" in WalStorage.s3(): expected a PostgresVersion such as PostgresVersion.V11_2_V1, or PostgresVersion.custom() for an image outside the catalog.',
   );
+});
+
+test('an object shaped like an IAzureSwiftPostgresVersion that is not a PostgresVersion is refused', () => {
+  // It type-checks (the factories take interfaces), so the runtime check is what stops it.
+  const v = PostgresVersion.V9_6_V2;
+  const lookalike: IAzureSwiftPostgresVersion = {
+    name: v.name,
+    serverVersion: v.serverVersion,
+    majorVersion: v.majorVersion,
+    image: v.image,
+    toolsImage: v.toolsImage,
+    exporterImage: v.exporterImage,
+    walgVersion: v.walgVersion,
+    uid: v.uid,
+    providers: [WalProvider.AZURE],
+    supports: () => true,
+    azureSwiftCapable: true,
+  };
+  expect(() => WalStorage.azure(lookalike, { container: 'walg', credentials: AzureCredentials.fromSecret('a') })).toThrow(
+    'Invalid version "9.6-v2" (an object that is not a PostgresVersion) in WalStorage.azure(): expected a PostgresVersion such as PostgresVersion.V11_2_V1, or PostgresVersion.custom() for an image outside the catalog.',
+  );
+});
+
+test('the factories take the tier interfaces, which the tier classes implement', () => {
+  const tierB: IAzureSwiftPostgresVersion = PostgresVersion.V10_6_V1;
+  const tierC: IAllStoragePostgresVersion = PostgresVersion.V11_2_V1;
+  const tierA: IPostgresVersion = PostgresVersion.V9_6_V2;
+  expect(WalStorage.azure(tierB, { container: 'walg', credentials: AzureCredentials.fromSecret('a') }).version).toBe(tierB);
+  expect(WalStorage.local(tierC, { volume: Volume.fromEmptyDir(newChart(), 'v', 'v'), mountPath: '/walg' }).version).toBe(tierC);
+  expect(WalStorage.gcs(tierA, { bucket: 'walg', credentials: GcsCredentials.fromSecret('g') }).version).toBe(tierA);
 });
 
 test.each([
