@@ -109,6 +109,21 @@ const validate = project.addTask('validate', {
 validate.exec('bash validate/install.sh');
 validate.exec('ts-node --project test/tsconfig.json validate/run.ts');
 
+// The jsii bindings: builds the Python wheel, Java jar, Go module and C# sources with jsii-pacmak and
+// checks them (examples byte-identical to TypeScript's, unsupported pairs rejected by javac, go build,
+// mypy, pyright and at run time in Python, README snippets). Writes bindings-results/.
+const bindings = project.addTask('bindings', {
+  description: 'Build the Python, Java, Go and .NET bindings and check them against the TypeScript example (writes bindings-results/)',
+  exec: 'bash bindings/run.sh',
+});
+
+// The packages the bindings task checks, built the same way: the wheel with typed static properties
+// (aws/jsii#3633); Java and Go against cdk8s bindings generated when the registry lacks the pinned
+// versions (and without them in dist/); the C# sources only when there is no .NET SDK.
+for (const lang of ['python', 'java', 'go', 'dotnet']) {
+  project.tasks.tryFind(`package:${lang}`)!.reset(`bash bindings/package.sh ${lang} dist`);
+}
+
 // Every suite, as CI runs it.
 const testAll = project.addTask('test:all', {
   description: 'The whole test suite: build (unit tests, API.md), example, validate, bindings and e2e',
@@ -116,6 +131,7 @@ const testAll = project.addTask('test:all', {
 testAll.spawn(project.buildTask);
 testAll.spawn(project.tasks.tryFind('example')!);
 testAll.spawn(validate);
+testAll.spawn(bindings);
 testAll.spawn(e2e);
 
 project.synth();
