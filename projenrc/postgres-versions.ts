@@ -18,6 +18,7 @@ export function renderPostgresVersions(marker: string): string {
   w('// Rendered by projenrc/postgres-versions.ts from the data in src/_catalog.ts: edit that file, then run "npx projen".');
   w('/* eslint-disable @stylistic/max-len */');
   w("import { CATALOG, EXPORTER_IMAGE, KUBEDB_WALG_VERSION, memberName, REGISTRY, tierOf } from './_catalog';");
+  w("import { checkCustomVersion } from './_custom-version';");
   w();
   w('/**');
   w(' * A storage provider that WAL-G archives to and restores from.');
@@ -186,9 +187,12 @@ export function renderPostgresVersions(marker: string): string {
       w();
       w('  /**');
       w('   * A version outside the KubeDB catalog, e.g. an image with PostgreSQL 17 and WAL-G 3.');
-      w('   * You vouch that its WAL-G supports every provider.');
+      w('   * You vouch that its WAL-G supports every provider. The properties are checked: a name that is a valid');
+      w('   * label value, a server version of 9.6 or later (its major decides the recovery configuration), image');
+      w('   * references, a major.minor WAL-G version and a non-root uid.');
       w('   */');
       w('  public static custom(props: CustomPostgresVersionProps): AllStoragePostgresVersion {');
+      w('    checkCustomVersion(props);');
       w('    return AllStoragePostgresVersion._create(');
       w('      props.name,');
       w('      props.serverVersion,');

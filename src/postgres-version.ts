@@ -2,6 +2,7 @@
 // Rendered by projenrc/postgres-versions.ts from the data in src/_catalog.ts: edit that file, then run "npx projen".
 /* eslint-disable @stylistic/max-len */
 import { CATALOG, EXPORTER_IMAGE, KUBEDB_WALG_VERSION, memberName, REGISTRY, tierOf } from './_catalog';
+import { checkCustomVersion } from './_custom-version';
 
 /**
  * A storage provider that WAL-G archives to and restores from.
@@ -306,9 +307,12 @@ export class PostgresVersion implements IPostgresVersion {
 
   /**
    * A version outside the KubeDB catalog, e.g. an image with PostgreSQL 17 and WAL-G 3.
-   * You vouch that its WAL-G supports every provider.
+   * You vouch that its WAL-G supports every provider. The properties are checked: a name that is a valid
+   * label value, a server version of 9.6 or later (its major decides the recovery configuration), image
+   * references, a major.minor WAL-G version and a non-root uid.
    */
   public static custom(props: CustomPostgresVersionProps): AllStoragePostgresVersion {
+    checkCustomVersion(props);
     return AllStoragePostgresVersion._create(
       props.name,
       props.serverVersion,

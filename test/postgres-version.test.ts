@@ -77,3 +77,48 @@ test('a custom version supports every provider and has WAL-G 3 defaults', () => 
   expect(v.allStorageCapable).toBe(true);
   expect(v.azureSwiftCapable).toBe(true);
 });
+
+const GOOD = { name: '17.2-walg3', serverVersion: '17.2', image: 'example.com/postgres-walg:17.2' };
+
+test.each([
+  ['9.6.24', '9.6'],
+  ['9.6', '9.6'],
+  ['10.0', '10'],
+  ['11.22', '11'],
+  ['17', '17'],
+])('custom serverVersion %s has major %s', (serverVersion, major) => {
+  expect(PostgresVersion.custom({ ...GOOD, serverVersion }).majorVersion).toBe(major);
+});
+
+test.each([
+  ['registry.local:5000/team/postgres-walg:17.2-3.0.7'],
+  ['postgres-walg@sha256:' + 'a'.repeat(64)],
+  ['ghcr.io/acme/pg:17.2-V1'],
+])('custom image %s is accepted', (image) => {
+  expect(PostgresVersion.custom({ ...GOOD, image, toolsImage: image }).toolsImage).toBe(image);
+});
+
+// Every message names PostgresVersion.custom(), the property, the value and what would be valid.
+test.each<[string, Record<string, unknown>, string]>([
+  ['an empty name', { name: '' }, 'Invalid name "" in PostgresVersion.custom(): expected a name such as "17.2-walg3".'],
+  ['a name that is no label value', { name: '-17' }, 'Invalid name "-17" in PostgresVersion.custom(): expected at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit (it becomes the app.kubernetes.io/version label).'],
+  ['a name with a space', { name: '17 walg' }, 'Invalid name "17 walg" in PostgresVersion.custom(): expected at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit (it becomes the app.kubernetes.io/version label).'],
+  ['a missing serverVersion', { serverVersion: undefined }, 'Invalid serverVersion (missing) in PostgresVersion.custom(): expected the PostgreSQL version the image runs, such as "17.2".'],
+  ['a serverVersion that is no version', { serverVersion: 'latest' }, 'Invalid serverVersion "latest" in PostgresVersion.custom(): expected a PostgreSQL version of 9.6 or later, such as "9.6.24", "11.22", "17.2" or "17".'],
+  ['PostgreSQL 9.5', { serverVersion: '9.5.25' }, 'Invalid serverVersion "9.5.25" in PostgresVersion.custom(): expected a PostgreSQL version of 9.6 or later, such as "9.6.24", "11.22", "17.2" or "17".'],
+  ['a 9.x major without its minor', { serverVersion: '9' }, 'Invalid serverVersion "9" in PostgresVersion.custom(): expected a PostgreSQL version of 9.6 or later, such as "9.6.24", "11.22", "17.2" or "17".'],
+  ['three parts after PostgreSQL 10', { serverVersion: '17.2.1' }, 'Invalid serverVersion "17.2.1" in PostgresVersion.custom(): expected a PostgreSQL version of 9.6 or later, such as "9.6.24", "11.22", "17.2" or "17".'],
+  ['a missing image', { image: undefined }, 'Invalid image (missing) in PostgresVersion.custom(): expected an image reference such as "example.com/postgres-walg:17.2".'],
+  ['an image with a space', { image: 'example.com/pg 17' }, 'Invalid image "example.com/pg 17" in PostgresVersion.custom(): expected an image reference such as "example.com/postgres-walg:17.2": lowercase registry and path, optional :tag and @sha256:digest, no spaces.'],
+  ['an image with a newline', { image: 'pg:17\nx' }, 'Invalid image "pg:17\\nx" in PostgresVersion.custom(): expected an image reference such as "example.com/postgres-walg:17.2": lowercase registry and path, optional :tag and @sha256:digest, no spaces.'],
+  ['an uppercase repository', { image: 'Example.com/PG:17' }, 'Invalid image "Example.com/PG:17" in PostgresVersion.custom(): expected an image reference such as "example.com/postgres-walg:17.2": lowercase registry and path, optional :tag and @sha256:digest, no spaces.'],
+  ['an empty toolsImage', { toolsImage: '' }, 'Invalid toolsImage "" in PostgresVersion.custom(): expected an image reference such as "example.com/postgres-walg:17.2".'],
+  ['an exporterImage with "//"', { exporterImage: 'example.com//exporter:1' }, 'Invalid exporterImage "example.com//exporter:1" in PostgresVersion.custom(): expected an image reference such as "example.com/postgres-walg:17.2": lowercase registry and path, optional :tag and @sha256:digest, no spaces.'],
+  ['a walgVersion that is no version', { walgVersion: 'v3' }, 'Invalid walgVersion "v3" in PostgresVersion.custom(): expected the WAL-G version in the image as major.minor, such as "3.0" or "0.2".'],
+  ['uid 0 (root)', { uid: 0 }, 'Invalid uid 0 in PostgresVersion.custom(): expected the image\'s postgres user id, an integer from 1 to 2147483647 (pods run as non-root).'],
+  ['a fractional uid', { uid: 70.5 }, 'Invalid uid 70.5 in PostgresVersion.custom(): expected the image\'s postgres user id, an integer from 1 to 2147483647 (pods run as non-root).'],
+  ['a uid given as a string', { uid: '70' }, 'Invalid uid "70" in PostgresVersion.custom(): expected the image\'s postgres user id, an integer from 1 to 2147483647 (pods run as non-root).'],
+])('custom() refuses %s', (_, change, message) => {
+  // An Error argument makes jest compare the whole message, not a substring.
+  expect(() => PostgresVersion.custom({ ...GOOD, ...change } as any)).toThrow(new Error(message));
+});

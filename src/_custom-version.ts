@@ -1,0 +1,59 @@
+// Validation of PostgresVersion.custom(): a custom version decides the images, the user a pod runs as,
+// the recovery configuration style (from the server's major) and the WAL-G env spelling, so a bad value
+// would otherwise surface as an invalid manifest or, worse, a restore configured for the wrong major.
+import { invalid, requireString } from './_validation';
+
+const WHERE = 'PostgresVersion.custom()';
+/** A valid Kubernetes label value (the name becomes app.kubernetes.io/version). */
+const LABEL_VALUE = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
+const SERVER_VERSION = /^(\d+)(?:\.(\d+))?(\.\d+)?$/;
+const WALG_VERSION = /^\d+\.\d+(\.\d+)?$/;
+/** An image reference without whitespace, quotes or control characters: [registry/]path[:tag][@digest]. */
+const IMAGE = /^[a-z0-9][a-z0-9._\-/:]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+
+export interface CheckedCustomVersion {
+  readonly name: string;
+  readonly serverVersion: string;
+  readonly image: string;
+  readonly toolsImage?: string;
+  readonly exporterImage?: string;
+  readonly walgVersion?: string;
+  readonly uid?: number;
+}
+
+/** Throws the library's error for the first invalid property of `props`. */
+export function checkCustomVersion(props: CheckedCustomVersion): void {
+  if (props === null || typeof props !== 'object') {
+    invalid(WHERE, 'props', props, 'expected an object with name, serverVersion and image');
+  }
+  const name = requireString(WHERE, 'name', props.name, 'expected a name such as "17.2-walg3"');
+  if (!LABEL_VALUE.test(name)) {
+    invalid(WHERE, 'name', name, 'expected at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit (it becomes the app.kubernetes.io/version label)');
+  }
+  const server = requireString(WHERE, 'serverVersion', props.serverVersion, 'expected the PostgreSQL version the image runs, such as "17.2"');
+  const m = SERVER_VERSION.exec(server);
+  const major = m ? Number(m[1]) : NaN;
+  const old = major < 10 && (major < 9 || m?.[2] === undefined || Number(m[2]) < 6);
+  if (!m || old || (major >= 10 && m[3] !== undefined)) {
+    invalid(WHERE, 'serverVersion', server, 'expected a PostgreSQL version of 9.6 or later, such as "9.6.24", "11.22", "17.2" or "17"');
+  }
+  for (const prop of ['image', 'toolsImage', 'exporterImage'] as const) {
+    const value = props[prop];
+    if (prop !== 'image' && value === undefined) {
+      continue;
+    }
+    const image = requireString(WHERE, prop, value, 'expected an image reference such as "example.com/postgres-walg:17.2"');
+    if (!IMAGE.test(image) || image.includes('//')) {
+      invalid(WHERE, prop, image, 'expected an image reference such as "example.com/postgres-walg:17.2": lowercase registry and path, optional :tag and @sha256:digest, no spaces');
+    }
+  }
+  if (props.walgVersion !== undefined) {
+    const walg = requireString(WHERE, 'walgVersion', props.walgVersion, 'expected the WAL-G version in the image, such as "3.0"');
+    if (!WALG_VERSION.test(walg)) {
+      invalid(WHERE, 'walgVersion', walg, 'expected the WAL-G version in the image as major.minor, such as "3.0" or "0.2"');
+    }
+  }
+  if (props.uid !== undefined && (typeof props.uid !== 'number' || !Number.isInteger(props.uid) || props.uid < 1 || props.uid > 2147483647)) {
+    invalid(WHERE, 'uid', props.uid, "expected the image's postgres user id, an integer from 1 to 2147483647 (pods run as non-root)");
+  }
+}
