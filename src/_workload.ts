@@ -227,8 +227,12 @@ export function renderWorkload(scope: Construct, props: PostgresInstanceOptions,
       if (!same) {
         const volume = { ...binding.volume, name: volName };
         volumes.push(volume);
-        mounts.push({ name: volName, mountPath: binding.mountPath });
+        // A restore source is only read: mounted read-only, unless the onward archive shares the mount.
+        mounts.push({ name: volName, mountPath: binding.mountPath, readOnly: role === 'restore' ? true : undefined });
         localMounts.push({ mountPath: binding.mountPath, volume });
+      } else if (role === 'archive') {
+        const i = mounts.findIndex((m) => m.name === volName);
+        mounts[i] = { name: volName, mountPath: binding.mountPath };
       }
       if (role === 'archive') sidecarMounts.push({ name: volName, mountPath: binding.mountPath });
     }

@@ -108,3 +108,36 @@ test('the onward archive must differ from the source', () => {
     'Invalid archive "s3://walg/prod/orders" in test/copy: the onward archive must differ from the restore source (source): archiving into the archive being restored would mix two WAL histories; use another prefix.',
   );
 });
+
+describe('a Local restore source is mounted read-only', () => {
+  const mountsOf = (chart: ReturnType<typeof newChart>, c = 'postgres') =>
+    Object.fromEntries(container(synth(chart), 'copy', c).volumeMounts.map((m: any) => [m.name, m]));
+
+  test('restore only: read-only', () => {
+    const chart = newChart();
+    new WalRestoredPostgres(chart, 'copy', { name: 'copy', source: storageFor(chart, WalProvider.LOCAL, PostgresVersion.V11_2_V1) });
+    expect(mountsOf(chart)['restore-local']).toEqual({ name: 'restore-local', mountPath: '/var/walg-archive', readOnly: true });
+  });
+
+  test('archiving onward into the same volume and mount path: one read-write mount', () => {
+    const chart = newChart();
+    new WalRestoredPostgres(chart, 'copy', {
+      name: 'copy',
+      source: storageFor(chart, WalProvider.LOCAL, PostgresVersion.V11_2_V1, 'prod/orders'),
+      archive: storageFor(chart, WalProvider.LOCAL, PostgresVersion.V11_2_V1, 'prod/orders-copy'),
+    });
+    const mounts = container(synth(chart), 'copy').volumeMounts.filter((m: any) => m.mountPath === '/var/walg-archive');
+    expect(mounts).toEqual([{ name: 'restore-local', mountPath: '/var/walg-archive' }]);
+    expect(mountsOf(chart, 'walg-backup')['restore-local']).toEqual({ name: 'restore-local', mountPath: '/var/walg-archive' });
+  });
+
+  test('archiving onward to another store: the source stays read-only', () => {
+    const chart = newChart();
+    new WalRestoredPostgres(chart, 'copy', {
+      name: 'copy',
+      source: storageFor(chart, WalProvider.LOCAL, PostgresVersion.V11_2_V1),
+      archive: storageFor(chart, WalProvider.S3, PostgresVersion.V11_2_V1, 'prod/orders-copy'),
+    });
+    expect(mountsOf(chart)['restore-local']).toEqual({ name: 'restore-local', mountPath: '/var/walg-archive', readOnly: true });
+  });
+});
