@@ -69,14 +69,14 @@ export class Pod {
     if (!sts) throw new Error(`no StatefulSet ${o.name}`);
     const podSpec = sts.spec.template.spec;
     const c = podSpec.containers.find((x: any) => x.name === (o.container ?? 'postgres'));
-    const mounts: Array<[string, string]> = [];
+    const mounts: Array<[string, string, string]> = [];
     for (const v of [...podSpec.volumes, ...sts.spec.volumeClaimTemplates.map((t: any) => ({ name: t.metadata.name, claimTemplate: true }))]) {
       this.volumes[v.name] = o.sharesVolumesWith?.volumes[v.name] ?? this.materialise(v);
     }
     for (const m of c.volumeMounts) {
       // /tmp stays the host's: the storage servers' CA bundles live there (a cluster would provide
       // them through its network and trust store, not the pod's /tmp).
-      if (m.mountPath !== '/tmp') mounts.push([this.volumes[m.name], m.mountPath]);
+      if (m.mountPath !== '/tmp') mounts.push([this.volumes[m.name], m.mountPath, m.readOnly ? 'ro' : 'rw']);
     }
     const env: Env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? '']));
     // What the cluster provides: a port and the network; the binaries on the PATH.
@@ -91,7 +91,7 @@ export class Pod {
     // Mount the deepest paths last (e.g. /etc/pg-walg/secrets/auth after /etc/pg-walg/config).
     mounts.sort((a, b) => a[1].split('/').length - b[1].split('/').length);
     this.mountsFile = path.join(o.dir, `${o.container ?? 'postgres'}.mounts`);
-    fs.writeFileSync(this.mountsFile, mounts.map(([src, dst]) => `${src} ${dst}`).join('\n') + '\n');
+    fs.writeFileSync(this.mountsFile, mounts.map(([src, dst, mode]) => `${src} ${dst} ${mode}`).join('\n') + '\n');
     const shell = o.busybox ? ['busybox', 'sh'] : ['/bin/sh'];
     this.command = [...shell, ...c.command.slice(1)];
   }
