@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs projen tasks at the same time and prints each one's output whole, in the order given, when all
+# have finished; exits non-zero if any failed. test:all runs `bindings` (CPU-bound builds) next to `e2e`
+# (mostly waiting on PostgreSQL and storage servers, about one core of two): together they take about
+# as long as e2e alone.
+#
+#   bash tools/parallel.sh TASK...        e.g. bash tools/parallel.sh bindings e2e
+#
+# Each task's output is also kept in .parallel-logs/<task>.log.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+mkdir -p .parallel-logs
+declare -A pids=()
+started=$SECONDS
+for task in "$@"; do
+  npx projen "$task" </dev/null >".parallel-logs/$task.log" 2>&1 &
+  pids[$task]=$!
+  echo "parallel: started $task (output when all have finished; meanwhile: tail -f .parallel-logs/$task.log)"
+done
+status=0
+declare -A rcs=()
+for task in "$@"; do
+  wait "${pids[$task]}"
+  rcs[$task]=$?
+  [[ ${rcs[$task]} == 0 ]] || status=1
+done
+for task in "$@"; do
+  echo "==================== $task (exit ${rcs[$task]}) ===================="
+  cat ".parallel-logs/$task.log"
+done
+echo "parallel: $* took $((SECONDS - started)) s; exit codes: $(for t in "$@"; do printf '%s=%s ' "$t" "${rcs[$t]}"; done)"
+exit $status
