@@ -2,6 +2,8 @@
 // the recovery configuration style (from the server's major) and the WAL-G env spelling, so a bad value
 // would otherwise surface as an invalid manifest or, worse, a restore configured for the wrong major.
 import { invalid, requireString } from './_validation';
+// A type-only import: erased at compile time, so no import cycle at run time.
+import type { CustomPostgresVersionProps } from './postgres-version';
 
 const WHERE = 'PostgresVersion.custom()';
 /** A valid Kubernetes label value (the name becomes app.kubernetes.io/version). */
@@ -11,18 +13,8 @@ const WALG_VERSION = /^\d+\.\d+(\.\d+)?$/;
 /** An image reference without whitespace, quotes or control characters: [registry/]path[:tag][@digest]. */
 const IMAGE = /^[a-z0-9][a-z0-9._\-/:]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 
-export interface CheckedCustomVersion {
-  readonly name: string;
-  readonly serverVersion: string;
-  readonly image: string;
-  readonly toolsImage?: string;
-  readonly exporterImage?: string;
-  readonly walgVersion?: string;
-  readonly uid?: number;
-}
-
 /** Throws the library's error for the first invalid property of `props`. */
-export function checkCustomVersion(props: CheckedCustomVersion): void {
+export function checkCustomVersion(props: CustomPostgresVersionProps): void {
   if (props === null || typeof props !== 'object') {
     invalid(WHERE, 'props', props, 'expected an object with name, serverVersion and image');
   }
