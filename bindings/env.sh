@@ -25,3 +25,5 @@ constructs_version="$(pkg constructs)"
 jsii_version="$(pkg jsii-pacmak)"
 
 pacmak() { "$bin/jsii-pacmak" --no-npmignore --force "$@"; }
+# py_hash FILE...: a short hash of requirement files and the Python version, to name a cached venv.
+py_hash() { cat "$@" <(python3 --version) | sha256sum | cut -c1-12; }

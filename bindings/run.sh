@@ -176,7 +176,6 @@ step_deps() {
 }
 
 # The packages, as projen's package:<language> tasks build them (bindings/package.sh).
-py_hash() { cat "$@" <(python3 --version) | sha256sum | cut -c1-12; }
 step_python_wheel() { bash bindings/package.sh python "$dist"; }
 step_java_jar() {
   bash bindings/package.sh java "$dist"

@@ -1,6 +1,6 @@
 // Renders src/postgres-version.ts from the catalog data in src/_catalog.ts, so that the
 // provider × version support matrix lives once, as data, and the type system derives from it.
-import { CATALOG, EXPORTER_IMAGE, memberName, PROVIDER_TITLES, PROVIDERS, REGISTRY, TIERS, tierOf } from '../src/_catalog';
+import { CATALOG, EXPORTER_IMAGE, interfaceName, memberName, PROVIDER_TITLES, PROVIDERS, REGISTRY, TIERS, tierOf } from '../src/_catalog';
 
 const PROVIDER_DOCS: Record<string, string> = {
   s3: 'Amazon S3 (or an S3-compatible endpoint given explicitly).',
@@ -10,6 +10,18 @@ const PROVIDER_DOCS: Record<string, string> = {
   swift: 'OpenStack Object Storage (Swift).',
   local: 'A volume mounted into the pod (PVC, NFS, hostPath, …).',
 };
+
+/** The properties of a PostgresVersion: declared by IPostgresVersion and by the class. */
+const FIELDS: ReadonlyArray<[string, string, string]> = [
+  ['name', 'string', 'The version\'s name, e.g. "11.2-v1".'],
+  ['serverVersion', 'string', 'The PostgreSQL version, e.g. "11.2".'],
+  ['majorVersion', 'string', 'The PostgreSQL major version: "9.6", "10", "11", …'],
+  ['image', 'string', 'The database image.'],
+  ['toolsImage', 'string', 'The tools image.'],
+  ['exporterImage', 'string', 'The Prometheus exporter image.'],
+  ['walgVersion', 'string', 'The WAL-G version bundled in the image (major.minor).'],
+  ['uid', 'number', 'The numeric user id of the image\'s postgres user.'],
+];
 
 export function renderPostgresVersions(marker: string): string {
   const out: string[] = [];
@@ -76,29 +88,17 @@ export function renderPostgresVersions(marker: string): string {
     w(' * Only `PostgresVersion` objects are accepted; at synth time any other implementation is refused.');
     w(' */');
     if (!parent) {
-      w(`export interface ${tier.interfaceName} {`);
-      w('  /** The version\'s name, e.g. "11.2-v1". */');
-      w('  readonly name: string;');
-      w('  /** The PostgreSQL version, e.g. "11.2". */');
-      w('  readonly serverVersion: string;');
-      w('  /** The PostgreSQL major version: "9.6", "10", "11", … */');
-      w('  readonly majorVersion: string;');
-      w('  /** The database image. */');
-      w('  readonly image: string;');
-      w('  /** The tools image. */');
-      w('  readonly toolsImage: string;');
-      w('  /** The Prometheus exporter image. */');
-      w('  readonly exporterImage: string;');
-      w('  /** The WAL-G version bundled in the image (major.minor). */');
-      w('  readonly walgVersion: string;');
-      w("  /** The numeric user id of the image's postgres user. */");
-      w('  readonly uid: number;');
+      w(`export interface ${interfaceName(tier)} {`);
+      for (const [field, type, doc] of FIELDS) {
+        w(`  /** ${doc} */`);
+        w(`  readonly ${field}: ${type};`);
+      }
       w('  /** The providers this version\'s WAL-G can archive to and restore from. */');
       w('  readonly providers: WalProvider[];');
       w('  /** Whether this version can archive to and restore from the provider. */');
       w('  supports(provider: WalProvider): boolean;');
     } else {
-      w(`export interface ${tier.interfaceName} extends ${parent.interfaceName} {`);
+      w(`export interface ${interfaceName(tier)} extends ${interfaceName(parent)} {`);
       w(`  /** Always true: this version archives to ${providers}. */`);
       w(`  readonly ${tier.marker}: boolean;`);
     }
@@ -159,7 +159,7 @@ export function renderPostgresVersions(marker: string): string {
     w(' *');
     w(' * @see https://kubedb.com/docs/v2020.09.04-beta.0/guides/postgres/initialization/wal/overview/');
     w(' */');
-    const ext = `${tier.parent ? ` extends ${tier.parent}` : ''} implements ${tier.interfaceName}`;
+    const ext = `${tier.parent ? ` extends ${tier.parent}` : ''} implements ${interfaceName(tier)}`;
     w(`export class ${tier.className}${ext} {`);
     if (isRoot) {
       for (const entry of CATALOG) {
@@ -209,22 +209,10 @@ export function renderPostgresVersions(marker: string): string {
       w('    return new PostgresVersion(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid);');
       w('  }');
       w();
-      w('  /** The version\'s name, e.g. "11.2-v1". */');
-      w('  public readonly name: string;');
-      w('  /** The PostgreSQL version, e.g. "11.2". */');
-      w('  public readonly serverVersion: string;');
-      w('  /** The PostgreSQL major version: "9.6", "10", "11", … */');
-      w('  public readonly majorVersion: string;');
-      w('  /** The database image. */');
-      w('  public readonly image: string;');
-      w('  /** The tools image. */');
-      w('  public readonly toolsImage: string;');
-      w('  /** The Prometheus exporter image. */');
-      w('  public readonly exporterImage: string;');
-      w('  /** The WAL-G version bundled in the image (major.minor). */');
-      w('  public readonly walgVersion: string;');
-      w("  /** The numeric user id of the image's postgres user. */");
-      w('  public readonly uid: number;');
+      for (const [field, type, doc] of FIELDS) {
+        w(`  /** ${doc} */`);
+        w(`  public readonly ${field}: ${type};`);
+      }
       w();
       w('  protected constructor(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number) {');
       w('    this.name = name;');

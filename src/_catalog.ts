@@ -25,14 +25,6 @@ export interface Tier {
   readonly id: 'A' | 'B' | 'C';
   /** The class that represents versions of this tier. */
   readonly className: string;
-  /**
-   * The interface the class implements, which the `WalStorage` factories take. Parameters are typed
-   * with interfaces rather than classes so that the static check is the same (the marker makes the
-   * interfaces distinct) while an untyped call still reaches the library's runtime check: the jsii
-   * kernel refuses a class-typed argument of the wrong class before the library sees it, with a
-   * message about jsii types instead of the support matrix.
-   */
-  readonly interfaceName: string;
   /** The class it extends (undefined for the root class). */
   readonly parent?: string;
   /** The marker property that makes the class nominally distinct in every jsii language. */
@@ -41,11 +33,10 @@ export interface Tier {
 }
 
 export const TIERS: readonly Tier[] = [
-  { id: 'A', className: 'PostgresVersion', interfaceName: 'IPostgresVersion', providers: ['s3', 'gcs'] },
+  { id: 'A', className: 'PostgresVersion', providers: ['s3', 'gcs'] },
   {
     id: 'B',
     className: 'AzureSwiftPostgresVersion',
-    interfaceName: 'IAzureSwiftPostgresVersion',
     parent: 'PostgresVersion',
     marker: 'azureSwiftCapable',
     providers: ['s3', 'gcs', 'azure', 'swift'],
@@ -53,7 +44,6 @@ export const TIERS: readonly Tier[] = [
   {
     id: 'C',
     className: 'AllStoragePostgresVersion',
-    interfaceName: 'IAllStoragePostgresVersion',
     parent: 'AzureSwiftPostgresVersion',
     marker: 'allStorageCapable',
     providers: ['s3', 'minio', 'gcs', 'azure', 'swift', 'local'],
@@ -102,6 +92,17 @@ export const CATALOG: readonly CatalogEntry[] = [
   { name: '11.1-v3', postgres: '11.1', tier: 'C', db: '11.1-v3', tools: '11.1' },
   { name: '11.2-v1', postgres: '11.2', tier: 'C', db: '11.2-v1', tools: '11.2' },
 ];
+
+/**
+ * The interface a tier's class implements, which the `WalStorage` factories take (`I` + the class name).
+ * Parameters are typed with interfaces rather than classes: the static check is the same (the marker
+ * keeps the interfaces apart), but an untyped call still reaches the library's runtime check, whereas
+ * the jsii kernel refuses a class-typed argument of the wrong class first, with a message about jsii
+ * types instead of the support matrix.
+ */
+export function interfaceName(tier: Tier): string {
+  return `I${tier.className}`;
+}
 
 export function tierOf(id: Tier['id']): Tier {
   const tier = TIERS.find((t) => t.id === id);

@@ -24,7 +24,7 @@ trap 'rm -rf "$gen"' EXIT
 pacmak -t python --code-only -o "$gen"
 python3 "$root/bindings/python/type_classproperties.py" "$gen/python/src/$module/__init__.py"
 
-venv="$cache/venv-build-$(cat "$requirements" <(python3 --version) | sha256sum | cut -c1-12)"
+venv="$cache/venv-build-$(py_hash "$requirements")"
 if [[ ! -f $venv/.complete ]]; then
   rm -rf "$venv"
   python3 -m venv "$venv"
