@@ -19,7 +19,7 @@ const FIELDS: ReadonlyArray<[string, string, string]> = [
   ['image', 'string', 'The database image.'],
   ['toolsImage', 'string', 'The tools image.'],
   ['exporterImage', 'string', 'The Prometheus exporter image.'],
-  ['walgVersion', 'string', 'The WAL-G version bundled in the image (major.minor).'],
+  ['walgVersion', 'string', 'The WAL-G release bundled in the image, e.g. "0.2.13" (what it can do follows from it).'],
   ['uid', 'number', 'The numeric user id of the image\'s postgres user.'],
 ];
 
@@ -29,7 +29,7 @@ export function renderPostgresVersions(marker: string): string {
   w(`// ${marker}`);
   w('// Rendered by projenrc/postgres-versions.ts from the data in src/_catalog.ts: edit that file, then run "npx projen".');
   w('/* eslint-disable @stylistic/max-len */');
-  w("import { CATALOG, EXPORTER_IMAGE, KUBEDB_WALG_VERSION, memberName, REGISTRY, tierOf } from './_catalog';");
+  w("import { CATALOG, EXPORTER_IMAGE, memberName, REGISTRY, tierOf } from './_catalog';");
   w("import { checkCustomVersion } from './_custom-version';");
   w();
   w('/**');
@@ -65,9 +65,14 @@ export function renderPostgresVersions(marker: string): string {
   w('   */');
   w('  readonly exporterImage?: string;');
   w('  /**');
-  w('   * The WAL-G version in the image (major.minor). From 1.0 on, `wal-fetch` exits 74 for a missing WAL file,');
-  w('   * which lets restores tell "not in the archive" from a storage error.');
+  w('   * The WAL-G release in the image: major.minor, or major.minor.patch such as "0.2.19" or "3.0.7".');
+  w('   * It decides the settings the library may give WAL-G (one that this release would ignore is refused at');
+  w('   * synth time) and how a restore tells a WAL file that is not in the archive from a storage error:');
+  w('   * `wal-fetch` exits 74 for a missing file from WAL-G 2.0 on, and 1 (as for any error) before, so for');
+  w('   * every release the restore also requires WAL-G\'s "Archive \'…\' does not exist." message. A');
+  w('   * major.minor version counts as that line\'s first release (x.y.0).');
   w('   * @default "3.0"');
+  w('   * @see https://github.com/wal-g/wal-g/releases');
   w('   */');
   w('  readonly walgVersion?: string;');
   w('  /**');
@@ -122,7 +127,7 @@ export function renderPostgresVersions(marker: string): string {
   w('    `${REGISTRY}/postgres:${entry.db}`,');
   w('    `${REGISTRY}/postgres-tools:${entry.tools}`,');
   w('    EXPORTER_IMAGE,');
-  w('    KUBEDB_WALG_VERSION,');
+  w('    entry.walg,');
   w('    70,');
   w('  ];');
   w('  let version: PostgresVersion;');

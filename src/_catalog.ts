@@ -60,37 +60,40 @@ export interface CatalogEntry {
   readonly db: string;
   /** Tag of kubedb/postgres-tools. */
   readonly tools: string;
+  /**
+   * The WAL-G release the db image bundles (KubeDB's fork: upstream's code at that release), read from
+   * KubeDB's image build scripts. What it can do is decided from this in _walg-capabilities.ts.
+   */
+  readonly walg: string;
 }
 
 export const REGISTRY = 'kubedb';
 export const EXPORTER_IMAGE = 'kubedb/postgres_exporter:v0.4.7';
-/** The WAL-G generation bundled in every KubeDB catalog image. */
-export const KUBEDB_WALG_VERSION = '0.2';
 
 /** The 22 KubeDB PostgresVersions, in the order of the seed document's table. */
 export const CATALOG: readonly CatalogEntry[] = [
-  { name: '9.6-v2', postgres: '9.6', tier: 'A', db: '9.6-v3', tools: '9.6-v3' },
-  { name: '9.6.7-v2', postgres: '9.6.7', tier: 'A', db: '9.6.7-v3', tools: '9.6.7-v3' },
-  { name: '10.2-v2', postgres: '10.2', tier: 'A', db: '10.2-v3', tools: '10.2-v3' },
-  { name: '10.6', postgres: '10.6', tier: 'A', db: '10.6', tools: '10.6' },
-  { name: '11.1', postgres: '11.1', tier: 'A', db: '11.1', tools: '11.1' },
-  { name: '9.6-v3', postgres: '9.6', tier: 'B', db: '9.6-v4', tools: '9.6-v3' },
-  { name: '9.6.7-v3', postgres: '9.6.7', tier: 'B', db: '9.6.7-v4', tools: '9.6.7-v3' },
-  { name: '10.2-v3', postgres: '10.2', tier: 'B', db: '10.2-v4', tools: '10.2-v3' },
-  { name: '10.6-v1', postgres: '10.6', tier: 'B', db: '10.6-v1', tools: '10.6' },
-  { name: '11.1-v1', postgres: '11.1', tier: 'B', db: '11.1-v1', tools: '11.1' },
-  { name: '9.6-v4', postgres: '9.6', tier: 'C', db: '9.6-v5', tools: '9.6-v3' },
-  { name: '9.6.7-v4', postgres: '9.6.7', tier: 'C', db: '9.6.7-v5', tools: '9.6.7-v3' },
-  { name: '10.2-v4', postgres: '10.2', tier: 'C', db: '10.2-v5', tools: '10.2-v3' },
-  { name: '10.6-v2', postgres: '10.6', tier: 'C', db: '10.6-v2', tools: '10.6' },
-  { name: '11.1-v2', postgres: '11.1', tier: 'C', db: '11.1-v2', tools: '11.1' },
-  { name: '11.2', postgres: '11.2', tier: 'C', db: '11.2', tools: '11.2' },
-  { name: '9.6-v5', postgres: '9.6', tier: 'C', db: '9.6-v6', tools: '9.6-v3' },
-  { name: '9.6.7-v5', postgres: '9.6.7', tier: 'C', db: '9.6.7-v6', tools: '9.6.7-v3' },
-  { name: '10.2-v5', postgres: '10.2', tier: 'C', db: '10.2-v6', tools: '10.2-v3' },
-  { name: '10.6-v3', postgres: '10.6', tier: 'C', db: '10.6-v3', tools: '10.6' },
-  { name: '11.1-v3', postgres: '11.1', tier: 'C', db: '11.1-v3', tools: '11.1' },
-  { name: '11.2-v1', postgres: '11.2', tier: 'C', db: '11.2-v1', tools: '11.2' },
+  { name: '9.6-v2', postgres: '9.6', tier: 'A', db: '9.6-v3', tools: '9.6-v3', walg: '0.2.4' },
+  { name: '9.6.7-v2', postgres: '9.6.7', tier: 'A', db: '9.6.7-v3', tools: '9.6.7-v3', walg: '0.2.4' },
+  { name: '10.2-v2', postgres: '10.2', tier: 'A', db: '10.2-v3', tools: '10.2-v3', walg: '0.2.4' },
+  { name: '10.6', postgres: '10.6', tier: 'A', db: '10.6', tools: '10.6', walg: '0.2.4' },
+  { name: '11.1', postgres: '11.1', tier: 'A', db: '11.1', tools: '11.1', walg: '0.2.4' },
+  { name: '9.6-v3', postgres: '9.6', tier: 'B', db: '9.6-v4', tools: '9.6-v3', walg: '0.2.7' },
+  { name: '9.6.7-v3', postgres: '9.6.7', tier: 'B', db: '9.6.7-v4', tools: '9.6.7-v3', walg: '0.2.7' },
+  { name: '10.2-v3', postgres: '10.2', tier: 'B', db: '10.2-v4', tools: '10.2-v3', walg: '0.2.7' },
+  { name: '10.6-v1', postgres: '10.6', tier: 'B', db: '10.6-v1', tools: '10.6', walg: '0.2.7' },
+  { name: '11.1-v1', postgres: '11.1', tier: 'B', db: '11.1-v1', tools: '11.1', walg: '0.2.7' },
+  { name: '9.6-v4', postgres: '9.6', tier: 'C', db: '9.6-v5', tools: '9.6-v3', walg: '0.2.9' },
+  { name: '9.6.7-v4', postgres: '9.6.7', tier: 'C', db: '9.6.7-v5', tools: '9.6.7-v3', walg: '0.2.9' },
+  { name: '10.2-v4', postgres: '10.2', tier: 'C', db: '10.2-v5', tools: '10.2-v3', walg: '0.2.9' },
+  { name: '10.6-v2', postgres: '10.6', tier: 'C', db: '10.6-v2', tools: '10.6', walg: '0.2.9' },
+  { name: '11.1-v2', postgres: '11.1', tier: 'C', db: '11.1-v2', tools: '11.1', walg: '0.2.9' },
+  { name: '11.2', postgres: '11.2', tier: 'C', db: '11.2', tools: '11.2', walg: '0.2.9' },
+  { name: '9.6-v5', postgres: '9.6', tier: 'C', db: '9.6-v6', tools: '9.6-v3', walg: '0.2.13' },
+  { name: '9.6.7-v5', postgres: '9.6.7', tier: 'C', db: '9.6.7-v6', tools: '9.6.7-v3', walg: '0.2.13' },
+  { name: '10.2-v5', postgres: '10.2', tier: 'C', db: '10.2-v6', tools: '10.2-v3', walg: '0.2.13' },
+  { name: '10.6-v3', postgres: '10.6', tier: 'C', db: '10.6-v3', tools: '10.6', walg: '0.2.13' },
+  { name: '11.1-v3', postgres: '11.1', tier: 'C', db: '11.1-v3', tools: '11.1', walg: '0.2.13' },
+  { name: '11.2-v1', postgres: '11.2', tier: 'C', db: '11.2-v1', tools: '11.2', walg: '0.2.13' },
 ];
 
 /**

@@ -2,6 +2,7 @@
 // the recovery configuration style (from the server's major) and the WAL-G env spelling, so a bad value
 // would otherwise surface as an invalid manifest or, worse, a restore configured for the wrong major.
 import { invalid, requireString } from './_validation';
+import { hasWalgFeature, WALG_FEATURES } from './_walg-capabilities';
 // A type-only import: erased at compile time, so no import cycle at run time.
 import type { CustomPostgresVersionProps } from './postgres-version';
 
@@ -42,7 +43,11 @@ export function checkCustomVersion(props: CustomPostgresVersionProps): void {
   if (props.walgVersion !== undefined) {
     const walg = requireString(WHERE, 'walgVersion', props.walgVersion, 'expected the WAL-G version in the image, such as "3.0"');
     if (!WALG_VERSION.test(walg)) {
-      invalid(WHERE, 'walgVersion', walg, 'expected the WAL-G version in the image as major.minor, such as "3.0" or "0.2"');
+      invalid(WHERE, 'walgVersion', walg, 'expected the WAL-G version in the image as major.minor or major.minor.patch, such as "3.0", "3.0.7" or "0.2.19"');
+    }
+    // Every image archives (backup-push) or restores a backup that such an image pushed.
+    if (major >= 15 && !hasWalgFeature({ name: name, walgVersion: walg }, 'backupPostgres15')) {
+      invalid(WHERE, 'walgVersion', walg, `PostgreSQL ${server} needs WAL-G ${WALG_FEATURES.backupPostgres15.since} or later: older WAL-G calls pg_start_backup(), which PostgreSQL 15 removed`);
     }
   }
   if (props.uid !== undefined && (typeof props.uid !== 'number' || !Number.isInteger(props.uid) || props.uid < 1 || props.uid > 2147483647)) {

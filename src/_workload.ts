@@ -5,6 +5,7 @@ import { CredentialSpec, checkCredentialSpec } from './_credential-spec';
 import { confString, renderRecovery } from './_recovery';
 import { SCRIPT_FILES, script } from './_scripts';
 import { checkDnsLabel, checkDnsSubdomain, checkNonNegativeInteger, checkPositiveInteger, checkQuantity, checkSingleLine, invalid, requireString } from './_validation';
+import { fetchNotFoundExit } from './_walg-capabilities';
 import { ArchivingOptions, PostgresInstanceOptions } from './postgres-options';
 import { PostgresVersion } from './postgres-version';
 import { RecoveryTarget } from './recovery-target';
@@ -177,7 +178,7 @@ export function renderWorkload(scope: Construct, props: PostgresInstanceOptions,
     PG_WALG_PG_MAJOR: major,
     PG_WALG_ATTEMPTS: String(attempts),
     PG_WALG_RETRY_SECONDS: String(retrySeconds),
-    PG_WALG_FETCH_NOT_FOUND_EXIT: version.walgVersion.startsWith('0.') ? '' : '74',
+    PG_WALG_FETCH_NOT_FOUND_EXIT: String(fetchNotFoundExit(version)),
     HOME: PATHS.tmp,
   };
 

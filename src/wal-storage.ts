@@ -4,6 +4,7 @@ import { IConstruct } from 'constructs';
 import { CATALOG, PROVIDER_TITLES, ProviderId, supports } from './_catalog';
 import { checkCredentialSpec, CredentialSpec } from './_credential-spec';
 import { checkAbsolutePath, checkSingleLine, invalid, requireString, show } from './_validation';
+import { hasWalgFeature, prefixSpelling, requireWalgFeature } from './_walg-capabilities';
 import { IAllStoragePostgresVersion, IAzureSwiftPostgresVersion, IPostgresVersion, PostgresVersion, WalProvider } from './postgres-version';
 import { AzureCredentials, GcsCredentials, S3Credentials, SwiftCredentials } from './storage-credentials';
 
@@ -281,9 +282,23 @@ function checkPair(factory: string, provider: WalProvider, version: unknown): Po
   return version;
 }
 
-/** The prefix env name: KubeDB's WAL-G 0.2.x reads the WALE_ spelling; WAL-G 1.0+ prefers WALG_. */
+/** The prefix env name, in the spelling the version's images read. */
 function prefixEnv(version: PostgresVersion, kind: 'S3' | 'GS' | 'AZ' | 'SWIFT'): string {
-  return `${version.walgVersion.startsWith('0.') ? 'WALE' : 'WALG'}_${kind}_PREFIX`;
+  return `${prefixSpelling(version)}_${kind}_PREFIX`;
+}
+
+/**
+ * A retry count for WAL-G: the option, or the library's default where the version's WAL-G reads the
+ * setting (undefined where it does not: an explicit value is then refused, never dropped).
+ */
+function retries(scope: IConstruct, prop: string, spec: StorageSpec, value: unknown, feature: 'S3_MAX_RETRIES' | 'GCS_MAX_RETRIES'): string | undefined {
+  const id = feature === 'S3_MAX_RETRIES' ? 's3MaxRetries' : 'gcsMaxRetries';
+  if (value !== undefined) {
+    requireWalgFeature(scope, `${prop}.maxRetries`, value, spec.version, id);
+  } else if (!hasWalgFeature(spec.version, id)) {
+    return undefined;
+  }
+  return String(maxRetries(scope, prop, value));
 }
 
 function checkPrefix(scope: IConstruct, prop: string, prefix: unknown): string | undefined {
@@ -379,7 +394,10 @@ function bindS3(scope: IConstruct, prop: string, spec: StorageSpec): StorageBind
     }
     env.WALG_S3_STORAGE_CLASS = sc;
   }
-  env.WALG_S3_MAX_RETRIES = String(maxRetries(scope, prop, o.maxRetries));
+  const s3Retries = retries(scope, prop, spec, o.maxRetries, 'S3_MAX_RETRIES');
+  if (s3Retries !== undefined) {
+    env.WALG_S3_MAX_RETRIES = s3Retries;
+  }
   let caCertificate: string | undefined;
   if (o.caCertificate !== undefined) {
     caCertificate = requireString(scope, `${prop}.caCertificate`, o.caCertificate);
@@ -389,10 +407,16 @@ function bindS3(scope: IConstruct, prop: string, spec: StorageSpec): StorageBind
     if (!endpointUrl || endpointUrl.protocol !== 'https:') {
       invalid(scope, `${prop}.caCertificate`, `${caCertificate.slice(0, 27)}…`, 'a custom CA only applies to an https endpoint; set endpoint to the https URL it signs');
     }
+    requireWalgFeature(scope, `${prop}.caCertificate`, `${caCertificate.slice(0, 27)}…`, spec.version, 's3CaCertFile');
   }
   const credentials = checkCredentialSpec(scope, `${prop}.credentials`, (o.credentials as S3Credentials | undefined)?._spec, 'S3Credentials.fromSecret(), .fromAccessKey() or .fromPodIdentity()');
   if (!credentials.kind.startsWith('S3Credentials.')) {
     invalid(scope, `${prop}.credentials`, credentials.kind, 'expected S3Credentials');
+  }
+  if (credentials.serviceAccountName) {
+    requireWalgFeature(scope, `${prop}.credentials`, credentials.kind, spec.version, 's3WebIdentity');
+    // WAL-G 2.0.2 to 3.0.5 assume the role themselves and fail without a session name.
+    env.AWS_ROLE_SESSION_NAME = 'cdk8s-postgres-walg';
   }
   return {
     env,
@@ -416,12 +440,17 @@ function bindGcs(scope: IConstruct, prop: string, spec: StorageSpec): StorageBin
     invalid(scope, `${prop}.credentials`, credentials.kind, 'expected GcsCredentials');
   }
   const loc = location('gs', bucket, prefix);
+  const env: Record<string, string> = { [prefixEnv(spec.version, 'GS')]: loc };
+  const gcsRetries = retries(scope, prop, spec, o.maxRetries, 'GCS_MAX_RETRIES');
+  if (gcsRetries !== undefined) {
+    env.GCS_MAX_RETRIES = gcsRetries;
+  }
+  if (o.contextTimeout !== undefined) {
+    env.GCS_CONTEXT_TIMEOUT = String(wholeSeconds(scope, `${prop}.contextTimeout`, o.contextTimeout));
+    requireWalgFeature(scope, `${prop}.contextTimeout`, o.contextTimeout, spec.version, 'gcsContextTimeout');
+  }
   return {
-    env: {
-      [prefixEnv(spec.version, 'GS')]: loc,
-      GCS_MAX_RETRIES: String(maxRetries(scope, prop, o.maxRetries)),
-      ...(o.contextTimeout === undefined ? {} : { GCS_CONTEXT_TIMEOUT: String(wholeSeconds(scope, `${prop}.contextTimeout`, o.contextTimeout)) }),
-    },
+    env,
     credentials,
     identity: `gcs ${loc}`,
   };
@@ -450,8 +479,12 @@ function bindAzure(scope: IConstruct, prop: string, spec: StorageSpec): StorageB
     if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$/.test(suffix)) {
       invalid(scope, `${prop}.endpointSuffix`, o.endpointSuffix, 'expected a DNS suffix such as "core.windows.net"');
     }
-    env.AZURE_ENDPOINT_SUFFIX = suffix;
     const cloud = AZURE_CLOUDS[suffix];
+    // WAL-G before 2.0 reaches only the named clouds (AZURE_ENVIRONMENT_NAME), and before that only the public one.
+    if (suffix !== 'core.windows.net' && !hasWalgFeature(spec.version, 'azureEndpointSuffix')) {
+      requireWalgFeature(scope, `${prop}.endpointSuffix`, suffix, spec.version, cloud ? 'azureEnvironmentName' : 'azureEndpointSuffix');
+    }
+    env.AZURE_ENDPOINT_SUFFIX = suffix;
     if (cloud) {
       env.AZURE_ENVIRONMENT_NAME = cloud;
     }

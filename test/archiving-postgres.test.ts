@@ -26,18 +26,17 @@ describe.each(PROVIDER_LIST)('ArchivingPostgres archiving to %s', (provider) => 
     expect(conf).toContain('wal_level = replica');
   });
 
-  test('the WAL-G settings use the prefix name KubeDB\'s WAL-G 0.2 reads', () => {
+  test('the WAL-G settings use the prefix name KubeDB\'s WAL-G 0.2 reads, and only settings WAL-G 0.2.13 reads', () => {
     const env = parseEnvFile(find(objs, 'ConfigMap').data['archive.env']);
     const expected: Record<string, Record<string, string>> = {
-      s3: { WALE_S3_PREFIX: 's3://walg-archive/prod/orders', AWS_REGION: 'eu-west-1', WALG_S3_MAX_RETRIES: '3' },
+      s3: { WALE_S3_PREFIX: 's3://walg-archive/prod/orders', AWS_REGION: 'eu-west-1' },
       minio: {
         WALE_S3_PREFIX: 's3://walg/prod/orders',
         AWS_REGION: 'us-east-1',
         AWS_ENDPOINT: 'https://minio.storage.svc:9000',
         AWS_S3_FORCE_PATH_STYLE: 'true',
-        WALG_S3_MAX_RETRIES: '3',
       },
-      gcs: { WALE_GS_PREFIX: 'gs://walg-archive/prod/orders', GCS_MAX_RETRIES: '3' },
+      gcs: { WALE_GS_PREFIX: 'gs://walg-archive/prod/orders' },
       azure: { WALE_AZ_PREFIX: 'azure://walg/prod/orders' },
       swift: { WALE_SWIFT_PREFIX: 'swift://walg/prod/orders' },
       local: { WALG_FILE_PREFIX: '/var/walg-archive/prod/orders' },
@@ -57,7 +56,7 @@ describe.each(PROVIDER_LIST)('ArchivingPostgres archiving to %s', (provider) => 
       PG_WALG_BOOTSTRAP: 'initdb',
       PG_WALG_ARCHIVE: 'on',
       PG_WALG_PG_MAJOR: '11',
-      PG_WALG_FETCH_NOT_FOUND_EXIT: '',
+      PG_WALG_FETCH_NOT_FOUND_EXIT: '1',
     });
     const sidecar = container(objs, 'orders', 'walg-backup');
     expect(sidecar.command).toEqual(['/bin/sh', '/etc/pg-walg/config/backup.sh']);
@@ -165,26 +164,29 @@ test('GCS: maxRetries and contextTimeout bound how long one storage operation ca
   const chart = newChart();
   new ArchivingPostgres(chart, 'orders', {
     name: 'orders',
-    storage: WalStorage.gcs(PostgresVersion.V11_2_V1, {
+    storage: WalStorage.gcs(PostgresVersion.custom({ name: '11-walg1', serverVersion: '11.22', image: 'example.com/pg:11', walgVersion: '1.1.3' }), {
       bucket: 'walg-archive', credentials: GcsCredentials.fromWorkloadIdentity('walg'), maxRetries: 1, contextTimeout: Duration.minutes(2),
     }),
   });
   const objs = synth(chart);
-  expect(parseEnvFile(find(objs, 'ConfigMap').data['archive.env'])).toEqual({ WALE_GS_PREFIX: 'gs://walg-archive', GCS_MAX_RETRIES: '1', GCS_CONTEXT_TIMEOUT: '120' });
+  expect(parseEnvFile(find(objs, 'ConfigMap').data['archive.env'])).toEqual({ WALG_GS_PREFIX: 'gs://walg-archive', GCS_MAX_RETRIES: '1', GCS_CONTEXT_TIMEOUT: '120' });
   // Keyless: the pod runs as the bound service account and mounts no credentials.
   const spec = find(objs, 'StatefulSet').spec.template.spec;
   expect(spec.serviceAccountName).toBe('walg');
   expect(spec.volumes.map((v: any) => v.name)).not.toContain('archive-credentials');
 });
 
+const walg = (v: string) => PostgresVersion.custom({ name: `11-walg${v.replace(/\./g, '-')}`, serverVersion: '11.22', image: 'example.com/pg:11', walgVersion: v });
 test.each([
-  ['core.chinacloudapi.cn', { AZURE_ENDPOINT_SUFFIX: 'core.chinacloudapi.cn', AZURE_ENVIRONMENT_NAME: 'AzureChinaCloud' }],
-  ['blob.example.internal:8443', { AZURE_ENDPOINT_SUFFIX: 'blob.example.internal:8443' }],
-])('Azure endpoint suffix %s: WAL-G 2+ reads the suffix, older WAL-G the named cloud', (suffix, env) => {
+  ['core.windows.net', 'WAL-G 0.2.7 (the one host it knows)', PostgresVersion.V11_1_V1, { WALE_AZ_PREFIX: 'azure://walg', AZURE_ENDPOINT_SUFFIX: 'core.windows.net', AZURE_ENVIRONMENT_NAME: 'AzurePublicCloud' }],
+  ['core.chinacloudapi.cn', 'WAL-G 1.1.3 (the named cloud)', walg('1.1.3'), { WALG_AZ_PREFIX: 'azure://walg', AZURE_ENDPOINT_SUFFIX: 'core.chinacloudapi.cn', AZURE_ENVIRONMENT_NAME: 'AzureChinaCloud' }],
+  ['core.chinacloudapi.cn', 'WAL-G 3.0 (the suffix)', walg('3.0'), { WALG_AZ_PREFIX: 'azure://walg', AZURE_ENDPOINT_SUFFIX: 'core.chinacloudapi.cn', AZURE_ENVIRONMENT_NAME: 'AzureChinaCloud' }],
+  ['blob.example.internal:8443', 'WAL-G 3.0 (the suffix)', walg('3.0'), { WALG_AZ_PREFIX: 'azure://walg', AZURE_ENDPOINT_SUFFIX: 'blob.example.internal:8443' }],
+])('Azure endpoint suffix %s with %s', (suffix, _what, version, env) => {
   const chart = newChart();
   new ArchivingPostgres(chart, 'orders', {
     name: 'orders',
-    storage: WalStorage.azure(PostgresVersion.V11_1_V1, { container: 'walg', endpointSuffix: suffix, credentials: AzureCredentials.fromSecret('az') }),
+    storage: WalStorage.azure(version, { container: 'walg', endpointSuffix: suffix, credentials: AzureCredentials.fromSecret('az') }),
   });
-  expect(parseEnvFile(find(synth(chart), 'ConfigMap').data['archive.env'])).toEqual({ WALE_AZ_PREFIX: 'azure://walg', ...env });
+  expect(parseEnvFile(find(synth(chart), 'ConfigMap').data['archive.env'])).toEqual(env);
 });

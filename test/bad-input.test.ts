@@ -9,6 +9,8 @@ import {
 } from '../src';
 
 const V = PostgresVersion.V11_2_V1;
+/** A version whose WAL-G reads every setting the library writes (range checks of those settings). */
+const V3 = PostgresVersion.custom({ name: '17.2-walg3', serverVersion: '17.2', image: 'example.com/postgres-walg:17.2', walgVersion: '3.0.7' });
 const PATH = 'bad/pg';
 
 function chart(): Chart {
@@ -128,8 +130,16 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['Azure endpoint suffix with spaces', () => archiving({ storage: azure({ endpointSuffix: 'core windows net' }) }), `Invalid storage.endpointSuffix "core windows net" in ${PATH}: expected a DNS suffix such as "core.windows.net".`],
   ['S3 region with upper case and a space', () => archiving({ storage: s3({ region: 'EU West' }) }), `Invalid storage.region "EU West" in ${PATH}: expected a region name such as "eu-west-1".`],
   ['S3 storage class in lower case', () => archiving({ storage: s3({ storageClass: 'standard-ia' }) }), `Invalid storage.storageClass "standard-ia" in ${PATH}: expected an S3 storage class such as "STANDARD_IA".`],
-  ['S3 maxRetries of 101', () => archiving({ storage: s3({ maxRetries: 101 }) }), `Invalid storage.maxRetries 101 in ${PATH}: expected a whole number from 0 to 100.`],
-  ['GCS maxRetries of -1', () => archiving({ storage: gcs({ maxRetries: -1 }) }), `Invalid storage.maxRetries -1 in ${PATH}: expected a whole number from 0 to 100.`],
+  ['S3 maxRetries of 101', () => archiving({ storage: WalStorage.s3(V3, { bucket: 'walg-archive', credentials: secret(), maxRetries: 101 }) }), `Invalid storage.maxRetries 101 in ${PATH}: expected a whole number from 0 to 100.`],
+  ['GCS maxRetries of -1', () => archiving({ storage: WalStorage.gcs(V3, { bucket: 'walg-archive', credentials: GcsCredentials.fromSecret('gcs-walg'), maxRetries: -1 }) }), `Invalid storage.maxRetries -1 in ${PATH}: expected a whole number from 0 to 100.`],
+  // --- settings the version's WAL-G would ignore (refused, never dropped) ------------------------------
+  ['S3 maxRetries with WAL-G 0.2.13', () => archiving({ storage: s3({ maxRetries: 5 }) }), `Invalid storage.maxRetries 5 in ${PATH}: PostgresVersion 11.2-v1 bundles WAL-G 0.2.13, which ignores WALG_S3_MAX_RETRIES; WAL-G 1.1.2 and later read it. Leave storage.maxRetries out, or use a version whose WAL-G reads it: PostgresVersion.custom() with walgVersion "1.1.2" or later (no catalog version has it).`],
+  ['GCS maxRetries with WAL-G 0.2.13', () => archiving({ storage: gcs({ maxRetries: 5 }) }), `Invalid storage.maxRetries 5 in ${PATH}: PostgresVersion 11.2-v1 bundles WAL-G 0.2.13, which ignores GCS_MAX_RETRIES; WAL-G 0.2.20 and later read it. Leave storage.maxRetries out, or use a version whose WAL-G reads it: PostgresVersion.custom() with walgVersion "0.2.20" or later (no catalog version has it).`],
+  ['GCS contextTimeout with WAL-G 0.2.7', () => archiving({ storage: WalStorage.gcs(PostgresVersion.V11_1_V1, { bucket: 'walg-archive', credentials: GcsCredentials.fromSecret('gcs-walg'), contextTimeout: Duration.minutes(5) }) }), `Invalid storage.contextTimeout "300 seconds" in ${PATH}: PostgresVersion 11.1-v1 bundles WAL-G 0.2.7, which ignores GCS_CONTEXT_TIMEOUT; WAL-G 0.2.10 and later read it. Leave storage.contextTimeout out, or use a version whose WAL-G reads it: 9.6-v5, 9.6.7-v5, 10.2-v5, 10.6-v3, 11.1-v3, 11.2-v1, or PostgresVersion.custom() with walgVersion "0.2.10" or later.`],
+  ['MinIO caCertificate with WAL-G 0.2.9', () => archiving({ storage: WalStorage.minio(PostgresVersion.V11_2, { bucket: 'walg', endpoint: 'https://minio.storage.svc:9000', credentials: secret(), caCertificate: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' }) }), `Invalid storage.caCertificate "-----BEGIN CERTIFICATE-----…" in ${PATH}: PostgresVersion 11.2 bundles WAL-G 0.2.9, which ignores WALG_S3_CA_CERT_FILE; WAL-G 0.2.10 and later read it. Leave storage.caCertificate out, or use a version whose WAL-G reads it: 9.6-v5, 9.6.7-v5, 10.2-v5, 10.6-v3, 11.1-v3, 11.2-v1, or PostgresVersion.custom() with walgVersion "0.2.10" or later.`],
+  ['Azure endpointSuffix of a sovereign cloud with WAL-G 0.2.13', () => archiving({ storage: azure({ endpointSuffix: 'core.chinacloudapi.cn' }) }), `Invalid storage.endpointSuffix "core.chinacloudapi.cn" in ${PATH}: PostgresVersion 11.2-v1 bundles WAL-G 0.2.13, which ignores AZURE_ENVIRONMENT_NAME; WAL-G 0.2.20 and later read it. Leave storage.endpointSuffix out, or use a version whose WAL-G reads it: PostgresVersion.custom() with walgVersion "0.2.20" or later (no catalog version has it).`],
+  ['Azure endpointSuffix of an emulator with WAL-G 1.1', () => archiving({ storage: WalStorage.azure(PostgresVersion.custom({ name: '11-walg1', serverVersion: '11.22', image: 'example.com/pg:11', walgVersion: '1.1.3' }), { container: 'walg', credentials: AzureCredentials.fromSecret('azure-walg'), endpointSuffix: 'blob.example.internal:8443' }) }), `Invalid storage.endpointSuffix "blob.example.internal:8443" in ${PATH}: PostgresVersion 11-walg1 bundles WAL-G 1.1.3, which ignores AZURE_ENDPOINT_SUFFIX; WAL-G 2.0.0 and later read it. Leave storage.endpointSuffix out, or use a version whose WAL-G reads it: PostgresVersion.custom() with walgVersion "2.0.0" or later (no catalog version has it).`],
+  ['S3 pod identity with WAL-G 0.2.13', () => archiving({ storage: s3({ credentials: S3Credentials.fromPodIdentity('walg-irsa') }) }), `Invalid storage.credentials "S3Credentials.fromPodIdentity" in ${PATH}: PostgresVersion 11.2-v1 bundles WAL-G 0.2.13, which ignores AWS_WEB_IDENTITY_TOKEN_FILE (IRSA); WAL-G 2.0.0 and later read it. Leave storage.credentials out, or use a version whose WAL-G reads it: PostgresVersion.custom() with walgVersion "2.0.0" or later (no catalog version has it).`],
   ['forcePathStyle that is a string', () => archiving({ storage: s3({ forcePathStyle: 'yes' }) }), `Invalid storage.forcePathStyle "yes" in ${PATH}: expected true or false.`],
 
   // --- recovery targets ------------------------------------------------------------------------------
@@ -193,8 +203,8 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['onward archive at the source\'s location', () => restored({ source: s3(), archive: s3() }), `Invalid archive "s3://walg-archive/prod/orders" in ${PATH}: the onward archive must differ from the restore source (source): archiving into the archive being restored would mix two WAL histories; use another prefix.`],
   ['onward archive with another image', () => restored({ source: s3(), archive: WalStorage.s3(PostgresVersion.V10_6_V2, { bucket: 'walg-archive', prefix: 'copy', credentials: secret() }) }), `Invalid archive "10.6-v2" in ${PATH}: expected the source's PostgresVersion 11.2-v1: one pod runs one image.`],
   ['two service accounts in one pod', () => restored({
-    source: s3({ credentials: S3Credentials.fromPodIdentity('walg-a') }),
-    archive: s3({ prefix: 'copy', credentials: S3Credentials.fromPodIdentity('walg-b') }),
+    source: WalStorage.s3(V3, { bucket: 'walg-archive', credentials: S3Credentials.fromPodIdentity('walg-a') }),
+    archive: WalStorage.s3(V3, { bucket: 'walg-archive', prefix: 'copy', credentials: S3Credentials.fromPodIdentity('walg-b') }),
   }), `Invalid archive.credentials "walg-b" in ${PATH}: a pod has one service account, and the other storage uses "walg-a"; use the same one.`],
   ['two clusters archiving to one location', () => {
     const c = chart();

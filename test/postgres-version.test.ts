@@ -1,6 +1,14 @@
 import { AllStoragePostgresVersion, AzureSwiftPostgresVersion, PostgresVersion, WalProvider } from '../src';
 import { CATALOG, memberName, PROVIDERS, REGISTRY, tierOf } from '../src/_catalog';
 
+/** The WAL-G each image bundles, from KubeDB's image build scripts (../shared/reference/kubedb.md), typed out here independently of src/_catalog.ts. */
+const BUNDLED_WALG: Record<string, string> = {
+  ...Object.fromEntries(['9.6-v2', '9.6.7-v2', '10.2-v2', '10.6', '11.1'].map((n) => [n, '0.2.4'])),
+  ...Object.fromEntries(['9.6-v3', '9.6.7-v3', '10.2-v3', '10.6-v1', '11.1-v1'].map((n) => [n, '0.2.7'])),
+  ...Object.fromEntries(['9.6-v4', '9.6.7-v4', '10.2-v4', '10.6-v2', '11.1-v2', '11.2'].map((n) => [n, '0.2.9'])),
+  ...Object.fromEntries(['9.6-v5', '9.6.7-v5', '10.2-v5', '10.6-v3', '11.1-v3', '11.2-v1'].map((n) => [n, '0.2.13'])),
+};
+
 const CLASSES: Record<string, Function> = {
   PostgresVersion,
   AzureSwiftPostgresVersion,
@@ -36,7 +44,7 @@ describe.each(CATALOG.map((e) => [e.name, e] as const))('PostgresVersion %s', (n
     expect(version.toolsImage).toBe(`${REGISTRY}/postgres-tools:${entry.tools}`);
     expect(version.exporterImage).toBe('kubedb/postgres_exporter:v0.4.7');
     expect(version.majorVersion).toBe(entry.postgres.startsWith('9.') ? '9.6' : entry.postgres.split('.')[0]);
-    expect(version.walgVersion).toBe('0.2');
+    expect(version.walgVersion).toBe(BUNDLED_WALG[name]);
     expect(version.uid).toBe(70);
   });
 
@@ -114,7 +122,9 @@ test.each<[string, Record<string, unknown>, string]>([
   ['an uppercase repository', { image: 'Example.com/PG:17' }, 'Invalid image "Example.com/PG:17" in PostgresVersion.custom(): expected an image reference such as "example.com/postgres-walg:17.2": lowercase registry and path, optional :tag and @sha256:digest, no spaces.'],
   ['an empty toolsImage', { toolsImage: '' }, 'Invalid toolsImage "" in PostgresVersion.custom(): expected an image reference such as "example.com/postgres-walg:17.2".'],
   ['an exporterImage with "//"', { exporterImage: 'example.com//exporter:1' }, 'Invalid exporterImage "example.com//exporter:1" in PostgresVersion.custom(): expected an image reference such as "example.com/postgres-walg:17.2": lowercase registry and path, optional :tag and @sha256:digest, no spaces.'],
-  ['a walgVersion that is no version', { walgVersion: 'v3' }, 'Invalid walgVersion "v3" in PostgresVersion.custom(): expected the WAL-G version in the image as major.minor, such as "3.0" or "0.2".'],
+  ['a walgVersion that is no version', { walgVersion: 'v3' }, 'Invalid walgVersion "v3" in PostgresVersion.custom(): expected the WAL-G version in the image as major.minor or major.minor.patch, such as "3.0", "3.0.7" or "0.2.19".'],
+  ['a WAL-G before 2.0.1 for PostgreSQL 15', { serverVersion: '15.8', walgVersion: '1.1.3' }, 'Invalid walgVersion "1.1.3" in PostgresVersion.custom(): PostgreSQL 15.8 needs WAL-G 2.0.1 or later: older WAL-G calls pg_start_backup(), which PostgreSQL 15 removed.'],
+  ['WAL-G 2.0 (2.0.0) for PostgreSQL 17', { serverVersion: '17', walgVersion: '2.0' }, 'Invalid walgVersion "2.0" in PostgresVersion.custom(): PostgreSQL 17 needs WAL-G 2.0.1 or later: older WAL-G calls pg_start_backup(), which PostgreSQL 15 removed.'],
   ['uid 0 (root)', { uid: 0 }, 'Invalid uid 0 in PostgresVersion.custom(): expected the image\'s postgres user id, an integer from 1 to 2147483647 (pods run as non-root).'],
   ['a fractional uid', { uid: 70.5 }, 'Invalid uid 70.5 in PostgresVersion.custom(): expected the image\'s postgres user id, an integer from 1 to 2147483647 (pods run as non-root).'],
   ['a uid given as a string', { uid: '70' }, 'Invalid uid "70" in PostgresVersion.custom(): expected the image\'s postgres user id, an integer from 1 to 2147483647 (pods run as non-root).'],

@@ -9,6 +9,7 @@ import {
   ArchivingPostgres, AzureCredentials, GcsCredentials, PostgresVersion, S3Credentials, SuperuserPassword,
   SwiftCredentials, WalProvider, WalRestoredPostgres, WalStorage,
 } from '../src';
+import { hasWalgFeature } from '../src/_walg-capabilities';
 
 /** A synthesized Kubernetes object. */
 export interface KubeObject {
@@ -136,7 +137,8 @@ const s3Value = (v: PostgresVersion, prefix: string) =>
     region: 'eu-central-1',
     endpoint: 'https://s3.eu-central-1.amazonaws.com',
     storageClass: 'STANDARD_IA',
-    maxRetries: 5,
+    // maxRetries only where the version's WAL-G reads WALG_S3_MAX_RETRIES (1.1.2+): elsewhere it is refused.
+    maxRetries: hasWalgFeature(v, 's3MaxRetries') ? 5 : undefined,
     credentials: S3Credentials.fromAccessKey(SECRETS.s3AccessKeyId, SECRETS.s3SecretAccessKey),
   });
 const minio = (v: typeof V.V11_2_V1, prefix: string, creds = S3Credentials.fromSecret('minio-walg')) =>
@@ -150,9 +152,12 @@ const minioCa = (v: typeof V.V11_2_V1, prefix: string) =>
     credentials: S3Credentials.fromAccessKey(SECRETS.s3AccessKeyId, SECRETS.s3SecretAccessKey),
   });
 const gcsRef = (v: PostgresVersion, prefix: string) => WalStorage.gcs(v, { bucket: 'walg-archive', prefix, credentials: GcsCredentials.fromSecret('gcs-walg') });
-const gcsValue = (v: PostgresVersion, prefix: string) => WalStorage.gcs(v, { bucket: 'walg_archive.example.com', prefix, maxRetries: 0, credentials: GcsCredentials.fromServiceAccountKey(GCS_JSON_KEY) });
+const gcsValue = (v: PostgresVersion, prefix: string) => WalStorage.gcs(v, {
+  bucket: 'walg_archive.example.com', prefix, maxRetries: hasWalgFeature(v, 'gcsMaxRetries') ? 0 : undefined, credentials: GcsCredentials.fromServiceAccountKey(GCS_JSON_KEY),
+});
 const azureRef = (v: typeof V.V10_6_V1, prefix: string) =>
-  WalStorage.azure(v, { container: 'walg', prefix, endpointSuffix: 'core.chinacloudapi.cn', credentials: AzureCredentials.fromSecret('azure-walg') });
+  // A sovereign cloud needs AZURE_ENVIRONMENT_NAME (WAL-G 0.2.20+): the catalog's WAL-G reaches the public cloud only.
+  WalStorage.azure(v, { container: 'walg', prefix, endpointSuffix: hasWalgFeature(v, 'azureEnvironmentName') ? 'core.chinacloudapi.cn' : 'core.windows.net', credentials: AzureCredentials.fromSecret('azure-walg') });
 const azureValue = (v: typeof V.V10_6_V1, prefix: string) =>
   WalStorage.azure(v, { container: 'walg-archive', prefix, credentials: AzureCredentials.fromAccountKey('corpusaccount', SECRETS.azureAccountKey) });
 const swift = (v: typeof V.V10_6_V1, prefix: string, credentials: SwiftCredentials) => WalStorage.swift(v, { container: 'walg', prefix, credentials });
@@ -179,12 +184,12 @@ const CASES: Case[] = [
   },
   {
     id: 'archiving-s3-pod-identity',
-    description: 'S3 without keys (IRSA / EKS Pod Identity service account)',
+    description: 'S3 without keys (IRSA / EKS Pod Identity service account), WAL-G 3 (2.0+ reads the web identity)',
     constructs: ['ArchivingPostgres'],
     providers: [WalProvider.S3],
     build: (c) => new ArchivingPostgres(c, 'db', {
       name: 'orders',
-      storage: WalStorage.s3(V.V11_1, { bucket: 'walg-archive', prefix: 'prod/orders', credentials: S3Credentials.fromPodIdentity('walg-irsa') }),
+      storage: WalStorage.s3(PG17, { bucket: 'walg-archive', prefix: 'prod/orders', credentials: S3Credentials.fromPodIdentity('walg-irsa') }),
     }),
   },
   {
@@ -199,7 +204,7 @@ const CASES: Case[] = [
     description: 'MinIO with a custom CA, access key by value',
     constructs: ['ArchivingPostgres'],
     providers: [WalProvider.MINIO],
-    build: (c) => new ArchivingPostgres(c, 'db', { name: 'orders', storage: minioCa(V.V11_2_V1, 'shop/orders') }),
+    build: (c) => new ArchivingPostgres(c, 'db', { name: 'orders', storage: minioCa(V.V11_2_V1, 'shop/orders') }), // WAL-G 0.2.13 reads the CA (0.2.10+)
   },
   {
     id: 'archiving-minio-http',

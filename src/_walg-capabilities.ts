@@ -1,0 +1,116 @@
+// What each WAL-G release can do, as data, and the one place that answers it. A PostgresVersion
+// carries the release its image bundles (the catalog's `walg`, or custom()'s walgVersion); the
+// storage binders, the pod's environment and the custom-version checks ask here, never the version
+// string itself. The first release of each feature was read from WAL-G's release tags.
+import { IConstruct } from 'constructs';
+import { CATALOG } from './_catalog';
+import { invalid } from './_validation';
+
+/** A WAL-G setting or behaviour, and the first release that has it. */
+export interface WalgFeature {
+  /** What it is, as WAL-G names it (an environment setting) or as a phrase. */
+  readonly name: string;
+  /** The first release that has it: major.minor.patch. */
+  readonly since: string;
+}
+
+/**
+ * The features the library depends on or lets users set, with the first upstream tag that has each
+ * (read from WAL-G's repository: the tag's code, or the wal-g/storages version its go.mod pins).
+ */
+export const WALG_FEATURES = {
+  /** A custom CA for an S3-compatible endpoint (MinIO over TLS). 0.2.9 and earlier ignore it. */
+  s3CaCertFile: { name: 'WALG_S3_CA_CERT_FILE', since: '0.2.10' },
+  /** Retries of S3 requests. Before it, WAL-G retries 15 times. */
+  s3MaxRetries: { name: 'WALG_S3_MAX_RETRIES', since: '1.1.2' },
+  /**
+   * Keyless S3 access through a web identity token (IRSA). WAL-G before 2.0 hands the AWS SDK its own
+   * credential chain without it; 2.0.2 to 3.0.5 also need AWS_ROLE_SESSION_NAME, which the library sets.
+   */
+  s3WebIdentity: { name: 'AWS_WEB_IDENTITY_TOKEN_FILE (IRSA)', since: '2.0.0' },
+  /** A time limit on each GCS operation. */
+  gcsContextTimeout: { name: 'GCS_CONTEXT_TIMEOUT', since: '0.2.10' },
+  /** Retries of GCS requests (wal-g/storages of February 2021). */
+  gcsMaxRetries: { name: 'GCS_MAX_RETRIES', since: '0.2.20' },
+  /** The named Azure clouds (public, China, US Government, Germany). */
+  azureEnvironmentName: { name: 'AZURE_ENVIRONMENT_NAME', since: '0.2.20' },
+  /** Any host suffix of Azure Blob Storage (sovereign clouds, emulators). */
+  azureEndpointSuffix: { name: 'AZURE_ENDPOINT_SUFFIX', since: '2.0.0' },
+  /** `wal-fetch` exits 74 (EX_IOERR) for a file that is not in the archive, and 1 for other errors. */
+  fetchNotFoundExit74: { name: 'wal-fetch exit code 74 for a file not in the archive', since: '2.0.0' },
+  /** `backup-push` of PostgreSQL 15 and later (pg_backup_start(); pg_start_backup() is gone). */
+  backupPostgres15: { name: 'backup-push of PostgreSQL 15 and later (pg_backup_start())', since: '2.0.1' },
+} as const satisfies Record<string, WalgFeature>;
+
+export type WalgFeatureId = keyof typeof WALG_FEATURES;
+
+/** The WAL-G release as numbers; "0.2" is that line's first release, 0.2.0. */
+export function walgRelease(version: string): [number, number, number] {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?$/.exec(version);
+  if (!m) {
+    throw new Error(`Not a WAL-G version: ${JSON.stringify(version)}`);
+  }
+  return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+}
+
+/** Whether release `version` is `since` or later. */
+export function walgAtLeast(version: string, since: string): boolean {
+  const a = walgRelease(version);
+  const b = walgRelease(since);
+  for (let i = 0; i < 3; i++) {
+    if (a[i] !== b[i]) {
+      return a[i] > b[i];
+    }
+  }
+  return true;
+}
+
+/** Anything that names its WAL-G release (a PostgresVersion). */
+export interface HasWalg {
+  readonly name: string;
+  readonly walgVersion: string;
+}
+
+/** Whether the version's WAL-G has the feature. */
+export function hasWalgFeature(version: HasWalg, feature: WalgFeatureId): boolean {
+  return walgAtLeast(version.walgVersion, WALG_FEATURES[feature].since);
+}
+
+/** Who has a feature: the catalog versions, and custom() from its first release on. */
+export function whoHasWalgFeature(feature: WalgFeatureId): string {
+  const since = WALG_FEATURES[feature].since;
+  const catalog = CATALOG.filter((e) => walgAtLeast(e.walg, since)).map((e) => e.name);
+  const custom = `PostgresVersion.custom() with walgVersion "${since}" or later`;
+  return catalog.length > 0 ? `${catalog.join(', ')}, or ${custom}` : `${custom} (no catalog version has it)`;
+}
+
+/**
+ * Refuses a setting that the version's WAL-G would ignore (it would be dropped silently: a user who
+ * sets it must not believe it applies). The error names the construct, the property, the value, the
+ * version and its WAL-G, the WAL-G setting and the versions that have it.
+ */
+export function requireWalgFeature(scope: IConstruct | string, prop: string, value: unknown, version: HasWalg, feature: WalgFeatureId): void {
+  if (!hasWalgFeature(version, feature)) {
+    const f = WALG_FEATURES[feature];
+    invalid(scope, prop, value,
+      `PostgresVersion ${version.name} bundles WAL-G ${version.walgVersion}, which ignores ${f.name}; WAL-G ${f.since} and later read it. ` +
+      `Leave ${prop} out, or use a version whose WAL-G reads it: ${whoHasWalgFeature(feature)}`);
+  }
+}
+
+/**
+ * The exit code of `wal-g wal-fetch` for a file that is not in the archive. The restore_command
+ * wrapper takes it for "not found" only together with WAL-G's message: before 2.0 it is 1, the code of
+ * every other error too.
+ */
+export function fetchNotFoundExit(version: HasWalg): number {
+  return hasWalgFeature(version, 'fetchNotFoundExit74') ? 74 : 1;
+}
+
+/**
+ * The spelling of the storage prefix settings: the KubeDB images' own scripts read WAL-E's
+ * (`WALE_S3_PREFIX`, …), which every WAL-G release accepts; from 1.0 on the library writes WAL-G's.
+ */
+export function prefixSpelling(version: HasWalg): 'WALE' | 'WALG' {
+  return walgAtLeast(version.walgVersion, '1.0') ? 'WALG' : 'WALE';
+}

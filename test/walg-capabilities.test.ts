@@ -1,0 +1,107 @@
+// What each WAL-G release can do (src/_walg-capabilities.ts): one table, asked everywhere. The first
+// releases are checked here against WAL-G's tags as read from its repository, typed out independently.
+import { Chart, Duration, Testing } from 'cdk8s';
+import { ArchivingPostgres, GcsCredentials, PostgresVersion, S3Credentials, WalStorage } from '../src';
+import { CATALOG } from '../src/_catalog';
+import { fetchNotFoundExit, hasWalgFeature, prefixSpelling, WALG_FEATURES, walgAtLeast, walgRelease, whoHasWalgFeature } from '../src/_walg-capabilities';
+
+const custom = (walgVersion: string, serverVersion = '11.22') => PostgresVersion.custom({ name: `w${walgVersion.replace(/\./g, '-')}`, serverVersion, image: 'example.com/pg:1', walgVersion });
+
+test('the first release of each feature', () => {
+  expect(Object.fromEntries(Object.entries(WALG_FEATURES).map(([k, f]) => [k, f.since]))).toEqual({
+    s3CaCertFile: '0.2.10', // commit 89889ed3, not in v0.2.9
+    s3MaxRetries: '1.1.2', // #1148, first in v1.1.2-rc; v1.1 retries 15 times
+    s3WebIdentity: '2.0.0', // own credential chain before v2.0.0-rc1
+    gcsContextTimeout: '0.2.10', // #312
+    gcsMaxRetries: '0.2.20', // wal-g/storages of 2021-02-18, first pinned by v0.2.20
+    azureEnvironmentName: '0.2.20', // wal-g/storages #43
+    azureEndpointSuffix: '2.0.0', // ae33828d, v2.0.0-rc1
+    fetchNotFoundExit74: '2.0.0', // 3107d83f (#1195), v2.0.0-rc1
+    backupPostgres15: '2.0.1', // v2.0.0 still calls pg_start_backup()
+  });
+});
+
+test.each([
+  ['0.2', [0, 2, 0]], ['0.2.13', [0, 2, 13]], ['1.1.3', [1, 1, 3]], ['3.0', [3, 0, 0]], ['10.20.30', [10, 20, 30]],
+])('walgRelease(%s)', (v, parts) => {
+  expect(walgRelease(v)).toEqual(parts);
+});
+test('walgRelease refuses what is not a version', () => {
+  expect(() => walgRelease('v3.0')).toThrow('Not a WAL-G version: "v3.0"');
+});
+test.each([
+  ['0.2.13', '0.2.10', true], ['0.2.9', '0.2.10', false], ['0.2.10', '0.2.10', true], ['1.1', '1.1.2', false], ['1.1.3', '1.1.2', true],
+  ['2.0', '2.0.1', false], ['3.0', '2.0.1', true], ['0.10.0', '0.9.9', true], ['0.2.100', '0.2.20', true],
+])('walgAtLeast(%s, %s) is %s', (a, b, expected) => {
+  expect(walgAtLeast(a, b)).toBe(expected);
+});
+
+describe.each(CATALOG.map((e) => [e.name, e.walg] as const))('catalog version %s (WAL-G %s)', (name, walg) => {
+  const v = (PostgresVersion as any)[`V${name.replace(/[.-]/g, '_').toUpperCase()}`] as PostgresVersion;
+  test('carries its WAL-G release', () => {
+    expect(v.walgVersion).toBe(walg);
+  });
+  test('wal-fetch exits 1 for a missing file (as for any error): the message decides', () => {
+    expect(fetchNotFoundExit(v)).toBe(1);
+  });
+  test('writes the WAL-E prefix spelling its image scripts read', () => {
+    expect(prefixSpelling(v)).toBe('WALE');
+  });
+  test('has no feature of WAL-G 1.0 or later', () => {
+    for (const id of ['s3MaxRetries', 's3WebIdentity', 'gcsMaxRetries', 'azureEnvironmentName', 'azureEndpointSuffix', 'fetchNotFoundExit74', 'backupPostgres15'] as const) {
+      expect(hasWalgFeature(v, id)).toBe(false);
+    }
+  });
+  test('a custom CA and GCS timeouts from 0.2.10 on', () => {
+    expect(hasWalgFeature(v, 's3CaCertFile')).toBe(walg === '0.2.13');
+    expect(hasWalgFeature(v, 'gcsContextTimeout')).toBe(walg === '0.2.13');
+  });
+});
+
+test.each([
+  ['0.2.19', 1, 'WALE'], ['1.1', 1, 'WALG'], ['1.1.3', 1, 'WALG'], ['2.0', 74, 'WALG'], ['3.0.7', 74, 'WALG'],
+])('custom WAL-G %s: wal-fetch\'s not-found code %s, prefix spelling %s', (walg, code, spelling) => {
+  expect(fetchNotFoundExit(custom(walg))).toBe(code);
+  expect(prefixSpelling(custom(walg))).toBe(spelling);
+});
+
+test('who has a feature: catalog versions, then custom()', () => {
+  expect(whoHasWalgFeature('s3CaCertFile')).toBe('9.6-v5, 9.6.7-v5, 10.2-v5, 10.6-v3, 11.1-v3, 11.2-v1, or PostgresVersion.custom() with walgVersion "0.2.10" or later');
+  expect(whoHasWalgFeature('azureEndpointSuffix')).toBe('PostgresVersion.custom() with walgVersion "2.0.0" or later (no catalog version has it)');
+});
+
+/** The pod's environment and the archive settings for a version. */
+function synth(storage: (c: Chart) => WalStorage) {
+  const chart = new Chart(Testing.app(), 'c', { disableResourceNameHashes: true });
+  new ArchivingPostgres(chart, 'pg', { name: 'pg', storage: storage(chart) });
+  const objects = Testing.synth(chart);
+  const sts = objects.find((o) => o.kind === 'StatefulSet');
+  const env = Object.fromEntries(sts.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+  const settings = Object.fromEntries(objects.find((o) => o.kind === 'ConfigMap').data['archive.env'].trim().split('\n').map((l: string) => l.split('=')));
+  return { env, settings };
+}
+
+test.each([
+  ['0.2.13 (catalog 11.2-v1)', PostgresVersion.V11_2_V1, '1', undefined],
+  ['1.1', custom('1.1'), '1', undefined],
+  ['1.1.3', custom('1.1.3'), '1', '3'],
+  ['3.0.7', custom('3.0.7'), '74', '3'],
+])('WAL-G %s: PG_WALG_FETCH_NOT_FOUND_EXIT and the default S3 retries where WAL-G reads them', (_what, v, code, retries) => {
+  const { env, settings } = synth(() => WalStorage.s3(v, { bucket: 'walg', credentials: S3Credentials.fromSecret('s3') }));
+  expect(env.PG_WALG_FETCH_NOT_FOUND_EXIT).toBe(code);
+  expect(settings.WALG_S3_MAX_RETRIES).toBe(retries);
+});
+
+test.each([
+  ['0.2.13', PostgresVersion.V11_2_V1, undefined],
+  ['0.2.20', custom('0.2.20'), '3'],
+])('WAL-G %s: GCS_MAX_RETRIES by default only where WAL-G reads it', (_what, v, retries) => {
+  const { settings } = synth(() => WalStorage.gcs(v, { bucket: 'walg', credentials: GcsCredentials.fromSecret('gcs'), contextTimeout: Duration.seconds(30) }));
+  expect(settings.GCS_MAX_RETRIES).toBe(retries);
+  expect(settings.GCS_CONTEXT_TIMEOUT).toBe('30');
+});
+
+test('S3 pod identity with WAL-G 2.0+: a role session name, which WAL-G 2.0.2 to 3.0.5 need', () => {
+  const { settings } = synth(() => WalStorage.s3(custom('3.0'), { bucket: 'walg', credentials: S3Credentials.fromPodIdentity('walg-irsa') }));
+  expect(settings.AWS_ROLE_SESSION_NAME).toBe('cdk8s-postgres-walg');
+});
