@@ -3,7 +3,9 @@
 # Every PG_WALG_BACKUP_INTERVAL_SECONDS it pushes a base backup of the running primary and, when
 # PG_WALG_RETAIN_FULL > 0, deletes the backups (and their WAL) older than the newest N full ones.
 # Every minute it checks pg_stat_archiver and pg_wal/archive_status and logs a warning while WAL
-# archiving is failing, hanging or falling behind.
+# archiving is failing, hanging or falling behind; and it checks that the newest segment PostgreSQL
+# counts as archived can be fetched back whole (a wal-push that reports success without uploading
+# would otherwise go unnoticed until a restore ends early).
 set -eu
 # shellcheck source=lib.sh
 . "$PG_WALG_CONFIG/lib.sh"
@@ -35,9 +37,23 @@ check_archiver() {
   esac
 }
 
+# check_archived: fetch the newest segment that PostgreSQL counts as archived back from the archive
+# (once per segment) and say so when it is not there whole.
+verified=
+check_archived() {
+  _wal=$(psql_local "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver" 2>/dev/null) || return 0
+  case $_wal in '' | *.* | "$verified") return 0 ;; esac
+  _outcome=$(fetch_back "$_wal")
+  case $_outcome in
+    fetched) verified=$_wal ;;
+    missing) log "ERROR: PostgreSQL counts WAL segment $_wal as archived (wal-g wal-push exited 0), but it is not in $(storage_location): a restore would end before it. Check the archive's storage and WAL-G settings." ;;
+    *) log "WARNING: cannot check that WAL segment $_wal is in $(storage_location): $_outcome" ;;
+  esac
+}
+
 push_backup() {
   log "pushing a base backup to $(storage_location)"
-  if retry "push a base backup" wal-g backup-push "$PGDATA"; then
+  if push_base_backup; then
     if [ "$retain" -gt 0 ]; then
       if retry "delete backups beyond the newest $retain" wal-g delete retain FULL "$retain" --confirm; then
         log "retention: $(list_backups archive | wc -l | tr -d ' ') base backup(s) kept (the newest $retain full)"
@@ -55,6 +71,7 @@ next=$(($(date +%s) + interval))
 while :; do
   if primary_up; then
     check_archiver
+    check_archived
     if [ "$(date +%s)" -ge "$next" ]; then
       push_backup || true
       next=$(($(date +%s) + interval))

@@ -17,6 +17,9 @@ set -eu
 : "${PG_WALG_STATE:?}" "${PGDATA:?}" "${PGHOST:?}" "${PGPORT:?}"
 RESTORE_PENDING="$PG_WALG_STATE/restore-pending"
 BACKUP_PENDING="$PG_WALG_STATE/first-backup-pending"
+# Present while PGDATA is being filled (initdb or backup-fetch): a container killed half-way leaves it,
+# and the next start empties PGDATA and begins again instead of taking a partial PGDATA for a cluster.
+PGDATA_INCOMPLETE="$PG_WALG_STATE/pgdata-incomplete" # written by begin_pgdata (lib.sh)
 
 # install_file SRC DEST: copy a ConfigMap file into PGDATA, owned by the server and mode 0600.
 install_file() {
@@ -59,14 +62,15 @@ bootstrap_initdb() {
     )
   fi
   log "initialising a new cluster in $PGDATA"
+  begin_pgdata
   _pwfile="$PG_WALG_SECRETS/auth/POSTGRES_PASSWORD"
   [ -s "$_pwfile" ] || die "the superuser password is missing: $_pwfile is empty or absent (key POSTGRES_PASSWORD of the auth Secret)"
   initdb -D "$PGDATA" -U "${PGUSER:-postgres}" --pwfile="$_pwfile" --auth-local=trust --auth-host=md5 \
     --encoding=UTF8 --no-locale --data-checksums >&2
-  mkdir -p "$PG_WALG_STATE"
   if [ "$PG_WALG_ARCHIVE" = on ]; then
     : >"$BACKUP_PENDING"
   fi
+  rm -f "$PGDATA_INCOMPLETE"
 }
 
 # select_backup: read "name modified" lines, print the base backup to fetch.
@@ -96,7 +100,7 @@ bootstrap_restore() {
     _list=$(list_backups restore)
     _backup=$(printf '%s\n' "$_list" | select_backup)
     log "fetching base backup $_backup from $(storage_location) into $PGDATA"
-    if ! retry "fetch base backup $_backup" wal-g backup-fetch "$PGDATA" "$_backup"; then
+    if ! retry "fetch base backup $_backup" fetch_base_backup "$_backup"; then
       die "cannot fetch base backup $_backup from $(storage_location) after $PG_WALG_ATTEMPTS attempts. Last error: $LAST_ERROR"
     fi
   )
@@ -104,7 +108,6 @@ bootstrap_restore() {
   if [ "$_major" != "$PG_WALG_PG_MAJOR" ]; then
     die "the base backup is of PostgreSQL $_major but this image runs PostgreSQL $PG_WALG_PG_MAJOR; restore it with a PostgresVersion of the same major"
   fi
-  mkdir -p "$PG_WALG_STATE"
   : >"$RESTORE_PENDING"
   case $PG_WALG_RECOVERY_STYLE in
     # PostgreSQL renames it (with an fsync that opens it read-write) when it promotes: not the ConfigMap's 0444.
@@ -117,6 +120,7 @@ bootstrap_restore() {
     mkdir -p "$PGDATA/$_d"
   done
   chmod 0700 "$PGDATA"
+  rm -f "$PGDATA_INCOMPLETE"
 }
 
 # finish_restore: replay WAL from the source archive until the recovery target (or the end of the
@@ -153,17 +157,18 @@ first_base_backup() {
   fi
   log "pushing the first base backup to $(storage_location)"
   pg_ctl -D "$PGDATA" -w -t 600 -o "-k $PGHOST -c listen_addresses=" start >&2
-  if ! retry "push the first base backup" wal-g backup-push "$PGDATA"; then
+  if ! push_base_backup; then
     pg_ctl -D "$PGDATA" -m fast -w stop >&2 || true
-    die "cannot push a base backup to $(storage_location) after $PG_WALG_ATTEMPTS attempts. Last error: $LAST_ERROR"
+    die "cannot push a base backup to $(storage_location). Last error: $LAST_ERROR"
   fi
   pg_ctl -D "$PGDATA" -m fast -w stop >&2
   rm -f "$BACKUP_PENDING"
 }
 
-if [ ! -s "$PGDATA/PG_VERSION" ]; then
-  mkdir -p "$PGDATA"
-  chmod 0700 "$PGDATA"
+if [ -f "$PGDATA_INCOMPLETE" ]; then
+  log "the last start stopped while it was filling $PGDATA: starting again from an empty PGDATA"
+fi
+if [ -f "$PGDATA_INCOMPLETE" ] || [ ! -s "$PGDATA/PG_VERSION" ]; then
   case $PG_WALG_BOOTSTRAP in
     initdb) bootstrap_initdb ;;
     restore) bootstrap_restore ;;

@@ -121,16 +121,167 @@ retry() {
   done
 }
 
+# fetch_outcome FILE DEST RC ERRLOG: how `wal-g wal-fetch FILE DEST` ended, as PostgreSQL must hear it.
+# Prints one line:
+#   fetched        it exited 0 and DEST holds a whole file: a WAL segment whose first page header has
+#                  the WAL magic and the segment size that DEST has, or a non-empty history file;
+#   missing        WAL-G said that FILE is not in the archive: it exited with its not-found code
+#                  (PG_WALG_FETCH_NOT_FOUND_EXIT: 1 before WAL-G 2.0, 74 since) AND logged
+#                  "Archive 'FILE' does not exist." for exactly this FILE;
+#   failed: WHY    anything else: a storage error (whatever the provider calls it: a refused connection,
+#                  a timeout, a 5xx, expired credentials, "The specified bucket does not exist"), a kill by
+#                  the time bound, an unknown message, an empty or partial file.
+# WAL-G 0.2.x and 1.x exit 1 for a missing file and for a storage error alike: the exit code alone
+# would end recovery early, and silently, at the first storage error. Only "missing" may become exit 1.
+fetch_outcome() {
+  _f=$1 _dest=$2 _rc=$3 _errlog=$4
+  if [ "$_rc" -eq 0 ]; then
+    _whole=$(whole_file "$_f" "$_dest") || {
+      printf 'failed: wal-g exited 0 but %s\n' "$_whole"
+      return 0
+    }
+    echo fetched
+    return 0
+  fi
+  if [ "$_rc" -eq "${PG_WALG_FETCH_NOT_FOUND_EXIT:-1}" ] &&
+    grep -F "Archive '$_f' does not exist." "$_errlog" | grep -q '^ERROR: '; then
+    echo missing
+    return 0
+  fi
+  _last=$(grep -v '^[[:space:]]*$' "$_errlog" | tail -n 1)
+  printf 'failed: wal-g exited %s: %s\n' "$_rc" "${_last:-no message}"
+}
+
+# whole_file FILE DEST: whether DEST is a whole copy of the archived FILE; if not, prints why.
+whole_file() {
+  _size=0
+  if [ -f "$2" ]; then
+    _size=$(wc -c <"$2" | tr -d ' ')
+  fi
+  if [ "$_size" -eq 0 ]; then
+    echo "$2 is missing or empty"
+    return 1
+  fi
+  case $1 in
+    [0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F]) ;;
+    *) return 0 ;; # a history file: any non-empty content
+  esac
+  # A WAL segment starts with a long page header: xlp_magic (2 bytes, 0xD0xx/0xD1xx for PostgreSQL
+  # 9.6 to 18) and, at byte 32, xlp_seg_size, the segment size the cluster was created with.
+  _magic=$(od -An -tu2 -N2 "$2" | tr -d ' ')
+  _segsize=$(od -An -tu4 -j32 -N4 "$2" | tr -d ' ')
+  if [ -z "$_magic" ] || [ "$_magic" -lt 53248 ] || [ "$_magic" -gt 53759 ]; then
+    echo "$2 does not start with a WAL page header (magic ${_magic:-none})"
+    return 1
+  fi
+  if [ "$_size" != "$_segsize" ]; then
+    echo "$2 is partial: $_size bytes of a $_segsize-byte WAL segment"
+    return 1
+  fi
+}
+
+# list_outcome RC OUT ERRLOG: how `wal-g backup-list` ended. Prints "listed" (it exited 0 and printed
+# base backups), "unconfirmed-empty" (no backups, and WAL-G's "No backups found": WAL-G 0.2.13 to 1.1.1
+# also print that, with exit 0, when the storage fails, and 0.2.12 and earlier print it with exit 1, so
+# only a probe of the storage can tell an empty archive) or "failed: WHY".
+list_outcome() {
+  if [ "$1" -eq 0 ] && awk '$1 ~ /^base_[0-9A-F]/ { found = 1 } END { exit !found }' "$2"; then
+    echo listed
+  elif [ "$1" -le 1 ] && grep -q 'No backups found' "$3"; then
+    echo unconfirmed-empty
+  else
+    printf 'failed: wal-g backup-list exited %s: %s\n' "$1" "$(grep -v '^[[:space:]]*$' "$3" | tail -n 1)"
+  fi
+}
+
+# fetch_back FILE: fetch FILE from the loaded storage into a directory of its own, without prefetching,
+# and print fetch_outcome's answer ("fetched", "missing" or "failed: WHY"); the copy is removed.
+fetch_back() {
+  _pd=$(mktemp -d)
+  _prc=0
+  WALG_DOWNLOAD_CONCURRENCY=1 bounded "$PG_WALG_LIST_TIMEOUT" wal-g wal-fetch "$1" "$_pd/$1" 2>"$_pd/log" || _prc=$?
+  fetch_outcome "$1" "$_pd/$1" "$_prc" "$_pd/log"
+  rm -rf "$_pd"
+}
+
+# storage_probe: whether the loaded storage answers. A fetch of WAL segment 0 of timeline 1, which no
+# archive holds, must come back as "not in the archive"; a storage error does not.
+storage_probe() {
+  _po=$(fetch_back 000000010000000000000000)
+  [ "$_po" = missing ] && return 0
+  echo "wal-g backup-list said \"No backups found\", but the storage does not answer: the probe read ${_po}" >&2
+  return 1
+}
+
+# list_once: one bounded `wal-g backup-list`; prints "name modified" lines. Succeeds only for a list,
+# or for "No backups found" from a storage that the probe shows to be answering.
+list_once() {
+  _lo=$(mktemp)
+  _le=$(mktemp)
+  _lrc=0
+  bounded "$PG_WALG_LIST_TIMEOUT" wal-g backup-list >"$_lo" 2>"$_le" || _lrc=$?
+  _outcome=$(list_outcome "$_lrc" "$_lo" "$_le")
+  case $_outcome in
+    listed) awk '$1 ~ /^base_[0-9A-F]/ { print $1, $2 }' "$_lo" ;;
+    unconfirmed-empty) storage_probe || _outcome=failed ;;
+    *) echo "${_outcome#failed: }" >&2 ;;
+  esac
+  rm -f "$_lo" "$_le"
+  case $_outcome in listed | unconfirmed-empty) return 0 ;; *) return 1 ;; esac
+}
+
 # list_backups ROLE: print the names and times of the base backups in the loaded storage
 # ("name modified" lines), or die after a bounded number of attempts saying what was tried.
 list_backups() {
-  _out=$(mktemp)
-  if ! retry "list the base backups at $(storage_location)" bounded "$PG_WALG_LIST_TIMEOUT" wal-g backup-list >"$_out"; then
-    rm -f "$_out"
+  if ! retry "list the base backups at $(storage_location)" list_once; then
     die "cannot read the $1 storage $(storage_location) after $PG_WALG_ATTEMPTS attempts, $PG_WALG_RETRY_SECONDS s apart. Check the bucket, the prefix, the endpoint and the credentials in the $1 Secret. Last error: $LAST_ERROR"
   fi
-  awk '$1 ~ /^base_[0-9A-F]/ { print $1, $2 }' "$_out"
-  rm -f "$_out"
+}
+
+# push_base_backup: `wal-g backup-push` of the running server, with retries, checked against the
+# archive: it succeeds only when a base backup that was not there before is listed afterwards (a push
+# that reports success without uploading is a failure). Fails with the reason in LAST_ERROR.
+push_base_backup() {
+  _before=$(list_backups archive) || {
+    LAST_ERROR="cannot list the base backups at $(storage_location) before the push"
+    return 1
+  }
+  retry "push a base backup" wal-g backup-push "$PGDATA" || return 1
+  _after=$(list_backups archive) || {
+    LAST_ERROR="cannot list the base backups at $(storage_location) after the push, to check it"
+    return 1
+  }
+  _new=$(printf '%s\n' "$_after" | awk -v before="$_before" '
+    BEGIN { n = split(before, b, "\n"); for (i = 1; i <= n; i++) { split(b[i], f, " "); seen[f[1]] = 1 } }
+    $1 != "" && !($1 in seen) { print $1 }' | tail -n 1)
+  if [ -z "$_new" ]; then
+    LAST_ERROR="wal-g backup-push reported success, but no new base backup is listed at $(storage_location)"
+    return 1
+  fi
+  log "base backup $_new is in $(storage_location)"
+}
+
+# begin_pgdata: start filling PGDATA from nothing (also after a half-done attempt). The marker
+# PG_WALG_STATE/pgdata-incomplete stays until the caller has a whole PGDATA.
+begin_pgdata() {
+  mkdir -p "$PG_WALG_STATE"
+  : >"$PG_WALG_STATE/pgdata-incomplete"
+  rm -rf "$PGDATA"
+  mkdir -m 0700 "$PGDATA"
+}
+
+# fetch_base_backup NAME: one attempt to fetch base backup NAME into an empty PGDATA, checked: WAL-G
+# must exit 0 and leave the files without which PostgreSQL would not start recovery where the backup
+# began (a fetch that stops half-way is not a cluster).
+fetch_base_backup() {
+  begin_pgdata
+  wal-g backup-fetch "$PGDATA" "$1" || return 1
+  for _f in PG_VERSION global/pg_control backup_label; do
+    if [ ! -s "$PGDATA/$_f" ]; then
+      echo "wal-g backup-fetch exited 0 but $PGDATA/$_f is missing or empty: the base backup was not fetched whole" >&2
+      return 1
+    fi
+  done
 }
 
 # pg_major: the PostgreSQL major of the cluster in PGDATA ("9.6", "10", …).

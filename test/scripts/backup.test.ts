@@ -1,0 +1,58 @@
+// backup.sh, the walg-backup sidecar: besides pushing scheduled base backups, it notices a WAL-G that
+// reports success without storing anything, for base backups and for WAL segments.
+import * as path from 'path';
+import { SHELLS, stub, walSegment } from './stub';
+
+const SEG = '000000010000000000000003';
+
+describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('backup.sh under %s', (_name, shell) => {
+  /** Runs the sidecar for `seconds` against a primary whose last archived segment is SEG. */
+  function sidecar(walg: string, env: Record<string, string>, seconds = 4) {
+    const s = stub(walg, {
+      pg_isready: 'exit 0',
+      psql: `case $* in
+  *pg_is_in_recovery*) echo f ;;
+  *last_failed_time*) echo 'f||' ;;
+  *last_archived_wal*) echo ${SEG} ;;
+esac`,
+    });
+    walSegment(path.join(s.dir, 'seg'));
+    s.config('archive.env', 'WALE_S3_PREFIX=s3://walg/pg\n');
+    const r = s.run(shell, 'backup.sh', [], {
+      PGDATA: path.join(s.work, 'data'),
+      PG_WALG_STATE: path.join(s.work, 'state'),
+      PGHOST: s.work,
+      PGPORT: '5432',
+      PG_WALG_SECRETS: path.join(s.work, 'secrets'),
+      PG_WALG_CHECK_SECONDS: '1',
+      ...env,
+    }, seconds * 1000);
+    return { stderr: r.stderr, calls: s.calls() };
+  }
+
+  test('a segment PostgreSQL counts as archived that is not in the archive is reported as an error', () => {
+    const r = sidecar('case $1 in wal-fetch) echo "ERROR: 2026/11/30 Archive \'$2\' does not exist." >&2; exit 1 ;; esac', { PG_WALG_BACKUP_INTERVAL_SECONDS: '86400' });
+    expect(r.stderr).toContain(`ERROR: PostgreSQL counts WAL segment ${SEG} as archived (wal-g wal-push exited 0), but it is not in s3://walg/pg: a restore would end before it.`);
+  });
+  test('a segment that is in the archive is fetched back once, and nothing is reported', () => {
+    const r = sidecar('case $1 in wal-fetch) cp "$STUB_DIR/seg" "$3" ;; esac', { PG_WALG_BACKUP_INTERVAL_SECONDS: '86400' });
+    expect(r.stderr).not.toMatch(/WARNING|ERROR/);
+    expect(r.calls.filter((c) => c.startsWith('wal-fetch'))).toHaveLength(1);
+    expect(r.calls[0]).toMatch(new RegExp(`^wal-fetch ${SEG} /`));
+  });
+  test('a storage error while checking is a warning, and the check is tried again', () => {
+    const r = sidecar('case $1 in wal-fetch) echo "ERROR: 2026/11/30 connection refused" >&2; exit 1 ;; esac', { PG_WALG_BACKUP_INTERVAL_SECONDS: '86400' });
+    expect(r.stderr).toContain(`WARNING: cannot check that WAL segment ${SEG} is in s3://walg/pg: failed: wal-g exited 1: ERROR: 2026/11/30 connection refused`);
+    expect(r.calls.filter((c) => c.startsWith('wal-fetch')).length).toBeGreaterThan(1);
+  });
+  test('a base backup push that reports success without uploading is a warning, not a success', () => {
+    const r = sidecar(`case $1 in
+  wal-fetch) cp "$STUB_DIR/seg" "$3" ;;
+  backup-list) printf 'name last_modified wal_segment_backup_start\\nbase_000000010000000000000002 2026-11-30T10:00:00Z 000000010000000000000002\\n' ;;
+  backup-push) exit 0 ;;
+esac`, { PG_WALG_BACKUP_INTERVAL_SECONDS: '1', PG_WALG_RETAIN_FULL: '1' }, 5);
+    expect(r.stderr).toContain('WARNING: base backup failed: wal-g backup-push reported success, but no new base backup is listed at s3://walg/pg');
+    expect(r.stderr).not.toContain('retention:');
+    expect(r.calls.some((c) => c.startsWith('delete'))).toBe(false);
+  });
+});

@@ -1,0 +1,61 @@
+// bootstrap.sh: a container killed or failing while it fills PGDATA (initdb or backup-fetch) must not
+// leave a partial PGDATA that the next start takes for a cluster.
+import * as fs from 'fs';
+import * as path from 'path';
+import { SHELLS, stub } from './stub';
+
+const LIST = 'name last_modified wal_segment_backup_start\nbase_000000010000000000000002 2026-11-30T10:00:00Z 000000010000000000000002';
+
+describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('bootstrap.sh under %s', (_name, shell) => {
+  test('a base backup fetch that failed half-way is started again from an empty PGDATA at the next start', () => {
+    // backup-fetch writes part of PGDATA, then fails (the storage went away) until $STUB_DIR/up exists.
+    const s = stub(`case $1 in
+  backup-list) printf '%s\\n' '${LIST}' ;;
+  backup-fetch)
+    [ -z "$(ls -A "$2")" ] || { echo "ERROR: $2 is not empty" >&2; exit 2; }
+    echo 11 >"$2/PG_VERSION"; mkdir -p "$2/base/1"; echo x >"$2/base/1/1259"
+    [ -f "$STUB_DIR/up" ] || { echo "ERROR: connection reset by peer" >&2; exit 1; }
+    mkdir -p "$2/global"; echo x >"$2/global/pg_control"; echo "START WAL LOCATION: 0/2000028" >"$2/backup_label" ;;
+esac`, {
+      // The server: it exits at once (this test stops at the start of replay).
+      postgres: 'exit 1',
+      pg_isready: 'exit 1',
+    });
+    s.config('restore.env', 'WALE_S3_PREFIX=s3://walg/pg\n');
+    s.config('postgresql.conf', '# settings\n');
+    s.config('pg_hba.conf', 'local all all trust\n');
+    s.config('recovery.conf', "restore_command = 'sh wal-fetch.sh %f %p'\n");
+    const pgdata = path.join(s.work, 'data');
+    const state = path.join(s.work, 'state');
+    const env = {
+      PGDATA: pgdata,
+      PG_WALG_STATE: state,
+      PGHOST: s.work,
+      PGPORT: '5432',
+      PG_WALG_SECRETS: path.join(s.work, 'secrets'),
+      PG_WALG_BOOTSTRAP: 'restore',
+      PG_WALG_ARCHIVE: 'off',
+      PG_WALG_PG_MAJOR: '11',
+      PG_WALG_RECOVERY_STYLE: 'recovery.signal',
+      PG_WALG_ATTEMPTS: '2',
+    };
+
+    const first = s.run(shell, 'bootstrap.sh', [], env);
+    expect(first.status).toBe(1);
+    expect(first.stderr).toContain('ERROR: cannot fetch base backup LATEST from s3://walg/pg after 2 attempts. Last error: ERROR: connection reset by peer');
+    expect(fs.existsSync(path.join(pgdata, 'PG_VERSION'))).toBe(true); // what a half-done fetch leaves
+    expect(fs.existsSync(path.join(state, 'pgdata-incomplete'))).toBe(true);
+
+    fs.writeFileSync(path.join(s.dir, 'up'), '');
+    const second = s.run(shell, 'bootstrap.sh', [], env);
+    expect(second.stderr).toContain(`the last start stopped while it was filling ${pgdata}: starting again from an empty PGDATA`);
+    expect(s.calls().filter((c) => c.startsWith('backup-fetch'))).toHaveLength(3);
+    expect(fs.readdirSync(pgdata).sort()).toEqual(['PG_VERSION', 'backup_label', 'base', 'global', 'pg-walg.conf', 'pg_commit_ts', 'pg_hba.conf', 'pg_logical',
+      'pg_replslot', 'pg_snapshots', 'pg_stat', 'pg_stat_tmp', 'pg_tblspc', 'pg_twophase', 'postgresql.conf', 'recovery.signal']);
+    expect(fs.existsSync(path.join(state, 'pgdata-incomplete'))).toBe(false);
+    expect(fs.existsSync(path.join(state, 'restore-pending'))).toBe(true);
+    // It went on to replay (the stand-in server exits at once).
+    expect(second.stderr).toContain('PostgreSQL exited while starting');
+    expect(second.status).toBe(1);
+  });
+});

@@ -1,0 +1,216 @@
+// The decisions of lib.sh that stand between WAL-G and data loss: whether a fetched WAL file is there
+// whole, missing, or not known (fetch_outcome); whether an empty backup list is an empty archive
+// (list_backups); whether a base backup was really pushed (push_base_backup) or fetched whole
+// (fetch_base_backup). Each case runs the real functions under dash and busybox sh.
+import * as fs from 'fs';
+import * as path from 'path';
+import { notInArchive, SHELLS, stub, walSegment } from './stub';
+
+const SEG = '000000010000000000000003';
+const NOW = 'ERROR: 2026/11/30 10:04:38.115958';
+
+describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('fetch_outcome under %s', (_name, shell) => {
+  const s = stub('exit 0');
+  const dest = path.join(s.work, 'RECOVERYXLOG');
+  const errlog = path.join(s.work, 'errlog');
+
+  function outcome(rc: number, log: string, file: string, notFoundExit = '1', content?: (f: string) => void): string {
+    fs.rmSync(dest, { force: true });
+    if (content) content(dest);
+    fs.writeFileSync(errlog, log);
+    const r = s.lib(shell, 'fetch_outcome "$@"', [file, dest, String(rc), errlog], { PG_WALG_FETCH_NOT_FOUND_EXIT: notFoundExit });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    return r.stdout.trim();
+  }
+
+  // "Not in the archive": WAL-G's message for exactly this file, with the release's not-found code.
+  test.each([
+    ['WAL-G 0.2.x and 1.x: exit 1 and the message', 1, '1', notInArchive(SEG)],
+    ['WAL-G 1.x prints a blank line after it', 1, '1', `${notInArchive(SEG)}\n`],
+    ['WAL-G 2.0 and later: exit 74 and the message', 74, '74', notInArchive(SEG)],
+    ['with a prefetch notice before it', 1, '1', `INFO: 2026/11/30 10:04:37 WAL-prefetch file:  000000010000000000000004\n${notInArchive(SEG)}`],
+  ])('%s: missing', (_what, rc, code, log) => {
+    expect(outcome(rc, log, SEG, code)).toBe('missing');
+  });
+
+  test('a history file that is not in the archive is missing', () => {
+    expect(outcome(1, notInArchive('00000002.history'), '00000002.history')).toBe('missing');
+  });
+
+  // Everything else is not "missing": the restore retries, then aborts recovery.
+  test.each([
+    // The exit code alone is not enough, nor the message alone.
+    ['exit 1 without a message', 1, '1', ''],
+    ['exit 74 without the message (WAL-G 3)', 74, '74', 'ERROR: 2026/11/30 10:04:38 unknown\n'],
+    ['the message with exit 1 where the release says 74', 1, '74', notInArchive(SEG)],
+    ['the message for another file', 1, '1', notInArchive('000000010000000000000004')],
+    ['the message without WAL-G\'s ERROR prefix', 1, '1', `Archive '${SEG}' does not exist.\n`],
+    // S3 and MinIO (aws-sdk-go wordings)
+    ['S3: connection refused', 1, '1', `${NOW} failed to read object: 'pg/wal_005/${SEG}.lz4' from S3: RequestError: send request failed\ncaused by: Get "http://127.0.0.1:9000/walg/pg/wal_005/${SEG}.lz4": dial tcp 127.0.0.1:9000: connect: connection refused\n`],
+    ['S3: a bucket that does not exist', 1, '1', `${NOW} failed to read object: 'pg/wal_005/${SEG}.lz4' from S3: NoSuchBucket: The specified bucket does not exist\n\tstatus code: 404, request id: 1, host id: 2\n`],
+    ['S3: wrong keys', 1, '1', `${NOW} failed to read object: 'pg/wal_005/${SEG}.lz4' from S3: InvalidAccessKeyId: The Access Key Id you provided does not exist in our records.\n\tstatus code: 403\n`],
+    ['S3: expired credentials', 1, '1', `${NOW} failed to read object: 'pg/wal_005/${SEG}.lz4' from S3: ExpiredToken: The provided token has expired.\n\tstatus code: 400\n`],
+    ['S3: access denied (a missing key without s3:ListBucket looks like this)', 1, '1', `${NOW} failed to read object: 'pg/wal_005/${SEG}.lz4' from S3: AccessDenied: Access Denied\n\tstatus code: 403\n`],
+    ['S3: a 5xx', 1, '1', `${NOW} failed to read object: 'pg/wal_005/${SEG}.lz4' from S3: InternalError: We encountered an internal error, please try again.\n\tstatus code: 500\n`],
+    ['S3: throttled', 1, '1', `${NOW} failed to read object: 'pg/wal_005/${SEG}.lz4' from S3: SlowDown: Please reduce your request rate.\n\tstatus code: 503\n`],
+    // GCS (cloud.google.com/go/storage wordings)
+    ['GCS: a timeout', 1, '1', `${NOW} context deadline exceeded\n`],
+    ['GCS: a 503', 1, '1', `${NOW} googleapi: Error 503: Backend Error, backendError\n`],
+    ['GCS: a bucket that does not exist', 1, '1', `${NOW} storage: bucket doesn't exist\n`],
+    ['GCS: connection reset', 1, '1', `${NOW} Get "https://storage.googleapis.com/walg/pg/wal_005/${SEG}.lz4": read tcp 10.0.0.2:4321->142.250.1.1:443: read: connection reset by peer\n`],
+    // Azure (azure-storage-blob-go wordings)
+    ['Azure: a container that does not exist', 1, '1', `${NOW} ===== RESPONSE ERROR (ServiceCode=ContainerNotFound) =====\nDescription=The specified container does not exist.\n`],
+    ['Azure: wrong key', 1, '1', `${NOW} ===== RESPONSE ERROR (ServiceCode=AuthenticationFailed) =====\nDescription=Server failed to authenticate the request.\n`],
+    ['Azure: no such host', 1, '1', `${NOW} dial tcp: lookup walg.blob.core.windows.net: no such host\n`],
+    // Swift (ncw/swift wordings)
+    ['Swift: a timeout', 1, '1', `${NOW} Unable to OPEN Object pg/wal_005/${SEG}.lz4: Timeout when reading or writing data\n`],
+    ['Swift: wrong key', 1, '1', `${NOW} Authorization Failure\n`],
+    ['Swift: a container that does not exist', 1, '1', `${NOW} Unable to OPEN Object pg/wal_005/${SEG}.lz4: Container Not Found\n`],
+    // Local (a volume that is gone or unreadable)
+    ['Local: permission denied', 1, '1', `${NOW} FS error : Unable to read object /var/walg-archive/pg/wal_005/${SEG}.lz4: open /var/walg-archive/pg/wal_005/${SEG}.lz4: permission denied\n`],
+    ['Local: the archive folder is gone', 1, '1', `${NOW} FS error : Folder not exists or is inaccessible: stat /var/walg-archive/pg: no such file or directory\n`],
+    // The pod's own bound, and anything unknown
+    ['killed by the time bound', 143, '1', 'timed out after 300 s\n'],
+    ['a signal', 137, '74', ''],
+    ['an unknown message', 1, '1', `${NOW} something new went wrong\n`],
+    ['a decompression error (a partial object)', 1, '1', `${NOW} lz4: invalid header checksum: got 7 expected 58\n`],
+  ])('%s: failed', (_what, rc, code, log) => {
+    expect(outcome(rc, log, SEG, code)).toMatch(/^failed: wal-g exited \d+: /);
+  });
+
+  test('exit 0 and a whole segment: fetched', () => {
+    expect(outcome(0, '', SEG, '1', (f) => walSegment(f))).toBe('fetched');
+  });
+  test('exit 0 and a whole 16 MiB segment: fetched', () => {
+    expect(outcome(0, '', SEG, '74', (f) => walSegment(f, 16 * 1024 * 1024))).toBe('fetched');
+  });
+  test('exit 0 and a history file: fetched', () => {
+    expect(outcome(0, '', '00000002.history', '1', (f) => fs.writeFileSync(f, '1\t0/3000000\tno recovery target specified\n'))).toBe('fetched');
+  });
+  test.each([
+    ['no file', undefined, /RECOVERYXLOG is missing or empty$/],
+    ['an empty file', (f: string) => fs.writeFileSync(f, ''), /RECOVERYXLOG is missing or empty$/],
+    ['a partial segment', (f: string) => walSegment(f, 512 * 1024, 1024 * 1024), /RECOVERYXLOG is partial: 524288 bytes of a 1048576-byte WAL segment$/],
+    ['a file that is no WAL', (f: string) => fs.writeFileSync(f, 'x'.repeat(4096)), /RECOVERYXLOG does not start with a WAL page header \(magic 30840\)$/],
+    ['an empty history file', (f: string) => fs.writeFileSync(f, ''), /RECOVERYXLOG is missing or empty$/],
+  ])('exit 0 but %s: failed', (_what, content, why) => {
+    const file = _what.includes('history') ? '00000002.history' : SEG;
+    const o = outcome(0, '', file, '1', content);
+    expect(o).toMatch(/^failed: wal-g exited 0 but /);
+    expect(o).toMatch(why);
+  });
+});
+
+describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('list_backups under %s', (_name, shell) => {
+  const LIST = 'name                          last_modified        wal_segment_backup_start\nbase_000000010000000000000002 2026-11-30T10:00:00Z 000000010000000000000002\n';
+  function list(backupList: string, probe: string) {
+    const s = stub(`case $1 in\n  backup-list) ${backupList} ;;\n  wal-fetch) ${probe} ;;\nesac`);
+    const r = s.lib(shell, 'list_backups restore', [], { WALG_FILE_PREFIX: '/nowhere' });
+    return { ...r, calls: s.calls() };
+  }
+  const missing = 'printf \'%s\' "ERROR: 2026/11/30 Archive \'$2\' does not exist." >&2; exit 1';
+  const down = 'echo "ERROR: 2026/11/30 dial tcp 127.0.0.1:9000: connect: connection refused" >&2; exit 1';
+
+  test('a list: its names and times', () => {
+    const r = list(`printf '%s' '${LIST}'`, 'exit 99');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('base_000000010000000000000002 2026-11-30T10:00:00Z\n');
+    expect(r.calls).toEqual(['backup-list']);
+  });
+  test('"No backups found" from a storage that answers (the probe is "not in the archive"): empty', () => {
+    const r = list('echo "INFO: 2026/11/30 No backups found" >&2', missing);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.calls).toEqual(['backup-list', 'wal-fetch 000000010000000000000000 ' + r.calls[1].split(' ')[2]]);
+  });
+  test('WAL-G 0.2.12 and earlier: "No backups found" with exit 1, storage answering: empty', () => {
+    expect(list('echo "ERROR: 2026/11/30 No backups found" >&2; exit 1', missing)).toMatchObject({ status: 0, stdout: '' });
+  });
+  test('WAL-G 0.2.13 to 1.1.1 with the storage down ("No backups found", exit 0): retried, then an error, never "empty"', () => {
+    const r = list('echo "INFO: 2026/11/30 No backups found" >&2', down);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('attempt 3/3 to list the base backups at /nowhere failed: wal-g backup-list said "No backups found", but the storage does not answer: the probe read failed: wal-g exited 1: ERROR: 2026/11/30 dial tcp 127.0.0.1:9000: connect: connection refused');
+    expect(r.stderr).toContain('ERROR: cannot read the restore storage /nowhere after 3 attempts');
+    expect(r.calls.filter((c) => c === 'backup-list')).toHaveLength(3);
+  });
+  test('exit 0 with neither a list nor "No backups found": an error', () => {
+    const r = list('echo "name last_modified wal_segment_backup_start"', missing);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('failed: wal-g backup-list exited 0: ');
+    expect(r.calls).toEqual(['backup-list', 'backup-list', 'backup-list']);
+  });
+  test('a storage error: an error naming it', () => {
+    const r = list(down, missing);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('Last error: wal-g backup-list exited 1: ERROR: 2026/11/30 dial tcp 127.0.0.1:9000: connect: connection refused');
+  });
+});
+
+describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('push_base_backup under %s', (_name, shell) => {
+  const OLD = 'base_000000010000000000000002 2026-11-30T10:00:00Z 000000010000000000000002';
+  const NEW = 'base_000000010000000000000005 2026-11-30T11:00:00Z 000000010000000000000005';
+  // backup-list answers from a file that backup-push may or may not extend.
+  function push(pushBody: string) {
+    const s = stub(`list="$STUB_DIR/list"; [ -f "$list" ] || printf 'name last_modified wal_segment_backup_start\\n${OLD}\\n' >"$list"
+case $1 in
+  backup-list) cat "$list" ;;
+  backup-push) ${pushBody} ;;
+esac`);
+    const r = s.lib(shell, 'push_base_backup || { echo "LAST_ERROR=$LAST_ERROR"; exit 1; }', [], { PGDATA: '/pgdata', WALE_S3_PREFIX: 's3://b/p' });
+    return { ...r, calls: s.calls() };
+  }
+  test('a push that lists a new backup afterwards succeeds and names it', () => {
+    const r = push(`echo '${NEW}' >>"$list"`);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('base backup base_000000010000000000000005 is in s3://b/p');
+  });
+  test('a push that reports success without uploading fails', () => {
+    const r = push('exit 0');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('LAST_ERROR=wal-g backup-push reported success, but no new base backup is listed at s3://b/p');
+  });
+  test('a push that fails is retried, then fails with its error', () => {
+    const r = push('echo "ERROR: upload failed" >&2; exit 1');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('LAST_ERROR=ERROR: upload failed');
+    expect(r.calls.filter((c) => c.startsWith('backup-push'))).toHaveLength(3);
+  });
+});
+
+describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('fetch_base_backup under %s', (_name, shell) => {
+  function fetch(body: string) {
+    const s = stub(`case $1 in backup-fetch)\n${body}\n;; esac`);
+    const pgdata = path.join(s.work, 'data');
+    const state = path.join(s.work, 'state');
+    const r = s.lib(shell, 'retry "fetch base backup LATEST" fetch_base_backup LATEST || { echo "LAST_ERROR=$LAST_ERROR"; exit 1; }', [], { PGDATA: pgdata, PG_WALG_STATE: state });
+    return { ...r, pgdata, state, calls: s.calls() };
+  }
+  // Refuses a non-empty PGDATA, as WAL-G does, so that a retry must start from an empty one.
+  const writes = (files: string[], rc = 0) => `[ -z "$(ls -A "$2")" ] || { echo "ERROR: directory $2 is not empty" >&2; exit 2; }
+for f in ${files.join(' ')}; do mkdir -p "$2/$(dirname "$f")"; echo data >"$2/$f"; done; exit ${rc}`;
+
+  test('a whole base backup: PGDATA holds it, the incomplete marker stays for the caller to clear', () => {
+    const r = fetch(writes(['PG_VERSION', 'global/pg_control', 'backup_label', 'base/1/1259']));
+    expect(r.status).toBe(0);
+    expect(fs.readdirSync(r.pgdata).sort()).toEqual(['PG_VERSION', 'backup_label', 'base', 'global']);
+    expect((fs.statSync(r.pgdata).mode % 0o1000).toString(8)).toBe('700');
+    expect(fs.existsSync(path.join(r.state, 'pgdata-incomplete'))).toBe(true);
+  });
+  test('a fetch that fails half-way is retried from an empty PGDATA, then fails', () => {
+    const r = fetch(writes(['PG_VERSION', 'base/1/1259'], 1));
+    expect(r.status).toBe(1);
+    expect(r.calls).toHaveLength(3);
+    expect(r.stderr).not.toContain('is not empty');
+    expect(fs.existsSync(path.join(r.state, 'pgdata-incomplete'))).toBe(true);
+  });
+  test.each([
+    ['backup_label', ['PG_VERSION', 'global/pg_control']],
+    ['global/pg_control', ['PG_VERSION', 'backup_label']],
+    ['PG_VERSION', ['global/pg_control', 'backup_label']],
+  ])('exit 0 without %s: not a whole base backup', (lacking, files) => {
+    const r = fetch(writes(files));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(`LAST_ERROR=wal-g backup-fetch exited 0 but ${r.pgdata}/${lacking} is missing or empty: the base backup was not fetched whole`);
+  });
+});
