@@ -135,10 +135,11 @@ export function supports(entry: CatalogEntry, provider: ProviderId): boolean {
 
 /** The markdown support table (the README embeds it between markers). */
 export function supportTable(): string {
-  const header = ['Name', 'PostgreSQL', ...PROVIDERS.map((p) => PROVIDER_TITLES[p]), 'Type'];
+  const header = ['Name', 'PostgreSQL', 'WAL-G', ...PROVIDERS.map((p) => PROVIDER_TITLES[p]), 'Type'];
   const rows = CATALOG.map((e) => [
     `\`${e.name}\``,
     e.postgres,
+    e.walg,
     ...PROVIDERS.map((p) => (supports(e, p) ? '✓' : '✗')),
     `\`${tierOf(e.tier).className}\``,
   ]);

@@ -12,6 +12,8 @@ export interface WalgFeature {
   readonly name: string;
   /** The first release that has it: major.minor.patch. */
   readonly since: string;
+  /** What the library does for a version whose WAL-G lacks it (the README's table). */
+  readonly without: string;
 }
 
 /**
@@ -20,26 +22,26 @@ export interface WalgFeature {
  */
 export const WALG_FEATURES = {
   /** A custom CA for an S3-compatible endpoint (MinIO over TLS). 0.2.9 and earlier ignore it. */
-  s3CaCertFile: { name: 'WALG_S3_CA_CERT_FILE', since: '0.2.10' },
+  s3CaCertFile: { name: 'WALG_S3_CA_CERT_FILE', since: '0.2.10', without: '`caCertificate` refused' },
   /** Retries of S3 requests. Before it, WAL-G retries 15 times. */
-  s3MaxRetries: { name: 'WALG_S3_MAX_RETRIES', since: '1.1.2' },
+  s3MaxRetries: { name: 'WALG_S3_MAX_RETRIES', since: '1.1.2', without: '`maxRetries` refused; not written by default (WAL-G retries 15 times)' },
   /**
    * Keyless S3 access through a web identity token (IRSA). WAL-G before 2.0 hands the AWS SDK its own
    * credential chain without it; 2.0.2 to 3.0.5 also need AWS_ROLE_SESSION_NAME, which the library sets.
    */
-  s3WebIdentity: { name: 'AWS_WEB_IDENTITY_TOKEN_FILE (IRSA)', since: '2.0.0' },
+  s3WebIdentity: { name: 'AWS_WEB_IDENTITY_TOKEN_FILE (IRSA)', since: '2.0.0', without: '`S3Credentials.fromPodIdentity()` refused' },
   /** A time limit on each GCS operation. */
-  gcsContextTimeout: { name: 'GCS_CONTEXT_TIMEOUT', since: '0.2.10' },
+  gcsContextTimeout: { name: 'GCS_CONTEXT_TIMEOUT', since: '0.2.10', without: '`contextTimeout` refused' },
   /** Retries of GCS requests (wal-g/storages of February 2021). */
-  gcsMaxRetries: { name: 'GCS_MAX_RETRIES', since: '0.2.20' },
+  gcsMaxRetries: { name: 'GCS_MAX_RETRIES', since: '0.2.20', without: '`maxRetries` refused; not written by default' },
   /** The named Azure clouds (public, China, US Government, Germany). */
-  azureEnvironmentName: { name: 'AZURE_ENVIRONMENT_NAME', since: '0.2.20' },
+  azureEnvironmentName: { name: 'AZURE_ENVIRONMENT_NAME', since: '0.2.20', without: 'an `endpointSuffix` other than `core.windows.net` refused' },
   /** Any host suffix of Azure Blob Storage (sovereign clouds, emulators). */
-  azureEndpointSuffix: { name: 'AZURE_ENDPOINT_SUFFIX', since: '2.0.0' },
+  azureEndpointSuffix: { name: 'AZURE_ENDPOINT_SUFFIX', since: '2.0.0', without: 'an `endpointSuffix` that is not a named cloud refused' },
   /** `wal-fetch` exits 74 (EX_IOERR) for a file that is not in the archive, and 1 for other errors. */
-  fetchNotFoundExit74: { name: 'wal-fetch exit code 74 for a file not in the archive', since: '2.0.0' },
+  fetchNotFoundExit74: { name: 'wal-fetch exit code 74 for a file not in the archive', since: '2.0.0', without: 'exit 1 plus WAL-G\'s "does not exist" message means not in the archive (the message is always required)' },
   /** `backup-push` of PostgreSQL 15 and later (pg_backup_start(); pg_start_backup() is gone). */
-  backupPostgres15: { name: 'backup-push of PostgreSQL 15 and later (pg_backup_start())', since: '2.0.1' },
+  backupPostgres15: { name: 'backup-push of PostgreSQL 15 and later', since: '2.0.1', without: '`custom()` refuses the version for PostgreSQL 15 and later' },
 } as const satisfies Record<string, WalgFeature>;
 
 export type WalgFeatureId = keyof typeof WALG_FEATURES;
@@ -113,4 +115,18 @@ export function fetchNotFoundExit(version: HasWalg): number {
  */
 export function prefixSpelling(version: HasWalg): 'WALE' | 'WALG' {
   return walgAtLeast(version.walgVersion, '1.0') ? 'WALG' : 'WALE';
+}
+
+/** The markdown table of WAL-G features by release (the README embeds it between markers). */
+export function walgFeatureTable(): string {
+  const releases = [...new Set(CATALOG.map((e) => e.walg))];
+  const header = ['WAL-G setting or behaviour', 'since', ...releases.map((r) => `${r} (catalog)`), 'where WAL-G lacks it'];
+  const rows = Object.values(WALG_FEATURES).map((f) => [
+    f.name.replace(/^([A-Z0-9_]+)/, '`$1`'),
+    f.since,
+    ...releases.map((r) => (walgAtLeast(r, f.since) ? '✓' : '✗')),
+    f.without,
+  ]);
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }

@@ -30,7 +30,9 @@ export class S3Credentials {
 
   /**
    * No keys: the pod runs as this Kubernetes ServiceAccount and WAL-G uses the AWS SDK's default
-   * chain (IAM Roles for Service Accounts, EKS Pod Identity, instance profile).
+   * chain (IAM Roles for Service Accounts, EKS Pod Identity, instance profile). WAL-G reads a web
+   * identity from 2.0 on: with an older version (every catalog version) it is refused at synth time.
+   * The library sets `AWS_ROLE_SESSION_NAME`, without which WAL-G 2.0.2 to 3.0.5 fail to assume the role.
    *
    * @see https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html
    */

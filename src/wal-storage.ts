@@ -43,9 +43,11 @@ export interface S3BucketOptions extends WalStorageLocationOptions {
   /**
    * A PEM CA bundle that signs the endpoint's certificate, for an endpoint with a private CA
    * (`WALG_S3_CA_CERT_FILE`). It is public data and goes into the ConfigMap. A `CA_CERT_DATA` key in
-   * the credentials Secret works too (KubeDB's way).
+   * the credentials Secret works too (KubeDB's way). Needs WAL-G 0.2.10 or later: refused at synth time
+   * for an older version (catalog versions with WAL-G 0.2.9 and earlier).
    *
    * @default - the system's trusted CAs
+   * @see https://wal-g.readthedocs.io/STORAGES/#s3
    */
   readonly caCertificate?: string;
   /**
@@ -58,8 +60,11 @@ export interface S3BucketOptions extends WalStorageLocationOptions {
    * How many times WAL-G retries a failed request before the command fails (`WALG_S3_MAX_RETRIES`). PostgreSQL
    * retries a failed archive_command itself and keeps the WAL meanwhile, so a small number makes an
    * outage show in the logs within seconds instead of after WAL-G's own long backoff, and loses nothing.
+   * WAL-G reads it from 1.1.2 on: for an older version (every catalog version) it is refused at synth
+   * time, and by default not written (such WAL-G retries 15 times).
    *
-   * @default 3
+   * @default 3 where the version's WAL-G reads it
+   * @see https://wal-g.readthedocs.io/STORAGES/#s3
    */
   readonly maxRetries?: number;
   /**
@@ -97,17 +102,22 @@ export interface GcsStorageOptions extends WalStorageLocationOptions {
    * The time limit of one storage operation (`GCS_CONTEXT_TIMEOUT`). The GCS client retries inside
    * it, so against an unreachable endpoint a `wal-push` hangs until it runs out instead of failing:
    * a shorter limit makes outages visible sooner, but must leave time to upload one tar part of a
-   * base backup (up to 1 GiB by default).
+   * base backup (up to 1 GiB by default). Needs WAL-G 0.2.10 or later: refused at synth time for
+   * an older version.
    *
    * @default - WAL-G's default, 1 hour
+   * @see https://wal-g.readthedocs.io/STORAGES/#gcs
    */
   readonly contextTimeout?: Duration;
   /**
    * How many times WAL-G retries a failed request before the command fails (`GCS_MAX_RETRIES`). PostgreSQL
    * retries a failed archive_command itself and keeps the WAL meanwhile, so a small number makes an
    * outage show in the logs within seconds instead of after WAL-G's own long backoff, and loses nothing.
+   * WAL-G reads it from 0.2.20 on: for an older version (every catalog version) it is refused at synth
+   * time, and by default not written.
    *
-   * @default 3
+   * @default 3 where the version's WAL-G reads it
+   * @see https://wal-g.readthedocs.io/STORAGES/#gcs
    */
   readonly maxRetries?: number;
 }
@@ -120,11 +130,13 @@ export interface AzureStorageOptions extends WalStorageLocationOptions {
   readonly credentials: AzureCredentials;
   /**
    * The endpoint suffix (`AZURE_ENDPOINT_SUFFIX`), for sovereign clouds such as
-   * "core.chinacloudapi.cn" or an Azure-compatible endpoint. WAL-G 2.0 and later honour it; older
-   * WAL-G only knows the named clouds (`AZURE_ENVIRONMENT_NAME`), which is also set for the suffixes of
-   * the China, US Government and German clouds.
+   * "core.chinacloudapi.cn" or an Azure-compatible endpoint. WAL-G 2.0 and later honour it; WAL-G
+   * 0.2.20 to 1.x only know the named clouds (`AZURE_ENVIRONMENT_NAME`), which is also set for the
+   * suffixes of the China, US Government and German clouds; older WAL-G (every catalog version) only the
+   * public cloud. A suffix the version's WAL-G cannot reach is refused at synth time.
    *
    * @default "core.windows.net"
+   * @see https://wal-g.readthedocs.io/STORAGES/#azure
    */
   readonly endpointSuffix?: string;
 }

@@ -78,7 +78,9 @@ bounded() {
   "$@" &
   _cmd=$!
   (
-    trap 'kill "$_sleep" 2>/dev/null; exit 0' TERM
+    # The watcher may be stopped before it has started its sleep (a command that ends at once).
+    _sleep=
+    trap 'if [ -n "$_sleep" ]; then kill "$_sleep" 2>/dev/null; fi; exit 0' TERM
     sleep "$_secs" >/dev/null 2>&1 &
     _sleep=$!
     wait "$_sleep"
