@@ -26,6 +26,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   constructsVersion: CONSTRUCTS_VERSION,
   peerDeps: [`cdk8s-plus-27@^${CDK8S_PLUS_VERSION}`],
   devDeps: [`cdk8s-plus-27@${CDK8S_PLUS_VERSION}`, 'yaml@^2.6.0'],
+  // The committed lock is what npm 11 writes (npm 10 leaves out the optional platform entries that npm 11
+  // adds back): another npm major is refused at install instead of rewriting the lock.
+  devEngines: { packageManager: { name: 'npm', version: '^11.19.1', onFail: 'error' } },
   publishToPypi: { distName: 'cdk8s-postgres-walg', module: 'cdk8s_postgres_walg' },
   publishToMaven: {
     javaPackage: 'io.github.cdk8s_postgres_walg',
@@ -96,14 +99,22 @@ project.addTask('example', {
   env: { CDK8S_OUTDIR: 'dist/example', TS_NODE_TRANSPILE_ONLY: 'true' },
 });
 
+// The external tools of the tests (idempotent; pinned in tools/versions.env): PostgreSQL servers, WAL-G,
+// storage servers, and the Debian packages the unit tests use too (shellcheck, busybox).
+const installTools = project.addTask('install:tools', {
+  description: 'Install the pinned test tools into the cache (tools/install.sh; needs root for Debian packages)',
+  exec: 'bash tools/install.sh',
+});
+
 // End to end: the synthesized scripts and settings against real PostgreSQL, WAL-G and storage
-// servers on loopback (needs root for mount namespaces, and tools/install.sh).
+// servers on loopback (needs root for mount namespaces). Installs its tools first.
 const e2e = project.addTask('e2e', {
   description: 'Archive/restore round trips for every provider × PostgreSQL major against real servers (writes e2e-results/)',
-  exec: 'ts-node --project test/tsconfig.json e2e/run.ts',
   // The test task type-checks e2e/ already (tsc --noEmit).
   env: { TS_NODE_TRANSPILE_ONLY: 'true' },
 });
+e2e.spawn(installTools);
+e2e.exec('ts-node --project test/tsconfig.json e2e/run.ts');
 
 // Kubernetes validity: strict 1.27 schemas, kube-score and kube-linter over a synthesized corpus.
 const validate = project.addTask('validate', {
@@ -131,8 +142,9 @@ for (const lang of ['python', 'java', 'go', 'dotnet']) {
 
 // Every suite, as CI runs it.
 const testAll = project.addTask('test:all', {
-  description: 'The whole test suite: build (unit tests, API.md), example, validate, bindings and e2e',
+  description: 'The whole test suite, on a machine with empty caches too: tools, build (unit tests, API.md), example, validate, bindings and e2e',
 });
+testAll.spawn(installTools);
 testAll.spawn(project.buildTask);
 testAll.spawn(project.tasks.tryFind('example')!);
 testAll.spawn(validate);
