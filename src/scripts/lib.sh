@@ -242,25 +242,32 @@ list_backups() {
 
 # push_base_backup: `wal-g backup-push` of the running server, with retries, checked against the
 # archive: it succeeds only when a base backup that was not there before is listed afterwards (a push
-# that reports success without uploading is a failure). Fails with the reason in LAST_ERROR.
+# that reports success without uploading is a failure; listings that lag, as Swift's may, are asked
+# again). Fails with the reason in LAST_ERROR.
 push_base_backup() {
   _before=$(list_backups archive) || {
     LAST_ERROR="cannot list the base backups at $(storage_location) before the push"
     return 1
   }
   retry "push a base backup" wal-g backup-push "$PGDATA" || return 1
-  _after=$(list_backups archive) || {
-    LAST_ERROR="cannot list the base backups at $(storage_location) after the push, to check it"
-    return 1
-  }
-  _new=$(printf '%s\n' "$_after" | awk -v before="$_before" '
-    BEGIN { n = split(before, b, "\n"); for (i = 1; i <= n; i++) { split(b[i], f, " "); seen[f[1]] = 1 } }
-    $1 != "" && !($1 in seen) { print $1 }' | tail -n 1)
-  if [ -z "$_new" ]; then
+  if ! _new=$(retry "find the new base backup at $(storage_location)" new_backup "$_before"); then
     LAST_ERROR="wal-g backup-push reported success, but no new base backup is listed at $(storage_location)"
     return 1
   fi
   log "base backup $_new is in $(storage_location)"
+}
+
+# new_backup BEFORE: print the newest listed base backup that is not in BEFORE ("name modified" lines).
+new_backup() {
+  _after=$(list_backups archive) || return 1
+  _nb=$(printf '%s\n' "$_after" | awk -v before="$1" '
+    BEGIN { n = split(before, b, "\n"); for (i = 1; i <= n; i++) { split(b[i], f, " "); seen[f[1]] = 1 } }
+    $1 != "" && !($1 in seen) { print $1 }' | tail -n 1)
+  if [ -z "$_nb" ]; then
+    echo "no base backup is listed that was not there before the push" >&2
+    return 1
+  fi
+  printf '%s\n' "$_nb"
 }
 
 # begin_pgdata: start filling PGDATA from nothing (also after a half-done attempt). The marker
