@@ -71,8 +71,11 @@ export interface PostgresInstanceOptions {
    */
   readonly parameters?: { [name: string]: string };
   /**
-   * How many times the bootstrap tries a storage operation (listing, fetching or pushing a backup)
-   * before it fails with the last error. Bounds how long a wrong prefix or wrong credentials go unnoticed.
+   * How many times the pod tries a storage operation (listing, fetching or pushing a backup, and
+   * fetching one WAL file during a restore's replay) before it fails with the last error. Bounds how long
+   * a wrong prefix or wrong credentials go unnoticed. A WAL file that cannot be fetched after these
+   * attempts (each bounded to 60 seconds) aborts recovery, and the restarted pod resumes replay: a
+   * restore never ends early because the storage failed.
    *
    * @default 12
    */

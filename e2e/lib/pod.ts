@@ -18,6 +18,8 @@ export interface PodOptions {
   /** The StatefulSet's name. */
   readonly name: string;
   readonly major: number;
+  /** The directory of the WAL-G line to run (tools.ts WalgLine.dir): first on the PATH, as the image's wal-g. */
+  readonly walgDir: string;
   /** Run the scripts with busybox sh and busybox applets first on the PATH (as in the Alpine images). */
   readonly busybox: boolean;
   readonly port: number;
@@ -82,8 +84,8 @@ export class Pod {
     // What the cluster provides: a port and the network; the binaries on the PATH.
     env.PGPORT = String(o.port);
     env.PG_WALG_LISTEN_ADDRESSES = '127.0.0.1';
-    const pathDirs = [pgBinDir(o.major), path.join(cacheDir(), 'bin')];
-    if (process.env.PG_WALG_WALG_BIN) pathDirs.unshift(path.dirname(path.resolve(process.env.PG_WALG_WALG_BIN)));
+    // The chosen WAL-G line first: every line installs a binary named wal-g, and the scripts call `wal-g`.
+    const pathDirs = [o.walgDir, pgBinDir(o.major)];
     if (o.busybox) pathDirs.push(busyboxDir());
     env.PATH = [...pathDirs, '/usr/local/bin', '/usr/bin', '/bin'].join(':');
     Object.assign(env, o.infraEnv);

@@ -2,10 +2,13 @@
  * Where the external tools installed by tools/install.sh live.
  *
  * Layout of the cache (`$PG_WALG_CACHE`, default `~/.cache/cdk8s-postgres-walg`):
- *   bin/wal-g, bin/minio, bin/fake-gcs-server   (+ bin/.<name>.stamp = pinned version)
+ *   walg/<major.minor.patch>/wal-g             one directory per WAL-G line (+ .stamp), so that a
+ *                                              pod's PATH selects exactly one
+ *   bin/minio, bin/fake-gcs-server              (+ bin/.<name>.stamp = pinned version)
  *   azurite/node_modules/.bin/azurite
  *   pg/<major>/bin/{postgres,initdb,pg_ctl,psql,pg_isready}
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -51,13 +54,84 @@ export function pgMajors(): number[] {
 
 export type ToolName = 'wal-g' | 'minio' | 'fake-gcs-server';
 
-/** Absolute path of a Go-built tool in the cache (may not exist: see hasTool). */
+/** Absolute path of a Go-built tool in the cache (may not exist: see hasTool). wal-g: see walgBin(). */
 export function toolPath(name: ToolName): string {
-  if (name === 'wal-g' && process.env.PG_WALG_WALG_BIN) return path.resolve(process.env.PG_WALG_WALG_BIN);
+  if (name === 'wal-g') return walgBin();
   return path.join(cacheDir(), 'bin', name);
 }
 
-export function walgBin(): string { return toolPath('wal-g'); }
+/** A WAL-G version as major.minor.patch (a missing patch reads as 0). */
+export interface WalgVersion { readonly major: number; readonly minor: number; readonly patch: number }
+
+/**
+ * The version in `wal-g --version` output ("wal-g version v0.2.19\tdevel…", "… v1.1.3-rc-with-build …").
+ * Undefined when there is none. Major 0 is a version like any other (WAL-G 0.2.x), not "absent".
+ */
+export function parseWalgVersion(text: string): WalgVersion | undefined {
+  const m = /\bversion v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
+  return m ? { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0) } : undefined;
+}
+
+/** One WAL-G binary the e2e can run, and what it reports. */
+export interface WalgLine {
+  /** "0.2.19": major.minor.patch, the name of its cache directory. */
+  readonly id: string;
+  readonly version: WalgVersion;
+  /** First line of `wal-g --version` (tabs as spaces). */
+  readonly text: string;
+  readonly bin: string;
+  /** The directory a pod puts first on its PATH to run this line. */
+  readonly dir: string;
+}
+
+/** `$CACHE/walg`: one directory per installed WAL-G line. */
+export function walgCacheDir(): string {
+  return path.join(cacheDir(), 'walg');
+}
+
+/** The WAL-G line of a binary, or undefined if it does not run or report a version. */
+export function walgLineOf(bin: string): WalgLine | undefined {
+  let text: string;
+  try {
+    text = execFileSync(bin, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0].replace(/\t/g, ' ');
+  } catch {
+    return undefined;
+  }
+  const version = parseWalgVersion(text);
+  if (!version) return undefined;
+  return { id: `${version.major}.${version.minor}.${version.patch}`, version, text, bin, dir: path.dirname(bin) };
+}
+
+/**
+ * Every WAL-G line available, oldest first: the installed ones ($CACHE/walg/<version>/wal-g with the
+ * .stamp install.sh writes once it built or checked it) and PG_WALG_WALG_BIN, a hand-supplied binary
+ * (e.g. WAL-G 3.0.7, which the module proxy here does not serve) that replaces an installed line of
+ * the same version.
+ */
+export function walgLines(): WalgLine[] {
+  const lines = new Map<string, WalgLine>();
+  const root = walgCacheDir();
+  const dirs = fs.existsSync(root) ? fs.readdirSync(root).filter((d) => !d.startsWith('.')) : [];
+  for (const d of dirs) {
+    const bin = path.join(root, d, 'wal-g');
+    if (!isExecutable(bin) || !fs.existsSync(path.join(root, d, '.stamp'))) continue;
+    const line = walgLineOf(bin);
+    if (line) lines.set(line.id, line);
+  }
+  if (process.env.PG_WALG_WALG_BIN) {
+    const line = walgLineOf(path.resolve(process.env.PG_WALG_WALG_BIN));
+    if (line) lines.set(line.id, line);
+  }
+  const key = (v: WalgVersion): number => (v.major * 1000 + v.minor) * 1000 + v.patch;
+  return [...lines.values()].sort((a, b) => key(a.version) - key(b.version));
+}
+
+/** The wal-g of tools that use one line (smoke.ts): PG_WALG_WALG_BIN, else the newest installed line. */
+export function walgBin(): string {
+  if (process.env.PG_WALG_WALG_BIN) return path.resolve(process.env.PG_WALG_WALG_BIN);
+  const newest = walgLines().pop();
+  return newest?.bin ?? path.join(walgCacheDir(), 'none', 'wal-g');
+}
 export function minioBin(): string { return toolPath('minio'); }
 export function fakeGcsBin(): string { return toolPath('fake-gcs-server'); }
 /** Azurite's blob-only CLI entry (azurite-blob; a node script: run it with process.execPath). */
@@ -81,13 +155,13 @@ export const OPENSSL = '/usr/bin/openssl';
 export function hasTool(name: ToolName): boolean {
   const p = toolPath(name);
   if (!isExecutable(p)) return false;
-  if (name === 'wal-g' && process.env.PG_WALG_WALG_BIN) return true;
+  // walgBin() only names a hand-supplied binary or an installed (stamped) line.
+  if (name === 'wal-g') return true;
   const stampFile = path.join(cacheDir(), 'bin', `.${name}.stamp`);
   if (!fs.existsSync(stampFile)) return false;
   const stamp = fs.readFileSync(stampFile, 'utf8').trim();
   const v = versions();
-  const want = name === 'wal-g' ? `${v.WALG_VERSION} ${v.WALG_COMMIT}`
-    : name === 'minio' ? v.MINIO_GO_VERSION : v.FAKE_GCS_GO_VERSION;
+  const want = name === 'minio' ? v.MINIO_GO_VERSION : v.FAKE_GCS_GO_VERSION;
   return stamp === want;
 }
 
@@ -106,15 +180,13 @@ export function pgLibDir(major: number): string {
 }
 
 /**
- * Environment additions to run PostgreSQL <major> and wal-g: PATH gets the PG
- * bin dir and the cache bin dir (for `wal-g` in archive_command/restore_command).
+ * Environment additions to run PostgreSQL <major> and wal-g: PATH gets the WAL-G line's directory
+ * first (for `wal-g` in archive_command/restore_command; default: walgBin()'s), then the PG bin dir.
  * LD_LIBRARY_PATH is not needed (RUNPATH), so it is returned empty; callers that
  * prepend it anyway are harmless.
  */
-export function pgEnv(major: number, base: NodeJS.ProcessEnv = process.env): { PATH: string; LD_LIBRARY_PATH: string } {
-  const extra = [pgBinDir(major), path.join(cacheDir(), 'bin')];
-  const walg = process.env.PG_WALG_WALG_BIN;
-  if (walg) extra.unshift(path.dirname(path.resolve(walg)));
+export function pgEnv(major: number, base: NodeJS.ProcessEnv = process.env, walgDir: string = path.dirname(walgBin())): { PATH: string; LD_LIBRARY_PATH: string } {
+  const extra = [walgDir, pgBinDir(major)];
   const basePath = base.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
   return { PATH: [...extra, basePath].join(':'), LD_LIBRARY_PATH: base.LD_LIBRARY_PATH ?? '' };
 }

@@ -9,13 +9,15 @@
 set -u
 # shellcheck source=lib.sh
 . "$PG_WALG_CONFIG/lib.sh"
-attempts=${PG_WALG_FETCH_ATTEMPTS:-5}
+# As many attempts as every storage operation of the pod (storageAttempts), each bounded in time: a
+# WAL segment is 16 MiB by default, and WAL-G before 1.1.2 retries S3 requests for minutes by itself.
+attempts=${PG_WALG_FETCH_ATTEMPTS:-$PG_WALG_ATTEMPTS}
 errlog=$(mktemp)
 trap 'rm -f "$errlog"' EXIT
 n=1
 while :; do
   rc=0
-  bounded "${PG_WALG_FETCH_TIMEOUT:-300}" wal-g wal-fetch "$1" "$2" 2>"$errlog" || rc=$?
+  bounded "${PG_WALG_FETCH_TIMEOUT:-60}" wal-g wal-fetch "$1" "$2" 2>"$errlog" || rc=$?
   # WAL-G's own log goes to the server log, as if it had run directly.
   grep -v '^[[:space:]]*$' "$errlog" >&2
   outcome=$(fetch_outcome "$1" "$2" "$rc" "$errlog")
@@ -33,5 +35,5 @@ while :; do
     exit 255
   fi
   n=$((n + 1))
-  sleep "${PG_WALG_RETRY_SECONDS:-5}"
+  sleep "$PG_WALG_RETRY_SECONDS"
 done

@@ -36,6 +36,9 @@ describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('wal-fetch.sh under 
     expect(r.stderr).toContain(`wal-fetch ${SEG} failed: wal-g exited 1: ERROR: 2026/11/30 RequestError: send request failed caused by: dial tcp 127.0.0.1:9000: connect: connection refused (attempt 3/3)`);
     expect(r.stderr).toContain(`ERROR: cannot fetch ${SEG} from s3://walg/pg; aborting recovery rather than ending it early (the pod restarts and resumes replay)`);
   });
+  test('by default as many attempts as the pod\'s storageAttempts (PG_WALG_ATTEMPTS)', () => {
+    expect(fetch(refused, '1', { PG_WALG_FETCH_ATTEMPTS: '', PG_WALG_ATTEMPTS: '4' })).toMatchObject({ status: 255, calls: 4 });
+  });
   test('WAL-G\'s own log reaches the server log', () => {
     expect(fetch(refused).stderr).toContain('connect: connection refused\n');
   });
