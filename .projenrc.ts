@@ -114,7 +114,7 @@ const e2e = project.addTask('e2e', {
   env: { TS_NODE_TRANSPILE_ONLY: 'true' },
 });
 e2e.spawn(installTools);
-e2e.exec('ts-node --project test/tsconfig.json e2e/run.ts');
+e2e.exec('ts-node --project test/tsconfig.json e2e/lines.ts');
 
 // Kubernetes validity: strict 1.27 schemas, kube-score and kube-linter over a synthesized corpus.
 const validate = project.addTask('validate', {
