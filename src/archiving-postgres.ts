@@ -1,7 +1,6 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { InstancePlan, PostgresInstanceBase } from './_postgres-instance';
 import { invalid } from './_validation';
-import { renderWorkload } from './_workload';
 import { ArchivingOptions, PostgresInstanceOptions } from './postgres-options';
 import { WalStorage } from './wal-storage';
 
@@ -31,38 +30,24 @@ export interface ArchivingPostgresProps extends PostgresInstanceOptions, Archivi
  *
  * @see https://www.postgresql.org/docs/current/continuous-archiving.html
  */
-export class ArchivingPostgres extends Construct {
-  /** The StatefulSet's name (also the client Service's name). */
-  public readonly name: string;
-  /** The client Service: connect to `<serviceName>.<namespace>.svc:5432`. */
-  public readonly serviceName: string;
-  /** The headless Service that governs the StatefulSet. */
-  public readonly headlessServiceName: string;
-  /** The ConfigMap with the WAL-G settings, postgresql.conf and scripts. */
-  public readonly configMapName: string;
-  /** The Secret with the superuser password. */
-  public readonly authSecretName: string;
+export class ArchivingPostgres extends PostgresInstanceBase {
   /** The archive. */
   public readonly storage: WalStorage;
-  /** The StatefulSet, for escape hatches. */
-  public readonly statefulSet: ApiObject;
 
   public constructor(scope: Construct, id: string, props: ArchivingPostgresProps) {
-    super(scope, id);
-    if (!props || !(props.storage instanceof WalStorage)) {
-      invalid(this, 'storage', props?.storage, 'expected a WalStorage, e.g. WalStorage.s3(PostgresVersion.V11_2_V1, { … })');
-    }
-    const w = renderWorkload(this, props, {
-      kind: 'ArchivingPostgres',
-      version: props.storage.version,
-      archive: { storage: props.storage, prop: 'storage', options: props },
-    });
-    this.name = w.name;
-    this.serviceName = w.serviceName;
-    this.headlessServiceName = w.headlessServiceName;
-    this.configMapName = w.configMapName;
-    this.authSecretName = w.authSecretName;
-    this.statefulSet = w.statefulSet;
+    super(scope, id, props, (self) => archivingPlan(self, props));
     this.storage = props.storage;
   }
+}
+
+/** What an archiving instance adds: its archive. */
+function archivingPlan(self: Construct, props: ArchivingPostgresProps): InstancePlan {
+  if (!props || !(props.storage instanceof WalStorage)) {
+    invalid(self, 'storage', props?.storage, 'expected a WalStorage, e.g. WalStorage.s3(PostgresVersion.V11_2_V1, { … })');
+  }
+  return {
+    kind: 'ArchivingPostgres',
+    version: props.storage.version,
+    archive: { storage: props.storage, prop: 'storage', options: props },
+  };
 }

@@ -1,7 +1,6 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { InstancePlan, PostgresInstanceBase } from './_postgres-instance';
 import { invalid } from './_validation';
-import { renderWorkload } from './_workload';
 import { ArchivingOptions, PostgresInstanceOptions } from './postgres-options';
 import { RecoveryTarget } from './recovery-target';
 import { WalStorage } from './wal-storage';
@@ -47,57 +46,43 @@ export interface WalRestoredPostgresProps extends PostgresInstanceOptions, Archi
  *
  * @see https://www.postgresql.org/docs/current/continuous-archiving.html#BACKUP-PITR-RECOVERY
  */
-export class WalRestoredPostgres extends Construct {
-  /** The StatefulSet's name (also the client Service's name). */
-  public readonly name: string;
-  /** The client Service. */
-  public readonly serviceName: string;
-  /** The headless Service that governs the StatefulSet. */
-  public readonly headlessServiceName: string;
-  /** The ConfigMap with the WAL-G settings, postgresql.conf, the recovery settings and scripts. */
-  public readonly configMapName: string;
-  /** The Secret with the superuser password. */
-  public readonly authSecretName: string;
+export class WalRestoredPostgres extends PostgresInstanceBase {
   /** The archive restored from. */
   public readonly source: WalStorage;
   /** The onward archive, if any. */
   public readonly archive?: WalStorage;
-  /** The StatefulSet, for escape hatches. */
-  public readonly statefulSet: ApiObject;
 
   public constructor(scope: Construct, id: string, props: WalRestoredPostgresProps) {
-    super(scope, id);
-    if (!props || !(props.source instanceof WalStorage)) {
-      invalid(this, 'source', props?.source, 'expected a WalStorage, e.g. WalStorage.s3(PostgresVersion.V11_2_V1, { … })');
-    }
-    const source = props.source;
-    if (props.archive !== undefined) {
-      if (!(props.archive instanceof WalStorage)) {
-        invalid(this, 'archive', props.archive, 'expected a WalStorage or nothing');
-      }
-      if (props.archive.version.image !== source.version.image) {
-        invalid(this, 'archive', props.archive.version.name, `expected the source's PostgresVersion ${source.version.name}: one pod runs one image`);
-      }
-    } else {
-      for (const k of ['archiveTimeout', 'baseBackupInterval', 'retainBaseBackups', 'allowNonEmptyArchive'] as const) {
-        if (props[k] !== undefined) {
-          invalid(this, k, props[k], 'expected no archiving option without an archive; set archive to archive onward');
-        }
-      }
-    }
-    const w = renderWorkload(this, props, {
-      kind: 'WalRestoredPostgres',
-      version: source.version,
-      restore: { storage: source, prop: 'source', backupName: props.backupName, target: props.recoveryTarget },
-      archive: props.archive ? { storage: props.archive, prop: 'archive', options: props } : undefined,
-    });
-    this.name = w.name;
-    this.serviceName = w.serviceName;
-    this.headlessServiceName = w.headlessServiceName;
-    this.configMapName = w.configMapName;
-    this.authSecretName = w.authSecretName;
-    this.statefulSet = w.statefulSet;
-    this.source = source;
+    super(scope, id, props, (self) => restorePlan(self, props));
+    this.source = props.source;
     this.archive = props.archive;
   }
+}
+
+/** What a restored instance adds: the source, and the onward archive if any. */
+function restorePlan(self: Construct, props: WalRestoredPostgresProps): InstancePlan {
+  if (!props || !(props.source instanceof WalStorage)) {
+    invalid(self, 'source', props?.source, 'expected a WalStorage, e.g. WalStorage.s3(PostgresVersion.V11_2_V1, { … })');
+  }
+  const source = props.source;
+  if (props.archive !== undefined) {
+    if (!(props.archive instanceof WalStorage)) {
+      invalid(self, 'archive', props.archive, 'expected a WalStorage or nothing');
+    }
+    if (props.archive.version.image !== source.version.image) {
+      invalid(self, 'archive', props.archive.version.name, `expected the source's PostgresVersion ${source.version.name}: one pod runs one image`);
+    }
+  } else {
+    for (const k of ['archiveTimeout', 'baseBackupInterval', 'retainBaseBackups', 'allowNonEmptyArchive'] as const) {
+      if (props[k] !== undefined) {
+        invalid(self, k, props[k], 'expected no archiving option without an archive; set archive to archive onward');
+      }
+    }
+  }
+  return {
+    kind: 'WalRestoredPostgres',
+    version: source.version,
+    restore: { storage: source, prop: 'source', backupName: props.backupName, target: props.recoveryTarget },
+    archive: props.archive ? { storage: props.archive, prop: 'archive', options: props } : undefined,
+  };
 }

@@ -1,0 +1,561 @@
+import { ApiObject, Duration, Names } from 'cdk8s';
+import { ImagePullPolicy, k8s } from 'cdk8s-plus-27';
+import { Construct, IConstruct } from 'constructs';
+import { CredentialSpec, checkCredentialSpec } from './_credential-spec';
+import { PATHS, PORT, StorageRole } from './_pod-contract';
+import { confString, renderRecovery } from './_recovery';
+import { SCRIPT_FILES, script } from './_scripts';
+import { checkDnsLabel, checkDnsSubdomain, checkNonNegativeInteger, checkPositiveInteger, checkQuantity, checkSingleLine, invalid, requireString } from './_validation';
+import { fetchNotFoundExit } from './_walg-capabilities';
+import { ArchivingOptions, PostgresInstanceOptions } from './postgres-options';
+import { PostgresVersion } from './postgres-version';
+import { RecoveryTarget } from './recovery-target';
+import { SuperuserPassword } from './superuser-password';
+import { StorageBinding, WalStorage } from './wal-storage';
+
+/** The archive an instance pushes WAL and base backups to. */
+export interface ArchiveTarget {
+  readonly storage: WalStorage;
+  /** The property that holds it, for messages ("storage", "archive"). */
+  readonly prop: string;
+  readonly options: ArchivingOptions;
+}
+
+/** The archive a new instance is restored from. */
+export interface RestoreSource {
+  readonly storage: WalStorage;
+  /** The property that holds it, for messages ("source"). */
+  readonly prop: string;
+  readonly backupName?: string;
+  readonly target?: RecoveryTarget;
+}
+
+/** What a subclass says about its instance; everything else is common to all. */
+export interface InstancePlan {
+  /** The construct's class name, for messages and the postgresql.conf header. */
+  readonly kind: string;
+  readonly version: PostgresVersion;
+  readonly restore?: RestoreSource;
+  readonly archive?: ArchiveTarget;
+}
+
+/** Parameters the construct owns. */
+const MANAGED_PARAMETERS = [
+  'archive_mode', 'archive_command', 'archive_timeout', 'wal_level', 'restore_command', 'listen_addresses', 'port',
+  'unix_socket_directories', 'hba_file', 'data_directory', 'config_file', 'include', 'include_if_exists', 'include_dir',
+];
+
+/** Locations archived to by constructs of one app, to refuse two clusters in one archive. */
+const ARCHIVES = new WeakMap<IConstruct, Map<string, string>>();
+
+/** A storage bound for this pod, in the role it plays. */
+interface BoundStorage {
+  readonly role: StorageRole;
+  readonly prop: string;
+  readonly binding: StorageBinding;
+}
+
+/** Labels of every object, and the subset that selects the pod. */
+interface Labels {
+  readonly all: Record<string, string>;
+  readonly selector: Record<string, string>;
+}
+
+/** The checked settings of the pod's containers and data volume. */
+interface PodSettings {
+  readonly storageSize: string;
+  readonly storageClassName?: string;
+  readonly resources: k8s.ResourceRequirements;
+  readonly pullPolicy: ImagePullPolicy;
+  readonly attempts: number;
+  readonly retrySeconds: number;
+}
+
+/** Volumes and mounts, as the steps add them. */
+interface Mounts {
+  readonly volumes: k8s.Volume[];
+  /** The postgres container's. */
+  readonly mounts: k8s.VolumeMount[];
+  /** The walg-backup sidecar's. */
+  readonly sidecarMounts: k8s.VolumeMount[];
+}
+
+function seconds(scope: IConstruct, prop: string, d: Duration | undefined, fallback: number): number {
+  if (d === undefined) {
+    return fallback;
+  }
+  if (!(d instanceof Duration)) {
+    invalid(scope, prop, d, 'expected a Duration such as Duration.seconds(60)');
+  }
+  const s = d.toSeconds({ integral: false });
+  if (!Number.isInteger(s) || s < 1) {
+    invalid(scope, prop, `${s} seconds`, 'expected a whole number of seconds, at least 1');
+  }
+  return s;
+}
+
+function boolOr(scope: IConstruct, prop: string, v: unknown, fallback: boolean): boolean {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean') invalid(scope, prop, v, 'expected true or false');
+  return v;
+}
+
+const toEnv = (e: Record<string, string>) => Object.entries(e).map(([k, v]) => ({ name: k, value: v }));
+
+/**
+ * A PostgreSQL instance with WAL-G: a StatefulSet, its Services, its ConfigMap and its Secrets. The
+ * subclasses say what differs (the archive, the restore source) in an InstancePlan; each concern of
+ * the pod is one step here.
+ *
+ * @internal A hidden base class: jsii copies its public members into each subclass.
+ */
+export abstract class PostgresInstanceBase extends Construct {
+  /** The StatefulSet's name (also the client Service's name). */
+  public readonly name: string;
+  /** The client Service: connect to `<serviceName>.<namespace>.svc:5432`. */
+  public readonly serviceName: string;
+  /** The headless Service that governs the StatefulSet. */
+  public readonly headlessServiceName: string;
+  /** The ConfigMap with the WAL-G settings, postgresql.conf, the recovery settings when restoring, and the pod's scripts. */
+  public readonly configMapName: string;
+  /** The Secret with the superuser password. */
+  public readonly authSecretName: string;
+  /** The StatefulSet, for escape hatches. */
+  public readonly statefulSet: ApiObject;
+
+  /**
+   * @param plan called once the construct exists (so that its checks can name it): what the subclass adds
+   */
+  protected constructor(scope: Construct, id: string, props: PostgresInstanceOptions | undefined, plan: (self: Construct) => InstancePlan) {
+    super(scope, id);
+    const p = plan(this);
+    const o = props ?? {};
+    this.name = o.name === undefined ? Names.toDnsLabel(this, { maxLen: 40 }) : checkDnsLabel(this, 'name', o.name, 40);
+    this.serviceName = this.name;
+    const labels = this.labels(o.labels, p.version);
+    const pod = this.podSettings(o);
+    const files = this.serverConfig(o.parameters, p);
+    const env = this.environment(p, pod);
+    const mounts: Mounts = { volumes: [], mounts: [], sidecarMounts: [] };
+    const storages = this.bindStorages(p, files, mounts);
+    this.claimArchive(p, storages, env);
+    this.restoreSettings(p, files, env);
+    this.configMapName = `${this.name}-config`;
+    new k8s.KubeConfigMap(this, 'ConfigMap', { metadata: { name: this.configMapName, labels: labels.all }, data: files });
+    const password = this.authSecret(o.superuserPassword, labels);
+    this.authSecretName = password.secretName;
+    this.podVolumes(password, mounts);
+    this.credentialSecrets(storages, labels, mounts);
+    const containers = this.containers(p, pod, env, mounts);
+    this.headlessServiceName = this.services(labels);
+    this.statefulSet = this.statefulSetOf(p.version, pod, labels, containers, mounts.volumes, storages);
+  }
+
+  /** The labels of every object: the user's, then the library's. */
+  private labels(given: Record<string, string> | undefined, version: PostgresVersion): Labels {
+    const labels: Record<string, string> = {};
+    for (const [k, v] of Object.entries(given ?? {})) {
+      if (!/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(k)) {
+        invalid(this, 'labels', k, 'expected a Kubernetes label key such as "team" or "example.com/team"');
+      }
+      if (typeof v !== 'string' || !/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/.test(v)) {
+        invalid(this, `labels.${k}`, v, 'expected a Kubernetes label value: at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit');
+      }
+      labels[k] = v;
+    }
+    const selector = { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': this.name };
+    Object.assign(labels, selector, {
+      'app.kubernetes.io/version': version.name.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 63),
+      'app.kubernetes.io/component': 'database',
+      'app.kubernetes.io/managed-by': 'cdk8s-postgres-walg',
+    });
+    return { all: labels, selector };
+  }
+
+  /** Sizes, resources and the storage retry settings. */
+  private podSettings(o: PostgresInstanceOptions): PodSettings {
+    const storageSize = o.storageSize === undefined ? '10Gi' : checkQuantity(this, 'storageSize', o.storageSize, '10Gi');
+    const storageClassName = o.storageClassName === undefined ? undefined : checkDnsSubdomain(this, 'storageClassName', o.storageClassName);
+    const r = o.resources ?? {};
+    const quantity = (prop: keyof typeof r, fallback: string) =>
+      k8s.Quantity.fromString(r[prop] === undefined ? fallback : checkQuantity(this, `resources.${prop}`, r[prop], fallback));
+    const resources = {
+      requests: {
+        'cpu': quantity('cpuRequest', '250m'),
+        'memory': quantity('memoryRequest', '512Mi'),
+        // The node disk the container uses outside the PVC: /tmp and the socket directory (emptyDirs)
+        // and its logs (the root filesystem is read-only). Bounded, so a runaway cannot fill the node.
+        'ephemeral-storage': k8s.Quantity.fromString('128Mi'),
+      },
+      limits: {
+        'cpu': quantity('cpuLimit', '1'),
+        'memory': quantity('memoryLimit', '1Gi'),
+        'ephemeral-storage': k8s.Quantity.fromString('2Gi'),
+      },
+    };
+    const pullPolicy = o.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT;
+    if (!Object.values(ImagePullPolicy).includes(pullPolicy)) {
+      invalid(this, 'imagePullPolicy', pullPolicy, `expected one of ${Object.values(ImagePullPolicy).join(', ')}`);
+    }
+    const attempts = o.storageAttempts === undefined ? 12 : checkPositiveInteger(this, 'storageAttempts', o.storageAttempts, 1000);
+    const retrySeconds = seconds(this, 'storageRetryInterval', o.storageRetryInterval, 5);
+    return { storageSize, storageClassName, resources, pullPolicy, attempts, retrySeconds };
+  }
+
+  /** The ConfigMap's first files: the scripts, postgresql.conf and pg_hba.conf. */
+  private serverConfig(parameters: Record<string, string> | undefined, p: InstancePlan): Record<string, string> {
+    const conf: string[] = [
+      `# postgresql.conf settings of ${p.kind} ${this.node.path} (cdk8s-postgres-walg).`,
+      '# bootstrap.sh copies them to PGDATA/pg-walg.conf, included by postgresql.conf; they apply at the next restart.',
+    ];
+    if (p.archive) {
+      const timeout = seconds(this, 'archiveTimeout', p.archive.options.archiveTimeout, 60);
+      conf.push('wal_level = replica', 'archive_mode = on', "archive_command = 'wal-g wal-push %p'", `archive_timeout = ${timeout}`);
+    } else {
+      conf.push('archive_mode = off');
+    }
+    for (const [k, v] of Object.entries(parameters ?? {})) {
+      if (!/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/.test(k)) {
+        invalid(this, 'parameters', k, 'expected a PostgreSQL parameter name such as "max_connections"');
+      }
+      if (MANAGED_PARAMETERS.includes(k)) {
+        invalid(this, 'parameters', k, `this parameter is managed by ${p.kind}; managed parameters are ${MANAGED_PARAMETERS.join(', ')}`);
+      }
+      if (typeof v !== 'string') {
+        invalid(this, `parameters.${k}`, v, 'expected a string value, e.g. "200"');
+      }
+      checkSingleLine(this, `parameters.${k}`, v);
+      conf.push(`${k} = ${confString(v)}`);
+    }
+    const files: Record<string, string> = {};
+    for (const f of SCRIPT_FILES) {
+      files[f] = script(f);
+    }
+    files['postgresql.conf'] = conf.join('\n') + '\n';
+    files['pg_hba.conf'] = [
+      '# pg_hba.conf (cdk8s-postgres-walg): local socket for the pod itself, passwords over the network.',
+      'local   all          all                 trust',
+      'host    all          all   0.0.0.0/0     md5',
+      'host    all          all   ::/0          md5',
+      'host    replication  all   0.0.0.0/0     md5',
+      'host    replication  all   ::/0          md5',
+      '',
+    ].join('\n');
+    return files;
+  }
+
+  /** The environment of the postgres container: the paths and settings the scripts read. */
+  private environment(p: InstancePlan, pod: PodSettings): Record<string, string> {
+    return {
+      PGDATA: PATHS.pgdata,
+      PGHOST: PATHS.run,
+      PGPORT: String(PORT),
+      PGUSER: 'postgres',
+      PG_WALG_CONFIG: PATHS.config,
+      PG_WALG_SECRETS: PATHS.secrets,
+      PG_WALG_STATE: PATHS.state,
+      PG_WALG_BOOTSTRAP: p.restore ? 'restore' : 'initdb',
+      PG_WALG_ARCHIVE: p.archive ? 'on' : 'off',
+      PG_WALG_PG_MAJOR: p.version.majorVersion,
+      PG_WALG_ATTEMPTS: String(pod.attempts),
+      PG_WALG_RETRY_SECONDS: String(pod.retrySeconds),
+      PG_WALG_FETCH_NOT_FOUND_EXIT: String(fetchNotFoundExit(p.version)),
+      HOME: PATHS.tmp,
+    };
+  }
+
+  /**
+   * Binds the restore source and the archive: their settings files into the ConfigMap, their Local
+   * volumes into the mounts. Refuses an onward archive that is the restore source.
+   */
+  private bindStorages(p: InstancePlan, files: Record<string, string>, mounts: Mounts): BoundStorage[] {
+    const bound: BoundStorage[] = [];
+    if (p.restore) {
+      bound.push({ role: 'restore', prop: p.restore.prop, binding: p.restore.storage._bind(this, p.restore.prop) });
+    }
+    if (p.archive) {
+      bound.push({ role: 'archive', prop: p.archive.prop, binding: p.archive.storage._bind(this, p.archive.prop) });
+    }
+    if (p.restore && p.archive && bound[0].binding.identity === bound[1].binding.identity) {
+      invalid(this, p.archive.prop, p.archive.storage.location, `the onward archive must differ from the restore source (${p.restore.prop}): archiving into the archive being restored would mix two WAL histories; use another prefix`);
+    }
+    let serviceAccount: string | undefined;
+    const local: Array<{ mountPath: string; volume: k8s.Volume }> = [];
+    for (const b of bound) {
+      this.storageFiles(b, files);
+      serviceAccount = this.serviceAccount(b, serviceAccount);
+      this.mountLocal(b, local, mounts);
+    }
+    return bound;
+  }
+
+  /** `<role>.env` and `<role>-ca.crt`. */
+  private storageFiles({ role, prop, binding }: BoundStorage, files: Record<string, string>): void {
+    // lib.sh reads the env file line by line: a value with a line break would add a setting.
+    for (const [k, v] of Object.entries(binding.env)) {
+      checkSingleLine(this, `${prop} setting ${k}`, v);
+    }
+    files[`${role}.env`] = Object.entries(binding.env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
+    if (binding.caCertificate) {
+      files[`${role}-ca.crt`] = binding.caCertificate.endsWith('\n') ? binding.caCertificate : `${binding.caCertificate}\n`;
+    }
+  }
+
+  /** A pod has one service account: the storages that need one must agree. */
+  private serviceAccount({ prop, binding }: BoundStorage, other: string | undefined): string | undefined {
+    const name = binding.credentials?.serviceAccountName;
+    if (!name) {
+      return other;
+    }
+    if (other && other !== name) {
+      invalid(this, `${prop}.credentials`, name, `a pod has one service account, and the other storage uses "${other}"; use the same one`);
+    }
+    return name;
+  }
+
+  /**
+   * A Local storage's volume and mount. Two Local storages on one mount path share it when they are
+   * the same volume; a restore source is mounted read-only unless the onward archive shares it.
+   */
+  private mountLocal({ role, prop, binding }: BoundStorage, local: Array<{ mountPath: string; volume: k8s.Volume }>, mounts: Mounts): void {
+    if (!binding.volume || !binding.mountPath) {
+      return;
+    }
+    const same = local.find((m) => m.mountPath === binding.mountPath);
+    if (same && JSON.stringify({ ...same.volume, name: '' }) !== JSON.stringify({ ...binding.volume, name: '' })) {
+      invalid(this, `${prop}.mountPath`, binding.mountPath, 'expected a mount path that the other Local storage (another volume) does not use');
+    }
+    const name = same?.volume.name ?? `${role}-local`;
+    if (!same) {
+      const volume = { ...binding.volume, name };
+      mounts.volumes.push(volume);
+      mounts.mounts.push({ name, mountPath: binding.mountPath, readOnly: role === 'restore' ? true : undefined });
+      local.push({ mountPath: binding.mountPath, volume });
+    } else if (role === 'archive') {
+      const i = mounts.mounts.findIndex((m) => m.name === name);
+      mounts.mounts[i] = { name, mountPath: binding.mountPath };
+    }
+    if (role === 'archive') {
+      mounts.sidecarMounts.push({ name, mountPath: binding.mountPath });
+    }
+  }
+
+  /** One archive per cluster in an app: two clusters must not archive to one location. */
+  private claimArchive(p: InstancePlan, storages: BoundStorage[], env: Record<string, string>): void {
+    const archive = p.archive;
+    if (!archive) {
+      return;
+    }
+    if (archive.options.allowNonEmptyArchive !== undefined) {
+      env.PG_WALG_ALLOW_NONEMPTY_ARCHIVE = String(boolOr(this, 'allowNonEmptyArchive', archive.options.allowNonEmptyArchive, false));
+    }
+    const root = this.node.root;
+    const seen = ARCHIVES.get(root) ?? new Map<string, string>();
+    ARCHIVES.set(root, seen);
+    const identity = storages[storages.length - 1].binding.identity;
+    const other = seen.get(identity);
+    if (other && !boolOr(this, 'allowNonEmptyArchive', archive.options.allowNonEmptyArchive, false)) {
+      invalid(this, archive.prop, archive.storage.location, `${other} already archives there; two clusters in one archive mix their WAL histories, so give each its own prefix`);
+    }
+    seen.set(identity, this.node.path);
+  }
+
+  /** The recovery settings and the base backup to fetch. */
+  private restoreSettings(p: InstancePlan, files: Record<string, string>, env: Record<string, string>): void {
+    const restore = p.restore;
+    if (!restore) {
+      return;
+    }
+    const rec = renderRecovery(this, p.version, restore.target);
+    files['recovery.conf'] = rec.conf;
+    env.PG_WALG_RECOVERY_STYLE = Number(p.version.majorVersion) >= 12 ? 'recovery.signal' : 'recovery.conf';
+    if (restore.backupName !== undefined) {
+      const expected = 'expected "LATEST" or a WAL-G backup name such as "base_000000010000000000000002" (see wal-g backup-list)';
+      const b = requireString(this, 'backupName', restore.backupName, expected);
+      if (!/^(LATEST|base_[0-9A-F]{24}(_D_[0-9A-F]{24})?)$/.test(b)) {
+        invalid(this, 'backupName', b, expected);
+      }
+      env.PG_WALG_BACKUP_NAME = b;
+    } else if (rec.targetTimeUtc) {
+      env.PG_WALG_TARGET_TIME_UTC = rec.targetTimeUtc;
+    }
+  }
+
+  /** The superuser password's Secret: created when the password is given in code. */
+  private authSecret(given: SuperuserPassword | undefined, labels: Labels): { secretName: string; key: string } {
+    const password = given ?? SuperuserPassword.fromSecret(`${this.name}-auth`);
+    const spec = checkCredentialSpec(this, 'superuserPassword', password?._spec, 'SuperuserPassword.fromSecret() or .fromValue()');
+    const secretName = spec.secretName ?? `${this.name}-auth`;
+    if (spec.secretData) {
+      new k8s.KubeSecret(this, 'AuthSecret', { metadata: { name: secretName, labels: labels.all }, type: 'Opaque', stringData: spec.secretData });
+    }
+    return { secretName, key: password._key };
+  }
+
+  /** The volumes every pod has, and their mounts: before the storages' own. */
+  private podVolumes(password: { secretName: string; key: string }, mounts: Mounts): void {
+    mounts.volumes.push(
+      { name: 'config', configMap: { name: this.configMapName, defaultMode: 0o444 } },
+      { name: 'auth', secret: { secretName: password.secretName, defaultMode: 0o440, items: [{ key: password.key, path: 'POSTGRES_PASSWORD' }] } },
+      { name: 'run', emptyDir: {} },
+      { name: 'tmp', emptyDir: {} },
+      { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('256Mi') } },
+    );
+    const common: k8s.VolumeMount[] = [
+      { name: 'data', mountPath: PATHS.dataMount },
+      { name: 'config', mountPath: PATHS.config, readOnly: true },
+      { name: 'run', mountPath: PATHS.run },
+      { name: 'tmp', mountPath: PATHS.tmp },
+    ];
+    mounts.mounts.unshift(...common, { name: 'auth', mountPath: `${PATHS.secrets}/auth`, readOnly: true }, { name: 'shm', mountPath: PATHS.shm });
+    mounts.sidecarMounts.unshift(...common);
+  }
+
+  /** The storages' credentials: a Secret for values given in code, mounted under PG_WALG_SECRETS/<role>. */
+  private credentialSecrets(storages: BoundStorage[], labels: Labels, mounts: Mounts): void {
+    for (const { role, binding } of storages) {
+      const cred: CredentialSpec | undefined = binding.credentials;
+      if (!cred || !(cred.secretName || cred.secretData)) {
+        continue;
+      }
+      let secretName = cred.secretName;
+      if (!secretName) {
+        secretName = `${this.name}-${role}-credentials`;
+        new k8s.KubeSecret(this, role === 'archive' ? 'ArchiveCredentials' : 'RestoreCredentials', {
+          metadata: { name: secretName, labels: labels.all },
+          type: 'Opaque',
+          stringData: cred.secretData,
+        });
+      }
+      mounts.volumes.push({ name: `${role}-credentials`, secret: { secretName, defaultMode: 0o440 } });
+      const m = { name: `${role}-credentials`, mountPath: `${PATHS.secrets}/${role}`, readOnly: true };
+      mounts.mounts.push(m);
+      if (role === 'archive') mounts.sidecarMounts.push(m);
+    }
+  }
+
+  /** The postgres container and, when archiving, the walg-backup sidecar. */
+  private containers(p: InstancePlan, pod: PodSettings, env: Record<string, string>, mounts: Mounts): k8s.Container[] {
+    const securityContext = containerSecurity(p.version);
+    const containers: k8s.Container[] = [{
+      name: 'postgres',
+      image: p.version.image,
+      imagePullPolicy: pod.pullPolicy,
+      command: ['/bin/sh', `${PATHS.config}/bootstrap.sh`],
+      env: toEnv(env),
+      ports: [{ name: 'postgres', containerPort: PORT, protocol: 'TCP' }],
+      // Over TCP: the bootstrap's temporary servers listen on the socket only, so the pod turns
+      // ready once the real server is up (after a restore has promoted and the first backup is in).
+      readinessProbe: {
+        exec: { command: ['pg_isready', '-h', '127.0.0.1', '-p', String(PORT)] },
+        periodSeconds: 10,
+        timeoutSeconds: 5,
+        failureThreshold: 3,
+      },
+      resources: pod.resources,
+      securityContext,
+      volumeMounts: mounts.mounts,
+    }];
+    if (p.archive) {
+      containers.push(this.backupSidecar(p.archive.options, p.version, pod, env, mounts.sidecarMounts));
+    }
+    return containers;
+  }
+
+  /** The walg-backup sidecar: scheduled base backups and retention. */
+  private backupSidecar(
+    options: ArchivingOptions, version: PostgresVersion, pod: PodSettings, env: Record<string, string>, volumeMounts: k8s.VolumeMount[],
+  ): k8s.Container {
+    const interval = seconds(this, 'baseBackupInterval', options.baseBackupInterval, 86400);
+    const retain = options.retainBaseBackups === undefined ? 7 : checkNonNegativeInteger(this, 'retainBaseBackups', options.retainBaseBackups);
+    return {
+      name: 'walg-backup',
+      image: version.image,
+      imagePullPolicy: pod.pullPolicy,
+      command: ['/bin/sh', `${PATHS.config}/backup.sh`],
+      env: toEnv({
+        ...env,
+        PG_WALG_BACKUP_INTERVAL_SECONDS: String(interval),
+        PG_WALG_RETAIN_FULL: String(retain),
+      }),
+      resources: {
+        requests: { 'cpu': k8s.Quantity.fromString('50m'), 'memory': k8s.Quantity.fromString('64Mi'), 'ephemeral-storage': k8s.Quantity.fromString('64Mi') },
+        limits: { 'cpu': k8s.Quantity.fromString('1'), 'memory': k8s.Quantity.fromString('512Mi'), 'ephemeral-storage': k8s.Quantity.fromString('1Gi') },
+      },
+      securityContext: containerSecurity(version),
+      volumeMounts,
+    };
+  }
+
+  /** The headless Service that governs the StatefulSet, and the client Service; returns the former's name. */
+  private services(labels: Labels): string {
+    const headlessServiceName = `${this.name}-pods`;
+    const ports = [{ name: 'postgres', port: PORT, targetPort: k8s.IntOrString.fromString('postgres') }];
+    new k8s.KubeService(this, 'HeadlessService', {
+      metadata: { name: headlessServiceName, labels: labels.all },
+      spec: { clusterIp: 'None', selector: labels.selector, ports, publishNotReadyAddresses: true },
+    });
+    new k8s.KubeService(this, 'Service', {
+      metadata: { name: this.name, labels: labels.all },
+      spec: { type: 'ClusterIP', selector: labels.selector, ports },
+    });
+    return headlessServiceName;
+  }
+
+  /** The StatefulSet: one pod, PGDATA on a volume claim template. */
+  private statefulSetOf(
+    version: PostgresVersion, pod: PodSettings, labels: Labels, containers: k8s.Container[], volumes: k8s.Volume[], storages: BoundStorage[],
+  ): ApiObject {
+    const serviceAccountName = storages.map((s) => s.binding.credentials?.serviceAccountName).find((n) => n);
+    return new k8s.KubeStatefulSet(this, 'StatefulSet', {
+      metadata: { name: this.name, labels: labels.all },
+      spec: {
+        serviceName: this.headlessServiceName,
+        replicas: 1,
+        selector: { matchLabels: labels.selector },
+        podManagementPolicy: 'OrderedReady',
+        updateStrategy: { type: 'RollingUpdate' },
+        template: {
+          metadata: { labels: labels.all },
+          spec: {
+            automountServiceAccountToken: false,
+            serviceAccountName,
+            enableServiceLinks: false,
+            terminationGracePeriodSeconds: 60,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: version.uid,
+              runAsGroup: version.uid,
+              fsGroup: version.uid,
+              fsGroupChangePolicy: 'OnRootMismatch',
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            containers,
+            volumes,
+          },
+        },
+        volumeClaimTemplates: [{
+          metadata: { name: 'data', labels: labels.all },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: pod.storageClassName,
+            resources: { requests: { storage: k8s.Quantity.fromString(pod.storageSize) } },
+          },
+        }],
+      },
+    });
+  }
+}
+
+/** Every container's security context: Pod Security Standard "restricted". */
+function containerSecurity(version: PostgresVersion): k8s.SecurityContext {
+  return {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    runAsUser: version.uid,
+    runAsGroup: version.uid,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
