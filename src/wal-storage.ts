@@ -375,25 +375,8 @@ function bindS3(scope: IConstruct, prop: string, spec: StorageSpec): StorageBind
   }
   let endpointUrl: URL | undefined;
   if (o.endpoint !== undefined || minio) {
-    const endpoint = requireString(scope, `${prop}.endpoint`, o.endpoint, 'expected an https URL such as "https://minio.storage.svc:9000"');
-    // Before parsing: the URL parser drops newlines, which would then split the line of the env file.
-    checkSingleLine(scope, `${prop}.endpoint`, endpoint);
-    try {
-      endpointUrl = new URL(endpoint);
-    } catch {
-      invalid(scope, `${prop}.endpoint`, o.endpoint, 'expected an https URL such as "https://minio.storage.svc:9000"');
-    }
-    if (endpointUrl.protocol !== 'https:' && endpointUrl.protocol !== 'http:') {
-      invalid(scope, `${prop}.endpoint`, o.endpoint, 'expected an https URL such as "https://minio.storage.svc:9000"');
-    }
-    if (endpointUrl.username || endpointUrl.password || endpointUrl.search || endpointUrl.hash || (endpointUrl.pathname !== '/' && endpointUrl.pathname !== '')) {
-      invalid(scope, `${prop}.endpoint`, o.endpoint, 'expected a URL with only a scheme, a host and a port (credentials go into the credentials, the path into bucket and prefix)');
-    }
-    const insecure = optionalBoolean(scope, `${prop}.allowInsecureEndpoint`, o.allowInsecureEndpoint) ?? false;
-    if (endpointUrl.protocol === 'http:' && !insecure) {
-      invalid(scope, `${prop}.endpoint`, o.endpoint, 'expected an https URL; set allowInsecureEndpoint: true to send credentials and data over plain http');
-    }
-    env.AWS_ENDPOINT = endpoint.replace(/\/$/, '');
+    endpointUrl = checkEndpoint(scope, prop, o);
+    env.AWS_ENDPOINT = o.endpoint!.replace(/\/$/, '');
   }
   const pathStyle = optionalBoolean(scope, `${prop}.forcePathStyle`, o.forcePathStyle) ?? minio;
   if (pathStyle) {
@@ -436,6 +419,30 @@ function bindS3(scope: IConstruct, prop: string, spec: StorageSpec): StorageBind
     credentials,
     identity: `s3 ${env.AWS_ENDPOINT ?? 'aws'} ${location('s3', bucket, prefix)}`,
   };
+}
+
+/** An S3 endpoint: an https URL (http only when allowed), with nothing but a scheme, a host and a port. */
+function checkEndpoint(scope: IConstruct, prop: string, o: S3StorageOptions): URL {
+  const endpoint = requireString(scope, `${prop}.endpoint`, o.endpoint, 'expected an https URL such as "https://minio.storage.svc:9000"');
+  // Before parsing: the URL parser drops newlines, which would then split the line of the env file.
+  checkSingleLine(scope, `${prop}.endpoint`, endpoint);
+  let endpointUrl: URL;
+  try {
+    endpointUrl = new URL(endpoint);
+  } catch {
+    invalid(scope, `${prop}.endpoint`, o.endpoint, 'expected an https URL such as "https://minio.storage.svc:9000"');
+  }
+  if (endpointUrl.protocol !== 'https:' && endpointUrl.protocol !== 'http:') {
+    invalid(scope, `${prop}.endpoint`, o.endpoint, 'expected an https URL such as "https://minio.storage.svc:9000"');
+  }
+  if (endpointUrl.username || endpointUrl.password || endpointUrl.search || endpointUrl.hash || (endpointUrl.pathname !== '/' && endpointUrl.pathname !== '')) {
+    invalid(scope, `${prop}.endpoint`, o.endpoint, 'expected a URL with only a scheme, a host and a port (credentials go into the credentials, the path into bucket and prefix)');
+  }
+  const insecure = optionalBoolean(scope, `${prop}.allowInsecureEndpoint`, o.allowInsecureEndpoint) ?? false;
+  if (endpointUrl.protocol === 'http:' && !insecure) {
+    invalid(scope, `${prop}.endpoint`, o.endpoint, 'expected an https URL; set allowInsecureEndpoint: true to send credentials and data over plain http');
+  }
+  return endpointUrl;
 }
 
 function bindGcs(scope: IConstruct, prop: string, spec: StorageSpec): StorageBinding {
