@@ -13,6 +13,9 @@ export const PATHS = {
   tmp: '/tmp',
 };
 
+/** Paths the pod uses itself; a Local archive must not be mounted over them. */
+export const RESERVED_PATHS = [PATHS.dataMount, '/etc/pg-walg', PATHS.run, PATHS.shm, PATHS.tmp];
+
 /** The PostgreSQL port, in the container and on the Services. */
 export const PORT = 5432;
 

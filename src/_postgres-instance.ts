@@ -5,13 +5,14 @@ import { CredentialSpec, checkCredentialSpec } from './_credential-spec';
 import { PATHS, PORT, StorageRole } from './_pod-contract';
 import { confString, renderRecovery } from './_recovery';
 import { SCRIPT_FILES, script } from './_scripts';
+import { StorageBinding } from './_storage-binding';
 import { checkDnsLabel, checkDnsSubdomain, checkNonNegativeInteger, checkPositiveInteger, checkQuantity, checkSingleLine, invalid, requireString } from './_validation';
 import { fetchNotFoundExit } from './_walg-capabilities';
 import { ArchivingOptions, PostgresInstanceOptions } from './postgres-options';
 import { PostgresVersion } from './postgres-version';
 import { RecoveryTarget } from './recovery-target';
 import { SuperuserPassword } from './superuser-password';
-import { StorageBinding, WalStorage } from './wal-storage';
+import { WalStorage } from './wal-storage';
 
 /** The archive an instance pushes WAL and base backups to. */
 export interface ArchiveTarget {

@@ -1,143 +1,16 @@
-import { CredentialSpec, requireValues } from './_credential-spec';
-import { checkSingleLine, invalid } from './_validation';
+import { IConstruct } from 'constructs';
+import { CredentialSpec, checkCredentialSpec, requireValues } from './_credential-spec';
+import { checkPrefix, location, prefixEnv, StorageBinder, StorageBinding } from './_storage-binding';
+import { checkSingleLine, invalid, requireString } from './_validation';
+import { PostgresVersion } from './postgres-version';
+import { WalStorageLocationOptions } from './storage-location';
 
-/**
- * Credentials for S3 and S3-compatible storage (MinIO, Ceph RGW, …).
- *
- * @see https://wal-g.readthedocs.io/STORAGES/#s3
- */
-export class S3Credentials {
-  /**
-   * An existing Secret (the recommended way) with KubeDB's keys: `AWS_ACCESS_KEY_ID`,
-   * `AWS_SECRET_ACCESS_KEY`, and optionally `AWS_SESSION_TOKEN` and `CA_CERT_DATA` (a PEM CA bundle
-   * for an endpoint with a private CA).
-   */
-  public static fromSecret(secretName: string): S3Credentials {
-    return new S3Credentials({ kind: 'S3Credentials.fromSecret', secretName });
-  }
-
-  /**
-   * An access key given in code. The construct puts both values into a Secret it creates; they
-   * appear in the synthesized manifests (base64), so keep those out of version control.
-   */
-  public static fromAccessKey(accessKeyId: string, secretAccessKey: string): S3Credentials {
-    requireValues('S3Credentials.fromAccessKey()', { accessKeyId, secretAccessKey });
-    return new S3Credentials({
-      kind: 'S3Credentials.fromAccessKey',
-      secretData: { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey },
-    });
-  }
-
-  /**
-   * No keys: the pod runs as this Kubernetes ServiceAccount and WAL-G uses the AWS SDK's default
-   * chain (IAM Roles for Service Accounts, EKS Pod Identity, instance profile). WAL-G reads a web
-   * identity from 2.0 on: with an older version (every catalog version) it is refused at synth time.
-   * The library sets `AWS_ROLE_SESSION_NAME`, without which WAL-G 2.0.2 to 3.0.5 fail to assume the role.
-   *
-   * @see https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html
-   */
-  public static fromPodIdentity(serviceAccountName: string): S3Credentials {
-    requireValues('S3Credentials.fromPodIdentity()', { serviceAccountName });
-    return new S3Credentials({ kind: 'S3Credentials.fromPodIdentity', serviceAccountName });
-  }
-
-  /** @internal */
-  public readonly _spec: CredentialSpec;
-
-  private constructor(spec: CredentialSpec) {
-    this._spec = spec;
-  }
-}
-
-/**
- * Credentials for Google Cloud Storage.
- *
- * @see https://wal-g.readthedocs.io/STORAGES/#gcs
- */
-export class GcsCredentials {
-  /**
-   * An existing Secret (the recommended way) with KubeDB's keys: `GOOGLE_SERVICE_ACCOUNT_JSON_KEY`
-   * (the service account's JSON key) and optionally `GOOGLE_PROJECT_ID`.
-   */
-  public static fromSecret(secretName: string): GcsCredentials {
-    return new GcsCredentials({ kind: 'GcsCredentials.fromSecret', secretName });
-  }
-
-  /**
-   * A service account JSON key given in code; the construct puts it into a Secret it creates.
-   */
-  public static fromServiceAccountKey(jsonKey: string): GcsCredentials {
-    requireValues('GcsCredentials.fromServiceAccountKey()', { jsonKey });
-    let parsed: { type?: unknown; project_id?: unknown };
-    try {
-      parsed = JSON.parse(jsonKey);
-    } catch {
-      invalid('GcsCredentials.fromServiceAccountKey()', 'jsonKey', '(not shown: it is secret)', 'expected the JSON key file of a Google service account');
-    }
-    if (parsed === null || typeof parsed !== 'object' || parsed.type !== 'service_account') {
-      invalid('GcsCredentials.fromServiceAccountKey()', 'jsonKey', '(not shown: it is secret)', 'expected a JSON key whose "type" is "service_account"');
-    }
-    const secretData: Record<string, string> = { GOOGLE_SERVICE_ACCOUNT_JSON_KEY: jsonKey };
-    if (typeof parsed.project_id === 'string') {
-      secretData.GOOGLE_PROJECT_ID = parsed.project_id;
-    }
-    return new GcsCredentials({ kind: 'GcsCredentials.fromServiceAccountKey', secretData });
-  }
-
-  /**
-   * No key: the pod runs as this Kubernetes ServiceAccount, bound to a Google service account with
-   * GKE Workload Identity.
-   *
-   * @see https://cloud.google.com/kubernetes-engine/docs/how-to/workload-identity
-   */
-  public static fromWorkloadIdentity(serviceAccountName: string): GcsCredentials {
-    requireValues('GcsCredentials.fromWorkloadIdentity()', { serviceAccountName });
-    return new GcsCredentials({ kind: 'GcsCredentials.fromWorkloadIdentity', serviceAccountName });
-  }
-
-  /** @internal */
-  public readonly _spec: CredentialSpec;
-
-  private constructor(spec: CredentialSpec) {
-    this._spec = spec;
-  }
-}
-
-/**
- * Credentials for Azure Blob Storage.
- *
- * @see https://wal-g.readthedocs.io/STORAGES/#azure
- */
-export class AzureCredentials {
-  /**
-   * An existing Secret (the recommended way) with KubeDB's keys: `AZURE_ACCOUNT_NAME` and
-   * `AZURE_ACCOUNT_KEY` (or, instead of the key, `AZURE_STORAGE_SAS_TOKEN`).
-   */
-  public static fromSecret(secretName: string): AzureCredentials {
-    return new AzureCredentials({ kind: 'AzureCredentials.fromSecret', secretName });
-  }
-
-  /**
-   * A storage account name and access key given in code; the key goes into a Secret the
-   * construct creates.
-   */
-  public static fromAccountKey(accountName: string, accountKey: string): AzureCredentials {
-    requireValues('AzureCredentials.fromAccountKey()', { accountName, accountKey });
-    if (!/^[a-z0-9]{3,24}$/.test(accountName)) {
-      invalid('AzureCredentials.fromAccountKey()', 'accountName', accountName, 'expected an Azure storage account name: 3 to 24 lower-case letters and digits');
-    }
-    return new AzureCredentials({
-      kind: 'AzureCredentials.fromAccountKey',
-      secretData: { AZURE_ACCOUNT_NAME: accountName, AZURE_ACCOUNT_KEY: accountKey },
-    });
-  }
-
-  /** @internal */
-  public readonly _spec: CredentialSpec;
-
-  private constructor(spec: CredentialSpec) {
-    this._spec = spec;
-  }
+/** OpenStack Object Storage (Swift). */
+export interface SwiftStorageOptions extends WalStorageLocationOptions {
+  /** The container name. */
+  readonly container: string;
+  /** The credentials. */
+  readonly credentials: SwiftCredentials;
 }
 
 /** Keystone v2 authentication for Swift. */
@@ -292,4 +165,33 @@ function checkUrl(factory: string, prop: string, value: string): void {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     invalid(factory, prop, value, 'expected an http(s) URL');
   }
+}
+
+
+/** @internal How WalStorage.swift() binds its options. */
+export function swiftBinder(options: SwiftStorageOptions): StorageBinder {
+  return {
+    location: () => location('swift', options.container, options.prefix),
+    bind: (scope, prop, version) => bindSwift(scope, prop, version, options),
+  };
+}
+
+function bindSwift(scope: IConstruct, prop: string, version: PostgresVersion, o: SwiftStorageOptions): StorageBinding {
+  const containerExpected = 'expected a Swift container name: 1 to 256 characters without "/"';
+  const container = requireString(scope, `${prop}.container`, o.container, containerExpected);
+  checkSingleLine(scope, `${prop}.container`, container);
+  if (container.length > 256 || container.includes('/')) {
+    invalid(scope, `${prop}.container`, o.container, containerExpected);
+  }
+  const prefix = checkPrefix(scope, prop, o.prefix);
+  const credentials = checkCredentialSpec(scope, `${prop}.credentials`, (o.credentials as SwiftCredentials | undefined)?._spec, 'SwiftCredentials.fromSecret(), .fromV1(), .fromKeystoneV2(), .fromKeystoneV3() or .fromToken()');
+  if (!credentials.kind.startsWith('SwiftCredentials.')) {
+    invalid(scope, `${prop}.credentials`, credentials.kind, 'expected SwiftCredentials');
+  }
+  const loc = location('swift', container, prefix);
+  return {
+    env: { [prefixEnv(version, 'SWIFT')]: loc, ...credentials.env },
+    credentials,
+    identity: `swift ${credentials.env?.ST_AUTH ?? credentials.env?.OS_AUTH_URL ?? credentials.secretName} ${loc}`,
+  };
 }

@@ -1,0 +1,110 @@
+import { IConstruct } from 'constructs';
+import { CredentialSpec, checkCredentialSpec, requireValues } from './_credential-spec';
+import { checkPrefix, location, prefixEnv, StorageBinder, StorageBinding } from './_storage-binding';
+import { invalid, requireString } from './_validation';
+import { hasWalgFeature, requireWalgFeature } from './_walg-capabilities';
+import { PostgresVersion } from './postgres-version';
+import { WalStorageLocationOptions } from './storage-location';
+
+/** Azure Blob Storage. */
+export interface AzureStorageOptions extends WalStorageLocationOptions {
+  /** The blob container name. */
+  readonly container: string;
+  /** The credentials. */
+  readonly credentials: AzureCredentials;
+  /**
+   * The endpoint suffix (`AZURE_ENDPOINT_SUFFIX`), for sovereign clouds such as
+   * "core.chinacloudapi.cn" or an Azure-compatible endpoint. WAL-G 2.0 and later honour it; WAL-G
+   * 0.2.20 to 1.x only know the named clouds (`AZURE_ENVIRONMENT_NAME`), which is also set for the
+   * suffixes of the China, US Government and German clouds; older WAL-G (every catalog version) only the
+   * public cloud. A suffix the version's WAL-G cannot reach is refused at synth time.
+   *
+   * @default "core.windows.net"
+   * @see https://wal-g.readthedocs.io/STORAGES/#azure
+   */
+  readonly endpointSuffix?: string;
+}
+
+/**
+ * Credentials for Azure Blob Storage.
+ *
+ * @see https://wal-g.readthedocs.io/STORAGES/#azure
+ */
+export class AzureCredentials {
+  /**
+   * An existing Secret (the recommended way) with KubeDB's keys: `AZURE_ACCOUNT_NAME` and
+   * `AZURE_ACCOUNT_KEY` (or, instead of the key, `AZURE_STORAGE_SAS_TOKEN`).
+   */
+  public static fromSecret(secretName: string): AzureCredentials {
+    return new AzureCredentials({ kind: 'AzureCredentials.fromSecret', secretName });
+  }
+
+  /**
+   * A storage account name and access key given in code; the key goes into a Secret the
+   * construct creates.
+   */
+  public static fromAccountKey(accountName: string, accountKey: string): AzureCredentials {
+    requireValues('AzureCredentials.fromAccountKey()', { accountName, accountKey });
+    if (!/^[a-z0-9]{3,24}$/.test(accountName)) {
+      invalid('AzureCredentials.fromAccountKey()', 'accountName', accountName, 'expected an Azure storage account name: 3 to 24 lower-case letters and digits');
+    }
+    return new AzureCredentials({
+      kind: 'AzureCredentials.fromAccountKey',
+      secretData: { AZURE_ACCOUNT_NAME: accountName, AZURE_ACCOUNT_KEY: accountKey },
+    });
+  }
+
+  /** @internal */
+  public readonly _spec: CredentialSpec;
+
+  private constructor(spec: CredentialSpec) {
+    this._spec = spec;
+  }
+}
+
+/** @internal How WalStorage.azure() binds its options. */
+export function azureBinder(options: AzureStorageOptions): StorageBinder {
+  return {
+    location: () => location('azure', options.container, options.prefix),
+    bind: (scope, prop, version) => bindAzure(scope, prop, version, options),
+  };
+}
+
+/** The named clouds older WAL-G understands (AZURE_ENVIRONMENT_NAME), by endpoint suffix. */
+const AZURE_CLOUDS: Record<string, string> = {
+  'core.windows.net': 'AzurePublicCloud',
+  'core.chinacloudapi.cn': 'AzureChinaCloud',
+  'core.usgovcloudapi.net': 'AzureUSGovernmentCloud',
+  'core.cloudapi.de': 'AzureGermanCloud',
+};
+
+function bindAzure(scope: IConstruct, prop: string, version: PostgresVersion, o: AzureStorageOptions): StorageBinding {
+  const containerExpected = 'expected an Azure container name: 3 to 63 lower-case letters, digits and single "-", starting and ending with a letter or digit';
+  const container = requireString(scope, `${prop}.container`, o.container, containerExpected);
+  if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(container)) {
+    invalid(scope, `${prop}.container`, o.container, containerExpected);
+  }
+  const prefix = checkPrefix(scope, prop, o.prefix);
+  const loc = location('azure', container, prefix);
+  const env: Record<string, string> = { [prefixEnv(version, 'AZ')]: loc };
+  if (o.endpointSuffix !== undefined) {
+    const suffix = requireString(scope, `${prop}.endpointSuffix`, o.endpointSuffix);
+    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$/.test(suffix)) {
+      invalid(scope, `${prop}.endpointSuffix`, o.endpointSuffix, 'expected a DNS suffix such as "core.windows.net"');
+    }
+    const cloud = AZURE_CLOUDS[suffix];
+    // WAL-G before 2.0 reaches only the named clouds (AZURE_ENVIRONMENT_NAME), and before that only the public one.
+    if (suffix !== 'core.windows.net' && !hasWalgFeature(version, 'azureEndpointSuffix')) {
+      requireWalgFeature(scope, `${prop}.endpointSuffix`, suffix, version, cloud ? 'azureEnvironmentName' : 'azureEndpointSuffix');
+    }
+    env.AZURE_ENDPOINT_SUFFIX = suffix;
+    if (cloud) {
+      env.AZURE_ENVIRONMENT_NAME = cloud;
+    }
+  }
+  const credentials = checkCredentialSpec(scope, `${prop}.credentials`, (o.credentials as AzureCredentials | undefined)?._spec, 'AzureCredentials.fromSecret() or .fromAccountKey()');
+  if (!credentials.kind.startsWith('AzureCredentials.')) {
+    invalid(scope, `${prop}.credentials`, credentials.kind, 'expected AzureCredentials');
+  }
+  return { env, credentials, identity: `azure ${env.AZURE_ENDPOINT_SUFFIX ?? ''} ${credentials.secretData?.AZURE_ACCOUNT_NAME ?? credentials.secretName} ${loc}` };
+}
