@@ -120,15 +120,6 @@ export function memberName(name: string): string {
   return 'V' + name.replace(/[.-]/g, '_').toUpperCase();
 }
 
-/** The tier whose class a provider's factory takes: the first (widest) tier that supports it. */
-export function tierForProvider(provider: ProviderId): Tier {
-  const tier = TIERS.find((t) => t.providers.includes(provider));
-  if (!tier) {
-    throw new Error(`No tier supports ${provider}`);
-  }
-  return tier;
-}
-
 export function supports(entry: CatalogEntry, provider: ProviderId): boolean {
   return tierOf(entry.tier).providers.includes(provider);
 }

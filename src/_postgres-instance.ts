@@ -6,7 +6,10 @@ import { PATHS, PORT, StorageRole } from './_pod-contract';
 import { confString, renderRecovery } from './_recovery';
 import { SCRIPT_FILES, script } from './_scripts';
 import { StorageBinding } from './_storage-binding';
-import { checkDnsLabel, checkDnsSubdomain, checkNonNegativeInteger, checkPositiveInteger, checkQuantity, checkSingleLine, invalid, requireString } from './_validation';
+import {
+  checkDnsLabel, checkDnsSubdomain, checkNonNegativeInteger, checkPositiveInteger, checkQuantity, checkSingleLine, checkWholeSeconds, invalid,
+  optionalBoolean, requireString,
+} from './_validation';
 import { fetchNotFoundExit } from './_walg-capabilities';
 import { ArchivingOptions, PostgresInstanceOptions } from './postgres-options';
 import { PostgresVersion } from './postgres-version';
@@ -81,24 +84,9 @@ interface Mounts {
   readonly sidecarMounts: k8s.VolumeMount[];
 }
 
+/** A duration option in whole seconds, or its default. */
 function seconds(scope: IConstruct, prop: string, d: Duration | undefined, fallback: number): number {
-  if (d === undefined) {
-    return fallback;
-  }
-  if (!(d instanceof Duration)) {
-    invalid(scope, prop, d, 'expected a Duration such as Duration.seconds(60)');
-  }
-  const s = d.toSeconds({ integral: false });
-  if (!Number.isInteger(s) || s < 1) {
-    invalid(scope, prop, `${s} seconds`, 'expected a whole number of seconds, at least 1');
-  }
-  return s;
-}
-
-function boolOr(scope: IConstruct, prop: string, v: unknown, fallback: boolean): boolean {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'boolean') invalid(scope, prop, v, 'expected true or false');
-  return v;
+  return d === undefined ? fallback : checkWholeSeconds(scope, prop, d, 'expected a Duration such as Duration.seconds(60)', 'expected a whole number of seconds, at least 1');
 }
 
 const toEnv = (e: Record<string, string>) => Object.entries(e).map(([k, v]) => ({ name: k, value: v }));
@@ -347,15 +335,16 @@ export abstract class PostgresInstanceBase extends Construct {
     if (!archive) {
       return;
     }
-    if (archive.options.allowNonEmptyArchive !== undefined) {
-      env.PG_WALG_ALLOW_NONEMPTY_ARCHIVE = String(boolOr(this, 'allowNonEmptyArchive', archive.options.allowNonEmptyArchive, false));
+    const allowNonEmpty = optionalBoolean(this, 'allowNonEmptyArchive', archive.options.allowNonEmptyArchive);
+    if (allowNonEmpty !== undefined) {
+      env.PG_WALG_ALLOW_NONEMPTY_ARCHIVE = String(allowNonEmpty);
     }
     const root = this.node.root;
     const seen = ARCHIVES.get(root) ?? new Map<string, string>();
     ARCHIVES.set(root, seen);
     const identity = storages[storages.length - 1].binding.identity;
     const other = seen.get(identity);
-    if (other && !boolOr(this, 'allowNonEmptyArchive', archive.options.allowNonEmptyArchive, false)) {
+    if (other && !allowNonEmpty) {
       invalid(this, archive.prop, archive.storage.location, `${other} already archives there; two clusters in one archive mix their WAL histories, so give each its own prefix`);
     }
     seen.set(identity, this.node.path);

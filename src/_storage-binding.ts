@@ -1,7 +1,6 @@
 // What every storage provider's binder shares: the binding it hands the pod, and the checks and
 // settings common to several providers. Each provider's own file (storage-*.ts) holds its options,
 // its credentials and its binder.
-import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { CredentialSpec } from './_credential-spec';
@@ -61,14 +60,6 @@ export function checkPrefix(scope: IConstruct, prop: string, prefix: unknown): s
   return s;
 }
 
-export function wholeSeconds(scope: IConstruct, prop: string, d: unknown): number {
-  const s = d instanceof Duration ? d.toSeconds({ integral: false }) : NaN;
-  if (!Number.isInteger(s) || s < 1) {
-    invalid(scope, prop, d instanceof Duration ? `${s} seconds` : d, 'expected a Duration of whole seconds, at least 1, such as Duration.minutes(5)');
-  }
-  return s;
-}
-
 function maxRetries(scope: IConstruct, prop: string, value: unknown): number {
   if (value === undefined) {
     return 3;
@@ -84,9 +75,3 @@ export function location(scheme: string, bucket: string, prefix: string | undefi
   return prefix ? `${scheme}://${bucket}/${prefix}` : `${scheme}://${bucket}`;
 }
 
-export function optionalBoolean(scope: IConstruct, prop: string, value: unknown): boolean | undefined {
-  if (value !== undefined && typeof value !== 'boolean') {
-    invalid(scope, prop, value, 'expected true or false');
-  }
-  return value;
-}

@@ -105,3 +105,26 @@ export function checkAbsolutePath(scope: IConstruct | string, prop: string, valu
   }
   return s;
 }
+
+/** true, false, or nothing. */
+export function optionalBoolean(scope: IConstruct | string, prop: string, value: unknown): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') {
+    invalid(scope, prop, value, 'expected true or false');
+  }
+  return value;
+}
+
+/**
+ * A Duration of whole seconds, at least 1, as a number of seconds. `expected` words the error for a
+ * value that is not a Duration, `expectedWhole` the one for a Duration that is not whole (default: the same).
+ */
+export function checkWholeSeconds(scope: IConstruct | string, prop: string, value: unknown, expected: string, expectedWhole = expected): number {
+  if (!(value instanceof Duration)) {
+    invalid(scope, prop, value, expected);
+  }
+  const s = value.toSeconds({ integral: false });
+  if (!Number.isInteger(s) || s < 1) {
+    invalid(scope, prop, value, expectedWhole);
+  }
+  return s;
+}

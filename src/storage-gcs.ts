@@ -1,8 +1,8 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { CredentialSpec, checkCredentialSpec, requireValues } from './_credential-spec';
-import { checkPrefix, location, prefixEnv, retries, StorageBinder, StorageBinding, wholeSeconds } from './_storage-binding';
-import { invalid, requireString } from './_validation';
+import { checkPrefix, location, prefixEnv, retries, StorageBinder, StorageBinding } from './_storage-binding';
+import { checkWholeSeconds, invalid, requireString } from './_validation';
 import { requireWalgFeature } from './_walg-capabilities';
 import { PostgresVersion } from './postgres-version';
 import { WalStorageLocationOptions } from './storage-location';
@@ -118,7 +118,7 @@ function bindGcs(scope: IConstruct, prop: string, version: PostgresVersion, o: G
     env.GCS_MAX_RETRIES = gcsRetries;
   }
   if (o.contextTimeout !== undefined) {
-    env.GCS_CONTEXT_TIMEOUT = String(wholeSeconds(scope, `${prop}.contextTimeout`, o.contextTimeout));
+    env.GCS_CONTEXT_TIMEOUT = String(checkWholeSeconds(scope, `${prop}.contextTimeout`, o.contextTimeout, 'expected a Duration of whole seconds, at least 1, such as Duration.minutes(5)'));
     requireWalgFeature(scope, `${prop}.contextTimeout`, o.contextTimeout, version, 'gcsContextTimeout');
   }
   return {

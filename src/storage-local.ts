@@ -31,6 +31,8 @@ function bindLocal(scope: IConstruct, prop: string, o: LocalStorageOptions): Sto
   if (clash) {
     invalid(scope, `${prop}.mountPath`, o.mountPath, `expected a path outside ${RESERVED_PATHS.join(', ')} (the pod uses ${clash})`);
   }
+  // cdk8s-plus renders a Volume only inside its own workloads (Volume._toKube(), @internal): this
+  // library writes its StatefulSet with the k8s API, so it calls that one method, checked first.
   const volume = o.volume as unknown as { _toKube?: () => k8s.Volume } | undefined;
   if (!volume || typeof volume._toKube !== 'function') {
     invalid(scope, `${prop}.volume`, volume === undefined ? undefined : '(not a Volume)', 'expected a cdk8s-plus Volume, e.g. Volume.fromPersistentVolumeClaim(...)');

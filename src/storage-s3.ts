@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { CredentialSpec, checkCredentialSpec, requireValues } from './_credential-spec';
-import { checkPrefix, location, optionalBoolean, prefixEnv, retries, StorageBinder, StorageBinding } from './_storage-binding';
-import { checkSingleLine, invalid, requireString } from './_validation';
+import { checkPrefix, location, prefixEnv, retries, StorageBinder, StorageBinding } from './_storage-binding';
+import { checkSingleLine, invalid, optionalBoolean, requireString } from './_validation';
 import { requireWalgFeature } from './_walg-capabilities';
 import { PostgresVersion } from './postgres-version';
 import { WalStorageLocationOptions } from './storage-location';
