@@ -25,3 +25,56 @@ export const PORT = 5432;
  * Secret mounts.
  */
 export type StorageRole = 'archive' | 'restore';
+
+/**
+ * Every environment variable the pod scripts read, with what it holds. `manifest` ones are set in the
+ * container's env by the construct; `default` ones keep the scripts' own default in the manifests and
+ * are set only by the unit tests and the e2e harness (or by a user patching the manifests). The header
+ * of src/scripts/lib.sh lists the same names (a test keeps the three in step: TS, lib.sh, the scripts).
+ */
+export const POD_ENV = {
+  PGDATA: { set: 'manifest', holds: 'the data directory, on the data claim' },
+  PGHOST: { set: 'manifest', holds: 'the socket directory (local connections)' },
+  PGPORT: { set: 'manifest', holds: 'the server port' },
+  PGUSER: { set: 'manifest', holds: 'the superuser name' },
+  HOME: { set: 'manifest', holds: 'a writable home (an emptyDir): the root filesystem is read-only' },
+  PG_WALG_CONFIG: { set: 'manifest', holds: 'the ConfigMap mount: the scripts, postgresql.conf, pg_hba.conf, <role>.env, <role>-ca.crt, recovery-settings.conf' },
+  PG_WALG_SECRETS: { set: 'manifest', holds: 'the parent of the Secret mounts: auth/, archive/, restore/' },
+  PG_WALG_STATE: { set: 'manifest', holds: 'the bootstrap state files, on the data claim outside PGDATA (never in a base backup)' },
+  PG_WALG_BOOTSTRAP: { set: 'manifest', holds: 'how an empty PGDATA is filled: initdb or restore' },
+  PG_WALG_ARCHIVE: { set: 'manifest', holds: 'on when the pod archives WAL, else off' },
+  PG_WALG_PG_MAJOR: { set: 'manifest', holds: 'the PostgreSQL major of the image (a base backup of another major is refused)' },
+  PG_WALG_ATTEMPTS: { set: 'manifest', holds: 'storageAttempts: tries of one storage operation (default 12)' },
+  PG_WALG_RETRY_SECONDS: { set: 'manifest', holds: 'storageRetryInterval in seconds (default 5)' },
+  PG_WALG_FETCH_NOT_FOUND_EXIT: { set: 'manifest', holds: 'the exit code of wal-fetch for a file not in the archive (1 before WAL-G 2.0, 74 since)' },
+  PG_WALG_ALLOW_NONEMPTY_ARCHIVE: { set: 'manifest', holds: 'true to archive into a location that holds base backups (allowNonEmptyArchive)' },
+  PG_WALG_RECOVERY_STYLE: { set: 'manifest', holds: 'recovery.conf (PostgreSQL up to 11) or recovery.signal (12 and later)' },
+  PG_WALG_BACKUP_NAME: { set: 'manifest', holds: 'the base backup a restore fetches (backupName)' },
+  PG_WALG_TARGET_TIME_UTC: { set: 'manifest', holds: 'a time target in UTC, to pick the newest base backup that finished by it' },
+  PG_WALG_BACKUP_INTERVAL_SECONDS: { set: 'manifest', holds: 'the sidecar: seconds between scheduled base backups (baseBackupInterval)' },
+  PG_WALG_RETAIN_FULL: { set: 'manifest', holds: 'the sidecar: full base backups kept (retainBaseBackups; 0 keeps all)' },
+  PG_WALG_LISTEN_ADDRESSES: { set: 'default', holds: 'listen_addresses of the server (default *; the e2e harness listens on loopback)' },
+  PG_WALG_LIST_TIMEOUT: { set: 'default', holds: 'seconds one backup-list or probe read may take (default 60)' },
+  PG_WALG_FETCH_TIMEOUT: { set: 'default', holds: 'seconds one wal-fetch of the restore_command may take (default 60)' },
+  PG_WALG_FETCH_ATTEMPTS: { set: 'default', holds: 'tries of one WAL file in the restore_command (default PG_WALG_ATTEMPTS)' },
+  PG_WALG_CHECK_SECONDS: { set: 'default', holds: 'the sidecar: seconds between archiving checks (default 60)' },
+  PG_WALG_BEHIND_SEGMENTS: { set: 'default', holds: 'the sidecar: segments waiting in archive_status that make it warn (default 4)' },
+} as const;
+
+export type PodEnvName = keyof typeof POD_ENV;
+
+/** The container environment: only the contract's names, each set by the manifests. */
+export type PodEnv = { [K in PodEnvName as (typeof POD_ENV)[K]['set'] extends 'manifest' ? K : never]?: string };
+
+/** The state files under PG_WALG_STATE (the scripts name them; a test checks that they use exactly these). */
+export const STATE_FILES = {
+  /** A restore has fetched its base backup and not yet promoted. */
+  restorePending: 'restore-pending',
+  /** A new archive's first base backup is still to be pushed before the server accepts clients. */
+  firstBackupPending: 'first-backup-pending',
+  /** PGDATA is being filled (initdb or backup-fetch): the next start empties it and begins again. */
+  pgdataIncomplete: 'pgdata-incomplete',
+} as const;
+
+/** The ConfigMap key of the recovery settings: recovery.conf up to PostgreSQL 11, parameters from 12. */
+export const RECOVERY_SETTINGS_KEY = 'recovery-settings.conf';

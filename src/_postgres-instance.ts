@@ -2,7 +2,7 @@ import { ApiObject, Duration, Names } from 'cdk8s';
 import { ImagePullPolicy, k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { CredentialSpec, checkCredentialSpec } from './_credential-spec';
-import { PATHS, PORT, StorageRole } from './_pod-contract';
+import { PATHS, PodEnv, PORT, RECOVERY_SETTINGS_KEY, StorageRole } from './_pod-contract';
 import { confString, renderRecovery } from './_recovery';
 import { SCRIPT_FILES, script } from './_scripts';
 import { StorageBinding } from './_storage-binding';
@@ -89,7 +89,7 @@ function seconds(scope: IConstruct, prop: string, d: Duration | undefined, fallb
   return d === undefined ? fallback : checkWholeSeconds(scope, prop, d, 'expected a Duration such as Duration.seconds(60)', 'expected a whole number of seconds, at least 1');
 }
 
-const toEnv = (e: Record<string, string>) => Object.entries(e).map(([k, v]) => ({ name: k, value: v }));
+const toEnv = (e: PodEnv) => Object.entries(e).map(([k, v]) => ({ name: k, value: v as string }));
 
 /**
  * A PostgreSQL instance with WAL-G: a StatefulSet, its Services, its ConfigMap and its Secrets. The
@@ -234,7 +234,7 @@ export abstract class PostgresInstanceBase extends Construct {
   }
 
   /** The environment of the postgres container: the paths and settings the scripts read. */
-  private environment(p: InstancePlan, pod: PodSettings): Record<string, string> {
+  private environment(p: InstancePlan, pod: PodSettings): PodEnv {
     return {
       PGDATA: PATHS.pgdata,
       PGHOST: PATHS.run,
@@ -330,7 +330,7 @@ export abstract class PostgresInstanceBase extends Construct {
   }
 
   /** One archive per cluster in an app: two clusters must not archive to one location. */
-  private claimArchive(p: InstancePlan, storages: BoundStorage[], env: Record<string, string>): void {
+  private claimArchive(p: InstancePlan, storages: BoundStorage[], env: PodEnv): void {
     const archive = p.archive;
     if (!archive) {
       return;
@@ -351,13 +351,13 @@ export abstract class PostgresInstanceBase extends Construct {
   }
 
   /** The recovery settings and the base backup to fetch. */
-  private restoreSettings(p: InstancePlan, files: Record<string, string>, env: Record<string, string>): void {
+  private restoreSettings(p: InstancePlan, files: Record<string, string>, env: PodEnv): void {
     const restore = p.restore;
     if (!restore) {
       return;
     }
     const rec = renderRecovery(this, p.version, restore.target);
-    files['recovery.conf'] = rec.conf;
+    files[RECOVERY_SETTINGS_KEY] = rec.conf;
     env.PG_WALG_RECOVERY_STYLE = Number(p.version.majorVersion) >= 12 ? 'recovery.signal' : 'recovery.conf';
     if (restore.backupName !== undefined) {
       const expected = 'expected "LATEST" or a WAL-G backup name such as "base_000000010000000000000002" (see wal-g backup-list)';
@@ -425,7 +425,7 @@ export abstract class PostgresInstanceBase extends Construct {
   }
 
   /** The postgres container and, when archiving, the walg-backup sidecar. */
-  private containers(p: InstancePlan, pod: PodSettings, env: Record<string, string>, mounts: Mounts): k8s.Container[] {
+  private containers(p: InstancePlan, pod: PodSettings, env: PodEnv, mounts: Mounts): k8s.Container[] {
     const securityContext = containerSecurity(p.version);
     const containers: k8s.Container[] = [{
       name: 'postgres',
@@ -454,7 +454,7 @@ export abstract class PostgresInstanceBase extends Construct {
 
   /** The walg-backup sidecar: scheduled base backups and retention. */
   private backupSidecar(
-    options: ArchivingOptions, version: PostgresVersion, pod: PodSettings, env: Record<string, string>, volumeMounts: k8s.VolumeMount[],
+    options: ArchivingOptions, version: PostgresVersion, pod: PodSettings, env: PodEnv, volumeMounts: k8s.VolumeMount[],
   ): k8s.Container {
     const interval = seconds(this, 'baseBackupInterval', options.baseBackupInterval, 86400);
     const retain = options.retainBaseBackups === undefined ? 7 : checkNonNegativeInteger(this, 'retainBaseBackups', options.retainBaseBackups);

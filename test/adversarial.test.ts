@@ -172,7 +172,7 @@ describe.each(VALUES.map((v) => [JSON.stringify(v), v] as const))('the value %s'
   });
 
   test('the restore point name reads back intact from recovery.conf, on one line', () => {
-    const conf = restored['recovery.conf'];
+    const conf = restored['recovery-settings.conf'];
     if (Buffer.byteLength(value) > 63) return;
     expect(confValue(conf, 'recovery_target_name')).toEqual([value]);
     expect(conf.split('\n').filter((l) => l.startsWith('recovery_target_name'))).toHaveLength(1);

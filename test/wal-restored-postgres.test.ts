@@ -35,7 +35,7 @@ test.each(MAJORS)('PostgreSQL %s uses %s style recovery', (major, version, style
   new WalRestoredPostgres(chart, 'copy', { name: 'copy', source: storageFor(chart, WalProvider.S3, version), recoveryTarget: { xid: '1234', inclusive: false } });
   const objs = synth(chart);
   expect(envOf(container(objs, 'copy'))).toMatchObject({ PG_WALG_RECOVERY_STYLE: style, PG_WALG_PG_MAJOR: major });
-  const rec = find(objs, 'ConfigMap').data['recovery.conf'];
+  const rec = find(objs, 'ConfigMap').data['recovery-settings.conf'];
   expect(rec).toContain(`# Recovery settings for PostgreSQL ${major} (cdk8s-postgres-walg).`);
   expect(rec).toContain('restore_command = \'sh "$PG_WALG_CONFIG/wal-fetch.sh" %f %p\'');
   expect(rec).toContain("recovery_target_xid = '1234'");
@@ -58,14 +58,14 @@ test.each([
   const chart = newChart();
   new WalRestoredPostgres(chart, 'copy', { name: 'copy', source: storageFor(chart, WalProvider.GCS, PostgresVersion.V11_1), recoveryTarget: target });
   const objs = synth(chart);
-  expect(find(objs, 'ConfigMap').data['recovery.conf']).toContain(line);
+  expect(find(objs, 'ConfigMap').data['recovery-settings.conf']).toContain(line);
   expect(envOf(container(objs, 'copy'))).toMatchObject(env);
 });
 
 test('the latest state (no target) does not set recovery_target_action', () => {
   const chart = newChart();
   new WalRestoredPostgres(chart, 'copy', { source: storageFor(chart, WalProvider.GCS, PostgresVersion.V11_1) });
-  const rec = find(synth(chart), 'ConfigMap').data['recovery.conf'];
+  const rec = find(synth(chart), 'ConfigMap').data['recovery-settings.conf'];
   expect(rec).not.toContain('recovery_target_action');
   expect(rec).not.toMatch(/^recovery_target_(time|xid|name|lsn) /m);
 });

@@ -36,7 +36,7 @@ install_config() {
     cat "$PG_WALG_CONFIG/postgresql.conf"
     if [ -f "$RESTORE_PENDING" ] && [ "$PG_WALG_RECOVERY_STYLE" = recovery.signal ]; then
       printf '\n# Recovery settings (removed once the restore has completed)\n'
-      cat "$PG_WALG_CONFIG/recovery.conf"
+      cat "$PG_WALG_CONFIG/recovery-settings.conf"
     fi
   } >"$PGDATA/pg-walg.conf"
   if ! grep -q "^include_if_exists = 'pg-walg.conf'" "$PGDATA/postgresql.conf"; then
@@ -111,7 +111,7 @@ bootstrap_restore() {
   : >"$RESTORE_PENDING"
   case $PG_WALG_RECOVERY_STYLE in
     # PostgreSQL renames it (with an fsync that opens it read-write) when it promotes: not the ConfigMap's 0444.
-    recovery.conf) install_file "$PG_WALG_CONFIG/recovery.conf" "$PGDATA/recovery.conf" ;;
+    recovery.conf) install_file "$PG_WALG_CONFIG/recovery-settings.conf" "$PGDATA/recovery.conf" ;;
     recovery.signal) : >"$PGDATA/recovery.signal" ;;
     *) die "unknown PG_WALG_RECOVERY_STYLE $PG_WALG_RECOVERY_STYLE" ;;
   esac

@@ -1,12 +1,40 @@
 # shellcheck shell=sh
 # Shared functions of the cdk8s-postgres-walg pod scripts. POSIX sh (busybox ash in the Alpine images).
 #
-# The container environment (set by the StatefulSet) names every path, so nothing here is hard-coded:
-#   PGDATA                  data directory (on the PVC)
-#   PGHOST, PGPORT, PGUSER  socket directory, port and superuser for local connections
-#   PG_WALG_CONFIG          ConfigMap mount: scripts, postgresql.conf, pg_hba.conf, <role>.env, recovery.conf
-#   PG_WALG_SECRETS         parent of the Secret mounts: auth/, archive/, restore/
-#   PG_WALG_STATE           bootstrap state (on the PVC, outside PGDATA so that it is never in a base backup)
+# The pod contract (defined once in src/_pod-contract.ts; a test keeps this block in step with it).
+# The container environment names every path, so nothing here is hard-coded. Set by the manifests:
+#   PGDATA                          data directory (on the data claim)
+#   PGHOST                          socket directory for local connections
+#   PGPORT                          the server port
+#   PGUSER                          the superuser
+#   HOME                            a writable home (an emptyDir): the root filesystem is read-only
+#   PG_WALG_CONFIG                  ConfigMap mount: the scripts, postgresql.conf, pg_hba.conf, <role>.env,
+#                                   <role>-ca.crt, recovery-settings.conf
+#   PG_WALG_SECRETS                 parent of the Secret mounts: auth/, archive/, restore/
+#   PG_WALG_STATE                   bootstrap state, on the claim outside PGDATA (never in a base backup)
+#   PG_WALG_BOOTSTRAP               how an empty PGDATA is filled: initdb or restore
+#   PG_WALG_ARCHIVE                 on when the pod archives WAL, else off
+#   PG_WALG_PG_MAJOR                the image's PostgreSQL major
+#   PG_WALG_ATTEMPTS                tries of one storage operation (storageAttempts, default 12)
+#   PG_WALG_RETRY_SECONDS           pause between two tries (storageRetryInterval, default 5)
+#   PG_WALG_FETCH_NOT_FOUND_EXIT    wal-fetch's exit code for a file not in the archive (1, or 74 from WAL-G 2.0)
+#   PG_WALG_ALLOW_NONEMPTY_ARCHIVE  true to archive where base backups already are
+#   PG_WALG_RECOVERY_STYLE          recovery.conf (PostgreSQL <= 11) or recovery.signal (>= 12)
+#   PG_WALG_BACKUP_NAME             the base backup a restore fetches
+#   PG_WALG_TARGET_TIME_UTC         a time target, to pick the newest base backup finished by it
+#   PG_WALG_BACKUP_INTERVAL_SECONDS the sidecar: seconds between scheduled base backups
+#   PG_WALG_RETAIN_FULL             the sidecar: full base backups kept (0: all)
+# Not in the manifests (the scripts' defaults apply; the tests and the e2e harness set them):
+#   PG_WALG_LISTEN_ADDRESSES        listen_addresses of the server (default *)
+#   PG_WALG_LIST_TIMEOUT            seconds one backup-list or probe read may take (default 60)
+#   PG_WALG_FETCH_TIMEOUT           seconds one wal-fetch of the restore_command may take (default 60)
+#   PG_WALG_FETCH_ATTEMPTS          tries of one WAL file in the restore_command (default PG_WALG_ATTEMPTS)
+#   PG_WALG_CHECK_SECONDS           the sidecar: seconds between archiving checks (default 60)
+#   PG_WALG_BEHIND_SEGMENTS         the sidecar: waiting segments that make it warn (default 4)
+# State files under PG_WALG_STATE:
+#   restore-pending                 a restore has its base backup and has not promoted yet
+#   first-backup-pending            a new archive's first base backup is still to be pushed
+#   pgdata-incomplete               PGDATA is being filled; the next start empties it and begins again
 
 PG_WALG_ATTEMPTS=${PG_WALG_ATTEMPTS:-12}
 PG_WALG_RETRY_SECONDS=${PG_WALG_RETRY_SECONDS:-5}

@@ -24,7 +24,7 @@ esac`, {
     s.config('restore.env', 'WALE_S3_PREFIX=s3://walg/pg\n');
     s.config('postgresql.conf', '# settings\n');
     s.config('pg_hba.conf', 'local all all trust\n');
-    s.config('recovery.conf', "restore_command = 'sh wal-fetch.sh %f %p'\n");
+    s.config('recovery-settings.conf', "restore_command = 'sh wal-fetch.sh %f %p'\n");
     const pgdata = path.join(s.work, 'data');
     const state = path.join(s.work, 'state');
     const env = {
