@@ -393,7 +393,7 @@ async function fault(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
     if (unboundedS3Retries(ctx)) {
       // WAL-G before 1.1.2 retries S3 requests 15 times with backoff (not configurable): wal-push hangs
       // until the storage is back, and PostgreSQL waits. The segment must stay unarchived meanwhile.
-      await new Promise((r) => setTimeout(r, 60_000));
+      await new Promise((r) => setTimeout(r, 30_000));
       const last = await p.sql("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
       if (last >= stuck) throw new Error(`segment ${stuck} counts as archived (last archived: ${last}) while the storage is down`);
     } else {
@@ -457,9 +457,10 @@ async function replayFault(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
   const last = await archiveSegments(ctx, prefix, seen);
   const total = REPLAY_SEGMENTS * REPLAY_BATCH;
   const name = `replay-${tag}`;
+  // Two tries of each WAL file (storageAttempts), each bounded to 60 s: WAL-G before 1.1.2 hangs on a dead S3.
   const objects = synth((chart) => new WalRestoredPostgres(chart, 'replay', {
     name, source: storageFor(chart, provider, server, version, prefix), superuserPassword: PASSWORD,
-    storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
+    storageAttempts: 2, storageRetryInterval: Duration.seconds(1),
   }));
   const p = await pod(ctx, objects, name);
   seen(p);
