@@ -89,14 +89,16 @@ export function whoHasWalgFeature(feature: WalgFeatureId): string {
 /**
  * Refuses a setting that the version's WAL-G would ignore (it would be dropped silently: a user who
  * sets it must not believe it applies). The error names the construct, the property, the value, the
- * version and its WAL-G, the WAL-G setting and the versions that have it.
+ * version and its WAL-G, the WAL-G setting, what to do `instead` (by default: leave the property out;
+ * '' where leaving it out would silently do something else) and the versions that have it.
  */
-export function requireWalgFeature(scope: IConstruct | string, prop: string, value: unknown, version: HasWalg, feature: WalgFeatureId): void {
+export function requireWalgFeature(scope: IConstruct | string, prop: string, value: unknown, version: HasWalg, feature: WalgFeatureId,
+  instead = `Leave ${prop} out`): void {
   if (!hasWalgFeature(version, feature)) {
     const f = WALG_FEATURES[feature];
     invalid(scope, prop, value,
       `PostgresVersion ${version.name} bundles WAL-G ${version.walgVersion}, which ignores ${f.name}; WAL-G ${f.since} and later read it. ` +
-      `Leave ${prop} out, or use a version whose WAL-G reads it: ${whoHasWalgFeature(feature)}`);
+      `${instead ? `${instead}, or use` : 'Use'} a version whose WAL-G reads it: ${whoHasWalgFeature(feature)}`);
   }
 }
 

@@ -95,7 +95,8 @@ function bindAzure(scope: IConstruct, prop: string, version: PostgresVersion, o:
     const cloud = AZURE_CLOUDS[suffix];
     // WAL-G before 2.0 reaches only the named clouds (AZURE_ENVIRONMENT_NAME), and before that only the public one.
     if (suffix !== 'core.windows.net' && !hasWalgFeature(version, 'azureEndpointSuffix')) {
-      requireWalgFeature(scope, `${prop}.endpointSuffix`, suffix, version, cloud ? 'azureEnvironmentName' : 'azureEndpointSuffix');
+      // Leaving the suffix out would point the pod at the public cloud: no "instead" ('').
+      requireWalgFeature(scope, `${prop}.endpointSuffix`, suffix, version, cloud ? 'azureEnvironmentName' : 'azureEndpointSuffix', '');
     }
     env.AZURE_ENDPOINT_SUFFIX = suffix;
     if (cloud) {

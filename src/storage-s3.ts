@@ -186,7 +186,7 @@ function bindS3(scope: IConstruct, prop: string, version: PostgresVersion, o: S3
     invalid(scope, `${prop}.credentials`, credentials.kind, 'expected S3Credentials');
   }
   if (credentials.serviceAccountName) {
-    requireWalgFeature(scope, `${prop}.credentials`, credentials.kind, version, 's3WebIdentity');
+    requireWalgFeature(scope, `${prop}.credentials`, credentials.kind, version, 's3WebIdentity', 'Use S3Credentials.fromSecret() or .fromAccessKey()');
     // WAL-G 2.0.2 to 3.0.5 assume the role themselves and fail without a session name.
     env.AWS_ROLE_SESSION_NAME = 'cdk8s-postgres-walg';
   }

@@ -173,13 +173,29 @@ fetch_outcome() {
     echo fetched
     return 0
   fi
-  if [ "$_rc" -eq "${PG_WALG_FETCH_NOT_FOUND_EXIT:-1}" ] &&
-    grep -F "Archive '$_f' does not exist." "$_errlog" | grep -q '^ERROR: '; then
-    echo missing
-    return 0
+  _says_missing=false
+  if only_errors "$_errlog" "Archive '$_f' does not exist."; then
+    _says_missing=true
+    if [ "$_rc" -eq "${PG_WALG_FETCH_NOT_FOUND_EXIT:-1}" ]; then
+      echo missing
+      return 0
+    fi
   fi
   _last=$(grep -v '^[[:space:]]*$' "$_errlog" | tail -n 1)
-  printf 'failed: wal-g exited %s: %s\n' "$_rc" "${_last:-no message}"
+  printf 'failed: wal-g exited %s: %s' "$_rc" "${_last:-no message}"
+  if [ "$_says_missing" = true ]; then
+    # WAL-G answered "not in the archive" with another release's code: the version is declared wrong.
+    printf " (WAL-G's not-found message with exit %s where %s was expected: does the PostgresVersion's walgVersion name the image's WAL-G?)" "$_rc" "${PG_WALG_FETCH_NOT_FOUND_EXIT:-1}"
+  fi
+  echo
+}
+
+# only_errors ERRLOG TEXT: whether WAL-G logged at least one ERROR line and every one of them is TEXT
+# (after WAL-G's "ERROR: <date> <time> " prefix, as the whole rest of the line).
+only_errors() {
+  awk -v text="$2" '
+    /^ERROR: / { n++; if (length($0) > length(text) && substr($0, length($0) - length(text)) == " " text) ok++ }
+    END { exit !(n > 0 && ok == n) }' "$1"
 }
 
 # whole_file FILE DEST: whether DEST is a whole copy of the archived FILE; if not, prints why.
@@ -198,6 +214,10 @@ whole_file() {
   esac
   # A WAL segment starts with a long page header: xlp_magic (2 bytes, 0xD0xx/0xD1xx for PostgreSQL
   # 9.6 to 18) and, at byte 32, xlp_seg_size, the segment size the cluster was created with.
+  if [ "$_size" -lt 40 ]; then
+    echo "$2 is partial: $_size bytes, shorter than a WAL page header"
+    return 1
+  fi
   _magic=$(od -An -tu2 -N2 "$2" | tr -d ' ')
   _segsize=$(od -An -tu4 -j32 -N4 "$2" | tr -d ' ')
   if [ -z "$_magic" ] || [ "$_magic" -lt 53248 ] || [ "$_magic" -gt 53759 ]; then
@@ -211,13 +231,18 @@ whole_file() {
 }
 
 # list_outcome RC OUT ERRLOG: how `wal-g backup-list` ended. Prints "listed" (it exited 0 and printed
-# base backups), "unconfirmed-empty" (no backups, and WAL-G's "No backups found": WAL-G 0.2.13 to 1.1.1
-# also print that, with exit 0, when the storage fails, and 0.2.12 and earlier print it with exit 1, so
-# only a probe of the storage can tell an empty archive) or "failed: WHY".
+# base backups), "unconfirmed-empty" (no backups, WAL-G's "No backups found", and no other error: WAL-G
+# 0.2.13 to 1.1.1 also print that, with exit 0, when the storage fails, and 0.2.12 and earlier log it as
+# an ERROR with exit 1, so only a probe of the storage can tell an empty archive) or "failed: WHY".
 list_outcome() {
-  if [ "$1" -eq 0 ] && awk '$1 ~ /^base_[0-9A-F]/ { found = 1 } END { exit !found }' "$2"; then
+  _listed=false
+  if awk '$1 ~ /^base_[0-9A-F]/ { found = 1 } END { exit !found }' "$2"; then
+    _listed=true
+  fi
+  if [ "$1" -eq 0 ] && [ "$_listed" = true ] && ! grep -q '^ERROR: ' "$3"; then
     echo listed
-  elif [ "$1" -le 1 ] && grep -q 'No backups found' "$3"; then
+  elif [ "$1" -le 1 ] && [ "$_listed" = false ] && grep -q 'No backups found' "$3" &&
+    { ! grep -q '^ERROR: ' "$3" || only_errors "$3" 'No backups found'; }; then
     echo unconfirmed-empty
   else
     printf 'failed: wal-g backup-list exited %s: %s\n' "$1" "$(grep -v '^[[:space:]]*$' "$3" | tail -n 1)"

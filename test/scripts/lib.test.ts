@@ -34,6 +34,13 @@ describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('fetch_outcome under
     expect(outcome(rc, log, SEG, code)).toBe('missing');
   });
 
+  test.each([
+    ['74 where the version says 1 (walgVersion too old)', 74, '1'],
+    ['1 where the version says 74 (walgVersion too new)', 1, '74'],
+  ])('WAL-G\'s not-found message with exit %s: failed, with a hint at walgVersion', (_what, rc, code) => {
+    expect(outcome(rc, notInArchive(SEG), SEG, code)).toBe(`failed: wal-g exited ${rc}: ${notInArchive(SEG).trim()} (WAL-G's not-found message with exit ${rc} where ${code} was expected: does the PostgresVersion's walgVersion name the image's WAL-G?)`);
+  });
+
   test('a history file that is not in the archive is missing', () => {
     expect(outcome(1, notInArchive('00000002.history'), '00000002.history')).toBe('missing');
   });
@@ -46,6 +53,9 @@ describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('fetch_outcome under
     ['the message with exit 1 where the release says 74', 1, '74', notInArchive(SEG)],
     ['the message for another file', 1, '1', notInArchive('000000010000000000000004')],
     ['the message without WAL-G\'s ERROR prefix', 1, '1', `Archive '${SEG}' does not exist.\n`],
+    ['the message after another error', 1, '1', `${NOW} RequestError: send request failed caused by: connect: connection refused\n${notInArchive(SEG)}`],
+    ['the message before another error', 1, '1', `${notInArchive(SEG)}${NOW} context deadline exceeded\n`],
+    ['the message inside another error', 1, '1', `${NOW} failed to fetch: Archive '${SEG}' does not exist. (while retrying after: 503 SlowDown)\n`],
     // S3 and MinIO (aws-sdk-go wordings)
     ['S3: connection refused', 1, '1', `${NOW} failed to read object: 'pg/wal_005/${SEG}.lz4' from S3: RequestError: send request failed\ncaused by: Get "http://127.0.0.1:9000/walg/pg/wal_005/${SEG}.lz4": dial tcp 127.0.0.1:9000: connect: connection refused\n`],
     ['S3: a bucket that does not exist', 1, '1', `${NOW} failed to read object: 'pg/wal_005/${SEG}.lz4' from S3: NoSuchBucket: The specified bucket does not exist\n\tstatus code: 404, request id: 1, host id: 2\n`],
@@ -93,6 +103,7 @@ describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('fetch_outcome under
     ['an empty file', (f: string) => fs.writeFileSync(f, ''), /RECOVERYXLOG is missing or empty$/],
     ['a partial segment', (f: string) => walSegment(f, 512 * 1024, 1024 * 1024), /RECOVERYXLOG is partial: 524288 bytes of a 1048576-byte WAL segment$/],
     ['a file that is no WAL', (f: string) => fs.writeFileSync(f, 'x'.repeat(4096)), /RECOVERYXLOG does not start with a WAL page header \(magic 30840\)$/],
+    ['a few bytes', (f: string) => fs.writeFileSync(f, 'x'.repeat(5)), /RECOVERYXLOG is partial: 5 bytes, shorter than a WAL page header$/],
     ['an empty history file', (f: string) => fs.writeFileSync(f, ''), /RECOVERYXLOG is missing or empty$/],
   ])('exit 0 but %s: failed', (_what, content, why) => {
     const file = _what.includes('history') ? '00000002.history' : SEG;
@@ -133,6 +144,14 @@ describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('list_backups under 
     expect(r.stderr).toContain('attempt 3/3 to list the base backups at /nowhere failed: wal-g backup-list said "No backups found", but the storage does not answer: the probe read failed: wal-g exited 1: ERROR: 2026/11/30 dial tcp 127.0.0.1:9000: connect: connection refused');
     expect(r.stderr).toContain('ERROR: cannot read the restore storage /nowhere after 3 attempts');
     expect(r.calls.filter((c) => c === 'backup-list')).toHaveLength(3);
+  });
+  test('"No backups found" beside another error (a listing refused): an error, never "empty"', () => {
+    const r = list('echo "ERROR: 2026/11/30 AccessDenied: Access Denied status code: 403 (ListObjectsV2)" >&2; echo "INFO: 2026/11/30 No backups found" >&2', missing);
+    expect(r.status).toBe(1);
+    expect(r.calls.filter((c) => c.startsWith('wal-fetch'))).toEqual([]);
+  });
+  test('"No backups found" with a base backup listed: an error', () => {
+    expect(list(`printf '%s' '${LIST}'; echo "INFO: No backups found" >&2; exit 1`, missing).status).toBe(1);
   });
   test('exit 0 with neither a list nor "No backups found": an error', () => {
     const r = list('echo "name last_modified wal_segment_backup_start"', missing);
