@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import { cdk8s, javascript, TextFile } from 'projen';
 import { renderMatrixTypeTest, renderPostgresVersions } from './projenrc/postgres-versions';
+import { walgFeatureTable } from './src/_capabilities';
 import { supportTable } from './src/_catalog';
-import { walgFeatureTable } from './src/_walg-capabilities';
 
 const CDK8S_VERSION = '2.70.106';
 const CONSTRUCTS_VERSION = '10.8.1';
@@ -65,7 +65,7 @@ new TextFile(project, 'test/types/matrix.types.ts', {
   readonly: true,
 });
 // The README's tables rendered from data: the support matrix (src/_catalog.ts) and what each WAL-G
-// release can do (src/_walg-capabilities.ts), each between its markers.
+// release can do (src/_capabilities.ts), each between its markers.
 if (fs.existsSync('README.md')) {
   const readme = fs.readFileSync('README.md', 'utf8');
   let updated = readme;

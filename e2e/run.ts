@@ -19,7 +19,7 @@ import {
   ArchivingPostgres, AzureCredentials, GcsCredentials, PostgresVersion, RecoveryTarget, S3Credentials, SuperuserPassword,
   SwiftCredentials, WalRestoredPostgres, WalStorage,
 } from '../src';
-import { hasWalgFeature } from '../src/_walg-capabilities';
+import { hasWalgFeature } from '../src/_capabilities';
 import { freePort, isListening } from './lib/ports';
 import { Obj, Pod } from './lib/pod';
 import { Env, stopAll, waitFor } from './lib/proc';

@@ -1,8 +1,8 @@
 // Validation of PostgresVersion.custom(): a custom version decides the images, the user a pod runs as,
 // the recovery configuration style (from the server's major) and the WAL-G env spelling, so a bad value
 // would otherwise surface as an invalid manifest or, worse, a restore configured for the wrong major.
+import { walgCanBackUp, WALG_FEATURES } from './_capabilities';
 import { invalid, requireString } from './_validation';
-import { hasWalgFeature, WALG_FEATURES } from './_walg-capabilities';
 // A type-only import: erased at compile time, so no import cycle at run time.
 import type { CustomPostgresVersionProps } from './postgres-version';
 
@@ -46,7 +46,7 @@ export function checkCustomVersion(props: CustomPostgresVersionProps): void {
       invalid(WHERE, 'walgVersion', walg, 'expected the WAL-G version in the image as major.minor or major.minor.patch, such as "3.0", "3.0.7" or "0.2.19"');
     }
     // Every image archives (backup-push) or restores a backup that such an image pushed.
-    if (major >= 15 && !hasWalgFeature({ name: name, walgVersion: walg }, 'backupPostgres15')) {
+    if (!walgCanBackUp({ name, walgVersion: walg, majorVersion: String(major) })) {
       invalid(WHERE, 'walgVersion', walg, `PostgreSQL ${server} needs WAL-G ${WALG_FEATURES.backupPostgres15.since} or later: older WAL-G calls pg_start_backup(), which PostgreSQL 15 removed`);
     }
   }

@@ -1,6 +1,7 @@
 import { ApiObject, Duration, Names } from 'cdk8s';
 import { ImagePullPolicy, k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
+import { fetchNotFoundExit, recoveryStyle } from './_capabilities';
 import { CredentialSpec, checkCredentialSpec } from './_credential-spec';
 import { PATHS, PodEnv, PORT, RECOVERY_SETTINGS_KEY, StorageRole } from './_pod-contract';
 import { confString, renderRecovery } from './_recovery';
@@ -10,7 +11,6 @@ import {
   checkDnsLabel, checkDnsSubdomain, checkNonNegativeInteger, checkPositiveInteger, checkQuantity, checkSingleLine, checkWholeSeconds, invalid,
   optionalBoolean, requireString,
 } from './_validation';
-import { fetchNotFoundExit } from './_walg-capabilities';
 import { ArchivingOptions, PostgresInstanceOptions } from './postgres-options';
 import { PostgresVersion } from './postgres-version';
 import { RecoveryTarget } from './recovery-target';
@@ -358,7 +358,7 @@ export abstract class PostgresInstanceBase extends Construct {
     }
     const rec = renderRecovery(this, p.version, restore.target);
     files[RECOVERY_SETTINGS_KEY] = rec.conf;
-    env.PG_WALG_RECOVERY_STYLE = Number(p.version.majorVersion) >= 12 ? 'recovery.signal' : 'recovery.conf';
+    env.PG_WALG_RECOVERY_STYLE = recoveryStyle(p.version);
     if (restore.backupName !== undefined) {
       const expected = 'expected "LATEST" or a WAL-G backup name such as "base_000000010000000000000002" (see wal-g backup-list)';
       const b = requireString(this, 'backupName', restore.backupName, expected);

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { hasPostgresFeature, POSTGRES_FEATURES, recoveryStyle } from './_capabilities';
 import { checkSingleLine, invalid, requireString } from './_validation';
 import { PostgresVersion } from './postgres-version';
 import { RecoveryTarget } from './recovery-target';
@@ -28,7 +29,7 @@ export function renderRecovery(scope: IConstruct, version: PostgresVersion, targ
   }
   const lines = [
     `# Recovery settings for PostgreSQL ${version.majorVersion} (cdk8s-postgres-walg).`,
-    Number(version.majorVersion) >= 12
+    recoveryStyle(version) === 'recovery.signal'
       ? '# PostgreSQL >= 12: included in postgresql.conf while recovery.signal exists.'
       : '# PostgreSQL <= 11: copied to PGDATA/recovery.conf; PostgreSQL renames it recovery.done when it promotes.',
     // wal-fetch.sh tells "not in the archive" from a storage error (exit codes); see the script.
@@ -129,8 +130,8 @@ function recoveryTargetLines(scope: IConstruct, version: PostgresVersion, t: Rec
     if (!/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(s)) {
       invalid(scope, 'recoveryTarget.lsn', t.lsn, expected);
     }
-    if (Number(version.majorVersion) < 10) {
-      invalid(scope, 'recoveryTarget.lsn', t.lsn, `an LSN target needs PostgreSQL 10 or later, and ${version.name} runs PostgreSQL ${version.serverVersion}; use time, xid or name`);
+    if (!hasPostgresFeature(version, 'recoveryTargetLsn')) {
+      invalid(scope, 'recoveryTarget.lsn', t.lsn, `an LSN target needs PostgreSQL ${POSTGRES_FEATURES.recoveryTargetLsn.since} or later, and ${version.name} runs PostgreSQL ${version.serverVersion}; use time, xid or name`);
     }
     lines.push(`recovery_target_lsn = ${confString(s)}`);
   }

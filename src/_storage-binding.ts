@@ -3,9 +3,9 @@
 // its credentials and its binder.
 import { k8s } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
+import { hasWalgFeature, prefixSpelling, requireWalgFeature } from './_capabilities';
 import { CredentialSpec } from './_credential-spec';
 import { checkSingleLine, invalid, requireString } from './_validation';
-import { hasWalgFeature, prefixSpelling, requireWalgFeature } from './_walg-capabilities';
 import { PostgresVersion } from './postgres-version';
 
 /** The storage, rendered for a pod. */

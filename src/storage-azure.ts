@@ -1,8 +1,8 @@
 import { IConstruct } from 'constructs';
+import { hasWalgFeature, requireWalgFeature } from './_capabilities';
 import { CredentialSpec, checkCredentialSpec, requireValues } from './_credential-spec';
 import { checkPrefix, location, prefixEnv, StorageBinder, StorageBinding } from './_storage-binding';
 import { invalid, requireString } from './_validation';
-import { hasWalgFeature, requireWalgFeature } from './_walg-capabilities';
 import { PostgresVersion } from './postgres-version';
 import { WalStorageLocationOptions } from './storage-location';
 

@@ -1,8 +1,8 @@
 import { IConstruct } from 'constructs';
+import { requireWalgFeature } from './_capabilities';
 import { CredentialSpec, checkCredentialSpec, requireValues } from './_credential-spec';
 import { checkPrefix, location, prefixEnv, retries, StorageBinder, StorageBinding } from './_storage-binding';
 import { checkSingleLine, invalid, optionalBoolean, requireString } from './_validation';
-import { requireWalgFeature } from './_walg-capabilities';
 import { PostgresVersion } from './postgres-version';
 import { WalStorageLocationOptions } from './storage-location';
 

@@ -9,7 +9,7 @@ import {
   ArchivingPostgres, AzureCredentials, GcsCredentials, PostgresVersion, S3Credentials, SuperuserPassword,
   SwiftCredentials, WalProvider, WalRestoredPostgres, WalStorage,
 } from '../src';
-import { hasWalgFeature } from '../src/_walg-capabilities';
+import { hasWalgFeature } from '../src/_capabilities';
 
 /** A synthesized Kubernetes object. */
 export interface KubeObject {

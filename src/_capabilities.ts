@@ -1,10 +1,51 @@
-// What each WAL-G release can do, as data, and the one place that answers it. A PostgresVersion
-// carries the release its image bundles (the catalog's `walg`, or custom()'s walgVersion); the
-// storage binders, the pod's environment and the custom-version checks ask here, never the version
-// string itself. The first release of each feature was read from WAL-G's release tags.
+// What a PostgresVersion can do, as data, and the one place that answers it: what its PostgreSQL
+// major can do (how recovery is configured, which recovery targets exist) and what its WAL-G release
+// can do (settings, exit codes, the env spelling, PostgreSQL 15 backups). A PostgresVersion carries
+// both (its serverVersion; the catalog's `walg` or custom()'s walgVersion); the storage binders, the
+// recovery settings, the pod's environment and the custom-version checks ask here, never the version
+// strings themselves. The first release of each WAL-G feature was read from WAL-G's release tags.
 import { IConstruct } from 'constructs';
 import { CATALOG } from './_catalog';
 import { invalid } from './_validation';
+
+/** A PostgreSQL feature the library depends on, and the first major that has it. */
+export interface PostgresFeature {
+  /** What it is, as PostgreSQL names it. */
+  readonly name: string;
+  /** The first major that has it. */
+  readonly since: number;
+}
+
+/** @see https://www.postgresql.org/docs/current/recovery-config.html (what changed in 12) */
+export const POSTGRES_FEATURES = {
+  /** recovery_target_lsn. */
+  recoveryTargetLsn: { name: 'recovery_target_lsn', since: 10 },
+  /**
+   * Recovery configured by parameters in postgresql.conf and a recovery.signal file; before it, by a
+   * recovery.conf file in PGDATA (which PostgreSQL 12 refuses to start with).
+   */
+  recoverySignal: { name: 'recovery.signal', since: 12 },
+} as const satisfies Record<string, PostgresFeature>;
+
+export type PostgresFeatureId = keyof typeof POSTGRES_FEATURES;
+
+/** Anything that names its PostgreSQL major (a PostgresVersion). */
+export interface HasMajor {
+  readonly majorVersion: string;
+}
+
+/** Whether the version's PostgreSQL major has the feature. */
+export function hasPostgresFeature(version: HasMajor, feature: PostgresFeatureId): boolean {
+  return Number(version.majorVersion) >= POSTGRES_FEATURES[feature].since;
+}
+
+/**
+ * How a restore is configured: "recovery.conf" (the settings file copied into PGDATA, PostgreSQL up to
+ * 11) or "recovery.signal" (the settings included in postgresql.conf, and a signal file, from 12).
+ */
+export function recoveryStyle(version: HasMajor): 'recovery.conf' | 'recovery.signal' {
+  return hasPostgresFeature(version, 'recoverySignal') ? 'recovery.signal' : 'recovery.conf';
+}
 
 /** A WAL-G setting or behaviour, and the first release that has it. */
 export interface WalgFeature {
@@ -109,6 +150,14 @@ export function requireWalgFeature(scope: IConstruct | string, prop: string, val
  */
 export function fetchNotFoundExit(version: HasWalg): number {
   return hasWalgFeature(version, 'fetchNotFoundExit74') ? 74 : 1;
+}
+
+/**
+ * Whether the version's WAL-G can take a base backup of its PostgreSQL major (and so restore one): WAL-G
+ * before 2.0.1 calls pg_start_backup(), which PostgreSQL 15 removed.
+ */
+export function walgCanBackUp(version: HasWalg & HasMajor): boolean {
+  return Number(version.majorVersion) < 15 || hasWalgFeature(version, 'backupPostgres15');
 }
 
 /**

@@ -1,9 +1,9 @@
-// What each WAL-G release can do (src/_walg-capabilities.ts): one table, asked everywhere. The first
+// What each WAL-G release can do (src/_capabilities.ts): one table, asked everywhere. The first
 // releases are checked here against WAL-G's tags as read from its repository, typed out independently.
 import { Chart, Duration, Testing } from 'cdk8s';
 import { ArchivingPostgres, GcsCredentials, PostgresVersion, S3Credentials, WalStorage } from '../src';
+import { fetchNotFoundExit, hasWalgFeature, prefixSpelling, WALG_FEATURES, walgAtLeast, walgRelease, whoHasWalgFeature } from '../src/_capabilities';
 import { CATALOG } from '../src/_catalog';
-import { fetchNotFoundExit, hasWalgFeature, prefixSpelling, WALG_FEATURES, walgAtLeast, walgRelease, whoHasWalgFeature } from '../src/_walg-capabilities';
 
 const custom = (walgVersion: string, serverVersion = '11.22') => PostgresVersion.custom({ name: `w${walgVersion.replace(/\./g, '-')}`, serverVersion, image: 'example.com/pg:1', walgVersion });
 
