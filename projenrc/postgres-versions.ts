@@ -1,6 +1,6 @@
 // Renders src/postgres-version.ts from the catalog data in src/_catalog.ts, so that the
 // provider × version support matrix lives once, as data, and the type system derives from it.
-import { CATALOG, EXPORTER_IMAGE, interfaceName, memberName, PROVIDER_TITLES, PROVIDERS, REGISTRY, TIERS, tierOf } from '../src/_catalog';
+import { CATALOG, EXPORTER_IMAGE, interfaceName, memberName, PROVIDER_TITLES, PROVIDERS, TIERS, tierOf } from '../src/_catalog';
 
 const PROVIDER_DOCS: Record<string, string> = {
   s3: 'Amazon S3 (or an S3-compatible endpoint given explicitly).',
@@ -29,7 +29,7 @@ export function renderPostgresVersions(marker: string): string {
   w(`// ${marker}`);
   w('// Rendered by projenrc/postgres-versions.ts from the data in src/_catalog.ts: edit that file, then run "npx projen".');
   w('/* eslint-disable @stylistic/max-len */');
-  w("import { CATALOG, EXPORTER_IMAGE, memberName, REGISTRY, tierOf } from './_catalog';");
+  w("import { CATALOG, EXPORTER_IMAGE, memberName, tierOf } from './_catalog';");
   w("import { checkCustomVersion } from './_custom-version';");
   w();
   w('/**');
@@ -124,11 +124,11 @@ export function renderPostgresVersions(marker: string): string {
   w('  const args: [string, string, string, string, string, string, number] = [');
   w('    entry.name,');
   w('    entry.postgres,');
-  w('    `${REGISTRY}/postgres:${entry.db}`,');
-  w('    `${REGISTRY}/postgres-tools:${entry.tools}`,');
-  w('    EXPORTER_IMAGE,');
+  w('    entry.image,');
+  w('    entry.toolsImage,');
+  w('    entry.exporterImage,');
   w('    entry.walg,');
-  w('    70,');
+  w('    entry.uid,');
   w('  ];');
   w('  let version: PostgresVersion;');
   w('  switch (tierOf(entry.tier).className) {');
@@ -171,7 +171,7 @@ export function renderPostgresVersions(marker: string): string {
         const t = tierOf(entry.tier);
         const ps = t.providers.map((p) => PROVIDER_TITLES[p]).join(', ');
         w('  /**');
-        w(`   * KubeDB PostgresVersion \`${entry.name}\`: PostgreSQL ${entry.postgres}, image \`${REGISTRY}/postgres:${entry.db}\`.`);
+        w(`   * ${entry.publisher} PostgresVersion \`${entry.name}\`: PostgreSQL ${entry.postgres}, image \`${entry.image}\`.`);
         w(`   * Archives to and restores from ${ps}.`);
         w('   */');
         w(`  public static readonly ${memberName(entry.name)}: ${t.className} = undefined!; // assigned at the end of this module`);

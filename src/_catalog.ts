@@ -50,50 +50,76 @@ export const TIERS: readonly Tier[] = [
   },
 ];
 
+/**
+ * One catalog version: its images, the PostgreSQL they run, the WAL-G they bundle and the user they run
+ * as. Everything the library decides for a version is derived from these fields (its capabilities in
+ * _capabilities.ts), so an entry from another registry, with its own images, uid and WAL-G, is one line.
+ */
 export interface CatalogEntry {
-  /** The KubeDB PostgresVersion name, e.g. "10.6-v2". */
+  /** The version's name, e.g. "10.6-v2" (the KubeDB PostgresVersion name for KubeDB's). */
   readonly name: string;
   /** The PostgreSQL version the image runs, e.g. "10.6". */
   readonly postgres: string;
   readonly tier: Tier['id'];
-  /** Tag of kubedb/postgres. */
-  readonly db: string;
-  /** Tag of kubedb/postgres-tools. */
-  readonly tools: string;
+  /** Who publishes the images, for the docs: "KubeDB". */
+  readonly publisher: string;
+  /** The database image, e.g. "kubedb/postgres:10.6-v2". */
+  readonly image: string;
+  /** The image of the backup sidecar (which runs wal-g backup-push and delete). */
+  readonly toolsImage: string;
+  /** The Prometheus exporter image. */
+  readonly exporterImage: string;
   /**
    * The WAL-G release the db image bundles (KubeDB's fork: upstream's code at that release), read from
-   * KubeDB's image build scripts. What it can do is decided from this in _walg-capabilities.ts.
+   * KubeDB's image build scripts. What it can do is decided from this in _capabilities.ts.
    */
   readonly walg: string;
+  /** The numeric id of the image's postgres user (the pod runs as it). */
+  readonly uid: number;
 }
 
 export const REGISTRY = 'kubedb';
 export const EXPORTER_IMAGE = 'kubedb/postgres_exporter:v0.4.7';
 
+/** A KubeDB PostgresVersion: its kubedb/postgres and kubedb/postgres-tools tags (Alpine images, postgres is uid 70). */
+function kubedb(v: { name: string; postgres: string; tier: Tier['id']; db: string; tools: string; walg: string }): CatalogEntry {
+  return {
+    name: v.name,
+    postgres: v.postgres,
+    tier: v.tier,
+    publisher: 'KubeDB',
+    image: `${REGISTRY}/postgres:${v.db}`,
+    toolsImage: `${REGISTRY}/postgres-tools:${v.tools}`,
+    exporterImage: EXPORTER_IMAGE,
+    walg: v.walg,
+    uid: 70,
+  };
+}
+
 /** The 22 KubeDB PostgresVersions, in the order of the seed document's table. */
 export const CATALOG: readonly CatalogEntry[] = [
-  { name: '9.6-v2', postgres: '9.6', tier: 'A', db: '9.6-v3', tools: '9.6-v3', walg: '0.2.4' },
-  { name: '9.6.7-v2', postgres: '9.6.7', tier: 'A', db: '9.6.7-v3', tools: '9.6.7-v3', walg: '0.2.4' },
-  { name: '10.2-v2', postgres: '10.2', tier: 'A', db: '10.2-v3', tools: '10.2-v3', walg: '0.2.4' },
-  { name: '10.6', postgres: '10.6', tier: 'A', db: '10.6', tools: '10.6', walg: '0.2.4' },
-  { name: '11.1', postgres: '11.1', tier: 'A', db: '11.1', tools: '11.1', walg: '0.2.4' },
-  { name: '9.6-v3', postgres: '9.6', tier: 'B', db: '9.6-v4', tools: '9.6-v3', walg: '0.2.7' },
-  { name: '9.6.7-v3', postgres: '9.6.7', tier: 'B', db: '9.6.7-v4', tools: '9.6.7-v3', walg: '0.2.7' },
-  { name: '10.2-v3', postgres: '10.2', tier: 'B', db: '10.2-v4', tools: '10.2-v3', walg: '0.2.7' },
-  { name: '10.6-v1', postgres: '10.6', tier: 'B', db: '10.6-v1', tools: '10.6', walg: '0.2.7' },
-  { name: '11.1-v1', postgres: '11.1', tier: 'B', db: '11.1-v1', tools: '11.1', walg: '0.2.7' },
-  { name: '9.6-v4', postgres: '9.6', tier: 'C', db: '9.6-v5', tools: '9.6-v3', walg: '0.2.9' },
-  { name: '9.6.7-v4', postgres: '9.6.7', tier: 'C', db: '9.6.7-v5', tools: '9.6.7-v3', walg: '0.2.9' },
-  { name: '10.2-v4', postgres: '10.2', tier: 'C', db: '10.2-v5', tools: '10.2-v3', walg: '0.2.9' },
-  { name: '10.6-v2', postgres: '10.6', tier: 'C', db: '10.6-v2', tools: '10.6', walg: '0.2.9' },
-  { name: '11.1-v2', postgres: '11.1', tier: 'C', db: '11.1-v2', tools: '11.1', walg: '0.2.9' },
-  { name: '11.2', postgres: '11.2', tier: 'C', db: '11.2', tools: '11.2', walg: '0.2.9' },
-  { name: '9.6-v5', postgres: '9.6', tier: 'C', db: '9.6-v6', tools: '9.6-v3', walg: '0.2.13' },
-  { name: '9.6.7-v5', postgres: '9.6.7', tier: 'C', db: '9.6.7-v6', tools: '9.6.7-v3', walg: '0.2.13' },
-  { name: '10.2-v5', postgres: '10.2', tier: 'C', db: '10.2-v6', tools: '10.2-v3', walg: '0.2.13' },
-  { name: '10.6-v3', postgres: '10.6', tier: 'C', db: '10.6-v3', tools: '10.6', walg: '0.2.13' },
-  { name: '11.1-v3', postgres: '11.1', tier: 'C', db: '11.1-v3', tools: '11.1', walg: '0.2.13' },
-  { name: '11.2-v1', postgres: '11.2', tier: 'C', db: '11.2-v1', tools: '11.2', walg: '0.2.13' },
+  kubedb({ name: '9.6-v2', postgres: '9.6', tier: 'A', db: '9.6-v3', tools: '9.6-v3', walg: '0.2.4' }),
+  kubedb({ name: '9.6.7-v2', postgres: '9.6.7', tier: 'A', db: '9.6.7-v3', tools: '9.6.7-v3', walg: '0.2.4' }),
+  kubedb({ name: '10.2-v2', postgres: '10.2', tier: 'A', db: '10.2-v3', tools: '10.2-v3', walg: '0.2.4' }),
+  kubedb({ name: '10.6', postgres: '10.6', tier: 'A', db: '10.6', tools: '10.6', walg: '0.2.4' }),
+  kubedb({ name: '11.1', postgres: '11.1', tier: 'A', db: '11.1', tools: '11.1', walg: '0.2.4' }),
+  kubedb({ name: '9.6-v3', postgres: '9.6', tier: 'B', db: '9.6-v4', tools: '9.6-v3', walg: '0.2.7' }),
+  kubedb({ name: '9.6.7-v3', postgres: '9.6.7', tier: 'B', db: '9.6.7-v4', tools: '9.6.7-v3', walg: '0.2.7' }),
+  kubedb({ name: '10.2-v3', postgres: '10.2', tier: 'B', db: '10.2-v4', tools: '10.2-v3', walg: '0.2.7' }),
+  kubedb({ name: '10.6-v1', postgres: '10.6', tier: 'B', db: '10.6-v1', tools: '10.6', walg: '0.2.7' }),
+  kubedb({ name: '11.1-v1', postgres: '11.1', tier: 'B', db: '11.1-v1', tools: '11.1', walg: '0.2.7' }),
+  kubedb({ name: '9.6-v4', postgres: '9.6', tier: 'C', db: '9.6-v5', tools: '9.6-v3', walg: '0.2.9' }),
+  kubedb({ name: '9.6.7-v4', postgres: '9.6.7', tier: 'C', db: '9.6.7-v5', tools: '9.6.7-v3', walg: '0.2.9' }),
+  kubedb({ name: '10.2-v4', postgres: '10.2', tier: 'C', db: '10.2-v5', tools: '10.2-v3', walg: '0.2.9' }),
+  kubedb({ name: '10.6-v2', postgres: '10.6', tier: 'C', db: '10.6-v2', tools: '10.6', walg: '0.2.9' }),
+  kubedb({ name: '11.1-v2', postgres: '11.1', tier: 'C', db: '11.1-v2', tools: '11.1', walg: '0.2.9' }),
+  kubedb({ name: '11.2', postgres: '11.2', tier: 'C', db: '11.2', tools: '11.2', walg: '0.2.9' }),
+  kubedb({ name: '9.6-v5', postgres: '9.6', tier: 'C', db: '9.6-v6', tools: '9.6-v3', walg: '0.2.13' }),
+  kubedb({ name: '9.6.7-v5', postgres: '9.6.7', tier: 'C', db: '9.6.7-v6', tools: '9.6.7-v3', walg: '0.2.13' }),
+  kubedb({ name: '10.2-v5', postgres: '10.2', tier: 'C', db: '10.2-v6', tools: '10.2-v3', walg: '0.2.13' }),
+  kubedb({ name: '10.6-v3', postgres: '10.6', tier: 'C', db: '10.6-v3', tools: '10.6', walg: '0.2.13' }),
+  kubedb({ name: '11.1-v3', postgres: '11.1', tier: 'C', db: '11.1-v3', tools: '11.1', walg: '0.2.13' }),
+  kubedb({ name: '11.2-v1', postgres: '11.2', tier: 'C', db: '11.2-v1', tools: '11.2', walg: '0.2.13' }),
 ];
 
 /**

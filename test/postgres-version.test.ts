@@ -1,5 +1,5 @@
 import { AllStoragePostgresVersion, AzureSwiftPostgresVersion, PostgresVersion, WalProvider } from '../src';
-import { CATALOG, memberName, PROVIDERS, REGISTRY, tierOf } from '../src/_catalog';
+import { CATALOG, memberName, PROVIDERS, tierOf } from '../src/_catalog';
 
 /** The WAL-G each image bundles, from KubeDB's image build scripts (../shared/reference/kubedb.md), typed out here independently of src/_catalog.ts. */
 const BUNDLED_WALG: Record<string, string> = {
@@ -40,11 +40,19 @@ describe.each(CATALOG.map((e) => [e.name, e] as const))('PostgresVersion %s', (n
   test('carries its images and PostgreSQL version', () => {
     expect(version.name).toBe(name);
     expect(version.serverVersion).toBe(entry.postgres);
-    expect(version.image).toBe(`${REGISTRY}/postgres:${entry.db}`);
-    expect(version.toolsImage).toBe(`${REGISTRY}/postgres-tools:${entry.tools}`);
-    expect(version.exporterImage).toBe('kubedb/postgres_exporter:v0.4.7');
+    expect(version.image).toBe(entry.image);
+    expect(version.toolsImage).toBe(entry.toolsImage);
+    expect(version.exporterImage).toBe(entry.exporterImage);
+    expect(version.uid).toBe(entry.uid);
     expect(version.majorVersion).toBe(entry.postgres.startsWith('9.') ? '9.6' : entry.postgres.split('.')[0]);
     expect(version.walgVersion).toBe(BUNDLED_WALG[name]);
+  });
+
+  test('KubeDB versions run KubeDB\'s Alpine images, as uid 70, tagged for their PostgreSQL', () => {
+    expect(entry.publisher).toBe('KubeDB');
+    expect(version.image).toMatch(new RegExp(`^kubedb/postgres:${entry.postgres.replace(/\./g, '\\.')}(-v\\d+)?$`));
+    expect(version.toolsImage).toMatch(new RegExp(`^kubedb/postgres-tools:${entry.postgres.replace(/\./g, '\\.')}(-v\\d+)?$`));
+    expect(version.exporterImage).toBe('kubedb/postgres_exporter:v0.4.7');
     expect(version.uid).toBe(70);
   });
 
