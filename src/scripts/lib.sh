@@ -123,9 +123,12 @@ bounded() {
   return "$_rc"
 }
 
-# storage_location: the storage prefix in use, for messages.
+# storage_location: the storage prefix in use, for messages: the value of the one WAL-G prefix setting
+# (WALG_<STORAGE>_PREFIX, or WAL-E's WALE_<STORAGE>_PREFIX) that the role's settings hold. The library
+# computes it once, for every provider, and writes it in <role>.env; no provider is named here.
 storage_location() {
-  printf '%s' "${WALG_S3_PREFIX:-${WALE_S3_PREFIX:-${WALG_GS_PREFIX:-${WALE_GS_PREFIX:-${WALG_AZ_PREFIX:-${WALE_AZ_PREFIX:-${WALG_SWIFT_PREFIX:-${WALE_SWIFT_PREFIX:-${WALG_FILE_PREFIX:-unknown}}}}}}}}}"
+  _loc=$(env | sed -n 's/^WAL[EG]_[A-Z0-9]*_PREFIX=//p' | head -n 1)
+  printf '%s' "${_loc:-unknown}"
 }
 
 # retry DESCRIPTION COMMAND...: run COMMAND up to PG_WALG_ATTEMPTS times, PG_WALG_RETRY_SECONDS

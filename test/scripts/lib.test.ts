@@ -4,6 +4,8 @@
 // (fetch_base_backup). Each case runs the real functions under dash and busybox sh.
 import * as fs from 'fs';
 import * as path from 'path';
+import { PostgresVersion } from '../../src';
+import { newChart, PROVIDER_LIST, storageFor } from '../util';
 import { notInArchive, SHELLS, stub, walSegment } from './stub';
 
 const SEG = '000000010000000000000003';
@@ -231,5 +233,34 @@ for f in ${files.join(' ')}; do mkdir -p "$2/$(dirname "$f")"; echo data >"$2/$f
     const r = fetch(writes(files));
     expect(r.status).toBe(1);
     expect(r.stdout).toContain(`LAST_ERROR=wal-g backup-fetch exited 0 but ${r.pgdata}/${lacking} is missing or empty: the base backup was not fetched whole`);
+  });
+});
+
+// storage_location names no provider: it prints whichever prefix setting the library wrote for the
+// role, so every provider's binding (and a seventh one's) is reported without a change to lib.sh.
+describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('storage_location under %s', (_name, shell) => {
+  const s = stub('exit 0');
+  const bindings = PROVIDER_LIST.flatMap((provider) => [PostgresVersion.V11_2_V1, PostgresVersion.custom({ name: '17-walg3', serverVersion: '17.2', image: 'example.com/pg:17', walgVersion: '3.0' })]
+    .map((version) => {
+      const chart = newChart();
+      const env = storageFor(chart, provider, version)._bind(chart, 'storage').env;
+      const prefixes = Object.entries(env).filter(([k]) => k.endsWith('_PREFIX'));
+      return [`${provider} with WAL-G ${version.walgVersion}`, prefixes] as const;
+    }));
+
+  test.each(bindings)('%s: the one prefix setting of the binding', (_what, prefixes) => {
+    expect(prefixes).toHaveLength(1);
+    const [[key, value]] = prefixes;
+    const r = s.lib(shell, 'storage_location', [], { [key]: value });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(value);
+  });
+
+  test('a setting of another storage WAL-G knows (SSH), with no change here', () => {
+    expect(s.lib(shell, 'storage_location', [], { WALG_SSH_PREFIX: 'ssh://backup.example.com/pg' }).stdout).toBe('ssh://backup.example.com/pg');
+  });
+
+  test('none: "unknown"', () => {
+    expect(s.lib(shell, 'storage_location', [], {}).stdout).toBe('unknown');
   });
 });
