@@ -9,6 +9,15 @@ import { LocalStorageOptions, localBinder } from './storage-local';
 import { MinioStorageOptions, S3StorageOptions, s3Binder } from './storage-s3';
 import { SwiftStorageOptions, swiftBinder } from './storage-swift';
 
+// Each provider's file holds its options, its credentials and its binder; they are public through here,
+// so that a new provider is its file, a factory below, and its line in the catalog's matrix.
+export * from './storage-location';
+export * from './storage-s3';
+export * from './storage-gcs';
+export * from './storage-azure';
+export * from './storage-swift';
+export * from './storage-local';
+
 /**
  * Where WAL-G archives WAL and base backups, and where a restore reads them: a provider, its
  * location and credentials, and the PostgresVersion whose WAL-G uses it.
