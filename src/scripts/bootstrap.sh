@@ -73,18 +73,26 @@ bootstrap_initdb() {
   rm -f "$PGDATA_INCOMPLETE"
 }
 
-# select_backup: read "name modified" lines, print the base backup to fetch.
+# select_backup: read "name modified" lines, print the base backup to fetch: the one named, or the
+# newest one that finished by the time target, or LATEST. A named backup must have finished by the time
+# target too: recovery cannot stop at a target before the end of its base backup.
 select_backup() {
   _list=$(cat)
   [ -n "$_list" ] || die "no base backup found at $(storage_location): it is not a WAL-G archive, or the prefix is wrong"
+  if [ -n "${PG_WALG_TARGET_TIME_UTC:-}" ]; then
+    # Times compare as UTC RFC 3339 strings (list_once asks WAL-G for UTC), at whole seconds: some stores
+    # (Swift) round modification times up to the second. A time in another zone is not compared.
+    _zoned=$(printf '%s\n' "$_list" | awk '$2 !~ /(Z|[+-]00:00)$/ { print $1 " " $2 }' | head -n 1)
+    [ -z "$_zoned" ] || die "cannot compare the time of base backup $_zoned with the recovery target time $PG_WALG_TARGET_TIME_UTC: WAL-G did not print it in UTC"
+  fi
   if [ -n "${PG_WALG_BACKUP_NAME:-}" ]; then
-    if ! printf '%s\n' "$_list" | awk -v b="$PG_WALG_BACKUP_NAME" '$1 == b { found = 1 } END { exit !found }'; then
-      die "base backup $PG_WALG_BACKUP_NAME is not in $(storage_location); the archive holds: $(printf '%s\n' "$_list" | awk '{ printf "%s ", $1 }')"
+    _named=$(printf '%s\n' "$_list" | awk -v b="$PG_WALG_BACKUP_NAME" '$1 == b { print $2 }')
+    [ -n "$_named" ] || die "base backup $PG_WALG_BACKUP_NAME is not in $(storage_location); the archive holds: $(printf '%s\n' "$_list" | awk '{ printf "%s ", $1 }')"
+    if [ -n "${PG_WALG_TARGET_TIME_UTC:-}" ] && ! awk -v m="$_named" -v t="$PG_WALG_TARGET_TIME_UTC" 'BEGIN { exit !(substr(m, 1, 19) <= substr(t, 1, 19)) }'; then
+      die "base backup $PG_WALG_BACKUP_NAME was stored at $_named, after the recovery target time $PG_WALG_TARGET_TIME_UTC: recovery cannot stop before the end of its base backup. Name a backup stored before the target, or leave backupName out to use the newest one that was"
     fi
     printf '%s' "$PG_WALG_BACKUP_NAME"
   elif [ -n "${PG_WALG_TARGET_TIME_UTC:-}" ]; then
-    # The newest backup that finished by the target time. Times are UTC RFC 3339 and compare as
-    # strings, at whole seconds: some stores (Swift) round modification times up to the second.
     _best=$(printf '%s\n' "$_list" | awk -v t="$PG_WALG_TARGET_TIME_UTC" '
       { m = substr($2, 1, 19) } m <= substr(t, 1, 19) && m >= bestm { bestm = m; best = $1 } END { print best }')
     [ -n "$_best" ] || die "no base backup in $(storage_location) finished before the recovery target time $PG_WALG_TARGET_TIME_UTC; the archive holds (name, finish time): $(printf '%s\n' "$_list" | awk '{ printf "%s %s; ", $1, $2 }')"

@@ -20,8 +20,8 @@
 #   PG_WALG_FETCH_NOT_FOUND_EXIT    wal-fetch's exit code for a file not in the archive (1, or 74 from WAL-G 2.0)
 #   PG_WALG_ALLOW_NONEMPTY_ARCHIVE  true to archive where base backups already are
 #   PG_WALG_RECOVERY_STYLE          recovery.conf (PostgreSQL <= 11) or recovery.signal (>= 12)
-#   PG_WALG_BACKUP_NAME             the base backup a restore fetches
-#   PG_WALG_TARGET_TIME_UTC         a time target, to pick the newest base backup finished by it
+#   PG_WALG_BACKUP_NAME             the base backup a restore fetches (backupName; unset: the newest)
+#   PG_WALG_TARGET_TIME_UTC         a time target in UTC: the base backup must be stored by it
 #   PG_WALG_BACKUP_INTERVAL_SECONDS the sidecar: seconds between scheduled base backups
 #   PG_WALG_RETAIN_FULL             the sidecar: full base backups kept (0: all)
 # Not in the manifests (the scripts' defaults apply; the tests and the e2e harness set them):
@@ -277,7 +277,9 @@ list_once() {
   _lo=$(mktemp)
   _le=$(mktemp)
   _lrc=0
-  bounded "$PG_WALG_LIST_TIMEOUT" wal-g backup-list >"$_lo" 2>"$_le" || _lrc=$?
+  # WAL-G prints times in its process's time zone: in UTC here, whatever zone the image sets, so
+  # that the times compare with a UTC target.
+  bounded "$PG_WALG_LIST_TIMEOUT" env TZ=UTC wal-g backup-list >"$_lo" 2>"$_le" || _lrc=$?
   _outcome=$(list_outcome "$_lrc" "$_lo" "$_le")
   case $_outcome in
     listed) awk '$1 ~ /^base_[0-9A-F]/ { print $1, $2 }' "$_lo" ;;

@@ -59,3 +59,70 @@ esac`, {
     expect(second.status).toBe(1);
   });
 });
+
+// Which base backup a restore fetches. WAL-G prints backup times in its process's time zone, as the
+// stand-in below does (with the host's GNU date): backups stored at 09:30Z and 11:00Z.
+describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('the base backup a restore fetches, under %s', (_name, shell) => {
+  const OLDER = 'base_000000010000000000000002';
+  const NEWER = 'base_000000010000000000000004';
+  const listing = (date: string) => `case $1 in
+  backup-list)
+    echo 'name last_modified wal_segment_backup_start'
+    for b in "${OLDER} 1796031000" "${NEWER} 1796036400"; do
+      set -- $b
+      echo "$1 $(${date} -d "@$2" '+%Y-%m-%dT%H:%M:%S%:z' | sed 's/+00:00$/Z/') 000000010000000000000002"
+    done ;;
+  *) echo "ERROR: stop here" >&2; exit 1 ;;
+esac`;
+
+  function restore(env: Record<string, string>, date = '/bin/date'): { chosen?: string; stderr: string; status: number | null } {
+    const s = stub(listing(date), { postgres: 'exit 1', pg_isready: 'exit 1' });
+    s.config('restore.env', 'WALG_FILE_PREFIX=/archive/pg\n');
+    s.config('postgresql.conf', '# settings\n');
+    s.config('pg_hba.conf', 'local all all trust\n');
+    s.config('recovery-settings.conf', "restore_command = 'sh wal-fetch.sh %f %p'\n");
+    const r = s.run(shell, 'bootstrap.sh', [], {
+      PGDATA: path.join(s.work, 'data'), PG_WALG_STATE: path.join(s.work, 'state'), PGHOST: s.work, PGPORT: '5432',
+      PG_WALG_SECRETS: path.join(s.work, 'secrets'), PG_WALG_BOOTSTRAP: 'restore', PG_WALG_ARCHIVE: 'off', PG_WALG_PG_MAJOR: '11',
+      PG_WALG_RECOVERY_STYLE: 'recovery.signal', PG_WALG_ATTEMPTS: '1', ...env,
+    });
+    const fetch = s.calls().find((c) => c.startsWith('backup-fetch '));
+    return { chosen: fetch?.split(' ')[2], stderr: r.stderr, status: r.status };
+  }
+
+  test.each(['UTC', 'America/New_York', 'Asia/Seoul', ''])('a 10:00Z time target fetches the 09:30Z backup whatever the image\'s time zone (TZ=%s)', (tz) => {
+    expect(restore({ TZ: tz, PG_WALG_TARGET_TIME_UTC: '2026-11-30T10:00:00Z' }).chosen).toBe(OLDER);
+  });
+
+  test('a time target before every backup is refused, naming the backups and their UTC times', () => {
+    const r = restore({ TZ: 'America/New_York', PG_WALG_TARGET_TIME_UTC: '2026-11-30T09:00:00Z' });
+    expect(r.chosen).toBeUndefined();
+    expect(r.stderr).toContain(`ERROR: no base backup in /archive/pg finished before the recovery target time 2026-11-30T09:00:00Z; the archive holds (name, finish time): ${OLDER} 2026-11-30T09:30:00Z; ${NEWER} 2026-11-30T11:00:00Z;`);
+  });
+
+  test('no name and no time target: the newest backup (LATEST)', () => {
+    expect(restore({ TZ: 'Asia/Seoul' }).chosen).toBe('LATEST');
+  });
+
+  test('a named backup is fetched by its name', () => {
+    expect(restore({ PG_WALG_BACKUP_NAME: NEWER }).chosen).toBe(NEWER);
+  });
+
+  test('a named backup stored by the time target is fetched', () => {
+    expect(restore({ TZ: 'America/New_York', PG_WALG_BACKUP_NAME: OLDER, PG_WALG_TARGET_TIME_UTC: '2026-11-30T10:00:00Z' }).chosen).toBe(OLDER);
+  });
+
+  test('a named backup stored after the time target is refused: recovery could not stop at the target', () => {
+    const r = restore({ TZ: 'Asia/Seoul', PG_WALG_BACKUP_NAME: NEWER, PG_WALG_TARGET_TIME_UTC: '2026-11-30T10:00:00Z' });
+    expect(r.chosen).toBeUndefined();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`ERROR: base backup ${NEWER} was stored at 2026-11-30T11:00:00Z, after the recovery target time 2026-11-30T10:00:00Z: recovery cannot stop before the end of its base backup.`);
+  });
+
+  test('a backup time that is not in UTC is not compared with a time target', () => {
+    // A WAL-G that ignores TZ and prints New York times.
+    const r = restore({ PG_WALG_TARGET_TIME_UTC: '2026-11-30T10:00:00Z' }, 'TZ=America/New_York /bin/date');
+    expect(r.chosen).toBeUndefined();
+    expect(r.stderr).toContain(`ERROR: cannot compare the time of base backup ${OLDER} 2026-11-30T04:30:00-05:00 with the recovery target time 2026-11-30T10:00:00Z: WAL-G did not print it in UTC`);
+  });
+});
