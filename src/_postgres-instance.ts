@@ -365,8 +365,12 @@ export abstract class PostgresInstanceBase extends Construct {
       if (!/^(LATEST|base_[0-9A-F]{24}(_D_[0-9A-F]{24})?)$/.test(b)) {
         invalid(this, 'backupName', b, expected);
       }
-      env.PG_WALG_BACKUP_NAME = b;
-    } else if (rec.targetTimeUtc) {
+      if (b !== 'LATEST') {
+        env.PG_WALG_BACKUP_NAME = b;
+      }
+    }
+    // A named backup is checked against a time target too.
+    if (rec.targetTimeUtc) {
       env.PG_WALG_TARGET_TIME_UTC = rec.targetTimeUtc;
     }
   }

@@ -13,9 +13,12 @@ export interface WalRestoredPostgresProps extends PostgresInstanceOptions, Archi
    */
   readonly source: WalStorage;
   /**
-   * The base backup to start from: "LATEST" or a name from `wal-g backup-list`.
+   * The base backup to start from: a name from `wal-g backup-list`, or "LATEST", which is the same as
+   * leaving it out. With a time target, a named backup must have been stored by the target time (the
+   * restore stops with an error naming both times otherwise: recovery cannot stop before the end of its
+   * base backup).
    *
-   * @default - with a time target, the newest backup that finished by it (to the second); otherwise "LATEST"
+   * @default - with a time target, the newest backup stored by it (to the second); otherwise the newest backup
    * @see https://wal-g.readthedocs.io/PostgreSQL/#backup-fetch
    */
   readonly backupName?: string;

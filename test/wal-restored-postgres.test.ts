@@ -70,7 +70,7 @@ test('the latest state (no target) does not set recovery_target_action', () => {
   expect(rec).not.toMatch(/^recovery_target_(time|xid|name|lsn) /m);
 });
 
-test('a named backup is passed to the bootstrap and wins over the time-based choice', () => {
+test('a named backup is passed to the bootstrap with the time target, which it must have been stored by', () => {
   const chart = newChart();
   new WalRestoredPostgres(chart, 'copy', {
     name: 'copy',
@@ -80,7 +80,22 @@ test('a named backup is passed to the bootstrap and wins over the time-based cho
   });
   const env = envOf(container(synth(chart), 'copy'));
   expect(env.PG_WALG_BACKUP_NAME).toBe('base_000000010000000000000004');
-  expect(env.PG_WALG_TARGET_TIME_UTC).toBeUndefined();
+  expect(env.PG_WALG_TARGET_TIME_UTC).toBe('2026-11-23T10:15:00Z');
+});
+
+test.each([
+  ['without a target', undefined, {}],
+  ['with a time target', { time: '2026-11-23T10:15:00Z' }, { PG_WALG_TARGET_TIME_UTC: '2026-11-23T10:15:00Z' }],
+])('backupName "LATEST" is the same as leaving it out (%s): no backup name reaches the pod', (_what, recoveryTarget, expected) => {
+  const env = (backupName?: string) => {
+    const chart = newChart();
+    new WalRestoredPostgres(chart, 'copy', { name: 'copy', source: storageFor(chart, WalProvider.S3, PostgresVersion.V11_2_V1), backupName, recoveryTarget });
+    return envOf(container(synth(chart), 'copy'));
+  };
+  const latest = env('LATEST');
+  expect(latest.PG_WALG_BACKUP_NAME).toBeUndefined();
+  expect(latest).toEqual(env(undefined));
+  expect(latest).toMatchObject(expected);
 });
 
 test('restore then archive onward to another location: both storages, two credential mounts', () => {
