@@ -82,9 +82,17 @@ esac`;
     s.config('pg_hba.conf', 'local all all trust\n');
     s.config('recovery-settings.conf', "restore_command = 'sh wal-fetch.sh %f %p'\n");
     const r = s.run(shell, 'bootstrap.sh', [], {
-      PGDATA: path.join(s.work, 'data'), PG_WALG_STATE: path.join(s.work, 'state'), PGHOST: s.work, PGPORT: '5432',
-      PG_WALG_SECRETS: path.join(s.work, 'secrets'), PG_WALG_BOOTSTRAP: 'restore', PG_WALG_ARCHIVE: 'off', PG_WALG_PG_MAJOR: '11',
-      PG_WALG_RECOVERY_STYLE: 'recovery.signal', PG_WALG_ATTEMPTS: '1', ...env,
+      PGDATA: path.join(s.work, 'data'),
+      PG_WALG_STATE: path.join(s.work, 'state'),
+      PGHOST: s.work,
+      PGPORT: '5432',
+      PG_WALG_SECRETS: path.join(s.work, 'secrets'),
+      PG_WALG_BOOTSTRAP: 'restore',
+      PG_WALG_ARCHIVE: 'off',
+      PG_WALG_PG_MAJOR: '11',
+      PG_WALG_RECOVERY_STYLE: 'recovery.signal',
+      PG_WALG_ATTEMPTS: '1',
+      ...env,
     });
     const fetch = s.calls().find((c) => c.startsWith('backup-fetch '));
     return { chosen: fetch?.split(' ')[2], stderr: r.stderr, status: r.status };
