@@ -3,7 +3,8 @@ import { requireWalgFeature } from './_capabilities';
 import { CredentialSpec, checkCredentialSpec, requireValues } from './_credential-spec';
 import { checkPrefix, location, prefixEnv, retries, StorageBinder, StorageBinding } from './_storage-binding';
 import { checkSingleLine, invalid, optionalBoolean, requireString } from './_validation';
-import { PostgresVersion } from './postgres-version';
+import { CATALOG, supports } from './_catalog';
+import { PostgresVersion, WalProvider } from './postgres-version';
 import { WalStorageLocationOptions } from './storage-location';
 
 /** Options shared by S3 and S3-compatible storage. */
@@ -64,7 +65,8 @@ export interface S3BucketOptions extends WalStorageLocationOptions {
 export interface S3StorageOptions extends S3BucketOptions {
   /**
    * A custom endpoint (`AWS_ENDPOINT`), for S3 reached through a VPC endpoint, a proxy, or an
-   * S3-compatible service. It is applied whatever its host name.
+   * S3-compatible service. It is applied whatever its host name. An endpoint outside amazonaws.com is what
+   * the support matrix calls MinIO: with a version that does not support MinIO it is refused at synth time.
    *
    * @default - Amazon S3's regional endpoint
    */
@@ -153,6 +155,7 @@ function bindS3(scope: IConstruct, prop: string, version: PostgresVersion, o: S3
   let endpointUrl: URL | undefined;
   if (o.endpoint !== undefined || minio) {
     endpointUrl = checkEndpoint(scope, prop, o);
+    requireCustomEndpoint(scope, prop, version, o.endpoint!, endpointUrl);
     env.AWS_ENDPOINT = o.endpoint!.replace(/\/$/, '');
   }
   const pathStyle = optionalBoolean(scope, `${prop}.forcePathStyle`, o.forcePathStyle) ?? minio;
@@ -196,6 +199,23 @@ function bindS3(scope: IConstruct, prop: string, version: PostgresVersion, o: S3
     credentials,
     identity: `s3 ${env.AWS_ENDPOINT ?? 'aws'} ${location('s3', bucket, prefix)}`,
   };
+}
+
+/** Amazon S3's own endpoints: regional, dual-stack, FIPS, VPC interface endpoints, China regions. */
+const AMAZON_S3_HOST = /(^|\.)amazonaws\.com(\.cn)?$/;
+
+/**
+ * A custom endpoint is what the support matrix calls MinIO: WalStorage.s3() must not open, through its
+ * `endpoint` option, the door that the types close on WalStorage.minio() (KubeDB's first two image
+ * generations archive to Amazon S3 only).
+ */
+function requireCustomEndpoint(scope: IConstruct, prop: string, version: PostgresVersion, endpoint: string, url: URL): void {
+  if (!version.supports(WalProvider.MINIO) && !AMAZON_S3_HOST.test(url.hostname)) {
+    const able = CATALOG.filter((e) => supports(e, 'minio')).map((e) => e.name);
+    invalid(scope, `${prop}.endpoint`, endpoint,
+      `PostgresVersion ${version.name} archives to Amazon S3 only (endpoints under amazonaws.com), and a custom endpoint (MinIO or another S3-compatible service) ` +
+      `needs a version that supports MinIO: ${able.join(', ')}, or PostgresVersion.custom(). Leave endpoint out to use Amazon S3`);
+  }
 }
 
 /** An S3 endpoint: an https URL (http only when allowed), with nothing but a scheme, a host and a port. */

@@ -117,6 +117,12 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['MinIO endpoint that is not a URL', () => archiving({ storage: minio({ endpoint: 'not a url' }) }), `Invalid storage.endpoint "not a url" in ${PATH}: ${HTTPS_URL}.`],
   ['MinIO endpoint with ftp://', () => archiving({ storage: minio({ endpoint: 'ftp://minio.storage.svc:21' }) }), `Invalid storage.endpoint "ftp://minio.storage.svc:21" in ${PATH}: ${HTTPS_URL}.`],
   ['MinIO endpoint over http without the opt-in', () => archiving({ storage: minio({ endpoint: 'http://minio.storage.svc:9000' }) }), `Invalid storage.endpoint "http://minio.storage.svc:9000" in ${PATH}: expected an https URL; set allowInsecureEndpoint: true to send credentials and data over plain http.`],
+  ...[PostgresVersion.V10_6, PostgresVersion.V9_6_V3].map((v) => [
+    `S3 with a custom endpoint on ${v.name}, which archives to Amazon S3 only`,
+    () => archiving({ storage: WalStorage.s3(v, { bucket: 'walg-archive', endpoint: 'https://minio.storage.svc:9000', credentials: secret() }) }),
+    `Invalid storage.endpoint "https://minio.storage.svc:9000" in ${PATH}: PostgresVersion ${v.name} archives to Amazon S3 only (endpoints under amazonaws.com), and a custom endpoint (MinIO or another S3-compatible service) ` +
+    'needs a version that supports MinIO: 9.6-v4, 9.6.7-v4, 10.2-v4, 10.6-v2, 11.1-v2, 11.2, 9.6-v5, 9.6.7-v5, 10.2-v5, 10.6-v3, 11.1-v3, 11.2-v1, or PostgresVersion.custom(). Leave endpoint out to use Amazon S3.',
+  ] as const),
   ['S3 endpoint over http without the opt-in', () => archiving({ storage: s3({ endpoint: 'http://s3.internal.example' }) }), `Invalid storage.endpoint "http://s3.internal.example" in ${PATH}: expected an https URL; set allowInsecureEndpoint: true to send credentials and data over plain http.`],
   ['MinIO endpoint with credentials in the URL', () => archiving({ storage: minio({ endpoint: 'https://key:secret@minio.storage.svc:9000' }) }), `Invalid storage.endpoint "https://key:secret@minio.storage.svc:9000" in ${PATH}: expected a URL with only a scheme, a host and a port (credentials go into the credentials, the path into bucket and prefix).`],
   ['MinIO endpoint with a path', () => archiving({ storage: minio({ endpoint: 'https://minio.storage.svc:9000/walg' }) }), `Invalid storage.endpoint "https://minio.storage.svc:9000/walg" in ${PATH}: expected a URL with only a scheme, a host and a port (credentials go into the credentials, the path into bucket and prefix).`],

@@ -1,3 +1,4 @@
+import { App, Chart } from 'cdk8s';
 import { Volume } from 'cdk8s-plus-27';
 import { AzureCredentials, GcsCredentials, IAllStoragePostgresVersion, IAzureSwiftPostgresVersion, IPostgresVersion, PostgresVersion, S3Credentials, WalProvider, WalStorage } from '../src';
 import { newChart, storageFor } from './util';
@@ -85,4 +86,26 @@ test('a Local storage takes any cdk8s-plus volume', () => {
   const chart = newChart();
   const s = WalStorage.local(PostgresVersion.V11_2_V1, { volume: Volume.fromEmptyDir(chart, 'v', 'archive'), mountPath: '/archive' });
   expect(s.location).toBe('/archive');
+});
+
+// A custom S3 endpoint is what the matrix calls MinIO: WalStorage.s3()'s endpoint must not open what
+// WalStorage.minio()'s types close. Amazon's own endpoints stay open to every version.
+describe.each(CATALOG.map((e) => [e.name, supports(e, 'minio')] as const))('WalStorage.s3(%s) with an endpoint (MinIO supported: %s)', (name, minio) => {
+  const version = (PostgresVersion as unknown as Record<string, PostgresVersion>)[memberName(name)];
+  const envWith = (endpoint: string) => {
+    const chart = new Chart(new App(), 'c');
+    return WalStorage.s3(version, { bucket: 'walg-archive', endpoint, credentials: S3Credentials.fromSecret('s3') })._bind(chart, 'storage').env;
+  };
+
+  test.each(['https://s3.eu-central-1.amazonaws.com', 'https://bucket.vpce-0123-abcd.s3.us-east-1.vpce.amazonaws.com', 'https://s3.cn-north-1.amazonaws.com.cn'])('Amazon\'s endpoint %s is accepted', (endpoint) => {
+    expect(envWith(endpoint).AWS_ENDPOINT).toBe(endpoint);
+  });
+
+  test.each(['https://minio.storage.svc:9000', 'https://s3.example.com', 'https://amazonaws.com.example.org'])(`another endpoint, %s, is ${minio ? 'accepted' : 'refused'}`, (endpoint) => {
+    if (minio) {
+      expect(envWith(endpoint).AWS_ENDPOINT).toBe(endpoint);
+    } else {
+      expect(() => envWith(endpoint)).toThrow(`Invalid storage.endpoint "${endpoint}" in c: PostgresVersion ${name} archives to Amazon S3 only`);
+    }
+  });
 });
