@@ -116,7 +116,10 @@ export interface ArchivingOptions {
   readonly retainBaseBackups?: number;
   /**
    * Let a new cluster archive into a location that already holds base backups. Off by default: two
-   * clusters in one location mix their WAL histories, and a restore may then pick the wrong one.
+   * clusters in one location mix their WAL histories, and a restore may then pick the wrong one. A new
+   * cluster is an ArchivingPostgres's first start (before initdb) and a WalRestoredPostgres that archives
+   * onward (checked before its base backup is fetched); without it, either stops with an error naming
+   * the location and a backup found there.
    *
    * @default false
    */

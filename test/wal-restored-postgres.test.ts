@@ -156,3 +156,20 @@ describe('a Local restore source is mounted read-only', () => {
     expect(mountsOf(chart)['restore-local']).toEqual({ name: 'restore-local', mountPath: '/var/walg-archive', readOnly: true });
   });
 });
+
+test.each([
+  [undefined, undefined],
+  [false, 'false'],
+  [true, 'true'],
+])('allowNonEmptyArchive %s on a restore that archives onward reaches the pod (the bootstrap reads it): %s', (allow, expected) => {
+  const chart = newChart();
+  new WalRestoredPostgres(chart, 'copy', {
+    name: 'copy',
+    source: storageFor(chart, WalProvider.S3, PostgresVersion.V11_2_V1, 'prod/orders'),
+    archive: storageFor(chart, WalProvider.S3, PostgresVersion.V11_2_V1, 'prod/orders-copy'),
+    allowNonEmptyArchive: allow,
+  });
+  const env = envOf(container(synth(chart), 'copy'));
+  expect(env.PG_WALG_ARCHIVE).toBe('on');
+  expect(env.PG_WALG_ALLOW_NONEMPTY_ARCHIVE).toBe(expected);
+});

@@ -7,6 +7,7 @@
 #                              finished before the target time), write the recovery configuration for
 #                              the cluster's PostgreSQL major, replay WAL from the source archive and
 #                              promote. Fails after a bounded number of attempts, saying what it tried.
+#                              An onward archive must hold no other cluster's backups, as for initdb.
 # Then, with PG_WALG_ARCHIVE=on, the first start of a new cluster pushes a base backup to the archive
 # before the server accepts clients, so that the archive is restorable from the start.
 # Every start: install postgresql.conf and pg_hba.conf from the ConfigMap, then exec postgres.
@@ -44,23 +45,24 @@ install_config() {
   fi
 }
 
+# archive_must_be_empty: a cluster that begins (initdb, or a restore that archives onward) archives only
+# to a location without base backups, unless PG_WALG_ALLOW_NONEMPTY_ARCHIVE is true. Checked before
+# anything else is done, so that a wrong prefix costs no fetch.
 archive_must_be_empty() {
-  if [ "${PG_WALG_ALLOW_NONEMPTY_ARCHIVE:-false}" = true ]; then
+  if [ "$PG_WALG_ARCHIVE" != on ] || [ "${PG_WALG_ALLOW_NONEMPTY_ARCHIVE:-false}" = true ]; then
     return 0
   fi
-  _backups=$(list_backups archive)
-  if [ -n "$_backups" ]; then
-    die "the archive $(storage_location) already holds base backups of another cluster ($(printf '%s\n' "$_backups" | awk 'NR == 1 { print $1 }') …). Archiving a new cluster there would mix two WAL histories. Use an empty prefix, or set allowNonEmptyArchive if you really mean it."
-  fi
+  (
+    load_storage archive
+    _backups=$(list_backups archive)
+    if [ -n "$_backups" ]; then
+      die "the archive $(storage_location) already holds base backups of another cluster ($(printf '%s\n' "$_backups" | awk 'NR == 1 { print $1 }') …). Archiving a new cluster there would mix two WAL histories. Use an empty prefix, or set allowNonEmptyArchive if you really mean it."
+    fi
+  )
 }
 
 bootstrap_initdb() {
-  if [ "$PG_WALG_ARCHIVE" = on ]; then
-    (
-      load_storage archive
-      archive_must_be_empty
-    )
-  fi
+  archive_must_be_empty
   log "initialising a new cluster in $PGDATA"
   begin_pgdata
   _pwfile="$PG_WALG_SECRETS/auth/POSTGRES_PASSWORD"
@@ -103,6 +105,7 @@ select_backup() {
 }
 
 bootstrap_restore() {
+  archive_must_be_empty
   (
     load_storage restore
     _list=$(list_backups restore)

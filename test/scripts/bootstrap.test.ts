@@ -134,3 +134,52 @@ esac`;
     expect(r.stderr).toContain(`ERROR: cannot compare the time of base backup ${OLDER} 2026-11-30T04:30:00-05:00 with the recovery target time 2026-11-30T10:00:00Z: WAL-G did not print it in UTC`);
   });
 });
+
+// A restore that archives onward begins a new cluster, as initdb does: its archive must not hold another
+// cluster's base backups (unless allowNonEmptyArchive), and that is checked before the fetch.
+describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('a restore archiving onward, under %s', (_name, shell) => {
+  function restore(env: Record<string, string>): { fetched: boolean; stderr: string; status: number | null } {
+    const s = stub(`case $1 in
+  backup-list)
+    if [ "$WALG_FILE_PREFIX" = /archive/onward ] && [ -z "\${ONWARD_HOLDS:-}" ]; then echo "INFO: 2026/11/30 10:04:38.115958 No backups found" >&2; exit 0; fi
+    echo 'name last_modified wal_segment_backup_start'
+    echo 'base_000000010000000000000002 2026-11-30T09:30:00Z 000000010000000000000002' ;;
+  wal-fetch) echo "ERROR: 2026/11/30 10:04:38.115958 Archive '$2' does not exist." >&2; exit 1 ;;
+  *) echo "ERROR: stop here" >&2; exit 1 ;;
+esac`, { postgres: 'exit 1', pg_isready: 'exit 1' });
+    s.config('restore.env', 'WALG_FILE_PREFIX=/archive/source\n');
+    s.config('archive.env', 'WALG_FILE_PREFIX=/archive/onward\n');
+    s.config('postgresql.conf', '# settings\n');
+    s.config('pg_hba.conf', 'local all all trust\n');
+    s.config('recovery-settings.conf', "restore_command = 'sh wal-fetch.sh %f %p'\n");
+    const r = s.run(shell, 'bootstrap.sh', [], {
+      PGDATA: path.join(s.work, 'data'),
+      PG_WALG_STATE: path.join(s.work, 'state'),
+      PGHOST: s.work,
+      PGPORT: '5432',
+      PG_WALG_SECRETS: path.join(s.work, 'secrets'),
+      PG_WALG_BOOTSTRAP: 'restore',
+      PG_WALG_ARCHIVE: 'on',
+      PG_WALG_PG_MAJOR: '11',
+      PG_WALG_RECOVERY_STYLE: 'recovery.signal',
+      PG_WALG_ATTEMPTS: '1',
+      ...env,
+    });
+    return { fetched: s.calls().some((c) => c.startsWith('backup-fetch ')), stderr: r.stderr, status: r.status };
+  }
+
+  test('an onward archive that holds base backups is refused before the fetch', () => {
+    const r = restore({ ONWARD_HOLDS: '1' });
+    expect(r.fetched).toBe(false);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('ERROR: the archive /archive/onward already holds base backups of another cluster (base_000000010000000000000002 …). Archiving a new cluster there would mix two WAL histories. Use an empty prefix, or set allowNonEmptyArchive if you really mean it.');
+  });
+
+  test('allowNonEmptyArchive lets it archive there', () => {
+    expect(restore({ ONWARD_HOLDS: '1', PG_WALG_ALLOW_NONEMPTY_ARCHIVE: 'true' }).fetched).toBe(true);
+  });
+
+  test('an empty onward archive is accepted', () => {
+    expect(restore({}).fetched).toBe(true);
+  });
+});
