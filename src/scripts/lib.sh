@@ -98,28 +98,45 @@ load_storage() {
   done
 }
 
-# bounded SECONDS COMMAND...: run COMMAND, killing it after SECONDS. Portable: busybox's timeout
-# changed its syntax between versions, so this is done in sh.
+# bounded SECONDS COMMAND...: run COMMAND, stopping it (SIGTERM) after SECONDS; returns its exit status,
+# and says "timed out after SECONDS s" on stderr when it was stopped. Portable (busybox's timeout changed
+# its syntax between versions), and it leaves no process behind: the watcher is stopped and waited for.
 bounded() {
   _secs=$1
   shift
+  _mark=$(mktemp)
   "$@" &
   _cmd=$!
   (
-    # The watcher may be stopped before it has started its sleep (a command that ends at once).
+    # The watcher is stopped (SIGTERM) when the command ends first, at any point: even while it starts
+    # its sleep, when the shell runs the trap only after "sleep &" and before "_sleep=$!". So the trap
+    # only records the stop (and stops a sleep it knows of), and each step after it looks. The sleep is
+    # stopped with SIGKILL: a child that has not yet become sleep would lose a SIGTERM, and live on.
     _sleep=
-    trap 'if [ -n "$_sleep" ]; then kill "$_sleep" 2>/dev/null; fi; exit 0' TERM
+    _stop=
+    trap '_stop=1; if [ -n "$_sleep" ]; then kill -KILL "$_sleep" 2>/dev/null; fi' TERM
     sleep "$_secs" >/dev/null 2>&1 &
     _sleep=$!
-    wait "$_sleep"
-    if kill -TERM "$_cmd" 2>/dev/null; then
-      echo "timed out after $_secs s" >&2
+    if [ -n "$_stop" ]; then
+      kill -KILL "$_sleep" 2>/dev/null
+      exit 0
     fi
-  ) &
+    wait "$_sleep" || exit 0
+    [ -z "$_stop" ] || exit 0
+    echo stopped >"$_mark"
+    kill -TERM "$_cmd" 2>/dev/null
+  ) 2>/dev/null & # nor the shell's note of its killed sleep ("Killed")
   _watch=$!
   _rc=0
-  wait "$_cmd" || _rc=$?
+  # The shell's own note of a killed job ("Terminated") is not kept: the message below says why.
+  wait "$_cmd" 2>/dev/null || _rc=$?
   kill "$_watch" 2>/dev/null || true
+  wait "$_watch" 2>/dev/null || true
+  # The message comes from here, after both have ended, so that it is never lost in a race.
+  if [ "$_rc" -ne 0 ] && [ -s "$_mark" ]; then
+    echo "timed out after $_secs s" >&2
+  fi
+  rm -f "$_mark"
   return "$_rc"
 }
 
