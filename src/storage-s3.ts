@@ -1,9 +1,9 @@
 import { IConstruct } from 'constructs';
 import { requireWalgFeature } from './_capabilities';
+import { CATALOG, supports } from './_catalog';
 import { CredentialSpec, checkCredentialSpec, requireValues } from './_credential-spec';
 import { checkPrefix, location, prefixEnv, retries, StorageBinder, StorageBinding } from './_storage-binding';
 import { checkSingleLine, invalid, optionalBoolean, requireString } from './_validation';
-import { CATALOG, supports } from './_catalog';
 import { PostgresVersion, WalProvider } from './postgres-version';
 import { WalStorageLocationOptions } from './storage-location';
 

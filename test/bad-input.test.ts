@@ -117,12 +117,12 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['MinIO endpoint that is not a URL', () => archiving({ storage: minio({ endpoint: 'not a url' }) }), `Invalid storage.endpoint "not a url" in ${PATH}: ${HTTPS_URL}.`],
   ['MinIO endpoint with ftp://', () => archiving({ storage: minio({ endpoint: 'ftp://minio.storage.svc:21' }) }), `Invalid storage.endpoint "ftp://minio.storage.svc:21" in ${PATH}: ${HTTPS_URL}.`],
   ['MinIO endpoint over http without the opt-in', () => archiving({ storage: minio({ endpoint: 'http://minio.storage.svc:9000' }) }), `Invalid storage.endpoint "http://minio.storage.svc:9000" in ${PATH}: expected an https URL; set allowInsecureEndpoint: true to send credentials and data over plain http.`],
-  ...[PostgresVersion.V10_6, PostgresVersion.V9_6_V3].map((v) => [
+  ...[PostgresVersion.V10_6, PostgresVersion.V9_6_V3].map((v): [string, () => unknown, string] => [
     `S3 with a custom endpoint on ${v.name}, which archives to Amazon S3 only`,
     () => archiving({ storage: WalStorage.s3(v, { bucket: 'walg-archive', endpoint: 'https://minio.storage.svc:9000', credentials: secret() }) }),
     `Invalid storage.endpoint "https://minio.storage.svc:9000" in ${PATH}: PostgresVersion ${v.name} archives to Amazon S3 only (endpoints under amazonaws.com), and a custom endpoint (MinIO or another S3-compatible service) ` +
     'needs a version that supports MinIO: 9.6-v4, 9.6.7-v4, 10.2-v4, 10.6-v2, 11.1-v2, 11.2, 9.6-v5, 9.6.7-v5, 10.2-v5, 10.6-v3, 11.1-v3, 11.2-v1, or PostgresVersion.custom(). Leave endpoint out to use Amazon S3.',
-  ] as const),
+  ]),
   ['S3 endpoint over http without the opt-in', () => archiving({ storage: s3({ endpoint: 'http://s3.internal.example' }) }), `Invalid storage.endpoint "http://s3.internal.example" in ${PATH}: expected an https URL; set allowInsecureEndpoint: true to send credentials and data over plain http.`],
   ['MinIO endpoint with credentials in the URL', () => archiving({ storage: minio({ endpoint: 'https://key:secret@minio.storage.svc:9000' }) }), `Invalid storage.endpoint "https://key:secret@minio.storage.svc:9000" in ${PATH}: expected a URL with only a scheme, a host and a port (credentials go into the credentials, the path into bucket and prefix).`],
   ['MinIO endpoint with a path', () => archiving({ storage: minio({ endpoint: 'https://minio.storage.svc:9000/walg' }) }), `Invalid storage.endpoint "https://minio.storage.svc:9000/walg" in ${PATH}: expected a URL with only a scheme, a host and a port (credentials go into the credentials, the path into bucket and prefix).`],
@@ -187,6 +187,11 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['storageAttempts of 0', () => archiving({ storageAttempts: 0 }), `Invalid storageAttempts 0 in ${PATH}: expected a whole number from 1 to 1000.`],
   ['storageAttempts of 1001', () => archiving({ storageAttempts: 1001 }), `Invalid storageAttempts 1001 in ${PATH}: expected a whole number from 1 to 1000.`],
   ['storage retry interval of 0.5 s', () => archiving({ storageRetryInterval: Duration.millis(500) }), `Invalid storageRetryInterval "0.5 seconds" in ${PATH}: ${SECONDS}.`],
+  ['base backup timeout of 1.5 s', () => archiving({ baseBackupTimeout: Duration.millis(1500) }), `Invalid baseBackupTimeout "1.5 seconds" in ${PATH}: ${SECONDS}.`],
+  ['base backup timeout that is a number', () => archiving({ baseBackupTimeout: 3600 }), `Invalid baseBackupTimeout 3600 in ${PATH}: expected a Duration such as Duration.seconds(60).`],
+  ['base backup timeout on a restore that does not archive', () => restored({ baseBackupTimeout: Duration.hours(1) }), `Invalid baseBackupTimeout "3600 seconds" in ${PATH}: expected no archiving option without an archive; set archive to archive onward.`],
+  ['base backup fetch timeout of 0', () => restored({ baseBackupFetchTimeout: Duration.seconds(0) }), `Invalid baseBackupFetchTimeout "0 seconds" in ${PATH}: ${SECONDS}.`],
+  ['base backup fetch timeout that is a string', () => restored({ baseBackupFetchTimeout: '1h' }), `Invalid baseBackupFetchTimeout "1h" in ${PATH}: expected a Duration such as Duration.seconds(60).`],
   ['archive timeout on a restore that does not archive', () => restored({ archiveTimeout: Duration.seconds(30) }), `Invalid archiveTimeout "30 seconds" in ${PATH}: expected no archiving option without an archive; set archive to archive onward.`],
   ['allowNonEmptyArchive that is a string', () => archiving({ allowNonEmptyArchive: 'yes' }), `Invalid allowNonEmptyArchive "yes" in ${PATH}: expected true or false.`],
 
