@@ -53,12 +53,15 @@ export const POD_ENV = {
   PG_WALG_TARGET_TIME_UTC: { set: 'manifest', holds: 'a time target in UTC: the base backup must be stored by it' },
   PG_WALG_BACKUP_INTERVAL_SECONDS: { set: 'manifest', holds: 'the sidecar: seconds between scheduled base backups (baseBackupInterval)' },
   PG_WALG_RETAIN_FULL: { set: 'manifest', holds: 'the sidecar: full base backups kept (retainBaseBackups; 0 keeps all)' },
+  PG_WALG_BACKUP_PUSH_TIMEOUT: { set: 'manifest', holds: 'seconds one backup-push may take (baseBackupTimeout; default 86400)' },
+  PG_WALG_BACKUP_FETCH_TIMEOUT: { set: 'manifest', holds: 'seconds one backup-fetch may take (baseBackupFetchTimeout; default 86400)' },
   PG_WALG_LISTEN_ADDRESSES: { set: 'default', holds: 'listen_addresses of the server (default *; the e2e harness listens on loopback)' },
   PG_WALG_LIST_TIMEOUT: { set: 'default', holds: 'seconds one backup-list or probe read may take (default 60)' },
   PG_WALG_FETCH_TIMEOUT: { set: 'default', holds: 'seconds one wal-fetch of the restore_command may take (default 60)' },
   PG_WALG_FETCH_ATTEMPTS: { set: 'default', holds: 'tries of one WAL file in the restore_command (default PG_WALG_ATTEMPTS)' },
   PG_WALG_CHECK_SECONDS: { set: 'default', holds: 'the sidecar: seconds between archiving checks (default 60)' },
   PG_WALG_BEHIND_SEGMENTS: { set: 'default', holds: 'the sidecar: segments waiting in archive_status that make it warn (default 4)' },
+  PG_WALG_DELETE_TIMEOUT: { set: 'default', holds: 'the sidecar: seconds one retention delete may take (default 3600)' },
 } as const;
 
 export type PodEnvName = keyof typeof POD_ENV;

@@ -32,6 +32,8 @@ export interface RestoreSource {
   readonly prop: string;
   readonly backupName?: string;
   readonly target?: RecoveryTarget;
+  /** baseBackupFetchTimeout. */
+  readonly fetchTimeout?: Duration;
 }
 
 /** What a subclass says about its instance; everything else is common to all. */
@@ -335,6 +337,9 @@ export abstract class PostgresInstanceBase extends Construct {
     if (!archive) {
       return;
     }
+    if (archive.options.baseBackupTimeout !== undefined) {
+      env.PG_WALG_BACKUP_PUSH_TIMEOUT = String(seconds(this, 'baseBackupTimeout', archive.options.baseBackupTimeout, 86400));
+    }
     const allowNonEmpty = optionalBoolean(this, 'allowNonEmptyArchive', archive.options.allowNonEmptyArchive);
     if (allowNonEmpty !== undefined) {
       env.PG_WALG_ALLOW_NONEMPTY_ARCHIVE = String(allowNonEmpty);
@@ -368,6 +373,9 @@ export abstract class PostgresInstanceBase extends Construct {
       if (b !== 'LATEST') {
         env.PG_WALG_BACKUP_NAME = b;
       }
+    }
+    if (restore.fetchTimeout !== undefined) {
+      env.PG_WALG_BACKUP_FETCH_TIMEOUT = String(seconds(this, 'baseBackupFetchTimeout', restore.fetchTimeout, 86400));
     }
     // A named backup is checked against a time target too.
     if (rec.targetTimeUtc) {

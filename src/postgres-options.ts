@@ -115,6 +115,17 @@ export interface ArchivingOptions {
    */
   readonly retainBaseBackups?: number;
   /**
+   * How long one `wal-g backup-push` may run before it is stopped (and, for the first base backup, tried
+   * again up to `storageAttempts` times): a push that hangs on an unreachable store ends instead of
+   * blocking the first start or the next scheduled backup. Stopping it is safe: WAL-G takes non-exclusive
+   * backups, which PostgreSQL aborts when WAL-G's connection ends. Whole seconds, at least 1; set it above
+   * the longest push you expect.
+   *
+   * @default Duration.hours(24)
+   * @see https://wal-g.readthedocs.io/PostgreSQL/#backup-push
+   */
+  readonly baseBackupTimeout?: Duration;
+  /**
    * Let a new cluster archive into a location that already holds base backups. Off by default: two
    * clusters in one location mix their WAL histories, and a restore may then pick the wrong one. A new
    * cluster is an ArchivingPostgres's first start (before initdb) and a WalRestoredPostgres that archives

@@ -1,3 +1,4 @@
+import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { InstancePlan, PostgresInstanceBase } from './_postgres-instance';
 import { invalid } from './_validation';
@@ -22,6 +23,16 @@ export interface WalRestoredPostgresProps extends PostgresInstanceOptions, Archi
    * @see https://wal-g.readthedocs.io/PostgreSQL/#backup-fetch
    */
   readonly backupName?: string;
+  /**
+   * How long one `wal-g backup-fetch` may run before it is stopped and tried again from an empty PGDATA
+   * (up to `storageAttempts` times): a fetch that hangs on an unreachable store ends with an error instead
+   * of holding the pod in its first start. Whole seconds, at least 1; set it above the longest fetch you
+   * expect.
+   *
+   * @default Duration.hours(24)
+   * @see https://wal-g.readthedocs.io/PostgreSQL/#backup-fetch
+   */
+  readonly baseBackupFetchTimeout?: Duration;
   /**
    * Where to stop replaying WAL.
    *
@@ -76,7 +87,7 @@ function restorePlan(self: Construct, props: WalRestoredPostgresProps): Instance
       invalid(self, 'archive', props.archive.version.name, `expected the source's PostgresVersion ${source.version.name}: one pod runs one image`);
     }
   } else {
-    for (const k of ['archiveTimeout', 'baseBackupInterval', 'retainBaseBackups', 'allowNonEmptyArchive'] as const) {
+    for (const k of ['archiveTimeout', 'baseBackupInterval', 'retainBaseBackups', 'baseBackupTimeout', 'allowNonEmptyArchive'] as const) {
       if (props[k] !== undefined) {
         invalid(self, k, props[k], 'expected no archiving option without an archive; set archive to archive onward');
       }
@@ -85,7 +96,7 @@ function restorePlan(self: Construct, props: WalRestoredPostgresProps): Instance
   return {
     kind: 'WalRestoredPostgres',
     version: source.version,
-    restore: { storage: source, prop: 'source', backupName: props.backupName, target: props.recoveryTarget },
+    restore: { storage: source, prop: 'source', backupName: props.backupName, target: props.recoveryTarget, fetchTimeout: props.baseBackupFetchTimeout },
     archive: props.archive ? { storage: props.archive, prop: 'archive', options: props } : undefined,
   };
 }

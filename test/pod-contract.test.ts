@@ -3,7 +3,7 @@
 // the commented block at the top of src/scripts/lib.sh and the scripts themselves in step.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Chart, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import { ArchivingPostgres, PostgresVersion, S3Credentials, WalRestoredPostgres, WalStorage } from '../src';
 import { POD_ENV, RECOVERY_SETTINGS_KEY, STATE_FILES } from '../src/_pod-contract';
 import { SCRIPT_FILES, script } from '../src/_scripts';
@@ -37,8 +37,8 @@ test('the scripts use no other state file', () => {
 test('the manifests set only contract names marked manifest, and set every one of them in some pod', () => {
   const chart = new Chart(Testing.app(), 'c', { disableResourceNameHashes: true });
   const s3 = (prefix: string) => WalStorage.s3(PostgresVersion.V11_2_V1, { bucket: 'walg', prefix, credentials: S3Credentials.fromSecret('s3') });
-  new ArchivingPostgres(chart, 'a', { name: 'a', storage: s3('a'), allowNonEmptyArchive: true });
-  new WalRestoredPostgres(chart, 'r', { name: 'r', source: s3('a'), backupName: 'base_000000010000000000000002' });
+  new ArchivingPostgres(chart, 'a', { name: 'a', storage: s3('a'), allowNonEmptyArchive: true, baseBackupTimeout: Duration.hours(6) });
+  new WalRestoredPostgres(chart, 'r', { name: 'r', source: s3('a'), backupName: 'base_000000010000000000000002', baseBackupFetchTimeout: Duration.hours(6) });
   new WalRestoredPostgres(chart, 't', { name: 't', source: s3('a'), recoveryTarget: { time: '2026-11-30T10:00:00Z' } });
   const set = new Set<string>();
   for (const sts of Testing.synth(chart).filter((o) => o.kind === 'StatefulSet')) {

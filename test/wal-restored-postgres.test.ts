@@ -1,3 +1,4 @@
+import { Duration } from 'cdk8s';
 import { PostgresVersion, WalProvider, WalRestoredPostgres } from '../src';
 import { container, envOf, find, forSnapshot, newChart, PROVIDER_LIST, storageFor, synth } from './util';
 
@@ -172,4 +173,26 @@ test.each([
   const env = envOf(container(synth(chart), 'copy'));
   expect(env.PG_WALG_ARCHIVE).toBe('on');
   expect(env.PG_WALG_ALLOW_NONEMPTY_ARCHIVE).toBe(expected);
+});
+
+test.each([
+  [{}, {}],
+  [{ baseBackupFetchTimeout: Duration.minutes(90) }, { PG_WALG_BACKUP_FETCH_TIMEOUT: '5400' }],
+  [{ baseBackupFetchTimeout: Duration.minutes(90), archive: 'onward', baseBackupTimeout: Duration.hours(6) }, { PG_WALG_BACKUP_FETCH_TIMEOUT: '5400', PG_WALG_BACKUP_PUSH_TIMEOUT: '21600' }],
+])('the time bounds of backup-fetch and backup-push reach every container that runs them (%o)', (given, expected) => {
+  const chart = newChart();
+  const { archive, ...rest } = given as { archive?: string; baseBackupFetchTimeout?: Duration; baseBackupTimeout?: Duration };
+  new WalRestoredPostgres(chart, 'copy', {
+    name: 'copy',
+    source: storageFor(chart, WalProvider.S3, PostgresVersion.V11_2_V1, 'prod/orders'),
+    archive: archive ? storageFor(chart, WalProvider.S3, PostgresVersion.V11_2_V1, 'prod/orders-copy') : undefined,
+    ...rest,
+  });
+  const objs = synth(chart);
+  const containers = archive ? ['postgres', 'walg-backup'] : ['postgres'];
+  for (const name of containers) {
+    const env = envOf(container(objs, 'copy', name));
+    const bounds = Object.fromEntries(Object.entries(env).filter(([k]) => k.endsWith('_TIMEOUT')));
+    expect(bounds).toEqual(expected);
+  }
 });

@@ -2,7 +2,7 @@
 # Entry point of the walg-backup sidecar (cdk8s-postgres-walg). POSIX sh.
 # Every PG_WALG_BACKUP_INTERVAL_SECONDS it pushes a base backup of the running primary and, when
 # PG_WALG_RETAIN_FULL > 0, deletes the backups (and their WAL) older than the newest N full ones.
-# Every minute it checks pg_stat_archiver and pg_wal/archive_status and logs a warning while WAL
+# Every minute, also while a push runs, it checks pg_stat_archiver and pg_wal/archive_status and logs a warning while WAL
 # archiving is failing, hanging or falling behind; and it checks that the newest segment PostgreSQL
 # counts as archived can be fetched back whole (a wal-push that reports success without uploading
 # would otherwise go unnoticed until a restore ends early).
@@ -55,7 +55,7 @@ push_backup() {
   log "pushing a base backup to $(storage_location)"
   if push_base_backup; then
     if [ "$retain" -gt 0 ]; then
-      if retry "delete backups beyond the newest $retain" wal-g delete retain FULL "$retain" --confirm; then
+      if retry "delete backups beyond the newest $retain" bounded "${PG_WALG_DELETE_TIMEOUT:-3600}" wal-g delete retain FULL "$retain" --confirm; then
         log "retention: $(list_backups archive | wc -l | tr -d ' ') base backup(s) kept (the newest $retain full)"
       else
         log "WARNING: retention failed: $LAST_ERROR"
@@ -67,14 +67,22 @@ push_backup() {
   return 1
 }
 
+# A scheduled push runs in the background (bounded by PG_WALG_BACKUP_PUSH_TIMEOUT), so that the checks
+# keep their schedule while it runs: a push that hangs on an unreachable store must not silence them.
+pushing=
 next=$(($(date +%s) + interval))
 while :; do
+  if [ -n "$pushing" ] && ! kill -0 "$pushing" 2>/dev/null; then
+    wait "$pushing" || true
+    pushing=
+    next=$(($(date +%s) + interval))
+  fi
   if primary_up; then
     check_archiver
     check_archived
-    if [ "$(date +%s)" -ge "$next" ]; then
-      push_backup || true
-      next=$(($(date +%s) + interval))
+    if [ -z "$pushing" ] && [ "$(date +%s)" -ge "$next" ]; then
+      push_backup &
+      pushing=$!
     fi
   fi
   sleep "$check"

@@ -24,6 +24,8 @@
 #   PG_WALG_TARGET_TIME_UTC         a time target in UTC: the base backup must be stored by it
 #   PG_WALG_BACKUP_INTERVAL_SECONDS the sidecar: seconds between scheduled base backups
 #   PG_WALG_RETAIN_FULL             the sidecar: full base backups kept (0: all)
+#   PG_WALG_BACKUP_PUSH_TIMEOUT     seconds one backup-push may take (baseBackupTimeout, default 86400)
+#   PG_WALG_BACKUP_FETCH_TIMEOUT    seconds one backup-fetch may take (baseBackupFetchTimeout, default 86400)
 # Not in the manifests (the scripts' defaults apply; the tests and the e2e harness set them):
 #   PG_WALG_LISTEN_ADDRESSES        listen_addresses of the server (default *)
 #   PG_WALG_LIST_TIMEOUT            seconds one backup-list or probe read may take (default 60)
@@ -31,6 +33,7 @@
 #   PG_WALG_FETCH_ATTEMPTS          tries of one WAL file in the restore_command (default PG_WALG_ATTEMPTS)
 #   PG_WALG_CHECK_SECONDS           the sidecar: seconds between archiving checks (default 60)
 #   PG_WALG_BEHIND_SEGMENTS         the sidecar: waiting segments that make it warn (default 4)
+#   PG_WALG_DELETE_TIMEOUT          the sidecar: seconds one retention delete may take (default 3600)
 # State files under PG_WALG_STATE:
 #   restore-pending                 a restore has its base backup and has not promoted yet
 #   first-backup-pending            a new archive's first base backup is still to be pushed
@@ -324,7 +327,7 @@ push_base_backup() {
     LAST_ERROR="cannot list the base backups at $(storage_location) before the push"
     return 1
   }
-  retry "push a base backup" wal-g backup-push "$PGDATA" || return 1
+  retry "push a base backup" bounded "${PG_WALG_BACKUP_PUSH_TIMEOUT:-86400}" wal-g backup-push "$PGDATA" || return 1
   if ! _new=$(retry "find the new base backup at $(storage_location)" new_backup "$_before"); then
     LAST_ERROR="wal-g backup-push reported success, but no new base backup is listed at $(storage_location)"
     return 1
@@ -359,7 +362,7 @@ begin_pgdata() {
 # began (a fetch that stops half-way is not a cluster).
 fetch_base_backup() {
   begin_pgdata
-  wal-g backup-fetch "$PGDATA" "$1" || return 1
+  bounded "${PG_WALG_BACKUP_FETCH_TIMEOUT:-86400}" wal-g backup-fetch "$PGDATA" "$1" || return 1
   for _f in PG_VERSION global/pg_control backup_label; do
     if [ ! -s "$PGDATA/$_f" ]; then
       echo "wal-g backup-fetch exited 0 but $PGDATA/$_f is missing or empty: the base backup was not fetched whole" >&2

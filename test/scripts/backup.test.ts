@@ -7,12 +7,12 @@ const SEG = '000000010000000000000003';
 
 describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('backup.sh under %s', (_name, shell) => {
   /** Runs the sidecar for `seconds` against a primary whose last archived segment is SEG. */
-  function sidecar(walg: string, env: Record<string, string>, seconds = 4) {
+  function sidecar(walg: string, env: Record<string, string>, seconds = 4, archiver = 'f||') {
     const s = stub(walg, {
       pg_isready: 'exit 0',
       psql: `case $* in
   *pg_is_in_recovery*) echo f ;;
-  *last_failed_time*) echo 'f||' ;;
+  *last_failed_time*) echo '${archiver}' ;;
   *last_archived_wal*) echo ${SEG} ;;
 esac`,
     });
@@ -44,6 +44,16 @@ esac`,
     const r = sidecar('case $1 in wal-fetch) echo "ERROR: 2026/11/30 connection refused" >&2; exit 1 ;; esac', { PG_WALG_BACKUP_INTERVAL_SECONDS: '86400' });
     expect(r.stderr).toContain(`WARNING: cannot check that WAL segment ${SEG} is in s3://walg/pg: failed: wal-g exited 1: ERROR: 2026/11/30 connection refused`);
     expect(r.calls.filter((c) => c.startsWith('wal-fetch')).length).toBeGreaterThan(1);
+  });
+  test('while a scheduled push hangs, the archiving checks keep their schedule, and the push is stopped at its bound', () => {
+    const r = sidecar(`case $1 in
+  wal-fetch) cp "$STUB_DIR/seg" "$3" ;;
+  backup-list) printf 'name last_modified wal_segment_backup_start\\nbase_000000010000000000000002 2026-11-30T10:00:00Z 000000010000000000000002\\n' ;;
+  backup-push) exec sleep 60 ;;
+esac`, { PG_WALG_BACKUP_INTERVAL_SECONDS: '1', PG_WALG_BACKUP_PUSH_TIMEOUT: '2', PG_WALG_ATTEMPTS: '1' }, 7, 't|000000010000000000000009|2026-11-30 10:00:00+00');
+    const failing = r.stderr.split('\n').filter((l) => l.includes('WARNING: WAL archiving to s3://walg/pg is failing'));
+    expect(failing.length).toBeGreaterThanOrEqual(4);
+    expect(r.stderr).toContain('WARNING: base backup failed: timed out after 2 s');
   });
   test('a base backup push that reports success without uploading is a warning, not a success', () => {
     const r = sidecar(`case $1 in

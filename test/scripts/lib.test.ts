@@ -2,6 +2,7 @@
 // whole, missing, or not known (fetch_outcome); whether an empty backup list is an empty archive
 // (list_backups); whether a base backup was really pushed (push_base_backup) or fetched whole
 // (fetch_base_backup). Each case runs the real functions under dash and busybox sh.
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { PostgresVersion } from '../../src';
@@ -172,13 +173,13 @@ describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('push_base_backup un
   const OLD = 'base_000000010000000000000002 2026-11-30T10:00:00Z 000000010000000000000002';
   const NEW = 'base_000000010000000000000005 2026-11-30T11:00:00Z 000000010000000000000005';
   // backup-list answers from a file that backup-push may or may not extend.
-  function push(pushBody: string) {
+  function push(pushBody: string, env: Record<string, string> = {}) {
     const s = stub(`list="$STUB_DIR/list"; [ -f "$list" ] || printf 'name last_modified wal_segment_backup_start\\n${OLD}\\n' >"$list"
 case $1 in
   backup-list) cat "$list" ;;
   backup-push) ${pushBody} ;;
 esac`);
-    const r = s.lib(shell, 'push_base_backup || { echo "LAST_ERROR=$LAST_ERROR"; exit 1; }', [], { PGDATA: '/pgdata', WALE_S3_PREFIX: 's3://b/p' });
+    const r = s.lib(shell, 'push_base_backup || { echo "LAST_ERROR=$LAST_ERROR"; exit 1; }', [], { PGDATA: '/pgdata', WALE_S3_PREFIX: 's3://b/p', ...env });
     return { ...r, calls: s.calls() };
   }
   test('a push that lists a new backup afterwards succeeds and names it', () => {
@@ -197,14 +198,22 @@ esac`);
     expect(r.stdout).toContain('LAST_ERROR=ERROR: upload failed');
     expect(r.calls.filter((c) => c.startsWith('backup-push'))).toHaveLength(3);
   });
+  test('a push that hangs is stopped at its time bound, tried again, then fails saying so', () => {
+    const started = Date.now();
+    const r = push('exec sleep 30', { PG_WALG_BACKUP_PUSH_TIMEOUT: '1' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('LAST_ERROR=timed out after 1 s\n');
+    expect(r.calls.filter((c) => c.startsWith('backup-push'))).toHaveLength(3);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
 });
 
 describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('fetch_base_backup under %s', (_name, shell) => {
-  function fetch(body: string) {
+  function fetch(body: string, env: Record<string, string> = {}) {
     const s = stub(`case $1 in backup-fetch)\n${body}\n;; esac`);
     const pgdata = path.join(s.work, 'data');
     const state = path.join(s.work, 'state');
-    const r = s.lib(shell, 'retry "fetch base backup LATEST" fetch_base_backup LATEST || { echo "LAST_ERROR=$LAST_ERROR"; exit 1; }', [], { PGDATA: pgdata, PG_WALG_STATE: state });
+    const r = s.lib(shell, 'retry "fetch base backup LATEST" fetch_base_backup LATEST || { echo "LAST_ERROR=$LAST_ERROR"; exit 1; }', [], { PGDATA: pgdata, PG_WALG_STATE: state, ...env });
     return { ...r, pgdata, state, calls: s.calls() };
   }
   // Refuses a non-empty PGDATA, as WAL-G does, so that a retry must start from an empty one.
@@ -234,6 +243,15 @@ for f in ${files.join(' ')}; do mkdir -p "$2/$(dirname "$f")"; echo data >"$2/$f
     expect(r.status).toBe(1);
     expect(r.stdout).toContain(`LAST_ERROR=wal-g backup-fetch exited 0 but ${r.pgdata}/${lacking} is missing or empty: the base backup was not fetched whole`);
   });
+  test('a fetch that hangs is stopped at its time bound, tried again from an empty PGDATA, then fails saying so', () => {
+    const started = Date.now();
+    const r = fetch(`${writes(['PG_VERSION']).replace(/; exit 0$/, '')}; exec sleep 30`, { PG_WALG_BACKUP_FETCH_TIMEOUT: '1' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('LAST_ERROR=timed out after 1 s\n');
+    expect(r.calls.filter((c) => c.startsWith('backup-fetch'))).toHaveLength(3);
+    expect(fs.existsSync(path.join(r.state, 'pgdata-incomplete'))).toBe(true);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
 });
 
 // storage_location names no provider: it prints whichever prefix setting the library wrote for the
@@ -262,5 +280,65 @@ describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('storage_location un
 
   test('none: "unknown"', () => {
     expect(s.lib(shell, 'storage_location', [], {}).stdout).toBe('unknown');
+  });
+});
+
+// bounded, the one helper that runs things concurrently (the command and its watcher): run hundreds of
+// times, with commands that end at once and commands that outlast the bound, it returns each command's
+// status, says "timed out" exactly when it stopped one, and leaves no process behind.
+describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('bounded under %s', (_name, shell) => {
+  const s = stub('exit 0');
+  /** Processes still running that were started by a test's shell: they inherit its unique marker. */
+  const leftovers = (marker: string): string[] => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      return fs.readFileSync(`/proc/${p}/environ`, 'latin1').split('\0').includes(`BOUNDED_TEST=${marker}`);
+    } catch {
+      return false; // gone, or not ours to read
+    }
+  }).map((p) => `${p}: ${fs.readFileSync(`/proc/${p}/cmdline`, 'latin1').replace(/\0/g, ' ')}`);
+  let runs = 0;
+  const run = (script: string) => {
+    const marker = `${process.pid}-${++runs}`;
+    const r = s.lib(shell, script, [], { BOUNDED_TEST: marker });
+    spawnSync('sleep', ['0.3']);
+    return { ...r, left: leftovers(marker) };
+  };
+
+  test('300 commands that end at once: their exit status, no message, no process left', () => {
+    const r = run(`i=0; bad=0
+while [ "$i" -lt 300 ]; do
+  rc=0; bounded 900 sh -c "exit $((i % 3))" || rc=$?
+  [ "$rc" -eq $((i % 3)) ] || bad=$((bad + 1))
+  i=$((i + 1))
+done
+echo "bad=$bad"`);
+    expect(r.stdout.trim()).toBe('bad=0');
+    expect(r.stderr).toBe('');
+    expect(r.left).toEqual([]);
+  });
+
+  test('commands that outlast the bound are stopped, each with the message, no process left', () => {
+    const r = run(`i=0
+while [ "$i" -lt 8 ]; do
+  rc=0; bounded 1 sleep 70 || rc=$?
+  echo "rc=$rc"
+  i=$((i + 1))
+done`);
+    expect(r.stdout.trim().split('\n')).toEqual(Array(8).fill('rc=143'));
+    expect(r.stderr).toBe('timed out after 1 s\n'.repeat(8));
+    expect(r.left).toEqual([]);
+  });
+
+  test('a command that fails by itself within the bound is not said to have timed out', () => {
+    const r = run('bounded 5 sh -c "echo broken >&2; exit 143"; echo "rc=$?"');
+    expect(r.stdout.trim()).toBe('rc=143');
+    expect(r.stderr).toBe('broken\n');
+    expect(r.left).toEqual([]);
+  });
+
+  test('the canary: a process left behind is seen', () => {
+    const left = run('sleep 30 >/dev/null 2>&1 & echo started').left;
+    left.forEach((l) => process.kill(Number(l.split(':')[0])));
+    expect(left).toEqual([expect.stringMatching(/^\d+: sleep 30 $/)]);
   });
 });
