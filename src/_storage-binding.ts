@@ -48,7 +48,13 @@ export function retries(scope: IConstruct, prop: string, version: PostgresVersio
   return String(maxRetries(scope, prop, value));
 }
 
-export function checkPrefix(scope: IConstruct, prop: string, prefix: unknown): string | undefined {
+/**
+ * A prefix: a relative path under the bucket, container or volume. `read` is how the provider's WAL-G
+ * reads it: 'url' in a URL (scheme://bucket/prefix, parsed with Go's net/url), where characters of URL
+ * syntax are refused (checkUrlPath); 'path' as a plain path (Local's WALG_FILE_PREFIX), where they are
+ * ordinary characters.
+ */
+export function checkPrefix(scope: IConstruct, prop: string, prefix: unknown, read: 'url' | 'path'): string | undefined {
   if (prefix === undefined) {
     return undefined;
   }
@@ -57,7 +63,52 @@ export function checkPrefix(scope: IConstruct, prop: string, prefix: unknown): s
   if (s.startsWith('/') || s.endsWith('/') || s.split('/').some((p) => p === '' || p === '.' || p === '..') || s.length > 512) {
     invalid(scope, `${prop}.prefix`, prefix, 'expected a relative path such as "prod/orders": no leading or trailing "/", no empty, "." or ".." segments, at most 512 characters');
   }
+  if (read === 'url') {
+    checkUrlPath(scope, `${prop}.prefix`, s);
+  }
   return s;
+}
+
+/** What each character of URL syntax in a prefix means to WAL-G (Go's url.Parse). */
+const URL_SYNTAX: Record<string, string> = {
+  '#': '"#" starts a fragment, which it ignores',
+  '?': '"?" starts a query, which it ignores',
+  '%': '"%" starts an escape such as "%41" (read as "A")',
+};
+
+/**
+ * Refuses a prefix that WAL-G would not read as given: two prefixes that differ only after a "#" or a
+ * "?" would be one location, and a "%" would change the path or make WAL-G fail to start.
+ */
+function checkUrlPath(scope: IConstruct, prop: string, prefix: string): void {
+  const c = prefix.match(/[#?%]/)?.[0];
+  if (c === undefined) {
+    return;
+  }
+  const read = walgPath(prefix);
+  const outcome = read === undefined
+    ? 'fail to parse it ("%" must be followed by two hexadecimal digits)'
+    : read === '' ? 'use the root of the bucket or container' : `use the prefix ${JSON.stringify(read)}`;
+  invalid(scope, prop, prefix, `expected a prefix without "${c}": WAL-G reads the location as a URL, in which ${URL_SYNTAX[c]}, so it would ${outcome}`);
+}
+
+const BAD_ESCAPE = /%(?![0-9a-fA-F]{2})/;
+
+/**
+ * The path WAL-G reads from the prefix in "scheme://bucket/<prefix>", or undefined where it fails to
+ * parse it. WAL-G (0.2.x to 3.x: storage.GetPathFromPrefix) takes the host and the path of Go's
+ * url.Parse, which ends the path at "?" or "#", refuses a "%" without two hexadecimal digits before
+ * the query and in the fragment, and decodes "%XX" escapes; WAL-G then trims "/" off the path.
+ */
+export function walgPath(prefix: string): string | undefined {
+  const hash = prefix.indexOf('#');
+  const fragment = hash < 0 ? '' : prefix.slice(hash + 1);
+  const path = (hash < 0 ? prefix : prefix.slice(0, hash)).split('?')[0];
+  if (BAD_ESCAPE.test(path) || BAD_ESCAPE.test(fragment)) {
+    return undefined;
+  }
+  const decoded = path.replace(/(%[0-9a-fA-F]{2})+/g, (run) => Buffer.from(run.replace(/%/g, ''), 'hex').toString('utf8'));
+  return decoded.replace(/^\/+|\/+$/g, '');
 }
 
 function maxRetries(scope: IConstruct, prop: string, value: unknown): number {

@@ -84,7 +84,7 @@ function bindAzure(scope: IConstruct, prop: string, version: PostgresVersion, o:
   if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(container)) {
     invalid(scope, `${prop}.container`, o.container, containerExpected);
   }
-  const prefix = checkPrefix(scope, prop, o.prefix);
+  const prefix = checkPrefix(scope, prop, o.prefix, 'url');
   const loc = location('azure', container, prefix);
   const env: Record<string, string> = { [prefixEnv(version, 'AZ')]: loc };
   if (o.endpointSuffix !== undefined) {

@@ -106,7 +106,7 @@ function bindGcs(scope: IConstruct, prop: string, version: PostgresVersion, o: G
   if (!/^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(bucket) || bucket.length < 3 || bucket.length > max || bucket.startsWith('goog') || bucket.includes('google') || bucket.includes('..')) {
     invalid(scope, `${prop}.bucket`, o.bucket, bucketExpected);
   }
-  const prefix = checkPrefix(scope, prop, o.prefix);
+  const prefix = checkPrefix(scope, prop, o.prefix, 'url');
   const credentials = checkCredentialSpec(scope, `${prop}.credentials`, (o.credentials as GcsCredentials | undefined)?._spec, 'GcsCredentials.fromSecret(), .fromServiceAccountKey() or .fromWorkloadIdentity()');
   if (!credentials.kind.startsWith('GcsCredentials.')) {
     invalid(scope, `${prop}.credentials`, credentials.kind, 'expected GcsCredentials');

@@ -37,7 +37,8 @@ function bindLocal(scope: IConstruct, prop: string, o: LocalStorageOptions): Sto
   if (!volume || typeof volume._toKube !== 'function') {
     invalid(scope, `${prop}.volume`, volume === undefined ? undefined : '(not a Volume)', 'expected a cdk8s-plus Volume, e.g. Volume.fromPersistentVolumeClaim(...)');
   }
-  const prefix = checkPrefix(scope, prop, o.prefix);
+  // WAL-G takes WALG_FILE_PREFIX as a plain path: "#", "?" and "%" are ordinary characters there.
+  const prefix = checkPrefix(scope, prop, o.prefix, 'path');
   const kube = volume._toKube();
   const loc = prefix ? `${mountPath}/${prefix}` : mountPath;
   return {

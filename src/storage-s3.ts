@@ -141,7 +141,7 @@ function bindS3(scope: IConstruct, prop: string, version: PostgresVersion, o: S3
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(bucket) || bucket.startsWith('xn--')) {
     invalid(scope, `${prop}.bucket`, o.bucket, bucketExpected);
   }
-  const prefix = checkPrefix(scope, prop, o.prefix);
+  const prefix = checkPrefix(scope, prop, o.prefix, 'url');
   const env: Record<string, string> = { [prefixEnv(version, 'S3')]: location('s3', bucket, prefix) };
   if (o.region !== undefined) {
     const region = requireString(scope, `${prop}.region`, o.region);

@@ -183,7 +183,7 @@ function bindSwift(scope: IConstruct, prop: string, version: PostgresVersion, o:
   if (container.length > 256 || container.includes('/')) {
     invalid(scope, `${prop}.container`, o.container, containerExpected);
   }
-  const prefix = checkPrefix(scope, prop, o.prefix);
+  const prefix = checkPrefix(scope, prop, o.prefix, 'url');
   const credentials = checkCredentialSpec(scope, `${prop}.credentials`, (o.credentials as SwiftCredentials | undefined)?._spec, 'SwiftCredentials.fromSecret(), .fromV1(), .fromKeystoneV2(), .fromKeystoneV3() or .fromToken()');
   if (!credentials.kind.startsWith('SwiftCredentials.')) {
     invalid(scope, `${prop}.credentials`, credentials.kind, 'expected SwiftCredentials');

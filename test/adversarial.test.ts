@@ -4,7 +4,9 @@
 // images' shell), and the real load_storage function of the embedded lib.sh loads the synthesized
 // env file in sh: the exported prefix must be the value, intact, and nothing may run. Restore point
 // names go into recovery.conf as PostgreSQL string literals: they must read back intact.
-// (Newlines and other control characters are refused at synth time: see bad-input.test.ts.)
+// (Newlines and other control characters are refused at synth time: see bad-input.test.ts. So is URL
+// syntax where WAL-G reads a URL: "#", "?" and "%" in cloud prefixes; those values reach the pod intact as
+// the Local prefix and the secrets.)
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -46,6 +48,8 @@ const VALUES: string[] = [
 
 /** A Swift container name from a value ("/" is the one character a container name cannot hold). */
 const containerOf = (v: string) => v.replace(/\//g, '_');
+/** A cloud prefix from a value, without the characters of URL syntax that WAL-G would read as such. */
+const urlPrefixOf = (v: string) => v.replace(/[#?%]/g, '_');
 
 function chart(): Chart {
   return new Chart(Testing.app(), 'adv', { namespace: 'db', disableResourceNameHashes: true });
@@ -56,11 +60,11 @@ function synthesize(value: string) {
   const c = chart();
   new ArchivingPostgres(c, 'archiving', {
     name: 'archiving',
-    storage: WalStorage.s3(V, { bucket: 'walg-archive', prefix: value, credentials: S3Credentials.fromSecret('s3-walg') }),
+    storage: WalStorage.s3(V, { bucket: 'walg-archive', prefix: urlPrefixOf(value), credentials: S3Credentials.fromSecret('s3-walg') }),
   });
   new WalRestoredPostgres(c, 'restored', {
     name: 'restored',
-    source: WalStorage.swift(V, { container: containerOf(value), prefix: value, credentials: SwiftCredentials.fromSecret('swift-walg') }),
+    source: WalStorage.swift(V, { container: containerOf(value), prefix: urlPrefixOf(value), credentials: SwiftCredentials.fromSecret('swift-walg') }),
     recoveryTarget: Buffer.byteLength(value) <= 63 ? { name: value } : undefined,
   });
   new WalRestoredPostgres(c, 'local', {
@@ -132,7 +136,8 @@ describe.each(VALUES.map((v) => [JSON.stringify(v), v] as const))('the value %s'
   const { archiving, restored, local, objs } = synthesize(value);
 
   test('is synthesized, and is in no env var of a container', () => {
-    expect(archiving['archive.env']).toContain(`=s3://walg-archive/${value}\n`);
+    expect(archiving['archive.env']).toContain(`=s3://walg-archive/${urlPrefixOf(value)}\n`);
+    expect(local['restore.env']).toContain(`=/var/walg-archive/${value}\n`);
     for (const sts of objs.filter((o) => o.kind === 'StatefulSet')) {
       for (const c of sts.spec.template.spec.containers) {
         for (const e of c.env) expect([e.name, String(e.value).includes(value)]).toEqual([e.name, false]);
@@ -151,7 +156,7 @@ describe.each(VALUES.map((v) => [JSON.stringify(v), v] as const))('the value %s'
   test.each(SHELLS)('%s: load_storage archive exports the S3 prefix and a credential file intact, and runs nothing', (shell) => {
     const pod = mount(archiving, { archive: { AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: value } });
     const got = loadStorage(shell, pod, 'archive', ['WALE_S3_PREFIX', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'WALG_S3_MAX_RETRIES']);
-    expect(got).toEqual({ WALE_S3_PREFIX: `s3://walg-archive/${value}`, AWS_SECRET_ACCESS_KEY: value, AWS_REGION: '<unset>', WALG_S3_MAX_RETRIES: '<unset>' });
+    expect(got).toEqual({ WALE_S3_PREFIX: `s3://walg-archive/${urlPrefixOf(value)}`, AWS_SECRET_ACCESS_KEY: value, AWS_REGION: '<unset>', WALG_S3_MAX_RETRIES: '<unset>' });
     trapIsEmpty();
     expect(fs.readdirSync(pod.cwd)).toEqual([]);
   });
@@ -159,7 +164,7 @@ describe.each(VALUES.map((v) => [JSON.stringify(v), v] as const))('the value %s'
   test.each(SHELLS)('%s: load_storage restore exports the Swift prefix intact, and runs nothing', (shell) => {
     const pod = mount(restored, { restore: { ST_KEY: value } });
     const got = loadStorage(shell, pod, 'restore', ['WALE_SWIFT_PREFIX', 'ST_KEY']);
-    expect(got).toEqual({ WALE_SWIFT_PREFIX: `swift://${containerOf(value)}/${value}`, ST_KEY: value });
+    expect(got).toEqual({ WALE_SWIFT_PREFIX: `swift://${containerOf(value)}/${urlPrefixOf(value)}`, ST_KEY: value });
     trapIsEmpty();
     expect(fs.readdirSync(pod.cwd)).toEqual([]);
   });

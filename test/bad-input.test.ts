@@ -46,6 +46,12 @@ const GCS_BUCKET = 'expected a GCS bucket name: 3 to 63 lower-case letters, digi
 const AZURE_CONTAINER = 'expected an Azure container name: 3 to 63 lower-case letters, digits and single "-", starting and ending with a letter or digit';
 const SWIFT_CONTAINER = 'expected a Swift container name: 1 to 256 characters without "/"';
 const PREFIX = 'expected a relative path such as "prod/orders": no leading or trailing "/", no empty, "." or ".." segments, at most 512 characters';
+/** A cloud prefix with URL syntax: WAL-G reads scheme://bucket/prefix with Go's url.Parse. */
+const urlPrefix = (c: string, outcome: string) => `expected a prefix without "${c}": WAL-G reads the location as a URL, in which ${{
+  '#': '"#" starts a fragment, which it ignores', '?': '"?" starts a query, which it ignores', '%': '"%" starts an escape such as "%41" (read as "A")',
+}[c]}, so it would ${outcome}`;
+const BAD_ESCAPE = 'fail to parse it ("%" must be followed by two hexadecimal digits)';
+const CLOUD: Array<[string, (o: Record<string, unknown>) => WalStorage]> = [['S3', s3], ['MinIO', minio], ['GCS', gcs], ['Azure', azure], ['Swift', swift]];
 const SINGLE_LINE = 'expected a single line without control characters';
 const HTTPS_URL = 'expected an https URL such as "https://minio.storage.svc:9000"';
 const TIME = 'expected a time stamp with an explicit time zone, such as "2026-11-23T10:15:00Z" or "2026-11-23 10:15:00+01:00"';
@@ -110,6 +116,17 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['prefix with a newline', () => archiving({ storage: s3({ prefix: 'prod\norders' }) }), `Invalid storage.prefix "prod\\norders" in ${PATH}: ${SINGLE_LINE}.`],
   ['prefix with a carriage return', () => archiving({ storage: gcs({ prefix: 'prod\rorders' }) }), `Invalid storage.prefix "prod\\rorders" in ${PATH}: ${SINGLE_LINE}.`],
   ['prefix that is a number', () => archiving({ storage: s3({ prefix: 42 }) }), `Invalid storage.prefix 42 in ${PATH}: expected a relative path such as "prod/orders"; leave prefix out to use the root of the bucket.`],
+  // WAL-G reads cloud prefixes in a URL (Go's url.Parse): "#" and "?" end the path, "%" starts an escape.
+  ...CLOUD.flatMap(([title, make]): Array<[string, () => unknown, string]> => [
+    [`${title} prefix with "#"`, () => archiving({ storage: make({ prefix: 'shop/orders#eu' }) }), `Invalid storage.prefix "shop/orders#eu" in ${PATH}: ${urlPrefix('#', 'use the prefix "shop/orders"')}.`],
+    [`${title} prefix with "?"`, () => archiving({ storage: make({ prefix: 'shop/orders?region=eu' }) }), `Invalid storage.prefix "shop/orders?region=eu" in ${PATH}: ${urlPrefix('?', 'use the prefix "shop/orders"')}.`],
+    [`${title} prefix with an escape`, () => archiving({ storage: make({ prefix: 'shop/%6Frders' }) }), `Invalid storage.prefix "shop/%6Frders" in ${PATH}: ${urlPrefix('%', 'use the prefix "shop/orders"')}.`],
+    [`${title} prefix with a "%" that is no escape`, () => archiving({ storage: make({ prefix: 'shop/100%' }) }), `Invalid storage.prefix "shop/100%" in ${PATH}: ${urlPrefix('%', BAD_ESCAPE)}.`],
+  ]),
+  ['prefix that starts with "#"', () => archiving({ storage: gcs({ prefix: '#orders' }) }), `Invalid storage.prefix "#orders" in ${PATH}: ${urlPrefix('#', 'use the root of the bucket or container')}.`],
+  ['prefix with an escaped "/"', () => archiving({ storage: s3({ prefix: 'shop%2Forders' }) }), `Invalid storage.prefix "shop%2Forders" in ${PATH}: ${urlPrefix('%', 'use the prefix "shop/orders"')}.`],
+  ['prefix with a "?" and then a "#"', () => archiving({ storage: azure({ prefix: 'shop/orders?x#y' }) }), `Invalid storage.prefix "shop/orders?x#y" in ${PATH}: ${urlPrefix('?', 'use the prefix "shop/orders"')}.`],
+  ['prefix with a "%" that is no escape after a "#"', () => archiving({ storage: swift({ prefix: 'shop/orders#100%' }) }), `Invalid storage.prefix "shop/orders#100%" in ${PATH}: ${urlPrefix('#', BAD_ESCAPE)}.`],
   ['Local prefix with ".."', () => archivingTo((c) => WalStorage.local(V, { volume: pvc(c), mountPath: '/var/walg-archive', prefix: '../etc' })), `Invalid storage.prefix "../etc" in ${PATH}: ${PREFIX}.`],
 
   // --- endpoints and CA ------------------------------------------------------------------------------

@@ -1,8 +1,12 @@
 import { App, Chart } from 'cdk8s';
 import { Volume } from 'cdk8s-plus-27';
-import { AzureCredentials, GcsCredentials, IAllStoragePostgresVersion, IAzureSwiftPostgresVersion, IPostgresVersion, PostgresVersion, S3Credentials, WalProvider, WalStorage } from '../src';
-import { newChart, storageFor } from './util';
+import {
+  ArchivingPostgres, AzureCredentials, GcsCredentials, IAllStoragePostgresVersion, IAzureSwiftPostgresVersion, IPostgresVersion, PostgresVersion,
+  S3Credentials, WalProvider, WalStorage,
+} from '../src';
+import { newChart, parseEnvFile, storageFor, synth } from './util';
 import { CATALOG, memberName, PROVIDERS, supports } from '../src/_catalog';
+import { walgPath } from '../src/_storage-binding';
 
 const TITLES: Record<string, string> = { s3: 'S3', minio: 'MinIO', gcs: 'GCS', azure: 'Azure', swift: 'Swift', local: 'Local' };
 const cells = CATALOG.flatMap((e) => PROVIDERS.map((p) => [e.name, p, supports(e, p)] as const));
@@ -108,4 +112,62 @@ describe.each(CATALOG.map((e) => [e.name, supports(e, 'minio')] as const))('WalS
       expect(() => envWith(endpoint)).toThrow(`Invalid storage.endpoint "${endpoint}" in c: PostgresVersion ${name} archives to Amazon S3 only`);
     }
   });
+});
+
+// WAL-G reads the cloud locations as URLs (Go's url.Parse in storage.GetPathFromPrefix, WAL-G 0.2.x to 3.x)
+// and Local's as a plain path: locations are validated, and compared, as WAL-G reads them.
+describe('locations as WAL-G reads them', () => {
+  const CLOUD = [WalProvider.S3, WalProvider.MINIO, WalProvider.GCS, WalProvider.AZURE, WalProvider.SWIFT];
+  const DUPLICATE = 'two clusters in one archive mix their WAL histories, so give each its own prefix.';
+
+  // What Go's url.Parse makes of "s3://bucket/<prefix>", as WAL-G takes it (checked with Go's net/url).
+  test.each([
+    ['prod/orders', 'prod/orders'],
+    ['shop/orders#eu', 'shop/orders'],
+    ['shop/orders?region=eu', 'shop/orders'],
+    ['shop/orders#x?y', 'shop/orders'],
+    ['#orders', ''],
+    ['shop/#orders', 'shop'],
+    ['shop/%6Frders', 'shop/orders'],
+    ['shop%2Forders', 'shop/orders'],
+    ['caf%C3%A9', 'café'],
+    ['shop/%23eu', 'shop/#eu'],
+    ['shop/orders?100%', 'shop/orders'],
+    ['with spaces, + and ;', 'with spaces, + and ;'],
+    ['shop/100%', undefined],
+    ['shop/%zz', undefined],
+    ['shop/orders#100%', undefined],
+  ])('WAL-G reads the prefix %j as %j', (prefix, path) => {
+    expect(walgPath(prefix)).toBe(path);
+  });
+
+  test.each(CLOUD.flatMap((p) => ['shop/orders#us', 'shop/orders?us', 'shop/%6Frders'].map((spelling) => [p, spelling] as const)))(
+    '%s: next to an archive at "shop/orders", one at %j, which WAL-G reads as "shop/orders", is refused', (provider, spelling) => {
+      const chart = newChart();
+      new ArchivingPostgres(chart, 'a', { storage: storageFor(chart, provider, PostgresVersion.V11_2_V1, 'shop/orders') });
+      expect(() => new ArchivingPostgres(chart, 'b', { storage: storageFor(chart, provider, PostgresVersion.V11_2_V1, spelling) }))
+        .toThrow(`Invalid storage.prefix ${JSON.stringify(spelling)} in test/b: expected a prefix without "${spelling.match(/[#?%]/)![0]}": WAL-G reads the location as a URL`);
+    });
+
+  test.each(CLOUD)('%s: "shop/orders#eu" and "shop/orders#us", one location for WAL-G, are never taken for two', (provider) => {
+    const chart = newChart();
+    expect(() => new ArchivingPostgres(chart, 'eu', { storage: storageFor(chart, provider, PostgresVersion.V11_2_V1, 'shop/orders#eu') }))
+      .toThrow('Invalid storage.prefix "shop/orders#eu" in test/eu: expected a prefix without "#": WAL-G reads the location as a URL, in which "#" starts a fragment, which it ignores, so it would use the prefix "shop/orders".');
+  });
+
+  test('Local: WAL-G reads WALG_FILE_PREFIX as a plain path, so "#", "?" and "%" are ordinary characters there', () => {
+    const chart = newChart();
+    const claim = (id: string) => Volume.fromPersistentVolumeClaim(chart, id, { name: 'walg-archive' } as any);
+    const local = (id: string, prefix: string) => WalStorage.local(PostgresVersion.V11_2_V1, { volume: claim(id), mountPath: '/var/walg-archive', prefix });
+    new ArchivingPostgres(chart, 'eu', { name: 'eu', storage: local('v1', 'shop/orders#eu') });
+    new ArchivingPostgres(chart, 'us', { name: 'us', storage: local('v2', 'shop/orders#us') });
+    new ArchivingPostgres(chart, 'pct', { name: 'pct', storage: local('v3', 'shop/%6Frders?x') });
+    const prefixes = synth(chart).filter((o) => o.kind === 'ConfigMap').map((o) => parseEnvFile(o.data['archive.env']).WALG_FILE_PREFIX);
+    expect(prefixes).toEqual(['/var/walg-archive/shop/orders#eu', '/var/walg-archive/shop/orders#us', '/var/walg-archive/shop/%6Frders?x']);
+    // The same directory of the same claim, through another Volume object and mount path, is one location.
+    expect(() => new ArchivingPostgres(chart, 'again', {
+      storage: WalStorage.local(PostgresVersion.V11_2_V1, { volume: claim('v4'), mountPath: '/mnt/walg', prefix: 'shop/orders#eu' }),
+    })).toThrow(`Invalid storage "/mnt/walg/shop/orders#eu" in test/again: test/eu already archives there; ${DUPLICATE}`);
+  });
+
 });
