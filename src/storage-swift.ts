@@ -176,13 +176,37 @@ export function swiftBinder(options: SwiftStorageOptions): StorageBinder {
   };
 }
 
-function bindSwift(scope: IConstruct, prop: string, version: PostgresVersion, o: SwiftStorageOptions): StorageBinding {
-  const containerExpected = 'expected a Swift container name: 1 to 256 characters without "/"';
-  const container = requireString(scope, `${prop}.container`, o.container, containerExpected);
+/**
+ * The characters that end, escape or break the host of a URL in Go's url.Parse, and what they do there:
+ * WAL-G reads the container as the host of swift://container/prefix.
+ */
+const HOST_SYNTAX: Array<[RegExp, string]> = [
+  [/[/?#]/, 'ends the host (a path, a query or a fragment follows)'],
+  [/@/, 'ends a user name, and the host follows it'],
+  [/:/, 'starts a port'],
+  [/[[\]]/, 'encloses an IP address'],
+  [/%/, 'starts an escape'],
+  [/[ \\^`{|}]/, 'is not allowed in a host, so WAL-G fails to parse the location'],
+];
+
+function checkContainer(scope: IConstruct, prop: string, value: unknown): string {
+  const expected = 'expected a Swift container name: 1 to 256 characters, without spaces and without / # ? % @ : [ ] \\ ^ ` { | } (WAL-G reads it as the host of the URL swift://container/prefix)';
+  const container = requireString(scope, `${prop}.container`, value, expected);
   checkSingleLine(scope, `${prop}.container`, container);
-  if (container.length > 256 || container.includes('/')) {
-    invalid(scope, `${prop}.container`, o.container, containerExpected);
+  if (container.length > 256) {
+    invalid(scope, `${prop}.container`, value, expected);
   }
+  for (const [chars, what] of HOST_SYNTAX) {
+    const c = container.match(chars)?.[0];
+    if (c !== undefined) {
+      invalid(scope, `${prop}.container`, value, `expected a Swift container name without ${JSON.stringify(c)}: WAL-G reads it as the host of the URL swift://container/prefix, in which ${JSON.stringify(c)} ${what}`);
+    }
+  }
+  return container;
+}
+
+function bindSwift(scope: IConstruct, prop: string, version: PostgresVersion, o: SwiftStorageOptions): StorageBinding {
+  const container = checkContainer(scope, prop, o.container);
   const prefix = checkPrefix(scope, prop, o.prefix, 'url');
   const credentials = checkCredentialSpec(scope, `${prop}.credentials`, (o.credentials as SwiftCredentials | undefined)?._spec, 'SwiftCredentials.fromSecret(), .fromV1(), .fromKeystoneV2(), .fromKeystoneV3() or .fromToken()');
   if (!credentials.kind.startsWith('SwiftCredentials.')) {

@@ -5,8 +5,8 @@
 // env file in sh: the exported prefix must be the value, intact, and nothing may run. Restore point
 // names go into recovery.conf as PostgreSQL string literals: they must read back intact.
 // (Newlines and other control characters are refused at synth time: see bad-input.test.ts. So is URL
-// syntax where WAL-G reads a URL: "#", "?" and "%" in cloud prefixes; those values reach the pod intact as
-// the Local prefix and the secrets.)
+// syntax where WAL-G reads a URL: "#", "?" and "%" in cloud prefixes, and a few more characters in a Swift
+// container, the host of that URL; those values reach the pod intact as the Local prefix and the secrets.)
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -46,8 +46,8 @@ const VALUES: string[] = [
   'ünïcödé 日本語',
 ];
 
-/** A Swift container name from a value ("/" is the one character a container name cannot hold). */
-const containerOf = (v: string) => v.replace(/\//g, '_');
+/** A Swift container name from a value, without the characters of URL syntax that a URL host cannot hold. */
+const containerOf = (v: string) => v.replace(/[ /#?%@:[\]\\^`{|}]/g, '_');
 /** A cloud prefix from a value, without the characters of URL syntax that WAL-G would read as such. */
 const urlPrefixOf = (v: string) => v.replace(/[#?%]/g, '_');
 

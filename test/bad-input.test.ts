@@ -44,7 +44,10 @@ const OBJECT_NAME = 'expected a Kubernetes object name (DNS-1123 subdomain): low
 const S3_BUCKET = 'expected an S3 bucket name: 3 to 63 lower-case letters, digits, "." and "-", starting and ending with a letter or digit, not an IP address';
 const GCS_BUCKET = 'expected a GCS bucket name: 3 to 63 lower-case letters, digits, "-", "_" and ".", starting and ending with a letter or digit, not starting with "goog"';
 const AZURE_CONTAINER = 'expected an Azure container name: 3 to 63 lower-case letters, digits and single "-", starting and ending with a letter or digit';
-const SWIFT_CONTAINER = 'expected a Swift container name: 1 to 256 characters without "/"';
+const SWIFT_CONTAINER = 'expected a Swift container name: 1 to 256 characters, without spaces and without / # ? % @ : [ ] \\ ^ ` { | } (WAL-G reads it as the host of the URL swift://container/prefix)';
+/** A Swift container with URL syntax: WAL-G reads the container as the host of swift://container/prefix. */
+const swiftHost = (c: string, what: string) => `expected a Swift container name without ${c}: WAL-G reads it as the host of the URL swift://container/prefix, in which ${c} ${what}`;
+const NOT_IN_HOST = 'is not allowed in a host, so WAL-G fails to parse the location';
 const PREFIX = 'expected a relative path such as "prod/orders": no leading or trailing "/", no empty, "." or ".." segments, at most 512 characters';
 /** A cloud prefix with URL syntax: WAL-G reads scheme://bucket/prefix with Go's url.Parse. */
 const urlPrefix = (c: string, outcome: string) => `expected a prefix without "${c}": WAL-G reads the location as a URL, in which ${{
@@ -100,7 +103,21 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['Azure container with upper case', () => archiving({ storage: azure({ container: 'Walg' }) }), `Invalid storage.container "Walg" in ${PATH}: ${AZURE_CONTAINER}.`],
   ['Azure container of 2 characters', () => archiving({ storage: azure({ container: 'wa' }) }), `Invalid storage.container "wa" in ${PATH}: ${AZURE_CONTAINER}.`],
   ['Azure container with "_"', () => archiving({ storage: azure({ container: 'walg_archive' }) }), `Invalid storage.container "walg_archive" in ${PATH}: ${AZURE_CONTAINER}.`],
-  ['Swift container with "/"', () => archiving({ storage: swift({ container: 'walg/archive' }) }), `Invalid storage.container "walg/archive" in ${PATH}: ${SWIFT_CONTAINER}.`],
+  ['Swift container with "/"', () => archiving({ storage: swift({ container: 'walg/archive' }) }), `Invalid storage.container "walg/archive" in ${PATH}: ${swiftHost('"/"', 'ends the host (a path, a query or a fragment follows)')}.`],
+  ['Swift container with "#"', () => archiving({ storage: swift({ container: 'walg#eu' }) }), `Invalid storage.container "walg#eu" in ${PATH}: ${swiftHost('"#"', 'ends the host (a path, a query or a fragment follows)')}.`],
+  ['Swift container with "?"', () => archiving({ storage: swift({ container: 'walg?eu' }) }), `Invalid storage.container "walg?eu" in ${PATH}: ${swiftHost('"?"', 'ends the host (a path, a query or a fragment follows)')}.`],
+  ['Swift container with "@"', () => archiving({ storage: swift({ container: 'team@walg' }) }), `Invalid storage.container "team@walg" in ${PATH}: ${swiftHost('"@"', 'ends a user name, and the host follows it')}.`],
+  ['Swift container with ":"', () => archiving({ storage: swift({ container: 'walg:eu' }) }), `Invalid storage.container "walg:eu" in ${PATH}: ${swiftHost('":"', 'starts a port')}.`],
+  ['Swift container with "["', () => archiving({ storage: swift({ container: '[walg' }) }), `Invalid storage.container "[walg" in ${PATH}: ${swiftHost('"["', 'encloses an IP address')}.`],
+  ['Swift container with "]"', () => archiving({ storage: swift({ container: 'walg]' }) }), `Invalid storage.container "walg]" in ${PATH}: ${swiftHost('"]"', 'encloses an IP address')}.`],
+  ['Swift container with "%"', () => archiving({ storage: swift({ container: 'walg%41' }) }), `Invalid storage.container "walg%41" in ${PATH}: ${swiftHost('"%"', 'starts an escape')}.`],
+  ['Swift container with a space', () => archiving({ storage: swift({ container: 'walg archive' }) }), `Invalid storage.container "walg archive" in ${PATH}: ${swiftHost('" "', NOT_IN_HOST)}.`],
+  ['Swift container with "\\"', () => archiving({ storage: swift({ container: 'walg\\eu' }) }), `Invalid storage.container "walg\\\\eu" in ${PATH}: ${swiftHost('"\\\\"', NOT_IN_HOST)}.`],
+  ['Swift container with "^"', () => archiving({ storage: swift({ container: 'walg^2' }) }), `Invalid storage.container "walg^2" in ${PATH}: ${swiftHost('"^"', NOT_IN_HOST)}.`],
+  ['Swift container with "`"', () => archiving({ storage: swift({ container: 'walg`' }) }), `Invalid storage.container "walg\`" in ${PATH}: ${swiftHost('"`"', NOT_IN_HOST)}.`],
+  ['Swift container with "{"', () => archiving({ storage: swift({ container: 'walg{eu' }) }), `Invalid storage.container "walg{eu" in ${PATH}: ${swiftHost('"{"', NOT_IN_HOST)}.`],
+  ['Swift container with "|"', () => archiving({ storage: swift({ container: 'walg|eu' }) }), `Invalid storage.container "walg|eu" in ${PATH}: ${swiftHost('"|"', NOT_IN_HOST)}.`],
+  ['Swift container with "}"', () => archiving({ storage: swift({ container: 'walg}' }) }), `Invalid storage.container "walg}" in ${PATH}: ${swiftHost('"}"', NOT_IN_HOST)}.`],
   ['Swift container of 257 characters', () => archiving({ storage: swift({ container: 'c'.repeat(257) }) }), `Invalid storage.container "${'c'.repeat(257)}" in ${PATH}: ${SWIFT_CONTAINER}.`],
   ['Swift container with a newline', () => archiving({ storage: swift({ container: 'walg\narchive' }) }), `Invalid storage.container "walg\\narchive" in ${PATH}: ${SINGLE_LINE}.`],
   ['empty Swift container', () => archiving({ storage: swift({ container: '' }) }), `Invalid storage.container "" in ${PATH}: ${SWIFT_CONTAINER}.`],
