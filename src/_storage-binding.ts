@@ -126,3 +126,11 @@ export function location(scheme: string, bucket: string, prefix: string | undefi
   return prefix ? `${scheme}://${bucket}/${prefix}` : `${scheme}://${bucket}`;
 }
 
+/**
+ * The location as WAL-G reads it (walgPath), for StorageBinding.identity: two spellings of one location
+ * compare equal. (The prefix checks refuse every prefix that WAL-G would read otherwise than given.)
+ */
+export function walgLocation(scheme: string, bucket: string, prefix: string | undefined): string {
+  return location(scheme, bucket, prefix === undefined ? undefined : walgPath(prefix) ?? prefix);
+}
+

@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { hasWalgFeature, requireWalgFeature } from './_capabilities';
 import { CredentialSpec, checkCredentialSpec, requireValues } from './_credential-spec';
-import { checkPrefix, location, prefixEnv, StorageBinder, StorageBinding } from './_storage-binding';
+import { checkPrefix, location, prefixEnv, StorageBinder, StorageBinding, walgLocation } from './_storage-binding';
 import { invalid, requireString } from './_validation';
 import { PostgresVersion } from './postgres-version';
 import { WalStorageLocationOptions } from './storage-location';
@@ -107,5 +107,7 @@ function bindAzure(scope: IConstruct, prop: string, version: PostgresVersion, o:
   if (!credentials.kind.startsWith('AzureCredentials.')) {
     invalid(scope, `${prop}.credentials`, credentials.kind, 'expected AzureCredentials');
   }
-  return { env, credentials, identity: `azure ${env.AZURE_ENDPOINT_SUFFIX ?? ''} ${credentials.secretData?.AZURE_ACCOUNT_NAME ?? credentials.secretName} ${loc}` };
+  // Without a suffix, WAL-G reaches the public cloud: the same location as its suffix given explicitly.
+  const account = `${env.AZURE_ENDPOINT_SUFFIX ?? 'core.windows.net'} ${credentials.secretData?.AZURE_ACCOUNT_NAME ?? credentials.secretName}`;
+  return { env, credentials, identity: `azure ${account} ${walgLocation('azure', container, prefix)}` };
 }

@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { requireWalgFeature } from './_capabilities';
 import { CredentialSpec, checkCredentialSpec, requireValues } from './_credential-spec';
-import { checkPrefix, location, prefixEnv, retries, StorageBinder, StorageBinding } from './_storage-binding';
+import { checkPrefix, location, prefixEnv, retries, StorageBinder, StorageBinding, walgLocation } from './_storage-binding';
 import { checkWholeSeconds, invalid, requireString } from './_validation';
 import { PostgresVersion } from './postgres-version';
 import { WalStorageLocationOptions } from './storage-location';
@@ -124,6 +124,6 @@ function bindGcs(scope: IConstruct, prop: string, version: PostgresVersion, o: G
   return {
     env,
     credentials,
-    identity: `gcs ${loc}`,
+    identity: `gcs ${walgLocation('gs', bucket, prefix)}`,
   };
 }

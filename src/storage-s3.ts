@@ -2,7 +2,7 @@ import { IConstruct } from 'constructs';
 import { requireWalgFeature } from './_capabilities';
 import { CATALOG, supports } from './_catalog';
 import { CredentialSpec, checkCredentialSpec, requireValues } from './_credential-spec';
-import { checkPrefix, location, prefixEnv, retries, StorageBinder, StorageBinding } from './_storage-binding';
+import { checkPrefix, location, prefixEnv, retries, StorageBinder, StorageBinding, walgLocation } from './_storage-binding';
 import { checkSingleLine, invalid, optionalBoolean, requireString } from './_validation';
 import { PostgresVersion, WalProvider } from './postgres-version';
 import { WalStorageLocationOptions } from './storage-location';
@@ -197,7 +197,8 @@ function bindS3(scope: IConstruct, prop: string, version: PostgresVersion, o: S3
     env,
     caCertificate,
     credentials,
-    identity: `s3 ${env.AWS_ENDPOINT ?? 'aws'} ${location('s3', bucket, prefix)}`,
+    // The endpoint as its origin: one server whatever the case of its host name or an explicit default port.
+    identity: `s3 ${endpointUrl?.origin ?? 'aws'} ${walgLocation('s3', bucket, prefix)}`,
   };
 }
 

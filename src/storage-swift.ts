@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { CredentialSpec, checkCredentialSpec, requireValues } from './_credential-spec';
-import { checkPrefix, location, prefixEnv, StorageBinder, StorageBinding } from './_storage-binding';
+import { checkPrefix, location, prefixEnv, StorageBinder, StorageBinding, walgLocation } from './_storage-binding';
 import { checkSingleLine, invalid, requireString } from './_validation';
 import { PostgresVersion } from './postgres-version';
 import { WalStorageLocationOptions } from './storage-location';
@@ -216,6 +216,6 @@ function bindSwift(scope: IConstruct, prop: string, version: PostgresVersion, o:
   return {
     env: { [prefixEnv(version, 'SWIFT')]: loc, ...credentials.env },
     credentials,
-    identity: `swift ${credentials.env?.ST_AUTH ?? credentials.env?.OS_AUTH_URL ?? credentials.secretName} ${loc}`,
+    identity: `swift ${credentials.env?.ST_AUTH ?? credentials.env?.OS_AUTH_URL ?? credentials.secretName} ${walgLocation('swift', container, prefix)}`,
   };
 }

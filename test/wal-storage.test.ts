@@ -2,7 +2,7 @@ import { App, Chart } from 'cdk8s';
 import { Volume } from 'cdk8s-plus-27';
 import {
   ArchivingPostgres, AzureCredentials, GcsCredentials, IAllStoragePostgresVersion, IAzureSwiftPostgresVersion, IPostgresVersion, PostgresVersion,
-  S3Credentials, WalProvider, WalStorage,
+  S3Credentials, WalProvider, WalRestoredPostgres, WalStorage,
 } from '../src';
 import { newChart, parseEnvFile, storageFor, synth } from './util';
 import { CATALOG, memberName, PROVIDERS, supports } from '../src/_catalog';
@@ -170,4 +170,19 @@ describe('locations as WAL-G reads them', () => {
     })).toThrow(`Invalid storage "/mnt/walg/shop/orders#eu" in test/again: test/eu already archives there; ${DUPLICATE}`);
   });
 
+  const V = PostgresVersion.V11_2_V1;
+  const s3 = (endpoint: string) => WalStorage.minio(V, { bucket: 'walg', prefix: 'prod/orders', endpoint, credentials: S3Credentials.fromSecret('s3') });
+  const azure = (endpointSuffix?: string) => WalStorage.azure(V, { container: 'walg', prefix: 'prod/orders', endpointSuffix, credentials: AzureCredentials.fromSecret('az') });
+  test.each([
+    ['an S3 endpoint with an upper-case host name', () => s3('https://minio.storage.svc:9000'), () => s3('https://MinIO.Storage.svc:9000'), 's3://walg/prod/orders'],
+    ['an S3 endpoint with its default port', () => s3('https://s3.example.com'), () => s3('https://s3.example.com:443/'), 's3://walg/prod/orders'],
+    ['an Azure endpoint suffix given as its default', () => azure(), () => azure('core.windows.net'), 'azure://walg/prod/orders'],
+  ])('%s is the same location', (_what, first, second, location) => {
+    const chart = newChart();
+    new ArchivingPostgres(chart, 'a', { storage: first() });
+    expect(() => new ArchivingPostgres(chart, 'b', { storage: second() })).toThrow(`Invalid storage "${location}" in test/b: test/a already archives there; ${DUPLICATE}`);
+    expect(() => new WalRestoredPostgres(newChart(), 'r', { source: first(), archive: second() })).toThrow(
+      `Invalid archive "${location}" in test/r: the onward archive must differ from the restore source (source): archiving into the archive being restored would mix two WAL histories; use another prefix.`,
+    );
+  });
 });
