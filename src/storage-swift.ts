@@ -5,6 +5,14 @@ import { checkSingleLine, invalid, requireString } from './_validation';
 import { PostgresVersion } from './postgres-version';
 import { WalStorageLocationOptions } from './storage-location';
 
+/**
+ * The setting that names the auth version (1, 2 or 3). WAL-G's Swift client, github.com/ncw/swift (v1.0.44
+ * in WAL-G 0.2.7 to 0.2.11, v1.0.49 in 0.2.12 to 2.0.x, v2.0.2 and v2.0.5 in 3.0.x), reads this one and no
+ * other (not OS_AUTH_VERSION nor OS_IDENTITY_API_VERSION). Without it the client looks for "v3", "v2" or
+ * "v1" anywhere in the auth URL and fails with "Can't find AuthVersion in AuthUrl" when there is none.
+ */
+const AUTH_VERSION = 'ST_AUTH_VERSION';
+
 /** OpenStack Object Storage (Swift). */
 export interface SwiftStorageOptions extends WalStorageLocationOptions {
   /** The container name. */
@@ -75,7 +83,7 @@ export class SwiftCredentials {
     checkUrl('SwiftCredentials.fromV1()', 'authUrl', authUrl);
     return new SwiftCredentials({
       kind: 'SwiftCredentials.fromV1',
-      env: { ST_AUTH: authUrl, ST_USER: user },
+      env: { ST_AUTH: authUrl, [AUTH_VERSION]: '1', ST_USER: user },
       secretData: { ST_KEY: key },
     });
   }
@@ -89,7 +97,7 @@ export class SwiftCredentials {
     if ((o.tenantName === undefined) === (o.tenantId === undefined)) {
       invalid('SwiftCredentials.fromKeystoneV2()', 'tenantName/tenantId', { tenantName: o.tenantName, tenantId: o.tenantId }, 'expected exactly one of tenantName and tenantId');
     }
-    const env: Record<string, string> = { OS_AUTH_URL: o.authUrl, OS_USERNAME: o.username };
+    const env: Record<string, string> = { OS_AUTH_URL: o.authUrl, [AUTH_VERSION]: '2', OS_USERNAME: o.username };
     if (o.tenantName !== undefined) env.OS_TENANT_NAME = o.tenantName;
     if (o.tenantId !== undefined) env.OS_TENANT_ID = o.tenantId;
     if (o.region !== undefined) env.OS_REGION_NAME = o.region;
@@ -113,6 +121,7 @@ export class SwiftCredentials {
     checkUrl('SwiftCredentials.fromKeystoneV3()', 'authUrl', o.authUrl);
     const env: Record<string, string> = {
       OS_AUTH_URL: o.authUrl,
+      [AUTH_VERSION]: '3',
       OS_USERNAME: o.username,
       OS_USER_DOMAIN_NAME: o.userDomainName,
       OS_PROJECT_NAME: o.projectName,
