@@ -1,10 +1,15 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { Volume } from 'cdk8s-plus-27';
 import {
   ArchivingPostgres, AzureCredentials, GcsCredentials, IAllStoragePostgresVersion, IAzureSwiftPostgresVersion, IPostgresVersion, PostgresVersion,
-  S3Credentials, WalProvider, WalRestoredPostgres, WalStorage,
+  S3Credentials, SwiftCredentials, WalProvider, WalRestoredPostgres, WalStorage,
 } from '../src';
-import { newChart, parseEnvFile, storageFor, synth } from './util';
+import { find, newChart, parseEnvFile, storageFor, synth } from './util';
+import { prefixSpelling } from '../src/_capabilities';
 import { CATALOG, memberName, PROVIDERS, supports } from '../src/_catalog';
 import { walgPath } from '../src/_storage-binding';
 
@@ -186,3 +191,74 @@ describe('locations as WAL-G reads them', () => {
     );
   });
 });
+
+// WAL-G's Swift client (ncw/swift, every release WAL-G 0.2.7 to 3.0 pins) reads the auth version from
+// ST_AUTH_VERSION only; without it, it looks for "v3", "v2" or "v1" in the auth URL and fails with
+// "Can't find AuthVersion in AuthUrl". The URLs below name no version.
+describe('Swift credentials set the auth version they imply', () => {
+  const walg = (v: string) => PostgresVersion.custom({ name: `11-walg${v.replace(/\./g, '-')}`, serverVersion: '11.22', image: 'example.com/pg:11', walgVersion: v });
+  const versions = [PostgresVersion.V11_1_V1, PostgresVersion.V11_2_V1, walg('0.2.19'), walg('1.1'), walg('3.0')];
+  const factories = [
+    ['fromV1', () => SwiftCredentials.fromV1('https://swift.example.com/auth', 'walg:walg', 'key'),
+      { ST_AUTH: 'https://swift.example.com/auth', ST_AUTH_VERSION: '1', ST_USER: 'walg:walg' }, { ST_KEY: 'key' }],
+    ['fromKeystoneV2', () => SwiftCredentials.fromKeystoneV2({ authUrl: 'https://cloud.example.com/identity', username: 'walg', password: 'pw', tenantName: 'db' }),
+      { OS_AUTH_URL: 'https://cloud.example.com/identity', ST_AUTH_VERSION: '2', OS_USERNAME: 'walg', OS_TENANT_NAME: 'db' }, { OS_PASSWORD: 'pw' }],
+    ['fromKeystoneV3', () => SwiftCredentials.fromKeystoneV3({
+      authUrl: 'https://cloud.example.com/identity', username: 'walg', password: 'pw', userDomainName: 'Default', projectName: 'db', projectDomainName: 'Default', region: 'RegionOne',
+    }), {
+      OS_AUTH_URL: 'https://cloud.example.com/identity',
+      ST_AUTH_VERSION: '3',
+      OS_USERNAME: 'walg',
+      OS_USER_DOMAIN_NAME: 'Default',
+      OS_PROJECT_NAME: 'db',
+      OS_PROJECT_DOMAIN_NAME: 'Default',
+      OS_REGION_NAME: 'RegionOne',
+    }, { OS_PASSWORD: 'pw' }],
+  ] as const;
+  const cases = factories.flatMap(([name, make, env, secret]) => versions.map((v) => [name, v.walgVersion, v, make, env, secret] as const));
+
+  test.each(cases)('%s with WAL-G %s: the env file has the version, the Secret only the secret', (_name, _walg, version, make, env, secret) => {
+    const chart = newChart();
+    new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: WalStorage.swift(version, { container: 'walg', prefix: 'db', credentials: make() }) });
+    const objs = synth(chart);
+    expect(parseEnvFile(find(objs, 'ConfigMap').data['archive.env'])).toEqual({ [`${prefixSpelling(version)}_SWIFT_PREFIX`]: 'swift://walg/db', ...env });
+    expect(find(objs, 'Secret', 'orders-archive-credentials').stringData).toEqual(secret);
+  });
+
+  test.each(factories)('%s: load_storage exports ST_AUTH_VERSION from the env file', (_name, make, env) => {
+    const chart = newChart();
+    new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: WalStorage.swift(PostgresVersion.V11_2_V1, { container: 'walg', credentials: make() }) });
+    const got = loadStorage(find(synth(chart), 'ConfigMap').data, {}, ['ST_AUTH_VERSION']);
+    expect(got).toEqual({ ST_AUTH_VERSION: env.ST_AUTH_VERSION });
+  });
+
+  test('fromSecret: load_storage exports ST_AUTH_VERSION from the Secret (the docstring names the key)', () => {
+    const chart = newChart();
+    new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: WalStorage.swift(PostgresVersion.V11_2_V1, { container: 'walg', credentials: SwiftCredentials.fromSecret('swift-walg') }) });
+    const data = find(synth(chart), 'ConfigMap').data;
+    expect(parseEnvFile(data['archive.env'])).toEqual({ WALE_SWIFT_PREFIX: 'swift://walg' });
+    const got = loadStorage(data, { OS_AUTH_URL: 'https://cloud.example.com/identity', ST_AUTH_VERSION: '3' }, ['OS_AUTH_URL', 'ST_AUTH_VERSION']);
+    expect(got).toEqual({ OS_AUTH_URL: 'https://cloud.example.com/identity', ST_AUTH_VERSION: '3' });
+  });
+});
+
+/** Mounts the ConfigMap's files and an archive Secret as the pod does, runs lib.sh's load_storage archive, returns the named variables. */
+function loadStorage(config: Record<string, string>, secret: Record<string, string>, vars: string[]): Record<string, string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pg-walg-swift-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'config'));
+    fs.mkdirSync(path.join(dir, 'secrets', 'archive'), { recursive: true });
+    for (const [k, v] of Object.entries(config)) fs.writeFileSync(path.join(dir, 'config', k), v);
+    for (const [k, v] of Object.entries(secret)) fs.writeFileSync(path.join(dir, 'secrets', 'archive', k), v);
+    const script = `. "$PG_WALG_CONFIG/lib.sh"; load_storage archive; printf '%s\\n' ${vars.map((v) => `"\${${v}-<unset>}"`).join(' ')}`;
+    const r = spawnSync('sh', ['-c', script], {
+      env: { PATH: process.env.PATH, HOME: dir, PG_WALG_CONFIG: path.join(dir, 'config'), PG_WALG_SECRETS: path.join(dir, 'secrets') },
+      encoding: 'utf8',
+    });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    const values = r.stdout.split('\n').slice(0, -1);
+    return Object.fromEntries(vars.map((v, i) => [v, values[i]]));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
