@@ -23,7 +23,13 @@ export interface SwiftStorageOptions extends WalStorageLocationOptions {
 
 /** Keystone v2 authentication for Swift. */
 export interface SwiftKeystoneV2Options {
-  /** Keystone URL, e.g. "https://keystone.example.com:5000/v2.0". */
+  /**
+   * The Keystone v2.0 endpoint, e.g. "https://keystone.example.com:5000/v2.0".
+   *
+   * It need not name the version (the factory sets `ST_AUTH_VERSION=2`), but WAL-G posts to
+   * `<authUrl>/tokens` without version discovery, so it is the URL of the v2.0 API itself: a standard
+   * Keystone serves it under `/v2.0`.
+   */
   readonly authUrl: string;
   readonly username: string;
   readonly password: string;
@@ -46,7 +52,13 @@ export interface SwiftKeystoneV2Options {
 
 /** Keystone v3 authentication for Swift. */
 export interface SwiftKeystoneV3Options {
-  /** Keystone URL, e.g. "https://keystone.example.com:5000/v3". */
+  /**
+   * The Keystone v3 endpoint, e.g. "https://keystone.example.com:5000/v3".
+   *
+   * It need not name the version (the factory sets `ST_AUTH_VERSION=3`), but WAL-G posts to
+   * `<authUrl>/auth/tokens` without version discovery, so it is the URL of the v3 API itself: a standard
+   * Keystone serves it under `/v3`.
+   */
   readonly authUrl: string;
   readonly username: string;
   readonly password: string;
@@ -63,6 +75,9 @@ export interface SwiftKeystoneV3Options {
 /**
  * Credentials for OpenStack Object Storage (Swift).
  *
+ * Each factory that takes an auth URL also sets the auth version it implies (`ST_AUTH_VERSION`, the one
+ * setting WAL-G's Swift client reads for it), so the URL need not name the version.
+ *
  * @see https://wal-g.readthedocs.io/STORAGES/#swift
  */
 export class SwiftCredentials {
@@ -71,12 +86,23 @@ export class SwiftCredentials {
    * `ST_KEY`; v2 `OS_AUTH_URL`, `OS_REGION_NAME`, `OS_USERNAME`, `OS_PASSWORD`, `OS_TENANT_ID` or
    * `OS_TENANT_NAME`; v3 the v2 keys plus `OS_USER_DOMAIN_NAME`, `OS_PROJECT_NAME`,
    * `OS_PROJECT_DOMAIN_NAME`; or `OS_STORAGE_URL` and `OS_AUTH_TOKEN`.
+   *
+   * The auth version is key `ST_AUTH_VERSION`: `1`, `2` or `3` (the pod exports every `ST_*` and `OS_*`
+   * key). Without it WAL-G looks for "v3", "v2" or "v1" in the auth URL, and fails with "Can't find
+   * AuthVersion in AuthUrl" when the URL has none.
    */
   public static fromSecret(secretName: string): SwiftCredentials {
     return new SwiftCredentials({ kind: 'SwiftCredentials.fromSecret', secretName });
   }
 
-  /** v1 (TempAuth / swauth) authentication; the key goes into a Secret the construct creates. */
+  /**
+   * v1 (TempAuth / swauth) authentication, `ST_AUTH_VERSION=1`; the key goes into a Secret the construct creates.
+   *
+   * @param authUrl the auth endpoint, requested as given, e.g. "https://swift.example.com/auth/v1.0". It
+   * need not name the version.
+   * @param user the user, e.g. "account:user" for TempAuth.
+   * @param key the user's key.
+   */
   public static fromV1(authUrl: string, user: string, key: string): SwiftCredentials {
     requireValues('SwiftCredentials.fromV1()', { authUrl, user, key });
     singleLine('SwiftCredentials.fromV1()', { user });
@@ -88,7 +114,7 @@ export class SwiftCredentials {
     });
   }
 
-  /** Keystone v2 authentication; the password goes into a Secret the construct creates. */
+  /** Keystone v2 authentication, `ST_AUTH_VERSION=2`; the password goes into a Secret the construct creates. */
   public static fromKeystoneV2(options: SwiftKeystoneV2Options): SwiftCredentials {
     const o = options ?? ({} as SwiftKeystoneV2Options);
     requireValues('SwiftCredentials.fromKeystoneV2()', { authUrl: o.authUrl, username: o.username, password: o.password });
@@ -104,7 +130,7 @@ export class SwiftCredentials {
     return new SwiftCredentials({ kind: 'SwiftCredentials.fromKeystoneV2', env, secretData: { OS_PASSWORD: o.password } });
   }
 
-  /** Keystone v3 authentication; the password goes into a Secret the construct creates. */
+  /** Keystone v3 authentication, `ST_AUTH_VERSION=3`; the password goes into a Secret the construct creates. */
   public static fromKeystoneV3(options: SwiftKeystoneV3Options): SwiftCredentials {
     const o = options ?? ({} as SwiftKeystoneV3Options);
     requireValues('SwiftCredentials.fromKeystoneV3()', {
