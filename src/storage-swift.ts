@@ -28,7 +28,8 @@ export interface SwiftKeystoneV2Options {
    *
    * It need not name the version (the factory sets `ST_AUTH_VERSION=2`), but WAL-G posts to
    * `<authUrl>/tokens` without version discovery, so it is the URL of the v2.0 API itself: a standard
-   * Keystone serves it under `/v2.0`.
+   * Keystone serves it under `/v2.0`. A URL without a path (the root, which only lists the versions) is
+   * refused.
    */
   readonly authUrl: string;
   readonly username: string;
@@ -57,7 +58,8 @@ export interface SwiftKeystoneV3Options {
    *
    * It need not name the version (the factory sets `ST_AUTH_VERSION=3`), but WAL-G posts to
    * `<authUrl>/auth/tokens` without version discovery, so it is the URL of the v3 API itself: a standard
-   * Keystone serves it under `/v3`.
+   * Keystone serves it under `/v3`. A URL without a path (the root, which only lists the versions) is
+   * refused.
    */
   readonly authUrl: string;
   readonly username: string;
@@ -119,7 +121,7 @@ export class SwiftCredentials {
     const o = options ?? ({} as SwiftKeystoneV2Options);
     requireValues('SwiftCredentials.fromKeystoneV2()', { authUrl: o.authUrl, username: o.username, password: o.password });
     singleLine('SwiftCredentials.fromKeystoneV2()', { username: o.username, tenantName: o.tenantName, tenantId: o.tenantId, region: o.region });
-    checkUrl('SwiftCredentials.fromKeystoneV2()', 'authUrl', o.authUrl);
+    checkKeystoneUrl('SwiftCredentials.fromKeystoneV2()', o.authUrl, 'https://keystone.example.com:5000/v2.0', 'tokens');
     if ((o.tenantName === undefined) === (o.tenantId === undefined)) {
       invalid('SwiftCredentials.fromKeystoneV2()', 'tenantName/tenantId', { tenantName: o.tenantName, tenantId: o.tenantId }, 'expected exactly one of tenantName and tenantId');
     }
@@ -144,7 +146,7 @@ export class SwiftCredentials {
     singleLine('SwiftCredentials.fromKeystoneV3()', {
       username: o.username, userDomainName: o.userDomainName, projectName: o.projectName, projectDomainName: o.projectDomainName, region: o.region,
     });
-    checkUrl('SwiftCredentials.fromKeystoneV3()', 'authUrl', o.authUrl);
+    checkKeystoneUrl('SwiftCredentials.fromKeystoneV3()', o.authUrl, 'https://keystone.example.com:5000/v3', 'auth/tokens');
     const env: Record<string, string> = {
       OS_AUTH_URL: o.authUrl,
       [AUTH_VERSION]: '3',
@@ -185,6 +187,20 @@ function singleLine(factory: string, values: Record<string, string | undefined>)
     if (typeof value === 'string') {
       checkSingleLine(factory, name, value);
     }
+  }
+}
+
+/**
+ * A Keystone endpoint: an http(s) URL with a path. WAL-G's Swift client posts to `<authUrl>/<request>`
+ * without version discovery, and the root of a standard Keystone only lists its API versions, so a URL
+ * without a path ("https://keystone.example.com:5000", as OpenStack's own clients take it) would fail.
+ */
+function checkKeystoneUrl(factory: string, value: string, example: string, request: string): void {
+  checkUrl(factory, 'authUrl', value);
+  if (new URL(value).pathname === '/') {
+    invalid(factory, 'authUrl', value,
+      `expected the URL of the Keystone API version itself, such as "${example}": WAL-G posts to <authUrl>/${request} without version discovery, ` +
+      'and the root of a Keystone only lists its versions (for an identity API served at the root, use SwiftCredentials.fromSecret() with ST_AUTH_VERSION)');
   }
 }
 

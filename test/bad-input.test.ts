@@ -291,6 +291,15 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['Swift Keystone v2 without a tenant', () => SwiftCredentials.fromKeystoneV2({ authUrl: 'https://keystone:5000/v2.0', username: 'walg', password: 'pw' }), 'Invalid tenantName/tenantId {} in SwiftCredentials.fromKeystoneV2(): expected exactly one of tenantName and tenantId.'],
   ['Swift Keystone v2 with tenant name and id', () => SwiftCredentials.fromKeystoneV2({ authUrl: 'https://keystone:5000/v2.0', username: 'walg', password: 'pw', tenantName: 'db', tenantId: '42' }), 'Invalid tenantName/tenantId {"tenantName":"db","tenantId":"42"} in SwiftCredentials.fromKeystoneV2(): expected exactly one of tenantName and tenantId.'],
   ['Swift Keystone v3 without a project', () => SwiftCredentials.fromKeystoneV3({ authUrl: 'https://keystone:5000/v3', username: 'walg', password: 'pw', userDomainName: 'Default', projectDomainName: 'Default' } as any), `Invalid projectName (missing) in SwiftCredentials.fromKeystoneV3(): ${NON_EMPTY}.`],
+  ['Swift Keystone v3 auth URL without a path (the user report\'s URL)', () => SwiftCredentials.fromKeystoneV3({
+    authUrl: 'https://keystone.example.com:5000', username: 'walg', password: 'pw', userDomainName: 'Default', projectName: 'db', projectDomainName: 'Default',
+  }), 'Invalid authUrl "https://keystone.example.com:5000" in SwiftCredentials.fromKeystoneV3(): expected the URL of the Keystone API version itself, such as '
+    + '"https://keystone.example.com:5000/v3": WAL-G posts to <authUrl>/auth/tokens without version discovery, and the root of a Keystone only lists its versions '
+    + '(for an identity API served at the root, use SwiftCredentials.fromSecret() with ST_AUTH_VERSION).'],
+  ['Swift Keystone v2 auth URL of the root', () => SwiftCredentials.fromKeystoneV2({ authUrl: 'http://keystone:5000/', username: 'walg', password: 'pw', tenantName: 'db' }),
+    'Invalid authUrl "http://keystone:5000/" in SwiftCredentials.fromKeystoneV2(): expected the URL of the Keystone API version itself, such as '
+    + '"https://keystone.example.com:5000/v2.0": WAL-G posts to <authUrl>/tokens without version discovery, and the root of a Keystone only lists its versions '
+    + '(for an identity API served at the root, use SwiftCredentials.fromSecret() with ST_AUTH_VERSION).'],
   ['Swift v1 user with a newline', () => SwiftCredentials.fromV1('https://swift.example.com/auth/v1.0', 'walg\nWALE_SWIFT_PREFIX=swift://other', 'key'), `Invalid user "walg\\nWALE_SWIFT_PREFIX=swift://other" in SwiftCredentials.fromV1(): ${SINGLE_LINE}.`],
   ['Swift v1 auth URL with a newline', () => SwiftCredentials.fromV1('https://swift.example.com\n/auth/v1.0', 'walg', 'key'), `Invalid authUrl "https://swift.example.com\\n/auth/v1.0" in SwiftCredentials.fromV1(): ${SINGLE_LINE}.`],
   ['Swift Keystone v2 region with a carriage return', () => SwiftCredentials.fromKeystoneV2({ authUrl: 'https://keystone:5000/v2.0', username: 'walg', password: 'pw', tenantName: 'db', region: 'RegionOne\r' }), `Invalid region "RegionOne\\r" in SwiftCredentials.fromKeystoneV2(): ${SINGLE_LINE}.`],
