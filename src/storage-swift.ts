@@ -87,7 +87,7 @@ export class SwiftCredentials {
    * An existing Secret (the recommended way) with KubeDB's keys, one of: v1 `ST_AUTH`, `ST_USER`,
    * `ST_KEY`; v2 `OS_AUTH_URL`, `OS_REGION_NAME`, `OS_USERNAME`, `OS_PASSWORD`, `OS_TENANT_ID` or
    * `OS_TENANT_NAME`; v3 the v2 keys plus `OS_USER_DOMAIN_NAME`, `OS_PROJECT_NAME`,
-   * `OS_PROJECT_DOMAIN_NAME`; or `OS_STORAGE_URL` and `OS_AUTH_TOKEN`.
+   * `OS_PROJECT_DOMAIN_NAME`.
    *
    * The auth version is key `ST_AUTH_VERSION`: `1`, `2` or `3` (the pod exports every `ST_*` and `OS_*`
    * key). Without it WAL-G looks for "v3", "v2" or "v1" in the auth URL, and fails with "Can't find
@@ -159,15 +159,21 @@ export class SwiftCredentials {
     return new SwiftCredentials({ kind: 'SwiftCredentials.fromKeystoneV3', env, secretData: { OS_PASSWORD: o.password } });
   }
 
-  /** A pre-authenticated storage URL and token; the token goes into a Secret the construct creates. */
+  /**
+   * A pre-authenticated storage URL and token: refused, WAL-G cannot use them.
+   *
+   * Every WAL-G release authenticates before its first request, and its Swift client then needs an auth
+   * URL and an auth version whatever storage URL and token it was given: with these alone it fails with
+   * "Can't find AuthVersion in AuthUrl".
+   *
+   * @deprecated WAL-G cannot use a pre-authenticated token. Use fromV1(), fromKeystoneV2(),
+   * fromKeystoneV3() or fromSecret().
+   */
   public static fromToken(storageUrl: string, authToken: string): SwiftCredentials {
     requireValues('SwiftCredentials.fromToken()', { storageUrl, authToken });
-    checkUrl('SwiftCredentials.fromToken()', 'storageUrl', storageUrl);
-    return new SwiftCredentials({
-      kind: 'SwiftCredentials.fromToken',
-      env: { OS_STORAGE_URL: storageUrl },
-      secretData: { OS_AUTH_TOKEN: authToken },
-    });
+    invalid('SwiftCredentials.fromToken()', 'storageUrl', storageUrl,
+      'WAL-G cannot use a pre-authenticated storage URL and token: every release authenticates against an auth URL first ' +
+      '(with these alone it fails with "Can\'t find AuthVersion in AuthUrl"). Use SwiftCredentials.fromV1(), .fromKeystoneV2(), .fromKeystoneV3() or .fromSecret()');
   }
 
   /** @internal */
@@ -259,7 +265,7 @@ function checkContainer(scope: IConstruct, prop: string, value: unknown): string
 function bindSwift(scope: IConstruct, prop: string, version: PostgresVersion, o: SwiftStorageOptions): StorageBinding {
   const container = checkContainer(scope, prop, o.container);
   const prefix = checkPrefix(scope, prop, o.prefix, 'url');
-  const credentials = checkCredentialSpec(scope, `${prop}.credentials`, (o.credentials as SwiftCredentials | undefined)?._spec, 'SwiftCredentials.fromSecret(), .fromV1(), .fromKeystoneV2(), .fromKeystoneV3() or .fromToken()');
+  const credentials = checkCredentialSpec(scope, `${prop}.credentials`, (o.credentials as SwiftCredentials | undefined)?._spec, 'SwiftCredentials.fromSecret(), .fromV1(), .fromKeystoneV2() or .fromKeystoneV3()');
   if (!credentials.kind.startsWith('SwiftCredentials.')) {
     invalid(scope, `${prop}.credentials`, credentials.kind, 'expected SwiftCredentials');
   }

@@ -304,7 +304,10 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['Swift v1 auth URL with a newline', () => SwiftCredentials.fromV1('https://swift.example.com\n/auth/v1.0', 'walg', 'key'), `Invalid authUrl "https://swift.example.com\\n/auth/v1.0" in SwiftCredentials.fromV1(): ${SINGLE_LINE}.`],
   ['Swift Keystone v2 region with a carriage return', () => SwiftCredentials.fromKeystoneV2({ authUrl: 'https://keystone:5000/v2.0', username: 'walg', password: 'pw', tenantName: 'db', region: 'RegionOne\r' }), `Invalid region "RegionOne\\r" in SwiftCredentials.fromKeystoneV2(): ${SINGLE_LINE}.`],
   ['Swift Keystone v3 project name with a newline', () => SwiftCredentials.fromKeystoneV3({ authUrl: 'https://keystone:5000/v3', username: 'walg', password: 'pw', userDomainName: 'Default', projectName: 'db\nOS_AUTH_URL=https://other', projectDomainName: 'Default' }), `Invalid projectName "db\\nOS_AUTH_URL=https://other" in SwiftCredentials.fromKeystoneV3(): ${SINGLE_LINE}.`],
-  ['Swift storage URL with a tab', () => SwiftCredentials.fromToken('https://swift.example.com/v1/\tAUTH_db', 'token'), `Invalid storageUrl "https://swift.example.com/v1/\\tAUTH_db" in SwiftCredentials.fromToken(): ${SINGLE_LINE}.`],
+  ['Swift pre-authenticated storage URL and token, which no WAL-G can use', () => SwiftCredentials.fromToken('https://swift.example.com/v1/AUTH_db', 'token'),
+    'Invalid storageUrl "https://swift.example.com/v1/AUTH_db" in SwiftCredentials.fromToken(): WAL-G cannot use a pre-authenticated storage URL and token: '
+    + 'every release authenticates against an auth URL first (with these alone it fails with "Can\'t find AuthVersion in AuthUrl"). '
+    + 'Use SwiftCredentials.fromV1(), .fromKeystoneV2(), .fromKeystoneV3() or .fromSecret().'],
   ['Swift token missing', () => SwiftCredentials.fromToken('https://swift.example.com/v1/AUTH_db', ''), `Invalid authToken "" in SwiftCredentials.fromToken(): ${NON_EMPTY}.`],
   ['empty superuser password', () => SuperuserPassword.fromValue(''), `Invalid password "" in SuperuserPassword.fromValue(): ${NON_EMPTY}.`],
 

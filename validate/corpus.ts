@@ -94,7 +94,6 @@ export const SECRETS = {
   swiftV1Key: 'corpus-swift-st-key-3j4k5l',
   swiftV2Password: 'corpus-swift-os-v2-password-8u7y',
   swiftV3Password: 'corpus-swift-os-v3-password-1q2w',
-  swiftToken: 'corpus-swift-auth-token-9a8b7c',
 };
 
 /** A Google service account JSON key (fake) that carries two of the secrets above. */
@@ -306,16 +305,6 @@ const CASES: Case[] = [
         projectName: 'db',
         projectDomainName: 'Default',
       })),
-    }),
-  },
-  {
-    id: 'archiving-swift-token',
-    description: 'Swift, pre-authenticated storage URL and token by value',
-    constructs: ['ArchivingPostgres'],
-    providers: [WalProvider.SWIFT],
-    build: (c) => new ArchivingPostgres(c, 'db', {
-      name: 'orders',
-      storage: swift(V.V10_6_V1, 'prod/orders', SwiftCredentials.fromToken('https://swift.example.com/v1/AUTH_db', SECRETS.swiftToken)),
     }),
   },
   {
