@@ -142,8 +142,8 @@ describe('locations as WAL-G reads them', () => {
     ['shop/100%', undefined],
     ['shop/%zz', undefined],
     ['shop/orders#100%', undefined],
-  ])('WAL-G reads the prefix %j as %j', (prefix, path) => {
-    expect(walgPath(prefix)).toBe(path);
+  ])('WAL-G reads the prefix %j as %j', (prefix, read) => {
+    expect(walgPath(prefix)).toBe(read);
   });
 
   test.each(CLOUD.flatMap((p) => ['shop/orders#us', 'shop/orders?us', 'shop/%6Frders'].map((spelling) => [p, spelling] as const)))(
