@@ -59,10 +59,14 @@ async function main(): Promise<number> {
   const shards = SHARDS.map((s) => s.filter((p) => wanted.includes(p))).filter((s) => s.length > 0);
   console.log(`e2e: WAL-G lines ${ids.join(', ')} × providers ${shards.map((s) => s.join('+')).join(' | ')}, side by side`);
   // Short directory names: PostgreSQL's socket path in a pod's directory must stay under 108 bytes.
+  const slots = ids.length * shards.length;
   const outcomes = await Promise.all(ids.flatMap((id, i) => shards.map((providers, n) => child(`${id} (${providers.join(', ')})`,
     path.join(RESULTS, `walg-${id}-${n + 1}`), {
       // Every provider is in one shard of the first line: its children report the rows about no line.
       E2E_WALG: id, E2E_PROVIDERS: providers.join(','), E2E_CHILD: '1', E2E_GLOBAL_ROWS: i === 0 ? '1' : '0',
+      // Disjoint ports (e2e/lib/ports.ts): a pod's port taken by another child's pod made a readiness check
+      // answer for the wrong server (swift pg10 walg-1.1.3 pitr-name, 2026-11-30).
+      E2E_PORT_SLOTS: String(slots), E2E_PORT_SLOT: String(i * shards.length + n),
     }))));
   spawnSync('pkill', ['-KILL', '-u', PG_USER]);
   const tables = outcomes.map((o) => {

@@ -140,12 +140,15 @@ export class Pod {
   }
 
   /** Runs the readiness probe of the manifest (pg_isready over TCP) until it succeeds. */
+  /**
+   * Until the pod's final server accepts connections: over TCP (the servers a pod starts on the way, to
+   * push a first backup or to replay WAL, listen on the socket only) and on this pod's own socket (so
+   * that no other process on the port can answer for it).
+   */
   async waitReady(timeoutMs: number): Promise<void> {
     const proc = this.proc!;
-    await waitFor(async () => {
-      const r = await run(path.join(pgBinDir(this.o.major), 'pg_isready'), ['-h', '127.0.0.1', '-p', String(this.o.port)], { PATH: process.env.PATH ?? '' });
-      return r.code === 0;
-    }, timeoutMs, { what: `pod ${this.o.name} ready`, proc });
+    const isReady = async (host: string) => (await run(path.join(pgBinDir(this.o.major), 'pg_isready'), ['-h', host, '-p', String(this.o.port)], { PATH: process.env.PATH ?? '' })).code === 0;
+    await waitFor(async () => await isReady('127.0.0.1') && isReady(this.volumes.run), timeoutMs, { what: `pod ${this.o.name} ready`, proc });
   }
 
   /** Runs SQL over the pod's socket directory (pg_hba: local trust), returns tuples-only output. */
