@@ -148,14 +148,15 @@ function storageFor(chart: Chart, provider: string, server: StorageServer, versi
 let podSeq = 0;
 /** The work directories of the current cell's pods: removed when it passes (PGDATA copies are large). */
 let cellDirs: string[] = [];
-async function pod(ctx: Ctx, objects: Obj[], name: string): Promise<Pod> {
+/** imageEnv: what an image may set in its environment (TZ), beside the manifest's. */
+async function pod(ctx: Ctx, objects: Obj[], name: string, imageEnv: Env = {}): Promise<Pod> {
   const dir = path.join(RESULTS, 'work', `${String(++podSeq).padStart(3, '0')}-${name}`);
   const claims: Record<string, string> = {};
   const sts = objects.find((o) => o.kind === 'StatefulSet')!;
   for (const v of sts.spec.template.spec.volumes) {
     if (v.persistentVolumeClaim) claims[v.name] = ctx.server.endpoint; // the Local archive volume
   }
-  const infraEnv: Env = Object.fromEntries(Object.entries(ctx.server.env).filter(([k]) => INFRA_KEYS.includes(k)));
+  const infraEnv: Env = { ...Object.fromEntries(Object.entries(ctx.server.env).filter(([k]) => INFRA_KEYS.includes(k))), ...imageEnv };
   cellDirs.push(dir);
   return new Pod({ objects, name, major: ctx.major, walgDir: ctx.line.walg.dir, busybox: ctx.busybox, port: await freePort(), infraEnv, claims, dir });
 }
@@ -196,12 +197,12 @@ function expectEq(what: string, actual: unknown, expected: unknown): void {
   if (String(actual) !== String(expected)) throw new Error(`${what}: expected ${expected}, got ${actual}`);
 }
 
-async function restoreAndCount(ctx: Ctx, prefix: string, target: RecoveryTarget | undefined, name: string, seen: (p: Pod) => void): Promise<string> {
+async function restoreAndCount(ctx: Ctx, prefix: string, target: RecoveryTarget | undefined, name: string, seen: (p: Pod) => void, imageEnv: Env = {}): Promise<string> {
   const objects = synth((chart) => new WalRestoredPostgres(chart, 'restore', {
     name, source: storageFor(chart, ctx.provider, ctx.server, ctx.version, prefix), recoveryTarget: target, superuserPassword: PASSWORD,
     storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
   }));
-  const p = await pod(ctx, objects, name);
+  const p = await pod(ctx, objects, name, imageEnv);
   seen(p);
   p.start();
   try {
@@ -258,7 +259,9 @@ async function providerMajor(ctx: Ctx): Promise<void> {
     expectEq('rows after restoring the latest state', count, 200);
   });
   await restoreCell('pitr-time', async () => {
-    const count = await restoreAndCount(ctx, prefix, { time: t1 }, `restore-${tag}-time`, (x) => { p = x; });
+    // In an image whose time zone is east of UTC: WAL-G prints backup times in its process's zone (a
+    // Local archive's in the zone's offset), and the backup must still be chosen in UTC.
+    const count = await restoreAndCount(ctx, prefix, { time: t1 }, `restore-${tag}-time`, (x) => { p = x; }, { TZ: 'Asia/Seoul' });
     expectEq(`rows at ${t1}`, count, 100);
   });
   await restoreCell('pitr-name', async () => {
