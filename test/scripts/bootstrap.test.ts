@@ -2,7 +2,7 @@
 // leave a partial PGDATA that the next start takes for a cluster.
 import * as fs from 'fs';
 import * as path from 'path';
-import { SHELLS, stub } from './stub';
+import { SHELLS, Stub, stub } from './stub';
 
 const LIST = 'name last_modified wal_segment_backup_start\nbase_000000010000000000000002 2026-11-30T10:00:00Z 000000010000000000000002';
 
@@ -22,23 +22,10 @@ esac`, {
       pg_isready: 'exit 1',
     });
     s.config('restore.env', 'WALE_S3_PREFIX=s3://walg/pg\n');
-    s.config('postgresql.conf', '# settings\n');
-    s.config('pg_hba.conf', 'local all all trust\n');
-    s.config('recovery-settings.conf', "restore_command = 'sh wal-fetch.sh %f %p'\n");
+    configure(s, {});
     const pgdata = path.join(s.work, 'data');
     const state = path.join(s.work, 'state');
-    const env = {
-      PGDATA: pgdata,
-      PG_WALG_STATE: state,
-      PGHOST: s.work,
-      PGPORT: '5432',
-      PG_WALG_SECRETS: path.join(s.work, 'secrets'),
-      PG_WALG_BOOTSTRAP: 'restore',
-      PG_WALG_ARCHIVE: 'off',
-      PG_WALG_PG_MAJOR: '11',
-      PG_WALG_RECOVERY_STYLE: 'recovery.signal',
-      PG_WALG_ATTEMPTS: '2',
-    };
+    const env = restoreEnv(s, { PG_WALG_ATTEMPTS: '2' });
 
     const first = s.run(shell, 'bootstrap.sh', [], env);
     expect(first.status).toBe(1);
@@ -60,6 +47,41 @@ esac`, {
   });
 });
 
+/** The ConfigMap files a restore reads, and `files`. */
+function configure(s: Stub, files: Record<string, string>): void {
+  for (const [name, text] of Object.entries({
+    'postgresql.conf': '# settings\n',
+    'pg_hba.conf': 'local all all trust\n',
+    'recovery-settings.conf': "restore_command = 'sh wal-fetch.sh %f %p'\n",
+    ...files,
+  })) s.config(name, text);
+}
+
+/** The container env of a restoring pod, with its paths in the stub's scratch directory. */
+function restoreEnv(s: Stub, env: Record<string, string>): Record<string, string> {
+  return {
+    PGDATA: path.join(s.work, 'data'),
+    PG_WALG_STATE: path.join(s.work, 'state'),
+    PGHOST: s.work,
+    PGPORT: '5432',
+    PG_WALG_SECRETS: path.join(s.work, 'secrets'),
+    PG_WALG_BOOTSTRAP: 'restore',
+    PG_WALG_ARCHIVE: 'off',
+    PG_WALG_PG_MAJOR: '11',
+    PG_WALG_RECOVERY_STYLE: 'recovery.signal',
+    PG_WALG_ATTEMPTS: '1',
+    ...env,
+  };
+}
+
+/** Runs bootstrap.sh for a restore with a stand-in wal-g (and a server that exits at once). */
+function runRestore(shell: readonly string[], walg: string, files: Record<string, string>, env: Record<string, string>) {
+  const s = stub(walg, { postgres: 'exit 1', pg_isready: 'exit 1' });
+  configure(s, files);
+  const r = s.run(shell, 'bootstrap.sh', [], restoreEnv(s, env));
+  return { ...r, calls: s.calls() };
+}
+
 // Which base backup a restore fetches. WAL-G prints backup times in its process's time zone, as the
 // stand-in below does (with the host's GNU date): backups stored at 09:30Z and 11:00Z.
 describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('the base backup a restore fetches, under %s', (_name, shell) => {
@@ -76,25 +98,8 @@ describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('the base backup a r
 esac`;
 
   function restore(env: Record<string, string>, date = '/bin/date'): { chosen?: string; stderr: string; status: number | null } {
-    const s = stub(listing(date), { postgres: 'exit 1', pg_isready: 'exit 1' });
-    s.config('restore.env', 'WALG_FILE_PREFIX=/archive/pg\n');
-    s.config('postgresql.conf', '# settings\n');
-    s.config('pg_hba.conf', 'local all all trust\n');
-    s.config('recovery-settings.conf', "restore_command = 'sh wal-fetch.sh %f %p'\n");
-    const r = s.run(shell, 'bootstrap.sh', [], {
-      PGDATA: path.join(s.work, 'data'),
-      PG_WALG_STATE: path.join(s.work, 'state'),
-      PGHOST: s.work,
-      PGPORT: '5432',
-      PG_WALG_SECRETS: path.join(s.work, 'secrets'),
-      PG_WALG_BOOTSTRAP: 'restore',
-      PG_WALG_ARCHIVE: 'off',
-      PG_WALG_PG_MAJOR: '11',
-      PG_WALG_RECOVERY_STYLE: 'recovery.signal',
-      PG_WALG_ATTEMPTS: '1',
-      ...env,
-    });
-    const fetch = s.calls().find((c) => c.startsWith('backup-fetch '));
+    const r = runRestore(shell, listing(date), { 'restore.env': 'WALG_FILE_PREFIX=/archive/pg\n' }, env);
+    const fetch = r.calls.find((c) => c.startsWith('backup-fetch '));
     return { chosen: fetch?.split(' ')[2], stderr: r.stderr, status: r.status };
   }
 
@@ -139,33 +144,16 @@ esac`;
 // cluster's base backups (unless allowNonEmptyArchive), and that is checked before the fetch.
 describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('a restore archiving onward, under %s', (_name, shell) => {
   function restore(env: Record<string, string>): { fetched: boolean; stderr: string; status: number | null } {
-    const s = stub(`case $1 in
+    const r = runRestore(shell, `case $1 in
   backup-list)
     if [ "$WALG_FILE_PREFIX" = /archive/onward ] && [ -z "\${ONWARD_HOLDS:-}" ]; then echo "INFO: 2026/11/30 10:04:38.115958 No backups found" >&2; exit 0; fi
     echo 'name last_modified wal_segment_backup_start'
     echo 'base_000000010000000000000002 2026-11-30T09:30:00Z 000000010000000000000002' ;;
   wal-fetch) echo "ERROR: 2026/11/30 10:04:38.115958 Archive '$2' does not exist." >&2; exit 1 ;;
   *) echo "ERROR: stop here" >&2; exit 1 ;;
-esac`, { postgres: 'exit 1', pg_isready: 'exit 1' });
-    s.config('restore.env', 'WALG_FILE_PREFIX=/archive/source\n');
-    s.config('archive.env', 'WALG_FILE_PREFIX=/archive/onward\n');
-    s.config('postgresql.conf', '# settings\n');
-    s.config('pg_hba.conf', 'local all all trust\n');
-    s.config('recovery-settings.conf', "restore_command = 'sh wal-fetch.sh %f %p'\n");
-    const r = s.run(shell, 'bootstrap.sh', [], {
-      PGDATA: path.join(s.work, 'data'),
-      PG_WALG_STATE: path.join(s.work, 'state'),
-      PGHOST: s.work,
-      PGPORT: '5432',
-      PG_WALG_SECRETS: path.join(s.work, 'secrets'),
-      PG_WALG_BOOTSTRAP: 'restore',
-      PG_WALG_ARCHIVE: 'on',
-      PG_WALG_PG_MAJOR: '11',
-      PG_WALG_RECOVERY_STYLE: 'recovery.signal',
-      PG_WALG_ATTEMPTS: '1',
-      ...env,
-    });
-    return { fetched: s.calls().some((c) => c.startsWith('backup-fetch ')), stderr: r.stderr, status: r.status };
+esac`, { 'restore.env': 'WALG_FILE_PREFIX=/archive/source\n', 'archive.env': 'WALG_FILE_PREFIX=/archive/onward\n' },
+    { PG_WALG_ARCHIVE: 'on', ...env });
+    return { fetched: r.calls.some((c) => c.startsWith('backup-fetch ')), stderr: r.stderr, status: r.status };
   }
 
   test('an onward archive that holds base backups is refused before the fetch', () => {
