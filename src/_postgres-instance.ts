@@ -5,7 +5,7 @@ import { fetchNotFoundExit, recoveryStyle } from './_capabilities';
 import { CredentialSpec, checkCredentialSpec } from './_credential-spec';
 import { PATHS, PodEnv, PORT, RECOVERY_SETTINGS_KEY, StorageRole } from './_pod-contract';
 import { confString, renderRecovery } from './_recovery';
-import { SCRIPT_FILES, script } from './_scripts';
+import { renderSecretKeys, SCRIPT_FILES, script } from './_scripts';
 import { StorageBinding } from './_storage-binding';
 import {
   checkDnsLabel, checkDnsSubdomain, checkNonNegativeInteger, checkPositiveInteger, checkQuantity, checkSingleLine, checkWholeSeconds, invalid,
@@ -277,6 +277,8 @@ export abstract class PostgresInstanceBase extends Construct {
       serviceAccount = this.serviceAccount(b, serviceAccount);
       this.mountLocal(b, local, mounts);
     }
+    // load_storage learns the Secret keys of exactly these storages.
+    files['lib.sh'] = renderSecretKeys(files['lib.sh'], bound.flatMap((b) => b.binding.secretKeys ?? []));
     return bound;
   }
 

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import type { SecretKeyRule } from './_storage-binding';
 
 /** The scripts the pod runs, in the order they are embedded into the ConfigMap. */
 export const SCRIPT_FILES = ['bootstrap.sh', 'backup.sh', 'wal-fetch.sh', 'lib.sh'] as const;
@@ -17,4 +18,38 @@ export function script(name: (typeof SCRIPT_FILES)[number]): string {
     cache.set(name, text);
   }
   return text;
+}
+
+const SECRET_KEYS_MARKER = /^( *)# @secret-keys:.*\n(?:\1#.*\n)*/m;
+
+/**
+ * lib.sh with the case arms of `rules` inserted where load_storage marks them (after the marker's
+ * comment): exact keys first (so that "AZURE_ACCOUNT_KEY" wins over "AZURE_*"), then one arm for the
+ * patterns and the keys exported under their own names.
+ */
+export function renderSecretKeys(lib: string, rules: readonly SecretKeyRule[]): string {
+  const m = SECRET_KEYS_MARKER.exec(lib);
+  if (!m) {
+    throw new Error('lib.sh has no "# @secret-keys:" marker in load_storage');
+  }
+  const indent = m[1];
+  const arms: string[] = [];
+  const plain: string[] = [];
+  const seen = new Set<string>();
+  for (const r of rules) {
+    if (seen.has(r.key)) continue;
+    seen.add(r.key);
+    if (r.env === undefined && r.as !== 'path') {
+      plain.push(r.key);
+    } else {
+      const value = r.as === 'path' ? '$_file' : '$(cat "$_file")';
+      arms.push(`${indent}${r.key}) export "${r.env ?? r.key}=${value}" ;;`);
+    }
+  }
+  if (plain.length > 0) {
+    arms.push(`${indent}${plain.join(' | ')})`, `${indent}  if is_env_name "$_key"; then`, `${indent}    export "$_key=$(cat "$_file")"`,
+      `${indent}  fi`, `${indent}  ;;`);
+  }
+  const at = m.index + m[0].length;
+  return lib.slice(0, at) + arms.map((a) => `${a}\n`).join('') + lib.slice(at);
 }

@@ -19,6 +19,22 @@ export interface StorageBinding {
   readonly mountPath?: string;
   /** What identifies the location (to refuse one location used twice). */
   readonly identity: string;
+  /** How the pod reads the keys of a credentials Secret (KubeDB's key names) into WAL-G's environment. */
+  readonly secretKeys?: readonly SecretKeyRule[];
+}
+
+/**
+ * One key, or key pattern, of a provider's credentials Secret, and the env name WAL-G reads it as. The
+ * pod's lib.sh gets one case arm per rule of the storages it binds (rendered into load_storage at synth
+ * time), so the scripts name no provider's keys.
+ */
+export interface SecretKeyRule {
+  /** A key ("AZURE_ACCOUNT_KEY"), or a prefix pattern ("AWS_*") whose keys are exported under their own names. */
+  readonly key: string;
+  /** The env name WAL-G reads, when it is not the key itself. */
+  readonly env?: string;
+  /** "value" (the file's content, the default) or "path" (the file's path: a key file, a CA bundle). */
+  readonly as?: 'value' | 'path';
 }
 
 /** How a provider's options become a binding: what WalStorage holds instead of the options themselves. */

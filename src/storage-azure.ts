@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { hasWalgFeature, requireWalgFeature } from './_capabilities';
 import { CredentialSpec, checkCredentialSpec, requireValues } from './_credential-spec';
-import { checkPrefix, location, prefixEnv, StorageBinder, StorageBinding, walgLocation } from './_storage-binding';
+import { checkPrefix, location, prefixEnv, SecretKeyRule, StorageBinder, StorageBinding, walgLocation } from './_storage-binding';
 import { invalid, requireString } from './_validation';
 import { PostgresVersion } from './postgres-version';
 import { WalStorageLocationOptions } from './storage-location';
@@ -78,6 +78,13 @@ const AZURE_CLOUDS: Record<string, string> = {
   'core.cloudapi.de': 'AzureGermanCloud',
 };
 
+/** KubeDB's Secret keys for Azure, and the names WAL-G reads (the storage account, its key or a SAS token). */
+const AZURE_SECRET_KEYS: SecretKeyRule[] = [
+  { key: 'AZURE_ACCOUNT_NAME', env: 'AZURE_STORAGE_ACCOUNT' },
+  { key: 'AZURE_ACCOUNT_KEY', env: 'AZURE_STORAGE_ACCESS_KEY' },
+  { key: 'AZURE_*' },
+];
+
 function bindAzure(scope: IConstruct, prop: string, version: PostgresVersion, o: AzureStorageOptions): StorageBinding {
   const containerExpected = 'expected an Azure container name: 3 to 63 lower-case letters, digits and single "-", starting and ending with a letter or digit';
   const container = requireString(scope, `${prop}.container`, o.container, containerExpected);
@@ -109,5 +116,5 @@ function bindAzure(scope: IConstruct, prop: string, version: PostgresVersion, o:
   }
   // Without a suffix, WAL-G reaches the public cloud: the same location as its suffix given explicitly.
   const account = `${env.AZURE_ENDPOINT_SUFFIX ?? 'core.windows.net'} ${credentials.secretData?.AZURE_ACCOUNT_NAME ?? credentials.secretName}`;
-  return { env, credentials, identity: `azure ${account} ${walgLocation('azure', container, prefix)}` };
+  return { env, credentials, identity: `azure ${account} ${walgLocation('azure', container, prefix)}`, secretKeys: AZURE_SECRET_KEYS };
 }

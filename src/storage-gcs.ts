@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { requireWalgFeature } from './_capabilities';
 import { CredentialSpec, checkCredentialSpec, requireValues } from './_credential-spec';
-import { checkPrefix, location, prefixEnv, retries, StorageBinder, StorageBinding, walgLocation } from './_storage-binding';
+import { checkPrefix, location, prefixEnv, retries, SecretKeyRule, StorageBinder, StorageBinding, walgLocation } from './_storage-binding';
 import { checkWholeSeconds, invalid, requireString } from './_validation';
 import { PostgresVersion } from './postgres-version';
 import { WalStorageLocationOptions } from './storage-location';
@@ -99,6 +99,12 @@ export function gcsBinder(options: GcsStorageOptions): StorageBinder {
   };
 }
 
+/** KubeDB's Secret keys for GCS: the service account's JSON key is read from its file. */
+const GCS_SECRET_KEYS: SecretKeyRule[] = [
+  { key: 'GOOGLE_SERVICE_ACCOUNT_JSON_KEY', env: 'GOOGLE_APPLICATION_CREDENTIALS', as: 'path' },
+  { key: 'GOOGLE_PROJECT_ID' },
+];
+
 function bindGcs(scope: IConstruct, prop: string, version: PostgresVersion, o: GcsStorageOptions): StorageBinding {
   const bucketExpected = 'expected a GCS bucket name: 3 to 63 lower-case letters, digits, "-", "_" and ".", starting and ending with a letter or digit, not starting with "goog"';
   const bucket = requireString(scope, `${prop}.bucket`, o.bucket, bucketExpected);
@@ -125,5 +131,6 @@ function bindGcs(scope: IConstruct, prop: string, version: PostgresVersion, o: G
     env,
     credentials,
     identity: `gcs ${walgLocation('gs', bucket, prefix)}`,
+    secretKeys: GCS_SECRET_KEYS,
   };
 }

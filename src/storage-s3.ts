@@ -2,7 +2,7 @@ import { IConstruct } from 'constructs';
 import { requireWalgFeature } from './_capabilities';
 import { CATALOG, supports } from './_catalog';
 import { CredentialSpec, checkCredentialSpec, requireValues } from './_credential-spec';
-import { checkPrefix, location, prefixEnv, retries, StorageBinder, StorageBinding, walgLocation } from './_storage-binding';
+import { checkPrefix, location, prefixEnv, retries, SecretKeyRule, StorageBinder, StorageBinding, walgLocation } from './_storage-binding';
 import { checkSingleLine, invalid, optionalBoolean, requireString } from './_validation';
 import { PostgresVersion, WalProvider } from './postgres-version';
 import { WalStorageLocationOptions } from './storage-location';
@@ -135,6 +135,12 @@ export function s3Binder(options: S3StorageOptions, minio: boolean): StorageBind
   };
 }
 
+/** KubeDB's Secret keys for S3 and MinIO: the AWS keys, and a CA bundle read from its file. */
+const S3_SECRET_KEYS: SecretKeyRule[] = [
+  { key: 'CA_CERT_DATA', env: 'WALG_S3_CA_CERT_FILE', as: 'path' },
+  { key: 'AWS_*' },
+];
+
 function bindS3(scope: IConstruct, prop: string, version: PostgresVersion, o: S3StorageOptions, minio: boolean): StorageBinding {
   const bucketExpected = 'expected an S3 bucket name: 3 to 63 lower-case letters, digits, "." and "-", starting and ending with a letter or digit, not an IP address';
   const bucket = requireString(scope, `${prop}.bucket`, o.bucket, bucketExpected);
@@ -199,6 +205,7 @@ function bindS3(scope: IConstruct, prop: string, version: PostgresVersion, o: S3
     credentials,
     // The endpoint as its origin: one server whatever the case of its host name or an explicit default port.
     identity: `s3 ${endpointUrl?.origin ?? 'aws'} ${walgLocation('s3', bucket, prefix)}`,
+    secretKeys: S3_SECRET_KEYS,
   };
 }
 

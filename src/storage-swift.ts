@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { CredentialSpec, checkCredentialSpec, requireValues } from './_credential-spec';
-import { checkPrefix, location, prefixEnv, StorageBinder, StorageBinding, walgLocation } from './_storage-binding';
+import { checkPrefix, location, prefixEnv, SecretKeyRule, StorageBinder, StorageBinding, walgLocation } from './_storage-binding';
 import { checkSingleLine, invalid, requireString } from './_validation';
 import { PostgresVersion } from './postgres-version';
 import { WalStorageLocationOptions } from './storage-location';
@@ -262,6 +262,9 @@ function checkContainer(scope: IConstruct, prop: string, value: unknown): string
   return container;
 }
 
+/** KubeDB's Secret keys for Swift: the v1 (ST_*) and Keystone (OS_*) settings, under their own names. */
+const SWIFT_SECRET_KEYS: SecretKeyRule[] = [{ key: 'ST_*' }, { key: 'OS_*' }];
+
 function bindSwift(scope: IConstruct, prop: string, version: PostgresVersion, o: SwiftStorageOptions): StorageBinding {
   const container = checkContainer(scope, prop, o.container);
   const prefix = checkPrefix(scope, prop, o.prefix, 'url');
@@ -274,5 +277,6 @@ function bindSwift(scope: IConstruct, prop: string, version: PostgresVersion, o:
     env: { [prefixEnv(version, 'SWIFT')]: loc, ...credentials.env },
     credentials,
     identity: `swift ${credentials.env?.ST_AUTH ?? credentials.env?.OS_AUTH_URL ?? credentials.secretName} ${walgLocation('swift', container, prefix)}`,
+    secretKeys: SWIFT_SECRET_KEYS,
   };
 }

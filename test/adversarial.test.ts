@@ -14,6 +14,7 @@ import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
 import { ArchivingPostgres, PostgresVersion, S3Credentials, SwiftCredentials, WalRestoredPostgres, WalStorage } from '../src';
+import { shippedScript } from './util';
 import { script as libraryScript, SCRIPT_FILES } from '../src/_scripts';
 import { buildCorpus } from '../validate/corpus';
 
@@ -122,7 +123,7 @@ describe('the embedded scripts', () => {
   const pod = mount(data);
 
   test('are the library\'s scripts, verbatim', () => {
-    for (const f of SCRIPT_FILES) expect([f, data[f] === libraryScript(f as (typeof SCRIPT_FILES)[number])]).toEqual([f, true]);
+    for (const f of SCRIPT_FILES) expect([f, shippedScript(data[f]) === libraryScript(f as (typeof SCRIPT_FILES)[number])]).toEqual([f, true]);
   });
 
   test.each(SCRIPT_FILES.flatMap((f) => SHELLS.map((s) => [f, s] as const)))('%s parses with %s -n', (file, shell) => {
@@ -149,7 +150,7 @@ describe.each(VALUES.map((v) => [JSON.stringify(v), v] as const))('the value %s'
     for (const data of [archiving, restored, local]) {
       const scripts = Object.keys(data).filter((k) => k.endsWith('.sh')).sort();
       expect(scripts).toEqual([...SCRIPT_FILES].sort());
-      for (const f of scripts) expect([f, data[f] === libraryScript(f as (typeof SCRIPT_FILES)[number])]).toEqual([f, true]);
+      for (const f of scripts) expect([f, shippedScript(data[f]) === libraryScript(f as (typeof SCRIPT_FILES)[number])]).toEqual([f, true]);
     }
   });
 

@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { ArchivingPostgres, AzureCredentials, GcsCredentials, PostgresVersion, S3Credentials, SuperuserPassword, WalProvider, WalStorage } from '../src';
-import { container, envOf, find, forSnapshot, newChart, parseEnvFile, PROVIDER_LIST, storageFor, synth } from './util';
+import { container, envOf, find, forSnapshot, newChart, parseEnvFile, PROVIDER_LIST, shippedScript, storageFor, synth } from './util';
 import { script } from '../src/_scripts';
 
 describe.each(PROVIDER_LIST)('ArchivingPostgres archiving to %s', (provider) => {
@@ -81,10 +81,10 @@ describe.each(PROVIDER_LIST)('ArchivingPostgres archiving to %s', (provider) => 
     }
   });
 
-  test('the ConfigMap embeds the scripts verbatim', () => {
+  test('the ConfigMap embeds the scripts verbatim, lib.sh with the Secret keys of its storage', () => {
     const data = find(objs, 'ConfigMap').data;
     for (const f of ['bootstrap.sh', 'backup.sh', 'wal-fetch.sh', 'lib.sh'] as const) {
-      expect(data[f]).toBe(script(f));
+      expect(shippedScript(data[f])).toBe(script(f));
     }
   });
 });
@@ -189,4 +189,18 @@ test.each([
     storage: WalStorage.azure(version, { container: 'walg', endpointSuffix: suffix, credentials: AzureCredentials.fromSecret('az') }),
   });
   expect(parseEnvFile(find(synth(chart), 'ConfigMap').data['archive.env'])).toEqual(env);
+});
+
+test.each([
+  [WalProvider.S3, ['CA_CERT_DATA) export "WALG_S3_CA_CERT_FILE=$_file" ;;', 'AWS_*)']],
+  [WalProvider.GCS, ['GOOGLE_SERVICE_ACCOUNT_JSON_KEY) export "GOOGLE_APPLICATION_CREDENTIALS=$_file" ;;', 'GOOGLE_PROJECT_ID)']],
+  [WalProvider.AZURE, ['AZURE_ACCOUNT_NAME) export "AZURE_STORAGE_ACCOUNT=$(cat "$_file")" ;;', 'AZURE_ACCOUNT_KEY) export "AZURE_STORAGE_ACCESS_KEY=$(cat "$_file")" ;;', 'AZURE_*)']],
+  [WalProvider.SWIFT, ['ST_* | OS_*)']],
+  [WalProvider.LOCAL, []],
+])('lib.sh of a pod archiving to %s knows the Secret keys of that storage only', (provider, arms) => {
+  const chart = newChart();
+  new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: storageFor(chart, provider, PostgresVersion.V11_2_V1) });
+  const lib: string = find(synth(chart), 'ConfigMap').data['lib.sh'];
+  const rendered = lib.split('\n').map((l) => l.trim()).filter((l) => /^[A-Z][A-Z0-9_]*\*?( \| [A-Z][A-Z0-9_]*\*?)*\)/.test(l));
+  expect(rendered).toEqual(arms);
 });

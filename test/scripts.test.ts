@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { SCRIPT_FILES, script } from '../src/_scripts';
+import { shippedScript } from './util';
+import { renderSecretKeys, SCRIPT_FILES, script } from '../src/_scripts';
 
 const DIR = path.join(__dirname, '..', 'src', 'scripts');
 
@@ -32,4 +33,48 @@ test('script() returns the file verbatim', () => {
   for (const f of SCRIPT_FILES) {
     expect(script(f)).toBe(fs.readFileSync(path.join(DIR, f), 'utf8'));
   }
+});
+
+// load_storage's Secret keys are rendered into lib.sh per pod, from the rules of the storages it binds.
+describe('the Secret keys rendered into lib.sh', () => {
+  const rules = [
+    { key: 'CA_CERT_DATA', env: 'WALG_S3_CA_CERT_FILE', as: 'path' as const },
+    { key: 'AWS_*' },
+    { key: 'AZURE_ACCOUNT_KEY', env: 'AZURE_STORAGE_ACCESS_KEY' },
+    { key: 'AZURE_*' },
+    { key: 'AWS_*' },
+  ];
+  const rendered = renderSecretKeys(script('lib.sh'), rules);
+
+  test('exact keys come first, each once; the patterns share one arm; the catch-all stays last', () => {
+    const arms = rendered.slice(rendered.indexOf('# @secret-keys:'), rendered.indexOf('esac', rendered.indexOf('# @secret-keys:')));
+    expect(arms.split('\n').filter((l) => !/^\s*#/.test(l)).map((l) => l.trim()).filter((l) => l !== '')).toEqual([
+      'CA_CERT_DATA) export "WALG_S3_CA_CERT_FILE=$_file" ;;',
+      'AZURE_ACCOUNT_KEY) export "AZURE_STORAGE_ACCESS_KEY=$(cat "$_file")" ;;',
+      'AWS_* | AZURE_*)',
+      'if is_env_name "$_key"; then',
+      'export "$_key=$(cat "$_file")"',
+      'fi',
+      ';;',
+      '*) ;; # not a credential key of this pod\'s storages: left alone',
+    ]);
+  });
+
+  test('the rendered lib.sh is shellcheck-clean and parses under sh and busybox sh', () => {
+    const r = spawnSync('shellcheck', ['-s', 'sh', '-'], { input: rendered, encoding: 'utf8' });
+    expect(r.stdout + r.stderr).toBe('');
+    execFileSync('sh', ['-n'], { input: rendered });
+    execFileSync('busybox', ['sh', '-n'], { input: rendered });
+  });
+
+  test('without the marker, rendering fails', () => {
+    expect(() => renderSecretKeys('load_storage() { :; }\n', rules)).toThrow('lib.sh has no "# @secret-keys:" marker in load_storage');
+  });
+});
+
+test('shippedScript (the test helper) refuses a rendered arm that is not a constant key rule', () => {
+  const lib = renderSecretKeys(script('lib.sh'), [{ key: 'AWS_*' }]);
+  expect(shippedScript(lib)).toBe(script('lib.sh'));
+  const tampered = lib.replace('AWS_*)', 'AWS_*) touch /tmp/x ;;');
+  expect(() => shippedScript(tampered)).toThrow('not a Secret-key arm of the library');
 });

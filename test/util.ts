@@ -73,3 +73,23 @@ export function forSnapshot(objs: Obj[]): Obj[] {
   const mask = (data: Record<string, string>) => Object.fromEntries(Object.entries(data).map(([k, v]) => [k, k.endsWith('.sh') ? `<src/scripts/${k}>` : v]));
   return objs.map((o) => (o.kind === 'ConfigMap' ? { ...o, data: mask(o.data) } : o));
 }
+
+/**
+ * A script of a pod's ConfigMap as the library ships it: lib.sh's Secret-key arms (rendered per pod from
+ * its storages' rules at the "# @secret-keys:" marker) are removed, after checking that they are only
+ * case arms of constant key names, so that the rest compares with src/scripts verbatim.
+ */
+export function shippedScript(text: string): string {
+  const lines = text.split('\n');
+  const marker = lines.findIndex((l) => /^\s*# @secret-keys:/.test(l));
+  if (marker < 0) return text;
+  let start = marker + 1;
+  while (/^\s*#/.test(lines[start])) start++;
+  let end = start;
+  while (!/^\s*\*\) ;;/.test(lines[end])) end++;
+  const arm = /^\s*(?:[A-Z][A-Z0-9_]*\) export "[A-Z][A-Z0-9_]*=(?:\$_file|\$\(cat "\$_file"\))" ;;|[A-Z][A-Z0-9_]*\*?(?: \| [A-Z][A-Z0-9_]*\*?)*\)|if is_env_name "\$_key"; then|export "\$_key=\$\(cat "\$_file"\)"|fi|;;)$/;
+  for (const l of lines.slice(start, end)) {
+    if (!arm.test(l)) throw new Error(`not a Secret-key arm of the library: ${JSON.stringify(l)}`);
+  }
+  return [...lines.slice(0, start), ...lines.slice(end)].join('\n');
+}

@@ -242,6 +242,31 @@ describe('Swift credentials set the auth version they imply', () => {
   });
 });
 
+// The pod's load_storage knows the Secret keys of its own storages only, rendered from the provider files:
+// KubeDB's key names become the names WAL-G reads, key files are read by path, other keys are left alone.
+describe('the pod reads a KubeDB credentials Secret of each provider', () => {
+  const V = PostgresVersion.V11_2_V1;
+  test.each([
+    ['S3', () => WalStorage.s3(V, { bucket: 'walg-archive', credentials: S3Credentials.fromSecret('creds') }),
+      { AWS_ACCESS_KEY_ID: 'id', AWS_SECRET_ACCESS_KEY: 'key', AWS_SESSION_TOKEN: 'token', CA_CERT_DATA: 'pem', AZURE_ACCOUNT_KEY: 'x', PATH: '/evil' },
+      { AWS_ACCESS_KEY_ID: 'id', AWS_SECRET_ACCESS_KEY: 'key', AWS_SESSION_TOKEN: 'token', WALG_S3_CA_CERT_FILE: '<dir>/secrets/archive/CA_CERT_DATA', AZURE_STORAGE_ACCESS_KEY: '<unset>' }],
+    ['GCS', () => WalStorage.gcs(V, { bucket: 'walg-archive', credentials: GcsCredentials.fromSecret('creds') }),
+      { GOOGLE_SERVICE_ACCOUNT_JSON_KEY: '{}', GOOGLE_PROJECT_ID: 'project', AWS_ACCESS_KEY_ID: 'id' },
+      { GOOGLE_APPLICATION_CREDENTIALS: '<dir>/secrets/archive/GOOGLE_SERVICE_ACCOUNT_JSON_KEY', GOOGLE_PROJECT_ID: 'project', AWS_ACCESS_KEY_ID: '<unset>' }],
+    ['Azure', () => WalStorage.azure(V, { container: 'walg', credentials: AzureCredentials.fromSecret('creds') }),
+      { AZURE_ACCOUNT_NAME: 'account', AZURE_ACCOUNT_KEY: 'key', AZURE_STORAGE_SAS_TOKEN: 'sas' },
+      { AZURE_STORAGE_ACCOUNT: 'account', AZURE_STORAGE_ACCESS_KEY: 'key', AZURE_STORAGE_SAS_TOKEN: 'sas' }],
+    ['Swift', () => WalStorage.swift(V, { container: 'walg', credentials: SwiftCredentials.fromSecret('creds') }),
+      { ST_AUTH: 'https://swift.example.com/auth/v1.0', ST_USER: 'user', ST_KEY: 'key', OS_REGION_NAME: 'r1' },
+      { ST_AUTH: 'https://swift.example.com/auth/v1.0', ST_USER: 'user', ST_KEY: 'key', OS_REGION_NAME: 'r1' }],
+  ])('%s', (_name, storage, secret, expected) => {
+    const chart = newChart();
+    new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: storage() });
+    const got = loadStorage(find(synth(chart), 'ConfigMap').data, secret, [...Object.keys(expected), 'PATH']);
+    expect(got).toEqual({ ...expected, PATH: process.env.PATH });
+  });
+});
+
 /** Mounts the ConfigMap's files and an archive Secret as the pod does, runs lib.sh's load_storage archive, returns the named variables. */
 function loadStorage(config: Record<string, string>, secret: Record<string, string>, vars: string[]): Record<string, string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pg-walg-swift-'));
@@ -256,7 +281,7 @@ function loadStorage(config: Record<string, string>, secret: Record<string, stri
       encoding: 'utf8',
     });
     expect([r.status, r.stderr]).toEqual([0, '']);
-    const values = r.stdout.split('\n').slice(0, -1);
+    const values = r.stdout.split('\n').slice(0, -1).map((v) => v.split(dir).join('<dir>'));
     return Object.fromEntries(vars.map((v, i) => [v, values[i]]));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -87,16 +87,9 @@ load_storage() {
     [ -f "$_file" ] || continue
     _key=${_file##*/}
     case $_key in
-      AZURE_ACCOUNT_NAME) export "AZURE_STORAGE_ACCOUNT=$(cat "$_file")" ;;
-      AZURE_ACCOUNT_KEY) export "AZURE_STORAGE_ACCESS_KEY=$(cat "$_file")" ;;
-      GOOGLE_SERVICE_ACCOUNT_JSON_KEY) export "GOOGLE_APPLICATION_CREDENTIALS=$_file" ;;
-      CA_CERT_DATA) export "WALG_S3_CA_CERT_FILE=$_file" ;;
-      AWS_* | AZURE_* | GOOGLE_PROJECT_ID | ST_* | OS_*)
-        if is_env_name "$_key"; then
-          export "$_key=$(cat "$_file")"
-        fi
-        ;;
-      *) ;; # not a credential key this library knows: left alone
+      # @secret-keys: one arm per key of the bound storages' credentials, rendered at synth time from the
+      # provider files (src/storage-*.ts): KubeDB's key names to the env names WAL-G reads.
+      *) ;; # not a credential key of this pod's storages: left alone
     esac
   done
 }
