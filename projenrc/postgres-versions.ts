@@ -1,8 +1,8 @@
 // Renders src/postgres-version.ts from the catalog data in src/_catalog.ts, so that the
 // provider × version support matrix lives once, as data, and the type system derives from it.
-import { CATALOG, EXPORTER_IMAGE, interfaceName, memberName, PROVIDER_TITLES, PROVIDERS, TIERS, tierOf } from '../src/_catalog';
+import { CATALOG, EXPORTER_IMAGE, interfaceName, memberName, PROVIDER_TITLES, ProviderId, PROVIDERS, TIERS, tierOf } from '../src/_catalog';
 
-const PROVIDER_DOCS: Record<string, string> = {
+const PROVIDER_DOCS: Record<ProviderId, string> = {
   s3: 'Amazon S3 (or an S3-compatible endpoint given explicitly).',
   minio: 'MinIO or any S3-compatible endpoint, path-style addressing, optional custom CA.',
   gcs: 'Google Cloud Storage.',
@@ -276,7 +276,7 @@ export function renderPostgresVersions(marker: string): string {
 }
 
 /** Valid options per provider, so that in the type test only the version can make a call fail. */
-const CELL_OPTIONS: Record<string, string> = {
+const CELL_OPTIONS: Record<ProviderId, string> = {
   s3: 'S3',
   minio: 'MINIO',
   gcs: 'GCS',

@@ -4,10 +4,10 @@ import { Construct } from 'constructs';
 import {
   AzureCredentials, GcsCredentials, PostgresVersion, S3Credentials, SwiftCredentials, WalProvider, WalStorage,
 } from '../src';
+import { PROVIDERS } from '../src/_catalog';
 
-export const PROVIDER_LIST: WalProvider[] = [
-  WalProvider.S3, WalProvider.MINIO, WalProvider.GCS, WalProvider.AZURE, WalProvider.SWIFT, WalProvider.LOCAL,
-];
+/** Every provider of the catalog's matrix (a new one makes storageFor() below fail to compile until it has a case). */
+export const PROVIDER_LIST: WalProvider[] = PROVIDERS.map((p) => p as WalProvider);
 
 /** A valid WalStorage of each provider, for a version that supports it. */
 export function storageFor(chart: Construct, provider: WalProvider, version: PostgresVersion, prefix = 'prod/orders'): WalStorage {
@@ -29,7 +29,12 @@ export function storageFor(chart: Construct, provider: WalProvider, version: Pos
         mountPath: '/var/walg-archive',
         prefix,
       });
+    default:
+      return unknownProvider(provider);
   }
+}
+
+function unknownProvider(provider: never): never {
   throw new Error(`unknown provider ${provider}`);
 }
 
