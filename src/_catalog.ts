@@ -150,6 +150,11 @@ export function supports(entry: CatalogEntry, provider: ProviderId): boolean {
   return tierOf(entry.tier).providers.includes(provider);
 }
 
+/** The names of the catalog versions that support a provider, for messages. */
+export function versionsSupporting(provider: ProviderId): string[] {
+  return CATALOG.filter((e) => supports(e, provider)).map((e) => e.name);
+}
+
 /** The markdown support table (the README embeds it between markers). */
 export function supportTable(): string {
   const header = ['Name', 'PostgreSQL', 'WAL-G', ...PROVIDERS.map((p) => PROVIDER_TITLES[p]), 'Type'];

@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { requireWalgFeature } from './_capabilities';
-import { CATALOG, supports } from './_catalog';
+import { versionsSupporting } from './_catalog';
 import { CredentialSpec, checkCredentialSpec, requireValues } from './_credential-spec';
 import { checkPrefix, location, prefixEnv, retries, SecretKeyRule, StorageBinder, StorageBinding, walgLocation } from './_storage-binding';
 import { checkSingleLine, invalid, optionalBoolean, requireString } from './_validation';
@@ -219,7 +219,7 @@ const AMAZON_S3_HOST = /(^|\.)amazonaws\.com(\.cn)?$/;
  */
 function requireCustomEndpoint(scope: IConstruct, prop: string, version: PostgresVersion, endpoint: string, url: URL): void {
   if (!version.supports(WalProvider.MINIO) && !AMAZON_S3_HOST.test(url.hostname)) {
-    const able = CATALOG.filter((e) => supports(e, 'minio')).map((e) => e.name);
+    const able = versionsSupporting('minio');
     invalid(scope, `${prop}.endpoint`, endpoint,
       `PostgresVersion ${version.name} archives to Amazon S3 only (endpoints under amazonaws.com), and a custom endpoint (MinIO or another S3-compatible service) ` +
       `needs a version that supports MinIO: ${able.join(', ')}, or PostgresVersion.custom(). Leave endpoint out to use Amazon S3`);

@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { CATALOG, PROVIDER_TITLES, ProviderId, supports } from './_catalog';
+import { PROVIDER_TITLES, ProviderId, versionsSupporting } from './_catalog';
 import { StorageBinder, StorageBinding } from './_storage-binding';
 import { show } from './_validation';
 import { IAllStoragePostgresVersion, IAzureSwiftPostgresVersion, IPostgresVersion, PostgresVersion, WalProvider } from './postgres-version';
@@ -106,7 +106,7 @@ function checkPair(factory: string, provider: WalProvider, version: unknown): Po
     );
   }
   if (!version.supports(provider)) {
-    const able = CATALOG.filter((e) => supports(e, provider as ProviderId)).map((e) => e.name);
+    const able = versionsSupporting(provider as ProviderId);
     throw new Error(
       `Unsupported pair in WalStorage.${factory}(): PostgresVersion ${version.name} cannot archive to or restore from ${title} ` +
       `(its WAL-G supports ${version.providers.map((p) => PROVIDER_TITLES[p as ProviderId]).join(', ')}). ` +
