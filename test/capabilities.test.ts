@@ -2,8 +2,8 @@
 // releases are checked here against WAL-G's tags as read from its repository, typed out independently.
 import { Chart, Duration, Testing } from 'cdk8s';
 import { ArchivingPostgres, GcsCredentials, PostgresVersion, S3Credentials, WalStorage } from '../src';
-import { fetchNotFoundExit, hasWalgFeature, prefixSpelling, WALG_FEATURES, walgAtLeast, walgRelease, whoHasWalgFeature } from '../src/_capabilities';
-import { CATALOG } from '../src/_catalog';
+import { fetchNotFoundExit, hasWalgFeature, prefixSpelling, recoveryStyle, walgCanBackUp, WALG_FEATURES, walgAtLeast, walgRelease, whoHasWalgFeature } from '../src/_capabilities';
+import { CATALOG, isKubedb } from '../src/_catalog';
 
 const custom = (walgVersion: string, serverVersion = '11.22') => PostgresVersion.custom({ name: `w${walgVersion.replace(/\./g, '-')}`, serverVersion, image: 'example.com/pg:1', walgVersion });
 
@@ -36,7 +36,7 @@ test.each([
   expect(walgAtLeast(a, b)).toBe(expected);
 });
 
-describe.each(CATALOG.map((e) => [e.name, e.walg] as const))('catalog version %s (WAL-G %s)', (name, walg) => {
+describe.each(CATALOG.filter(isKubedb).map((e) => [e.name, e.walg] as const))('KubeDB catalog version %s (WAL-G %s)', (name, walg) => {
   const v = (PostgresVersion as any)[`V${name.replace(/[.-]/g, '_').toUpperCase()}`] as PostgresVersion;
   test('carries its WAL-G release', () => {
     expect(v.walgVersion).toBe(walg);
@@ -58,6 +58,22 @@ describe.each(CATALOG.map((e) => [e.name, e.walg] as const))('catalog version %s
   });
 });
 
+describe.each(CATALOG.filter((e) => !isKubedb(e)).map((e) => [e.name] as const))('modern catalog version %s (WAL-G 3.0.8)', (name) => {
+  const v = (PostgresVersion as any)[`V${name}`] as PostgresVersion;
+  test('has every WAL-G feature the library knows: exit 74 for a missing WAL file, WAL-G\'s prefix spelling, backups of PostgreSQL 15 and later', () => {
+    expect(v.walgVersion).toBe('3.0.8');
+    for (const id of Object.keys(WALG_FEATURES) as Array<keyof typeof WALG_FEATURES>) {
+      expect([id, hasWalgFeature(v, id)]).toEqual([id, true]);
+    }
+    expect(fetchNotFoundExit(v)).toBe(74);
+    expect(prefixSpelling(v)).toBe('WALG');
+    expect(walgCanBackUp(v)).toBe(true);
+  });
+  test('configures recovery with recovery.signal', () => {
+    expect(recoveryStyle(v)).toBe('recovery.signal');
+  });
+});
+
 test.each([
   ['0.2.19', 1, 'WALE'], ['1.1', 1, 'WALG'], ['1.1.3', 1, 'WALG'], ['2.0', 74, 'WALG'], ['3.0.7', 74, 'WALG'],
 ])('custom WAL-G %s: wal-fetch\'s not-found code %s, prefix spelling %s', (walg, code, spelling) => {
@@ -66,8 +82,8 @@ test.each([
 });
 
 test('who has a feature: catalog versions, then custom()', () => {
-  expect(whoHasWalgFeature('s3CaCertFile')).toBe('9.6-v5, 9.6.7-v5, 10.2-v5, 10.6-v3, 11.1-v3, 11.2-v1, or PostgresVersion.custom() with walgVersion "0.2.10" or later');
-  expect(whoHasWalgFeature('azureEndpointSuffix')).toBe('PostgresVersion.custom() with walgVersion "2.0.0" or later (no catalog version has it)');
+  expect(whoHasWalgFeature('s3CaCertFile')).toBe('9.6-v5, 9.6.7-v5, 10.2-v5, 10.6-v3, 11.1-v3, 11.2-v1, 14, 15, 16, 17, 18, or PostgresVersion.custom() with walgVersion "0.2.10" or later');
+  expect(whoHasWalgFeature('azureEndpointSuffix')).toBe('14, 15, 16, 17, 18, or PostgresVersion.custom() with walgVersion "2.0.0" or later');
 });
 
 /** The pod's environment and the archive settings for a version. */

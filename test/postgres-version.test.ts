@@ -1,5 +1,7 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { AllStoragePostgresVersion, AzureSwiftPostgresVersion, PostgresVersion, WalProvider } from '../src';
-import { CATALOG, memberName, PROVIDERS, tierOf } from '../src/_catalog';
+import { CATALOG, isKubedb, memberName, PROVIDERS, tierOf } from '../src/_catalog';
 
 /** The WAL-G each image bundles, from KubeDB's image build scripts (../shared/reference/kubedb.md), typed out here independently of src/_catalog.ts. */
 const BUNDLED_WALG: Record<string, string> = {
@@ -7,7 +9,15 @@ const BUNDLED_WALG: Record<string, string> = {
   ...Object.fromEntries(['9.6-v3', '9.6.7-v3', '10.2-v3', '10.6-v1', '11.1-v1'].map((n) => [n, '0.2.7'])),
   ...Object.fromEntries(['9.6-v4', '9.6.7-v4', '10.2-v4', '10.6-v2', '11.1-v2', '11.2'].map((n) => [n, '0.2.9'])),
   ...Object.fromEntries(['9.6-v5', '9.6.7-v5', '10.2-v5', '10.6-v3', '11.1-v3', '11.2-v1'].map((n) => [n, '0.2.13'])),
+  // The modern versions: the wal-g of ghcr.io/wal-g/cnpg-plugin-wal-g:0.3.0.
+  ...Object.fromEntries(['14', '15', '16', '17', '18'].map((n) => [n, '3.0.8'])),
 };
+
+/** The PostgreSQL builds the e2e harness runs (tools/versions.env), e.g. { 14: "14.23" }. */
+function e2eMinors(): Record<string, string> {
+  const text = fs.readFileSync(path.join(__dirname, '..', 'tools', 'versions.env'), 'utf8');
+  return Object.fromEntries([...text.matchAll(/^PG(\d+)_NPM_VERSION=(\d+\.\d+)\./gm)].map((m) => [m[1], m[2]]));
+}
 
 const CLASSES: Record<string, Function> = {
   PostgresVersion,
@@ -15,14 +25,17 @@ const CLASSES: Record<string, Function> = {
   AllStoragePostgresVersion,
 };
 
-test('the catalog has the 22 KubeDB PostgresVersions of the seed documents', () => {
+test('the catalog has the 22 KubeDB PostgresVersions of the seed documents, then PostgreSQL 14 to 18', () => {
   expect(CATALOG.map((e) => e.name)).toEqual([
     '9.6-v2', '9.6.7-v2', '10.2-v2', '10.6', '11.1',
     '9.6-v3', '9.6.7-v3', '10.2-v3', '10.6-v1', '11.1-v1',
     '9.6-v4', '9.6.7-v4', '10.2-v4', '10.6-v2', '11.1-v2', '11.2',
     '9.6-v5', '9.6.7-v5', '10.2-v5', '10.6-v3', '11.1-v3', '11.2-v1',
+    '14', '15', '16', '17', '18',
   ]);
-  expect(PostgresVersion.catalog()).toHaveLength(22);
+  expect(CATALOG.filter(isKubedb)).toHaveLength(22);
+  expect(PostgresVersion.catalog()).toHaveLength(27);
+  expect([PostgresVersion.V14, PostgresVersion.V15, PostgresVersion.V16, PostgresVersion.V17, PostgresVersion.V18].map((v) => v.name)).toEqual(['14', '15', '16', '17', '18']);
 });
 
 describe.each(CATALOG.map((e) => [e.name, e] as const))('PostgresVersion %s', (name, entry) => {
@@ -48,13 +61,26 @@ describe.each(CATALOG.map((e) => [e.name, e] as const))('PostgresVersion %s', (n
     expect(version.walgVersion).toBe(BUNDLED_WALG[name]);
   });
 
-  test('KubeDB versions run KubeDB\'s Alpine images, as uid 70, tagged for their PostgreSQL', () => {
-    expect(entry.publisher).toBe('KubeDB');
-    expect(version.image).toMatch(new RegExp(`^kubedb/postgres:${entry.postgres.replace(/\./g, '\\.')}(-v\\d+)?$`));
-    expect(version.toolsImage).toMatch(new RegExp(`^kubedb/postgres-tools:${entry.postgres.replace(/\./g, '\\.')}(-v\\d+)?$`));
-    expect(version.exporterImage).toBe('kubedb/postgres_exporter:v0.4.7');
-    expect(version.uid).toBe(70);
-  });
+  if (isKubedb(entry)) {
+    test('KubeDB versions run KubeDB\'s Alpine images with wal-g in them, as uid 70, tagged for their PostgreSQL', () => {
+      expect(version.image).toMatch(new RegExp(`^kubedb/postgres:${entry.postgres.replace(/\./g, '\\.')}(-v\\d+)?$`));
+      expect(version.toolsImage).toMatch(new RegExp(`^kubedb/postgres-tools:${entry.postgres.replace(/\./g, '\\.')}(-v\\d+)?$`));
+      expect(version.exporterImage).toBe('kubedb/postgres_exporter:v0.4.7');
+      expect(version.uid).toBe(70);
+      expect(version.walgImage).toBeUndefined();
+      expect(version.walgBinaryPath).toBeUndefined();
+    });
+  } else {
+    test('modern versions run the official Debian trixie image of the minor the e2e runs, as uid 999, with WAL-G 3.0.8 copied from WAL-G\'s image', () => {
+      expect(entry.postgres).toBe(e2eMinors()[name]);
+      expect(version.image).toBe(`postgres:${entry.postgres}-trixie`);
+      expect(version.toolsImage).toBe(version.image);
+      expect(version.uid).toBe(999);
+      expect(version.walgImage).toBe('ghcr.io/wal-g/cnpg-plugin-wal-g:0.3.0');
+      expect(version.walgBinaryPath).toBe('/usr/local/bin/wal-g');
+      expect(version).toBeInstanceOf(AllStoragePostgresVersion);
+    });
+  }
 
   test('supports exactly its tier\'s providers', () => {
     expect(version.providers).toEqual(PROVIDERS.filter((p) => tierOf(entry.tier).providers.includes(p)));
@@ -79,7 +105,7 @@ test('the static members cannot be replaced', () => {
 
 test('an unknown name lists the valid ones', () => {
   expect(() => PostgresVersion.of('12.1')).toThrow(
-    'Unknown PostgresVersion "12.1": expected one of 9.6-v2, 9.6.7-v2, 10.2-v2, 10.6, 11.1, 9.6-v3, 9.6.7-v3, 10.2-v3, 10.6-v1, 11.1-v1, 9.6-v4, 9.6.7-v4, 10.2-v4, 10.6-v2, 11.1-v2, 11.2, 9.6-v5, 9.6.7-v5, 10.2-v5, 10.6-v3, 11.1-v3, 11.2-v1.',
+    'Unknown PostgresVersion "12.1": expected one of 9.6-v2, 9.6.7-v2, 10.2-v2, 10.6, 11.1, 9.6-v3, 9.6.7-v3, 10.2-v3, 10.6-v1, 11.1-v1, 9.6-v4, 9.6.7-v4, 10.2-v4, 10.6-v2, 11.1-v2, 11.2, 9.6-v5, 9.6.7-v5, 10.2-v5, 10.6-v3, 11.1-v3, 11.2-v1, 14, 15, 16, 17, 18.',
   );
 });
 

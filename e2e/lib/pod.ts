@@ -4,7 +4,7 @@
 // namespace; the container's command runs there as an unprivileged user with exactly the
 // container's env. The harness changes nothing the manifests say, except what a cluster would
 // provide: the port (PGPORT), the listen address (loopback), and the PATH to the real binaries.
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Env, Proc, run, startProcess, userInfo, waitFor } from './proc';
@@ -18,7 +18,11 @@ export interface PodOptions {
   /** The StatefulSet's name. */
   readonly name: string;
   readonly major: number;
-  /** The directory of the WAL-G line to run (tools.ts WalgLine.dir): first on the PATH, as the image's wal-g. */
+  /**
+   * The directory of the WAL-G line to run (tools.ts WalgLine.dir, with the binary named wal-g): first on
+   * the PATH, as the image's wal-g; or, for a pod with the walg-install init container, the WAL-G
+   * image's directory that holds the binary (the init container copies it, the PATH does not name it).
+   */
   readonly walgDir: string;
   /** Run the scripts with busybox sh and busybox applets first on the PATH (as in the Alpine images). */
   readonly busybox: boolean;
@@ -60,6 +64,9 @@ export class Pod {
   public readonly env: Env;
   public readonly command: string[];
   private readonly mountsFile: string;
+  private readonly podSpec: any;
+  /** Init containers run once per pod, not at a container restart (as the kubelet does). */
+  private initDone = false;
 
   constructor(public readonly o: PodOptions) {
     const u = userInfo(PG_USER);
@@ -70,32 +77,71 @@ export class Pod {
     const sts = o.objects.find((x) => x.kind === 'StatefulSet' && x.metadata.name === o.name);
     if (!sts) throw new Error(`no StatefulSet ${o.name}`);
     const podSpec = sts.spec.template.spec;
+    this.podSpec = podSpec;
     const c = podSpec.containers.find((x: any) => x.name === (o.container ?? 'postgres'));
-    const mounts: Array<[string, string, string]> = [];
     for (const v of [...podSpec.volumes, ...sts.spec.volumeClaimTemplates.map((t: any) => ({ name: t.metadata.name, claimTemplate: true }))]) {
       this.volumes[v.name] = o.sharesVolumesWith?.volumes[v.name] ?? this.materialise(v);
     }
-    for (const m of c.volumeMounts) {
-      // /tmp stays the host's: the storage servers' CA bundles live there (a cluster would provide
-      // them through its network and trust store, not the pod's /tmp).
-      if (m.mountPath !== '/tmp') mounts.push([this.volumes[m.name], m.mountPath, m.readOnly ? 'ro' : 'rw']);
-    }
+    const mounts = this.mountsOf(c);
     const env: Env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? '']));
     // What the cluster provides: a port and the network; the binaries on the PATH.
     env.PGPORT = String(o.port);
     env.PG_WALG_LISTEN_ADDRESSES = '127.0.0.1';
     // The chosen WAL-G line first: every line installs a binary named wal-g, and the scripts call `wal-g`.
-    const pathDirs = [o.walgDir, pgBinDir(o.major)];
+    // A pod with the walg-install init container has no wal-g in its database image: the init container
+    // copies it into the pod's volume, and the scripts find it there (PG_WALG_WALG_DIR).
+    const copiesWalg = (podSpec.initContainers ?? []).some((x: any) => x.name === 'walg-install');
+    const pathDirs = copiesWalg ? [pgBinDir(o.major)] : [o.walgDir, pgBinDir(o.major)];
     if (o.busybox) pathDirs.push(busyboxDir());
     env.PATH = [...pathDirs, '/usr/local/bin', '/usr/bin', '/bin'].join(':');
     Object.assign(env, o.infraEnv);
     this.env = env;
-    // Mount the deepest paths last (e.g. /etc/pg-walg/secrets/auth after /etc/pg-walg/config).
-    mounts.sort((a, b) => a[1].split('/').length - b[1].split('/').length);
-    this.mountsFile = path.join(o.dir, `${o.container ?? 'postgres'}.mounts`);
-    fs.writeFileSync(this.mountsFile, mounts.map(([src, dst, mode]) => `${src} ${dst} ${mode}`).join('\n') + '\n');
+    this.mountsFile = this.writeMounts(o.container ?? 'postgres', mounts);
     const shell = o.busybox ? ['busybox', 'sh'] : ['/bin/sh'];
     this.command = [...shell, ...c.command.slice(1)];
+  }
+
+  /** A container's volume mounts as [host dir, container path, ro|rw]. */
+  private mountsOf(c: any): Array<[string, string, string]> {
+    const mounts: Array<[string, string, string]> = [];
+    for (const m of c.volumeMounts ?? []) {
+      // /tmp stays the host's: the storage servers' CA bundles live there (a cluster would provide
+      // them through its network and trust store, not the pod's /tmp).
+      if (m.mountPath !== '/tmp') mounts.push([this.volumes[m.name], m.mountPath, m.readOnly ? 'ro' : 'rw']);
+    }
+    return mounts;
+  }
+
+  /** Writes a mounts file for enter-pod.sh, deepest paths last (e.g. /etc/pg-walg/secrets/auth after /etc/pg-walg/config). */
+  private writeMounts(name: string, mounts: Array<[string, string, string]>): string {
+    const file = path.join(this.o.dir, `${name}.mounts`);
+    const sorted = [...mounts].sort((a, b) => a[1].split('/').length - b[1].split('/').length);
+    fs.writeFileSync(file, sorted.map(([src, dst, mode]) => `${src} ${dst} ${mode}`).join('\n') + '\n');
+    return file;
+  }
+
+  /**
+   * Runs the pod's init containers to completion, in order, as the kubelet does before the first start
+   * of the pod's containers: each one's own command, env and volume mounts, as the pod's user. The only
+   * image an init container here has is WAL-G's: its filesystem is emulated by mounting the WAL-G
+   * line's directory where the image keeps the binary (the command names its path).
+   */
+  private runInitContainers(): void {
+    for (const ic of this.podSpec.initContainers ?? []) {
+      if (ic.name !== 'walg-install') throw new Error(`init container ${ic.name}: the harness knows only walg-install`);
+      const binary: string = ic.command[1];
+      if (path.basename(binary) !== 'wal-g') throw new Error(`walg-install copies ${binary}: the harness's WAL-G lines are named wal-g`);
+      const mounts = this.mountsOf(ic);
+      mounts.push([this.o.walgDir, path.dirname(binary), 'ro']);
+      const mountsFile = this.writeMounts(ic.name, mounts);
+      const env = Object.fromEntries((ic.env ?? []).map((e: any) => [e.name, e.value ?? '']));
+      env.PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+      const r = spawnSync('unshare', ['-m', '--propagation', 'private', '--', '/bin/sh', path.join(__dirname, 'enter-pod.sh'), mountsFile, String(this.uid), String(this.gid),
+        'env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...ic.command], { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, timeout: 120_000 });
+      fs.appendFileSync(this.logFile, `[init ${ic.name}] exit ${r.status}: ${ic.command.join(' ')}\n${r.stdout}${r.stderr}`);
+      if (r.status !== 0) throw new Error(`init container ${ic.name} failed (exit ${r.status}): ${r.stderr || r.error?.message}`);
+    }
+    this.initDone = true;
   }
 
   private materialise(v: any): string {
@@ -132,6 +178,7 @@ export class Pod {
 
   /** Starts the container's command; its stdout and stderr go to logFile. */
   start(): Proc {
+    if (!this.o.sharesVolumesWith && !this.initDone) this.runInitContainers();
     const enter = path.join(__dirname, 'enter-pod.sh');
     const args = ['-m', '--propagation', 'private', '--', '/bin/sh', enter, this.mountsFile, String(this.uid), String(this.gid),
       'env', '-i', ...Object.entries(this.env).map(([k, v]) => `${k}=${v}`), ...this.command];

@@ -9,6 +9,7 @@
 set -eu
 # shellcheck source=lib.sh
 . "$PG_WALG_CONFIG/lib.sh"
+check_walg
 
 interval=${PG_WALG_BACKUP_INTERVAL_SECONDS:-86400}
 retain=${PG_WALG_RETAIN_FULL:-0}

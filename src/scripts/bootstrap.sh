@@ -14,6 +14,7 @@
 set -eu
 # shellcheck source=lib.sh
 . "$PG_WALG_CONFIG/lib.sh"
+check_walg
 
 : "${PG_WALG_STATE:?}" "${PGDATA:?}" "${PGHOST:?}" "${PGPORT:?}"
 RESTORE_PENDING="$PG_WALG_STATE/restore-pending"

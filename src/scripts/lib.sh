@@ -26,6 +26,8 @@
 #   PG_WALG_RETAIN_FULL             the sidecar: full base backups kept (0: all)
 #   PG_WALG_BACKUP_PUSH_TIMEOUT     seconds one backup-push may take (baseBackupTimeout, default 86400)
 #   PG_WALG_BACKUP_FETCH_TIMEOUT    seconds one backup-fetch may take (baseBackupFetchTimeout, default 86400)
+#   PG_WALG_WALG_DIR                where the init container copied wal-g (first on the PATH); unset when
+#                                   the image has wal-g on its PATH
 # Not in the manifests (the scripts' defaults apply; the tests and the e2e harness set them):
 #   PG_WALG_LISTEN_ADDRESSES        listen_addresses of the server (default *)
 #   PG_WALG_LIST_TIMEOUT            seconds one backup-list or probe read may take (default 60)
@@ -43,6 +45,12 @@ PG_WALG_ATTEMPTS=${PG_WALG_ATTEMPTS:-12}
 PG_WALG_RETRY_SECONDS=${PG_WALG_RETRY_SECONDS:-5}
 # WAL-G can wait a very long time on an unreachable endpoint: listing backups is bounded by this.
 PG_WALG_LIST_TIMEOUT=${PG_WALG_LIST_TIMEOUT:-60}
+# A database image without wal-g gets it from the init container, in PG_WALG_WALG_DIR: first on the PATH
+# of the scripts and of the server they start (its archive_command runs "wal-g").
+if [ -n "${PG_WALG_WALG_DIR:-}" ]; then
+  PATH="$PG_WALG_WALG_DIR:$PATH"
+  export PATH
+fi
 
 log() {
   printf '%s pg-walg: %s\n' "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "$*" >&2
@@ -59,6 +67,17 @@ is_env_name() {
     '' | [0-9]* | *[!A-Za-z0-9_]*) return 1 ;;
     *) return 0 ;;
   esac
+}
+
+# check_walg: a wal-g copied from another image must run on this one; say why when it does not (a
+# binary linked against a newer C library than the image's, or another C library, fails at once).
+check_walg() {
+  [ -n "${PG_WALG_WALG_DIR:-}" ] || return 0
+  _cw_rc=0
+  _cw_out=$(bounded 60 "$PG_WALG_WALG_DIR/wal-g" --version 2>&1) || _cw_rc=$?
+  [ "$_cw_rc" -ne 0 ] || return 0
+  _cw_out=$(printf '%s\n' "$_cw_out" | head -n 3 | tr '\n' ' ')
+  die "cannot run $PG_WALG_WALG_DIR/wal-g (copied by the walg-install init container from the WAL-G image; exit $_cw_rc): ${_cw_out% }. The binary must run on this image's C library: use a database image of the WAL-G image's Debian release (glibc, never Alpine's musl), or a WAL-G image built for this one"
 }
 
 # load_storage ROLE: export the WAL-G settings of ROLE ("archive" or "restore"): the non-secret

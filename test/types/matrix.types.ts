@@ -175,5 +175,35 @@ export function cells(): WalStorage[] {
     WalStorage.azure(PostgresVersion.V11_2_V1, AZURE), // cell 11.2-v1 azure
     WalStorage.swift(PostgresVersion.V11_2_V1, SWIFT), // cell 11.2-v1 swift
     WalStorage.local(PostgresVersion.V11_2_V1, LOCAL), // cell 11.2-v1 local
+    WalStorage.s3(PostgresVersion.V14, S3), // cell 14 s3
+    WalStorage.minio(PostgresVersion.V14, MINIO), // cell 14 minio
+    WalStorage.gcs(PostgresVersion.V14, GCS), // cell 14 gcs
+    WalStorage.azure(PostgresVersion.V14, AZURE), // cell 14 azure
+    WalStorage.swift(PostgresVersion.V14, SWIFT), // cell 14 swift
+    WalStorage.local(PostgresVersion.V14, LOCAL), // cell 14 local
+    WalStorage.s3(PostgresVersion.V15, S3), // cell 15 s3
+    WalStorage.minio(PostgresVersion.V15, MINIO), // cell 15 minio
+    WalStorage.gcs(PostgresVersion.V15, GCS), // cell 15 gcs
+    WalStorage.azure(PostgresVersion.V15, AZURE), // cell 15 azure
+    WalStorage.swift(PostgresVersion.V15, SWIFT), // cell 15 swift
+    WalStorage.local(PostgresVersion.V15, LOCAL), // cell 15 local
+    WalStorage.s3(PostgresVersion.V16, S3), // cell 16 s3
+    WalStorage.minio(PostgresVersion.V16, MINIO), // cell 16 minio
+    WalStorage.gcs(PostgresVersion.V16, GCS), // cell 16 gcs
+    WalStorage.azure(PostgresVersion.V16, AZURE), // cell 16 azure
+    WalStorage.swift(PostgresVersion.V16, SWIFT), // cell 16 swift
+    WalStorage.local(PostgresVersion.V16, LOCAL), // cell 16 local
+    WalStorage.s3(PostgresVersion.V17, S3), // cell 17 s3
+    WalStorage.minio(PostgresVersion.V17, MINIO), // cell 17 minio
+    WalStorage.gcs(PostgresVersion.V17, GCS), // cell 17 gcs
+    WalStorage.azure(PostgresVersion.V17, AZURE), // cell 17 azure
+    WalStorage.swift(PostgresVersion.V17, SWIFT), // cell 17 swift
+    WalStorage.local(PostgresVersion.V17, LOCAL), // cell 17 local
+    WalStorage.s3(PostgresVersion.V18, S3), // cell 18 s3
+    WalStorage.minio(PostgresVersion.V18, MINIO), // cell 18 minio
+    WalStorage.gcs(PostgresVersion.V18, GCS), // cell 18 gcs
+    WalStorage.azure(PostgresVersion.V18, AZURE), // cell 18 azure
+    WalStorage.swift(PostgresVersion.V18, SWIFT), // cell 18 swift
+    WalStorage.local(PostgresVersion.V18, LOCAL), // cell 18 local
   ];
 }
