@@ -171,3 +171,17 @@ esac`, { 'restore.env': 'WALG_FILE_PREFIX=/archive/source\n', 'archive.env': 'WA
     expect(restore({}).fetched).toBe(true);
   });
 });
+
+// A base backup of another PostgreSQL major cannot be restored: the restore stops after the fetch, saying
+// so, before any server runs on it (a modern version restoring an archive of an older major, or back).
+describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('a base backup of another major, under %s', (_name, shell) => {
+  test.each([['14', '17'], ['17', '14'], ['11', '18']])('a backup of PostgreSQL %s restored by an image of PostgreSQL %s is refused', (backupMajor, imageMajor) => {
+    const r = runRestore(shell, `case $1 in
+  backup-list) printf '%s\\n' '${LIST}' ;;
+  backup-fetch) echo ${backupMajor} >"$2/PG_VERSION"; mkdir -p "$2/global"; echo x >"$2/global/pg_control"; echo "START WAL LOCATION: 0/2000028" >"$2/backup_label" ;;
+esac`, { 'restore.env': 'WALG_S3_PREFIX=s3://walg/pg\n' }, { PG_WALG_PG_MAJOR: imageMajor });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`ERROR: the base backup is of PostgreSQL ${backupMajor} but this image runs PostgreSQL ${imageMajor}; restore it with a PostgresVersion of the same major`);
+    expect(r.stderr).not.toContain('replaying WAL');
+  });
+});
