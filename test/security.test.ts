@@ -18,7 +18,14 @@
 import { buildCorpus, Corpus, CorpusEntry, KubeObject, podTemplates } from '../validate/corpus';
 
 const corpus: Corpus = buildCorpus();
-const POSTGRES_UID = 70; // the postgres user of KubeDB's (Alpine-based) images, and of the corpus' custom version
+/**
+ * The postgres user of a pod's database image: 999 in the official Debian images (the modern versions,
+ * also from a mirror's library/postgres), 70 in KubeDB's Alpine images and the corpus' custom version.
+ */
+function postgresUid(spec: any): number {
+  const image: string = spec.containers.find((c: any) => c.name === 'postgres').image;
+  return /^(postgres|[a-z0-9.-]+\/library\/postgres):\d+\.\d+-trixie$/.test(image) ? 999 : 70;
+}
 
 /** Volume sources that "restricted" allows. */
 const RESTRICTED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
@@ -49,9 +56,9 @@ describe('Pod Security Standard "restricted"', () => {
   test.each(byLabel(pods))('%s: pod runs as non-root with the postgres uid and RuntimeDefault seccomp', (_l, p) => {
     const sc = p.spec.securityContext ?? {};
     expect(sc.runAsNonRoot).toBe(true);
-    expect(sc.runAsUser).toBe(POSTGRES_UID);
-    expect(sc.runAsGroup).toBe(POSTGRES_UID);
-    expect(sc.fsGroup).toBe(POSTGRES_UID);
+    expect(sc.runAsUser).toBe(postgresUid(p.spec));
+    expect(sc.runAsGroup).toBe(postgresUid(p.spec));
+    expect(sc.fsGroup).toBe(postgresUid(p.spec));
     expect(sc.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     expect(sc.sysctls ?? []).toEqual([]);
     expect(sc.seLinuxOptions).toBeUndefined();
@@ -74,7 +81,7 @@ describe('Pod Security Standard "restricted"', () => {
     expect(sc.capabilities?.drop).toEqual(['ALL']);
     expect(sc.capabilities?.add ?? []).toEqual([]);
     expect(sc.runAsNonRoot ?? c.spec.securityContext.runAsNonRoot).toBe(true);
-    expect(sc.runAsUser ?? c.spec.securityContext.runAsUser).toBe(POSTGRES_UID);
+    expect(sc.runAsUser ?? c.spec.securityContext.runAsUser).toBe(postgresUid(c.spec));
     expect(sc.seccompProfile ?? c.spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     expect(sc.procMount ?? 'Default').toBe('Default');
     expect(sc.readOnlyRootFilesystem).toBe(true);

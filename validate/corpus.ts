@@ -519,6 +519,29 @@ const CASES: Case[] = [
       });
     },
   },
+  // --- the modern versions: the official images (uid 999) and the walg-install init container ---------
+  {
+    id: 'modern-archiving-azure',
+    description: 'PostgreSQL 17 (PostgresVersion.V17), WAL-G 3.0.8 copied by an init container, Azure in a sovereign cloud',
+    constructs: ['ArchivingPostgres'],
+    providers: [WalProvider.AZURE],
+    build: (c) => new ArchivingPostgres(c, 'db', { name: 'invoices', storage: azureRef(V.V17, 'billing/invoices') }),
+  },
+  {
+    id: 'modern-restore-local-onward-gcs',
+    description: 'PostgreSQL 18 from mirrored images, restored from a Local PVC and archiving onward to GCS',
+    constructs: ['WalRestoredPostgres'],
+    providers: [WalProvider.LOCAL, WalProvider.GCS],
+    build: (c) => {
+      const v = V.V18.withImages({ image: 'registry.internal/library/postgres:18.4-trixie', walgImage: 'registry.internal/wal-g/cnpg-plugin-wal-g:0.3.0' });
+      new WalRestoredPostgres(c, 'db', {
+        name: 'invoices-copy',
+        source: WalStorage.local(v, { volume: pvc(c, 'archive', 'walg-archive'), mountPath: '/var/walg-archive', prefix: 'billing/invoices' }),
+        recoveryTarget: { lsn: '0/3000060' },
+        archive: gcsRef(v, 'billing/invoices-copy'),
+      });
+    },
+  },
 ];
 
 /** Synthesizes one case: an app of its own, one chart in namespace "db". */
