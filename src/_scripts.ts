@@ -25,7 +25,9 @@ const SECRET_KEYS_MARKER = /^( *)# @secret-keys:.*\n(?:\1#.*\n)*/m;
 /**
  * lib.sh with the case arms of `rules` inserted where load_storage marks them (after the marker's
  * comment): exact keys first (so that "AZURE_ACCOUNT_KEY" wins over "AZURE_*"), then one arm for the
- * patterns and the keys exported under their own names.
+ * patterns and the keys exported under their own names. A value is read by lib.sh's export_secret (the one
+ * way every Secret value is read: secret_value); a key read as a file ('path') exports the file's path, and
+ * its content reaches WAL-G as it is.
  */
 export function renderSecretKeys(lib: string, rules: readonly SecretKeyRule[]): string {
   const m = SECRET_KEYS_MARKER.exec(lib);
@@ -42,12 +44,12 @@ export function renderSecretKeys(lib: string, rules: readonly SecretKeyRule[]): 
     if (r.env === undefined && r.as !== 'path') {
       plain.push(r.key);
     } else {
-      const value = r.as === 'path' ? '$_file' : '$(cat "$_file")';
-      arms.push(`${indent}${r.key}) export "${r.env ?? r.key}=${value}" ;;`);
+      const env = r.env ?? r.key;
+      arms.push(r.as === 'path' ? `${indent}${r.key}) export "${env}=$_file" ;;` : `${indent}${r.key}) export_secret ${env} "$_file" "$_role" ;;`);
     }
   }
   if (plain.length > 0) {
-    arms.push(`${indent}${plain.join(' | ')})`, `${indent}  if is_env_name "$_key"; then`, `${indent}    export "$_key=$(cat "$_file")"`,
+    arms.push(`${indent}${plain.join(' | ')})`, `${indent}  if is_env_name "$_key"; then`, `${indent}    export_secret "$_key" "$_file" "$_role"`,
       `${indent}  fi`, `${indent}  ;;`);
   }
   const at = m.index + m[0].length;

@@ -33,7 +33,11 @@ export interface SecretKeyRule {
   readonly key: string;
   /** The env name WAL-G reads, when it is not the key itself. */
   readonly env?: string;
-  /** "value" (the file's content, the default) or "path" (the file's path: a key file, a CA bundle). */
+  /**
+   * "value" (the default: the file's content without its trailing line ends, read by lib.sh's secret_value,
+   * which refuses a value of more than one line) or "path" (the file's path, for a key file or a CA bundle:
+   * WAL-G reads the file itself, and its content is left exactly as the Secret holds it).
+   */
   readonly as?: 'value' | 'path';
 }
 

@@ -194,7 +194,7 @@ test.each([
 test.each([
   [WalProvider.S3, ['CA_CERT_DATA) export "WALG_S3_CA_CERT_FILE=$_file" ;;', 'AWS_*)']],
   [WalProvider.GCS, ['GOOGLE_SERVICE_ACCOUNT_JSON_KEY) export "GOOGLE_APPLICATION_CREDENTIALS=$_file" ;;', 'GOOGLE_PROJECT_ID)']],
-  [WalProvider.AZURE, ['AZURE_ACCOUNT_NAME) export "AZURE_STORAGE_ACCOUNT=$(cat "$_file")" ;;', 'AZURE_ACCOUNT_KEY) export "AZURE_STORAGE_ACCESS_KEY=$(cat "$_file")" ;;', 'AZURE_*)']],
+  [WalProvider.AZURE, ['AZURE_ACCOUNT_NAME) export_secret AZURE_STORAGE_ACCOUNT "$_file" "$_role" ;;', 'AZURE_ACCOUNT_KEY) export_secret AZURE_STORAGE_ACCESS_KEY "$_file" "$_role" ;;', 'AZURE_*)']],
   [WalProvider.SWIFT, ['ST_* | OS_*)']],
   [WalProvider.LOCAL, []],
 ])('lib.sh of a pod archiving to %s knows the Secret keys of that storage only', (provider, arms) => {

@@ -50,10 +50,10 @@ describe('the Secret keys rendered into lib.sh', () => {
     const arms = rendered.slice(rendered.indexOf('# @secret-keys:'), rendered.indexOf('esac', rendered.indexOf('# @secret-keys:')));
     expect(arms.split('\n').filter((l) => !/^\s*#/.test(l)).map((l) => l.trim()).filter((l) => l !== '')).toEqual([
       'CA_CERT_DATA) export "WALG_S3_CA_CERT_FILE=$_file" ;;',
-      'AZURE_ACCOUNT_KEY) export "AZURE_STORAGE_ACCESS_KEY=$(cat "$_file")" ;;',
+      'AZURE_ACCOUNT_KEY) export_secret AZURE_STORAGE_ACCESS_KEY "$_file" "$_role" ;;',
       'AWS_* | AZURE_*)',
       'if is_env_name "$_key"; then',
-      'export "$_key=$(cat "$_file")"',
+      'export_secret "$_key" "$_file" "$_role"',
       'fi',
       ';;',
       '*) ;; # not a credential key of this pod\'s storages: left alone',

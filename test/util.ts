@@ -92,7 +92,7 @@ export function shippedScript(text: string): string {
   while (/^\s*#/.test(lines[start])) start++;
   let end = start;
   while (!/^\s*\*\) ;;/.test(lines[end])) end++;
-  const arm = /^\s*(?:[A-Z][A-Z0-9_]*\) export "[A-Z][A-Z0-9_]*=(?:\$_file|\$\(cat "\$_file"\))" ;;|[A-Z][A-Z0-9_]*\*?(?: \| [A-Z][A-Z0-9_]*\*?)*\)|if is_env_name "\$_key"; then|export "\$_key=\$\(cat "\$_file"\)"|fi|;;)$/;
+  const arm = /^\s*(?:[A-Z][A-Z0-9_]*\) (?:export "[A-Z][A-Z0-9_]*=\$_file"|export_secret [A-Z][A-Z0-9_]* "\$_file" "\$_role") ;;|[A-Z][A-Z0-9_]*\*?(?: \| [A-Z][A-Z0-9_]*\*?)*\)|if is_env_name "\$_key"; then|export_secret "\$_key" "\$_file" "\$_role"|fi|;;)$/;
   for (const l of lines.slice(start, end)) {
     if (!arm.test(l)) throw new Error(`not a Secret-key arm of the library: ${JSON.stringify(l)}`);
   }

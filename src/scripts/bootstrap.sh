@@ -62,14 +62,19 @@ archive_must_be_empty() {
   )
 }
 
+# bootstrap_initdb: a new cluster, whose superuser password is set as a restore sets it (password_sql).
+# initdb never reads the Secret: its --pwfile takes the first line only, and PostgreSQL 9.6 to 13 keep
+# only its first 1023 (9.6) or 99 (10 to 13) bytes. So initdb runs without a password (its pg_hba.conf,
+# hence --auth=trust, is never used: install_config puts the ConfigMap's in place before any server
+# start), and the single-user backend runs the ALTER ROLE, reading it on its stdin.
 bootstrap_initdb() {
   archive_must_be_empty
+  superuser_password
   log "initialising a new cluster in $PGDATA"
   begin_pgdata
-  _pwfile="$PG_WALG_SECRETS/auth/POSTGRES_PASSWORD"
-  [ -s "$_pwfile" ] || die "the superuser password is missing: $_pwfile is empty or absent (key POSTGRES_PASSWORD of the auth Secret)"
-  initdb -D "$PGDATA" -U "${PGUSER:-postgres}" --pwfile="$_pwfile" --auth-local=trust --auth-host=md5 \
-    --encoding=UTF8 --no-locale --data-checksums >&2
+  initdb -D "$PGDATA" -U "${PGUSER:-postgres}" --auth=trust --encoding=UTF8 --no-locale --data-checksums >&2
+  password_sql |
+    postgres --single -D "$PGDATA" -c exit_on_error=true postgres >/dev/null
   if [ "$PG_WALG_ARCHIVE" = on ]; then
     : >"$BACKUP_PENDING"
   fi
@@ -107,6 +112,7 @@ select_backup() {
 
 bootstrap_restore() {
   archive_must_be_empty
+  superuser_password # checked before the fetch: finish_restore sets it
   (
     load_storage restore
     _list=$(list_backups restore)
@@ -140,6 +146,7 @@ bootstrap_restore() {
 finish_restore() {
   install_config
   (
+    superuser_password
     load_storage restore
     log "replaying WAL from $(storage_location)"
     postgres -D "$PGDATA" -k "$PGHOST" -c listen_addresses= -c archive_mode=off &
@@ -151,9 +158,8 @@ finish_restore() {
       sleep 1
     done
     log "recovery complete: promoted at $(psql_local "SELECT now()")"
-    printf '%s\n' "ALTER ROLE \"${PGUSER:-postgres}\" PASSWORD :'pw';" |
-      psql -X -q -v ON_ERROR_STOP=1 -h "$PGHOST" -p "$PGPORT" -U "${PGUSER:-postgres}" -d postgres \
-        -v "pw=$(cat "$PG_WALG_SECRETS/auth/POSTGRES_PASSWORD")"
+    password_sql |
+      psql -X -q -v ON_ERROR_STOP=1 -h "$PGHOST" -p "$PGPORT" -U "${PGUSER:-postgres}" -d postgres >/dev/null
     pg_ctl -D "$PGDATA" -m fast -w stop >&2
   )
   rm -f "$RESTORE_PENDING"

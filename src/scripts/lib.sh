@@ -80,6 +80,44 @@ check_walg() {
   die "cannot run $PG_WALG_WALG_DIR/wal-g (copied by the walg-install init container from the WAL-G image; exit $_cw_rc): ${_cw_out% }. The binary must run on this image's C library: use a database image of the WAL-G image's Debian release (glibc, never Alpine's musl), or a WAL-G image built for this one"
 }
 
+# A carriage return and a line feed, for secret_value.
+_CR=$(printf '\r')
+_LF='
+'
+
+# secret_value FILE WHAT [required]: set SECRET_VALUE to the value of a mounted Secret file. Every reader
+# of a Secret value (load_storage, the superuser password) comes here, so that one file is read one way:
+# the value is the file's content without the line ends at its end (any run of "\n", "\r\n" or "\r", as
+# `kubectl create secret --from-file` and editors leave them). A value with a line break, a carriage
+# return or a NUL byte before its end is refused, and so is an empty one (or one of line ends only) where
+# "required" is given; the messages name WHAT (the Secret and key), never the value. Keys that WAL-G reads
+# as files (a CA bundle, a GCS JSON key) never come here: their path is given, their content left as it is.
+secret_value() {
+  [ -f "$1" ] || die "$2 is missing: no file $1"
+  if [ "$(tr -d '\000' <"$1" | wc -c)" -ne "$(wc -c <"$1")" ]; then
+    die "$2 holds a NUL byte, which no environment variable or password can hold"
+  fi
+  SECRET_VALUE=$(cat "$1")
+  while :; do
+    case $SECRET_VALUE in
+      *"$_CR" | *"$_LF") SECRET_VALUE=${SECRET_VALUE%?} ;;
+      *) break ;;
+    esac
+  done
+  case $SECRET_VALUE in
+    *"$_CR"* | *"$_LF"*) die "$2 is more than one line: it holds a line break or a carriage return before its end (only the line ends at its end are ignored)" ;;
+  esac
+  if [ -z "$SECRET_VALUE" ] && [ "${3:-}" = required ]; then
+    die "$2 is empty (a Secret value without line ends is needed)"
+  fi
+}
+
+# export_secret ENV FILE ROLE: export ENV as the value (secret_value) of FILE, a key of the ROLE Secret.
+export_secret() {
+  secret_value "$2" "key ${2##*/} of the $3 Secret"
+  export "$1=$SECRET_VALUE"
+}
+
 # load_storage ROLE: export the WAL-G settings of ROLE ("archive" or "restore"): the non-secret
 # settings from $PG_WALG_CONFIG/ROLE.env (KEY=VALUE lines, read literally, never evaluated) and the
 # credentials from the files of the Secret mounted at $PG_WALG_SECRETS/ROLE (KubeDB's key names).
@@ -107,10 +145,30 @@ load_storage() {
     _key=${_file##*/}
     case $_key in
       # @secret-keys: one arm per key of the bound storages' credentials, rendered at synth time from the
-      # provider files (src/storage-*.ts): KubeDB's key names to the env names WAL-G reads.
+      # provider files (src/storage-*.ts): KubeDB's key names to the env names WAL-G reads, each value read
+      # by export_secret, each key file (a CA bundle, a GCS JSON key) given by its path, its content untouched.
       *) ;; # not a credential key of this pod's storages: left alone
     esac
   done
+}
+
+# superuser_password: set SUPERUSER_PASSWORD to the superuser password of the auth Secret (secret_value,
+# required), or die saying what is wrong with it.
+superuser_password() {
+  secret_value "$PG_WALG_SECRETS/auth/POSTGRES_PASSWORD" "the superuser password (the key of the auth Secret that superuserPassword names, mounted as auth/POSTGRES_PASSWORD)" required
+  SUPERUSER_PASSWORD=$SECRET_VALUE
+}
+
+# password_sql: print the SQL that sets the superuser's password to SUPERUSER_PASSWORD (superuser_password),
+# for the stdin of a server session: the password is never an argument of a process. It first turns off,
+# for the session, each setting of the server that would log the statement (those the major has), then
+# runs ALTER ROLE with the password as an escape string literal (E'...', backslashes and quotes doubled),
+# which every major reads the same whatever standard_conforming_strings says. The password has no line end
+# (secret_value), so each statement is one line, as the single-user backend reads them.
+password_sql() {
+  printf '%s\n' "SELECT set_config(name, value, false) FROM (VALUES ('log_statement', 'none'), ('log_min_error_statement', 'panic'), ('log_min_duration_statement', '-1'), ('log_min_duration_sample', '-1'), ('log_transaction_sample_rate', '0'), ('pg_stat_statements.track_utility', 'off'), ('pgaudit.log', 'none')) AS s (name, value) JOIN pg_settings USING (name);"
+  _lit=$(printf '%s\n' "$SUPERUSER_PASSWORD" | sed -e 's/\\/\\\\/g' -e "s/'/''/g")
+  printf "ALTER ROLE \"%s\" PASSWORD E'%s';\n" "${PGUSER:-postgres}" "$_lit"
 }
 
 # bounded SECONDS COMMAND...: run COMMAND, stopping it (SIGTERM) after SECONDS; returns its exit status,

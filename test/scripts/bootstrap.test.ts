@@ -47,7 +47,7 @@ esac`, {
   });
 });
 
-/** The ConfigMap files a restore reads, and `files`. */
+/** The ConfigMap files a restore reads, and `files`; and the auth Secret's password file. */
 function configure(s: Stub, files: Record<string, string>): void {
   for (const [name, text] of Object.entries({
     'postgresql.conf': '# settings\n',
@@ -55,6 +55,8 @@ function configure(s: Stub, files: Record<string, string>): void {
     'recovery-settings.conf': "restore_command = 'sh wal-fetch.sh %f %p'\n",
     ...files,
   })) s.config(name, text);
+  fs.mkdirSync(path.join(s.work, 'secrets', 'auth'), { recursive: true });
+  fs.writeFileSync(path.join(s.work, 'secrets', 'auth', 'POSTGRES_PASSWORD'), 'pa55word\n');
 }
 
 /** The container env of a restoring pod, with its paths in the stub's scratch directory. */
