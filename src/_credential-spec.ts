@@ -33,6 +33,21 @@ export function checkCredentialSpec(scope: IConstruct, prop: string, spec: Crede
   return spec;
 }
 
+/**
+ * A secret value given in code, as the pod reads it from the Secret the construct creates (lib.sh's
+ * secret_value, the one way the pod reads a Secret value): without the line ends at its end ("\n", "\r\n"),
+ * so that the Secret holds the value the pod uses. A value with a line break, a carriage return or a NUL
+ * byte before its end is refused here, at synth time, as the pod would refuse it; the message does not
+ * show it. Call it after requireValues (which refuses an empty or blank value).
+ */
+export function secretValue(factory: string, name: string, value: string): string {
+  const v = value.replace(/[\r\n]+$/, '');
+  if (/[\r\n\0]/.test(v)) {
+    invalid(factory, name, '(not shown: it is secret)', 'expected one line: the pod reads a Secret value without the line ends at its end, and refuses one with a line break, a carriage return or a NUL byte before its end');
+  }
+  return v;
+}
+
 /** Checks the values given to a credentials factory (no construct exists yet: the factory names itself). */
 export function requireValues(factory: string, values: Record<string, unknown>): void {
   for (const [name, value] of Object.entries(values)) {

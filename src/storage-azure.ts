@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { hasWalgFeature, requireWalgFeature } from './_capabilities';
-import { CredentialSpec, checkCredentialSpec, requireValues } from './_credential-spec';
+import { CredentialSpec, checkCredentialSpec, requireValues, secretValue } from './_credential-spec';
 import { checkPrefix, location, prefixEnv, SecretKeyRule, StorageBinder, StorageBinding, walgLocation } from './_storage-binding';
 import { invalid, requireString } from './_validation';
 import { PostgresVersion } from './postgres-version';
@@ -28,12 +28,19 @@ export interface AzureStorageOptions extends WalStorageLocationOptions {
 /**
  * Credentials for Azure Blob Storage.
  *
+ * The pod reads each value of the Secret as the file's content without the line ends at its end (`\n`,
+ * `\r\n`, as `kubectl create secret --from-file` or an editor leaves them); a value of more than one line
+ * stops the pod with an error that names the key and never shows the value (a value given in code is
+ * refused at synth time).
+ *
  * @see https://wal-g.readthedocs.io/STORAGES/#azure
  */
 export class AzureCredentials {
   /**
    * An existing Secret (the recommended way) with KubeDB's keys: `AZURE_ACCOUNT_NAME` and
    * `AZURE_ACCOUNT_KEY` (or, instead of the key, `AZURE_STORAGE_SAS_TOKEN`).
+   *
+   * @see https://kubernetes.io/docs/concepts/configuration/secret/
    */
   public static fromSecret(secretName: string): AzureCredentials {
     return new AzureCredentials({ kind: 'AzureCredentials.fromSecret', secretName });
@@ -50,7 +57,7 @@ export class AzureCredentials {
     }
     return new AzureCredentials({
       kind: 'AzureCredentials.fromAccountKey',
-      secretData: { AZURE_ACCOUNT_NAME: accountName, AZURE_ACCOUNT_KEY: accountKey },
+      secretData: { AZURE_ACCOUNT_NAME: accountName, AZURE_ACCOUNT_KEY: secretValue('AzureCredentials.fromAccountKey()', 'accountKey', accountKey) },
     });
   }
 

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { requireWalgFeature } from './_capabilities';
-import { CredentialSpec, checkCredentialSpec, requireValues } from './_credential-spec';
+import { CredentialSpec, checkCredentialSpec, requireValues, secretValue } from './_credential-spec';
 import { checkPrefix, location, prefixEnv, retries, SecretKeyRule, StorageBinder, StorageBinding, walgLocation } from './_storage-binding';
 import { checkWholeSeconds, invalid, requireString } from './_validation';
 import { PostgresVersion } from './postgres-version';
@@ -40,12 +40,20 @@ export interface GcsStorageOptions extends WalStorageLocationOptions {
 /**
  * Credentials for Google Cloud Storage.
  *
+ * The pod reads each value of the Secret as the file's content without the line ends at its end (`\n`,
+ * `\r\n`, as `kubectl create secret --from-file` or an editor leaves them); a value of more than one line
+ * stops the pod with an error that names the key and never shows the value (a value given in code is
+ * refused at synth time). The JSON key (`GOOGLE_SERVICE_ACCOUNT_JSON_KEY`) is a file that WAL-G
+ * reads itself: the pod passes its path, and its content reaches WAL-G exactly as the Secret holds it.
+ *
  * @see https://wal-g.readthedocs.io/STORAGES/#gcs
  */
 export class GcsCredentials {
   /**
    * An existing Secret (the recommended way) with KubeDB's keys: `GOOGLE_SERVICE_ACCOUNT_JSON_KEY`
    * (the service account's JSON key) and optionally `GOOGLE_PROJECT_ID`.
+   *
+   * @see https://kubernetes.io/docs/concepts/configuration/secret/
    */
   public static fromSecret(secretName: string): GcsCredentials {
     return new GcsCredentials({ kind: 'GcsCredentials.fromSecret', secretName });
@@ -67,7 +75,7 @@ export class GcsCredentials {
     }
     const secretData: Record<string, string> = { GOOGLE_SERVICE_ACCOUNT_JSON_KEY: jsonKey };
     if (typeof parsed.project_id === 'string') {
-      secretData.GOOGLE_PROJECT_ID = parsed.project_id;
+      secretData.GOOGLE_PROJECT_ID = secretValue('GcsCredentials.fromServiceAccountKey()', 'jsonKey project_id', parsed.project_id);
     }
     return new GcsCredentials({ kind: 'GcsCredentials.fromServiceAccountKey', secretData });
   }

@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { requireWalgFeature } from './_capabilities';
 import { versionsSupporting } from './_catalog';
-import { CredentialSpec, checkCredentialSpec, requireValues } from './_credential-spec';
+import { CredentialSpec, checkCredentialSpec, requireValues, secretValue } from './_credential-spec';
 import { checkPrefix, location, prefixEnv, retries, SecretKeyRule, StorageBinder, StorageBinding, walgLocation } from './_storage-binding';
 import { checkSingleLine, invalid, optionalBoolean, requireString } from './_validation';
 import { PostgresVersion, WalProvider } from './postgres-version';
@@ -82,6 +82,12 @@ export interface MinioStorageOptions extends S3BucketOptions {
 /**
  * Credentials for S3 and S3-compatible storage (MinIO, Ceph RGW, …).
  *
+ * The pod reads each value of the Secret as the file's content without the line ends at its end (`\n`,
+ * `\r\n`, as `kubectl create secret --from-file` or an editor leaves them); a value of more than one line
+ * stops the pod with an error that names the key and never shows the value (a value given in code is
+ * refused at synth time). `CA_CERT_DATA` is a file that WAL-G reads itself: the pod passes its
+ * path, and its content reaches WAL-G exactly as the Secret holds it.
+ *
  * @see https://wal-g.readthedocs.io/STORAGES/#s3
  */
 export class S3Credentials {
@@ -89,6 +95,8 @@ export class S3Credentials {
    * An existing Secret (the recommended way) with KubeDB's keys: `AWS_ACCESS_KEY_ID`,
    * `AWS_SECRET_ACCESS_KEY`, and optionally `AWS_SESSION_TOKEN` and `CA_CERT_DATA` (a PEM CA bundle
    * for an endpoint with a private CA).
+   *
+   * @see https://kubernetes.io/docs/concepts/configuration/secret/
    */
   public static fromSecret(secretName: string): S3Credentials {
     return new S3Credentials({ kind: 'S3Credentials.fromSecret', secretName });
@@ -100,9 +108,10 @@ export class S3Credentials {
    */
   public static fromAccessKey(accessKeyId: string, secretAccessKey: string): S3Credentials {
     requireValues('S3Credentials.fromAccessKey()', { accessKeyId, secretAccessKey });
+    const factory = 'S3Credentials.fromAccessKey()';
     return new S3Credentials({
       kind: 'S3Credentials.fromAccessKey',
-      secretData: { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey },
+      secretData: { AWS_ACCESS_KEY_ID: secretValue(factory, 'accessKeyId', accessKeyId), AWS_SECRET_ACCESS_KEY: secretValue(factory, 'secretAccessKey', secretAccessKey) },
     });
   }
 

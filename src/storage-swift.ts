@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { CredentialSpec, checkCredentialSpec, requireValues } from './_credential-spec';
+import { CredentialSpec, checkCredentialSpec, requireValues, secretValue } from './_credential-spec';
 import { checkPrefix, location, prefixEnv, SecretKeyRule, StorageBinder, StorageBinding, walgLocation } from './_storage-binding';
 import { checkSingleLine, invalid, requireString } from './_validation';
 import { PostgresVersion } from './postgres-version';
@@ -80,6 +80,11 @@ export interface SwiftKeystoneV3Options {
  * Each factory that takes an auth URL also sets the auth version it implies (`ST_AUTH_VERSION`, the one
  * setting WAL-G's Swift client reads for it), so the URL need not name the version.
  *
+ * The pod reads each value of the Secret as the file's content without the line ends at its end (`\n`,
+ * `\r\n`, as `kubectl create secret --from-file` or an editor leaves them); a value of more than one line
+ * stops the pod with an error that names the key and never shows the value (a value given in code is
+ * refused at synth time).
+ *
  * @see https://wal-g.readthedocs.io/STORAGES/#swift
  */
 export class SwiftCredentials {
@@ -92,6 +97,8 @@ export class SwiftCredentials {
    * The auth version is key `ST_AUTH_VERSION`: `1`, `2` or `3` (the pod exports every `ST_*` and `OS_*`
    * key). Without it WAL-G looks for "v3", "v2" or "v1" in the auth URL, and fails with "Can't find
    * AuthVersion in AuthUrl" when the URL has none.
+   *
+   * @see https://kubernetes.io/docs/concepts/configuration/secret/
    */
   public static fromSecret(secretName: string): SwiftCredentials {
     return new SwiftCredentials({ kind: 'SwiftCredentials.fromSecret', secretName });
@@ -112,7 +119,7 @@ export class SwiftCredentials {
     return new SwiftCredentials({
       kind: 'SwiftCredentials.fromV1',
       env: { ST_AUTH: authUrl, [AUTH_VERSION]: '1', ST_USER: user },
-      secretData: { ST_KEY: key },
+      secretData: { ST_KEY: secretValue('SwiftCredentials.fromV1()', 'key', key) },
     });
   }
 
@@ -129,7 +136,7 @@ export class SwiftCredentials {
     if (o.tenantName !== undefined) env.OS_TENANT_NAME = o.tenantName;
     if (o.tenantId !== undefined) env.OS_TENANT_ID = o.tenantId;
     if (o.region !== undefined) env.OS_REGION_NAME = o.region;
-    return new SwiftCredentials({ kind: 'SwiftCredentials.fromKeystoneV2', env, secretData: { OS_PASSWORD: o.password } });
+    return new SwiftCredentials({ kind: 'SwiftCredentials.fromKeystoneV2', env, secretData: { OS_PASSWORD: secretValue('SwiftCredentials.fromKeystoneV2()', 'password', o.password) } });
   }
 
   /** Keystone v3 authentication, `ST_AUTH_VERSION=3`; the password goes into a Secret the construct creates. */
@@ -156,7 +163,7 @@ export class SwiftCredentials {
       OS_PROJECT_DOMAIN_NAME: o.projectDomainName,
     };
     if (o.region !== undefined) env.OS_REGION_NAME = o.region;
-    return new SwiftCredentials({ kind: 'SwiftCredentials.fromKeystoneV3', env, secretData: { OS_PASSWORD: o.password } });
+    return new SwiftCredentials({ kind: 'SwiftCredentials.fromKeystoneV3', env, secretData: { OS_PASSWORD: secretValue('SwiftCredentials.fromKeystoneV3()', 'password', o.password) } });
   }
 
   /**

@@ -1,7 +1,14 @@
-import { CredentialSpec, requireValues } from './_credential-spec';
+import { CredentialSpec, requireValues, secretValue } from './_credential-spec';
 
 /**
  * The password of the `postgres` superuser. It only ever lives in a Secret, mounted as a file.
+ *
+ * The pod reads the password as the file's content without the line ends at its end (`\n`, `\r\n`: the
+ * newline that `kubectl create secret --from-file` or an editor leaves), the same way when it creates the
+ * cluster (initdb) and when it sets the password after a restore. An empty password, or one of more than
+ * one line, stops the pod with an error that names the key and never shows the value.
+ *
+ * @see https://kubernetes.io/docs/concepts/configuration/secret/
  */
 export class SuperuserPassword {
   /**
@@ -16,11 +23,13 @@ export class SuperuserPassword {
 
   /**
    * A password given in code; the construct puts it into a Secret it creates (it appears, base64,
-   * in the synthesized manifests).
+   * in the synthesized manifests). Line ends at its end are dropped, as the pod would drop them; a
+   * password of more than one line is refused.
    */
   public static fromValue(password: string): SuperuserPassword {
     requireValues('SuperuserPassword.fromValue()', { password });
-    return new SuperuserPassword({ kind: 'SuperuserPassword.fromValue', secretData: { POSTGRES_PASSWORD: password } }, 'POSTGRES_PASSWORD');
+    const value = secretValue('SuperuserPassword.fromValue()', 'password', password);
+    return new SuperuserPassword({ kind: 'SuperuserPassword.fromValue', secretData: { POSTGRES_PASSWORD: value } }, 'POSTGRES_PASSWORD');
   }
 
   /** @internal */

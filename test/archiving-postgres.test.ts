@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { ArchivingPostgres, AzureCredentials, GcsCredentials, PostgresVersion, S3Credentials, SuperuserPassword, WalProvider, WalStorage } from '../src';
+import { ArchivingPostgres, AzureCredentials, GcsCredentials, PostgresVersion, S3Credentials, SuperuserPassword, SwiftCredentials, WalProvider, WalStorage } from '../src';
 import { container, envOf, find, forSnapshot, newChart, parseEnvFile, PROVIDER_LIST, shippedScript, storageFor, synth } from './util';
 import { script } from '../src/_scripts';
 
@@ -104,6 +104,30 @@ test('credentials given in code go into a Secret, never into the ConfigMap', () 
   expect(outside).not.toContain('sekr3t/KEY');
   expect(outside).not.toContain('pa55word');
   expect(outside).not.toContain('AKIAEXAMPLE');
+});
+
+// A value given in code goes into the Secret as the pod reads it: without the line ends at its end.
+test.each([['nothing', ''], ['"\\n"', '\n'], ['"\\r\\n"', '\r\n']])('values given in code ending in %s: the Secrets hold them without the line ends', (_what, end) => {
+  const chart = newChart();
+  new ArchivingPostgres(chart, 'orders', {
+    name: 'orders',
+    storage: WalStorage.s3(PostgresVersion.V10_6, { bucket: 'walg', credentials: S3Credentials.fromAccessKey(`AKIAEXAMPLE${end}`, `sekr3t/KEY${end}`) }),
+    superuserPassword: SuperuserPassword.fromValue(`pa55word${end}`),
+  });
+  new ArchivingPostgres(chart, 'azure', { name: 'azure', storage: WalStorage.azure(PostgresVersion.V11_2_V1, { container: 'walg', credentials: AzureCredentials.fromAccountKey('walgaccount', `a2V5${end}`) }) });
+  new ArchivingPostgres(chart, 'swift', {
+    name: 'swift',
+    storage: WalStorage.swift(PostgresVersion.V11_2_V1, { container: 'walg', credentials: SwiftCredentials.fromV1('https://swift.example.com/auth/v1.0', 'walg', `k3y${end}`) }),
+  });
+  const gcsKey = `{"type":"service_account","project_id":"walg-project${end.replace(/\r/g, '\\r').replace(/\n/g, '\\n')}"}${end}`;
+  new ArchivingPostgres(chart, 'gcs', { name: 'gcs', storage: WalStorage.gcs(PostgresVersion.V11_2_V1, { bucket: 'walg', credentials: GcsCredentials.fromServiceAccountKey(gcsKey) }) });
+  const objs = synth(chart);
+  expect(find(objs, 'Secret', 'orders-archive-credentials').stringData).toEqual({ AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'sekr3t/KEY' });
+  expect(find(objs, 'Secret', 'orders-auth').stringData).toEqual({ POSTGRES_PASSWORD: 'pa55word' });
+  expect(find(objs, 'Secret', 'azure-archive-credentials').stringData).toEqual({ AZURE_ACCOUNT_NAME: 'walgaccount', AZURE_ACCOUNT_KEY: 'a2V5' });
+  expect(find(objs, 'Secret', 'swift-archive-credentials').stringData).toEqual({ ST_KEY: 'k3y' });
+  // The JSON key is a file WAL-G reads itself: it is kept exactly as given.
+  expect(find(objs, 'Secret', 'gcs-archive-credentials').stringData).toEqual({ GOOGLE_SERVICE_ACCOUNT_JSON_KEY: gcsKey, GOOGLE_PROJECT_ID: 'walg-project' });
 });
 
 test('archive timeout, backup schedule, retention, storage and resources are configurable', () => {

@@ -56,6 +56,7 @@ const urlPrefix = (c: string, outcome: string) => `expected a prefix without "${
 const BAD_ESCAPE = 'fail to parse it ("%" must be followed by two hexadecimal digits)';
 const CLOUD: Array<[string, (o: Record<string, unknown>) => WalStorage]> = [['S3', s3], ['MinIO', minio], ['GCS', gcs], ['Azure', azure], ['Swift', swift]];
 const SINGLE_LINE = 'expected a single line without control characters';
+const ONE_LINE = 'expected one line: the pod reads a Secret value without the line ends at its end, and refuses one with a line break, a carriage return or a NUL byte before its end';
 const HTTPS_URL = 'expected an https URL such as "https://minio.storage.svc:9000"';
 const TIME = 'expected a time stamp with an explicit time zone, such as "2026-11-23T10:15:00Z" or "2026-11-23 10:15:00+01:00"';
 const LSN = 'expected a WAL location such as "0/3000060" (two hexadecimal numbers separated by "/")';
@@ -310,6 +311,15 @@ const CASES: Array<[string, () => unknown, string]> = [
     + 'Use SwiftCredentials.fromV1(), .fromKeystoneV2(), .fromKeystoneV3() or .fromSecret().'],
   ['Swift token missing', () => SwiftCredentials.fromToken('https://swift.example.com/v1/AUTH_db', ''), `Invalid authToken "" in SwiftCredentials.fromToken(): ${NON_EMPTY}.`],
   ['empty superuser password', () => SuperuserPassword.fromValue(''), `Invalid password "" in SuperuserPassword.fromValue(): ${NON_EMPTY}.`],
+  ['superuser password of line ends only', () => SuperuserPassword.fromValue('\r\n'), `Invalid password "\\r\\n" in SuperuserPassword.fromValue(): ${NON_EMPTY}.`],
+  ['superuser password of two lines (not shown)', () => SuperuserPassword.fromValue('pa55\nword\n'), `Invalid password "(not shown: it is secret)" in SuperuserPassword.fromValue(): ${ONE_LINE}.`],
+  ['S3 secret key with a carriage return inside (not shown)', () => S3Credentials.fromAccessKey('AKIAEXAMPLE', 'sec\rret'), `Invalid secretAccessKey "(not shown: it is secret)" in S3Credentials.fromAccessKey(): ${ONE_LINE}.`],
+  ['S3 key id of two lines (not shown)', () => S3Credentials.fromAccessKey('AKIA\r\nEXAMPLE', 'secret'), `Invalid accessKeyId "(not shown: it is secret)" in S3Credentials.fromAccessKey(): ${ONE_LINE}.`],
+  ['Azure account key of two lines (not shown)', () => AzureCredentials.fromAccountKey('walgaccount', 'a2V5\na2V5'), `Invalid accountKey "(not shown: it is secret)" in AzureCredentials.fromAccountKey(): ${ONE_LINE}.`],
+  ['Swift v1 key with a NUL byte (not shown)', () => SwiftCredentials.fromV1('https://swift.example.com/auth/v1.0', 'walg', 'k\0ey'), `Invalid key "(not shown: it is secret)" in SwiftCredentials.fromV1(): ${ONE_LINE}.`],
+  ['Swift Keystone v2 password of two lines (not shown)', () => SwiftCredentials.fromKeystoneV2({ authUrl: 'https://keystone:5000/v2.0', username: 'walg', password: 'p\nw', tenantName: 'db' }), `Invalid password "(not shown: it is secret)" in SwiftCredentials.fromKeystoneV2(): ${ONE_LINE}.`],
+  ['Swift Keystone v3 password of two lines (not shown)', () => SwiftCredentials.fromKeystoneV3({ authUrl: 'https://keystone:5000/v3', username: 'walg', password: 'p\r\nw', userDomainName: 'Default', projectName: 'db', projectDomainName: 'Default' }), `Invalid password "(not shown: it is secret)" in SwiftCredentials.fromKeystoneV3(): ${ONE_LINE}.`],
+  ['GCS key whose project_id is two lines', () => GcsCredentials.fromServiceAccountKey('{"type":"service_account","project_id":"a\\nb"}'), `Invalid jsonKey project_id "(not shown: it is secret)" in GcsCredentials.fromServiceAccountKey(): ${ONE_LINE}.`],
 
   // --- versions and providers through the untyped path -----------------------------------------------
   ['Azure with a PostgreSQL version of tier A', () => WalStorage.azure(PostgresVersion.V9_6_V2 as any, { container: 'walg', credentials: AzureCredentials.fromSecret('a') }), 'Unsupported pair in WalStorage.azure(): PostgresVersion 9.6-v2 cannot archive to or restore from Azure (its WAL-G supports S3, GCS). Versions that support Azure: 9.6-v3, 9.6.7-v3, 10.2-v3, 10.6-v1, 11.1-v1, 9.6-v4, 9.6.7-v4, 10.2-v4, 10.6-v2, 11.1-v2, 11.2, 9.6-v5, 9.6.7-v5, 10.2-v5, 10.6-v3, 11.1-v3, 11.2-v1, 14, 15, 16, 17, 18.'],
