@@ -416,3 +416,246 @@ export function renderMatrixTypeTest(marker: string): string {
   out.push('  ];', '}', '');
   return out.join('\n');
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The modern versions' cells in the jsii languages: bindings/snippets/modern_cells.py, ModernCells.java
+// and modern_cells.go, one call per cell (the 30 of the non-KubeDB versions × the six providers), with
+// the options of CELL_OPTIONS. `npx projen bindings` type-checks them (mypy and pyright, javac -Werror,
+// go vet and go build) and runs them: each archives one ArchivingPostgres per cell, so every cell has
+// its own prefix (one App refuses two archives at one location), and prints the StatefulSets it synthesized.
+
+/** A value of a cell's options, rendered per language. */
+type CellValue =
+  | { readonly kind: 'string'; readonly value: string }
+  | { readonly kind: 'secret'; readonly credentials: string; readonly secret: string }
+  | { readonly kind: 'volume' };
+
+/** A provider's options in the bindings: jsii's struct name and its fields, in TypeScript's camelCase. */
+interface CellSpec {
+  readonly struct: string;
+  readonly fields: ReadonlyArray<readonly [string, CellValue]>;
+}
+
+const str = (value: string): CellValue => ({ kind: 'string', value });
+const secret = (credentials: string, name: string): CellValue => ({ kind: 'secret', credentials, secret: name });
+
+/** CELL_OPTIONS of the TypeScript type test, as data (the prefix is each cell's own). */
+const CELL_SPECS: Record<ProviderId, CellSpec> = {
+  s3: { struct: 'S3StorageOptions', fields: [['bucket', str('walg')], ['credentials', secret('S3Credentials', 's3')]] },
+  minio: {
+    struct: 'MinioStorageOptions',
+    fields: [['bucket', str('walg')], ['endpoint', str('https://minio.example:9000')], ['credentials', secret('S3Credentials', 'minio')]],
+  },
+  gcs: { struct: 'GcsStorageOptions', fields: [['bucket', str('walg')], ['credentials', secret('GcsCredentials', 'gcs')]] },
+  azure: { struct: 'AzureStorageOptions', fields: [['container', str('walg')], ['credentials', secret('AzureCredentials', 'azure')]] },
+  swift: { struct: 'SwiftStorageOptions', fields: [['container', str('walg')], ['credentials', secret('SwiftCredentials', 'swift')]] },
+  local: { struct: 'LocalStorageOptions', fields: [['volume', { kind: 'volume' }], ['mountPath', str('/var/walg')]] },
+};
+
+/** The credentials classes the cells use, sorted (for the imports). */
+const CELL_CREDENTIALS = [...new Set(PROVIDERS.flatMap((p) => CELL_SPECS[p].fields.flatMap(([, v]) => (v.kind === 'secret' ? [v.credentials] : []))))].sort();
+
+interface ModernCell {
+  /** "17 azure": the marker test/matrix-types.test.ts counts. */
+  readonly label: string;
+  /** The construct id and the instance name, e.g. "pg17-azure". */
+  readonly id: string;
+  readonly member: string;
+  readonly provider: ProviderId;
+  readonly spec: CellSpec;
+  /** The cell's own prefix, e.g. "cells/17/azure". */
+  readonly prefix: string;
+}
+
+/** The cells of the modern versions (CATALOG's non-KubeDB entries) × PROVIDERS, all supported. */
+export function modernCells(): ModernCell[] {
+  return CATALOG.filter((e) => !isKubedb(e)).flatMap((entry) => PROVIDERS.map((provider) => {
+    if (!tierOf(entry.tier).providers.includes(provider)) {
+      throw new Error(`modern version ${entry.name} does not support ${provider}: the bindings' cells expect every modern version to support every provider`);
+    }
+    return {
+      label: `${entry.name} ${provider}`,
+      id: `pg${entry.name.replace(/\./g, '-')}-${provider}`,
+      member: memberName(entry.name),
+      provider,
+      spec: CELL_SPECS[provider],
+      prefix: `cells/${entry.name}/${provider}`,
+    };
+  }));
+}
+
+const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const pascal = (name: string) => name[0].toUpperCase() + name.slice(1);
+const GENERATED_BY = 'Rendered by projenrc/postgres-versions.ts from src/_catalog.ts: the modern versions\' cells';
+
+/** bindings/snippets/modern_cells.py: mypy --strict and pyright (strict) must accept it. */
+export function renderModernCellsPython(marker: string): string {
+  const cells = modernCells();
+  const value = (v: CellValue): string => {
+    switch (v.kind) {
+      case 'string': return JSON.stringify(v.value);
+      case 'secret': return `${v.credentials}.from_secret(${JSON.stringify(v.secret)})`;
+      case 'volume': return 'volume';
+    }
+  };
+  const out: string[] = [
+    `# ${marker}`,
+    `# ${GENERATED_BY} in Python (${cells.length}).`,
+    '"""Every cell of the modern PostgreSQL versions: one WalStorage per version and provider, each archived',
+    'by an ArchivingPostgres. `npx projen bindings` type-checks this file (mypy --strict, pyright strict)',
+    'and runs it: it synthesizes the chart and checks that it holds one StatefulSet per cell."""',
+    'import sys',
+    '',
+    'from cdk8s import App, Chart',
+    'from cdk8s_plus_27 import Volume',
+    `from cdk8s_postgres_walg import ${['ArchivingPostgres', ...CELL_CREDENTIALS, 'PostgresVersion', 'WalStorage'].sort().join(', ')}`,
+    '',
+    'app = App()',
+    'chart = Chart(app, "modern-cells", namespace="cells")',
+    'volume = Volume.from_empty_dir(chart, "archive", "archive")',
+    '',
+    'cells: list[tuple[str, WalStorage]] = [',
+  ];
+  for (const c of cells) {
+    const args = [...c.spec.fields, ['prefix', str(c.prefix)] as const].map(([k, v]) => `${snake(k)}=${value(v)}`).join(', ');
+    out.push(`    # cell ${c.label}`, `    (${JSON.stringify(c.id)}, WalStorage.${c.provider}(PostgresVersion.${c.member}, ${args})),`);
+  }
+  out.push(
+    ']',
+    'for cell, storage in cells:',
+    '    ArchivingPostgres(chart, cell, name=cell, storage=storage)',
+    '',
+    'app.synth()',
+    'stateful_sets = sum(1 for o in chart.to_json() if o["kind"] == "StatefulSet")',
+    'print(f"{len(cells)} cells, {stateful_sets} StatefulSets")',
+    'if stateful_sets != len(cells):',
+    '    sys.exit("expected one StatefulSet per cell")',
+    '',
+  );
+  return out.join('\n');
+}
+
+/** bindings/snippets/ModernCells.java: javac -Werror must compile it. */
+export function renderModernCellsJava(marker: string): string {
+  const cells = modernCells();
+  const value = (v: CellValue): string => {
+    switch (v.kind) {
+      case 'string': return JSON.stringify(v.value);
+      case 'secret': return `${v.credentials}.fromSecret(${JSON.stringify(v.secret)})`;
+      case 'volume': return 'volume';
+    }
+  };
+  const structs = [...new Set(PROVIDERS.map((p) => CELL_SPECS[p].struct))];
+  const imports = [
+    ...['ArchivingPostgres', ...CELL_CREDENTIALS, ...structs, 'PostgresVersion', 'WalStorage'].map((n) => `io.github.cdk8s_postgres_walg.${n}`),
+    'java.util.LinkedHashMap', 'java.util.Map', 'org.cdk8s.App', 'org.cdk8s.Chart', 'org.cdk8s.ChartProps', 'org.cdk8s.plus27.Volume',
+  ].sort();
+  const out: string[] = [
+    `// ${marker}`,
+    `// ${GENERATED_BY} in Java (${cells.length}).`,
+    ...imports.map((i) => `import ${i};`),
+    '',
+    '/**',
+    ' * Every cell of the modern PostgreSQL versions: one WalStorage per version and provider, each archived',
+    ' * by an ArchivingPostgres. `npx projen bindings` compiles this file (javac -Werror) and runs it: it',
+    ' * synthesizes the chart and checks that it holds one StatefulSet per cell.',
+    ' */',
+    'public class ModernCells {',
+    '    public static void main(String[] args) {',
+    '        App app = new App();',
+    '        Chart chart = new Chart(app, "modern-cells", ChartProps.builder().namespace("cells").build());',
+    '        Volume volume = Volume.fromEmptyDir(chart, "archive", "archive");',
+    '',
+    '        Map<String, WalStorage> cells = new LinkedHashMap<>();',
+  ];
+  for (const c of cells) {
+    const builder = [...c.spec.fields, ['prefix', str(c.prefix)] as const].map(([k, v]) => `.${k}(${value(v)})`).join('');
+    out.push(`        // cell ${c.label}`, `        cells.put(${JSON.stringify(c.id)}, WalStorage.${c.provider}(PostgresVersion.${c.member}, ${c.spec.struct}.builder()${builder}.build()));`);
+  }
+  out.push(
+    '        for (Map.Entry<String, WalStorage> cell : cells.entrySet()) {',
+    '            ArchivingPostgres.Builder.create(chart, cell.getKey()).name(cell.getKey()).storage(cell.getValue()).build();',
+    '        }',
+    '',
+    '        app.synth();',
+    '        long statefulSets = chart.toJson().stream().filter((o) -> o instanceof Map && "StatefulSet".equals(((Map<?, ?>) o).get("kind"))).count();',
+    '        System.out.println(cells.size() + " cells, " + statefulSets + " StatefulSets");',
+    '        if (statefulSets != cells.size()) {',
+    '            System.err.println("expected one StatefulSet per cell");',
+    '            System.exit(1);',
+    '        }',
+    '    }',
+    '}',
+    '',
+  );
+  return out.join('\n');
+}
+
+/** bindings/snippets/modern_cells.go (package main): go vet and go build must accept it. */
+export function renderModernCellsGo(marker: string): string {
+  const cells = modernCells();
+  const value = (v: CellValue): string => {
+    switch (v.kind) {
+      case 'string': return `jsii.String(${JSON.stringify(v.value)})`;
+      case 'secret': return `walg.${v.credentials}_FromSecret(jsii.String(${JSON.stringify(v.secret)}))`;
+      case 'volume': return 'volume';
+    }
+  };
+  const out: string[] = [
+    `// ${marker}`,
+    `// ${GENERATED_BY} in Go (${cells.length}).`,
+    '',
+    '// Every cell of the modern PostgreSQL versions: one WalStorage per version and provider, each archived',
+    '// by an ArchivingPostgres. `npx projen bindings` checks this program (go vet, go build) and runs it: it',
+    '// synthesizes the chart and checks that it holds one StatefulSet per cell.',
+    'package main',
+    '',
+    'import (',
+    '\t"fmt"',
+    '\t"os"',
+    '',
+    '\t"github.com/aws/jsii-runtime-go"',
+    '\twalg "github.com/cdk8s-postgres-walg/cdk8s-postgres-walg-go/cdk8spostgreswalg"',
+    '\t"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"',
+    '\t"github.com/cdk8s-team/cdk8s-plus-go/cdk8splus27/v2"',
+    ')',
+    '',
+    'type cell struct {',
+    '\tid      string',
+    '\tstorage walg.WalStorage',
+    '}',
+    '',
+    'func main() {',
+    '\tapp := cdk8s.NewApp(nil)',
+    '\tchart := cdk8s.NewChart(app, jsii.String("modern-cells"), &cdk8s.ChartProps{Namespace: jsii.String("cells")})',
+    '\tvolume := cdk8splus27.Volume_FromEmptyDir(chart, jsii.String("archive"), jsii.String("archive"), nil)',
+    '',
+    '\tcells := []cell{',
+  ];
+  for (const c of cells) {
+    const fields = [...c.spec.fields, ['prefix', str(c.prefix)] as const].map(([k, v]) => `${pascal(k)}: ${value(v)}`).join(', ');
+    out.push(`\t\t// cell ${c.label}`, `\t\t{${JSON.stringify(c.id)}, walg.WalStorage_${pascal(c.provider)}(walg.PostgresVersion_${c.member}(), &walg.${c.spec.struct}{${fields}})},`);
+  }
+  out.push(
+    '\t}',
+    '\tfor _, c := range cells {',
+    '\t\twalg.NewArchivingPostgres(chart, jsii.String(c.id), &walg.ArchivingPostgresProps{Name: jsii.String(c.id), Storage: c.storage})',
+    '\t}',
+    '',
+    '\tapp.Synth()',
+    '\tstatefulSets := 0',
+    '\tfor _, o := range *chart.ToJson() {',
+    '\t\tif m, ok := o.(map[string]interface{}); ok && m["kind"] == "StatefulSet" {',
+    '\t\t\tstatefulSets++',
+    '\t\t}',
+    '\t}',
+    '\tfmt.Printf("%d cells, %d StatefulSets\\n", len(cells), statefulSets)',
+    '\tif statefulSets != len(cells) {',
+    '\t\tfmt.Fprintln(os.Stderr, "expected one StatefulSet per cell")',
+    '\t\tos.Exit(1)',
+    '\t}',
+    '}',
+    '',
+  );
+  return out.join('\n');
+}

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
-import { CATALOG, PROVIDERS, supports } from '../src/_catalog';
+import { CATALOG, isKubedb, memberName, PROVIDERS, supports } from '../src/_catalog';
 
 const FILE = path.join(__dirname, 'types', 'matrix.types.ts');
 
@@ -43,4 +43,26 @@ test('without @ts-expect-error, exactly the unsupported cells fail, on the versi
   } finally {
     fs.unlinkSync(probe);
   }
+});
+
+// The modern versions' cells in the jsii languages (bindings/snippets, rendered from src/_catalog.ts too):
+// `npx projen bindings` type-checks and runs them; here, that each file has one call per cell, on the line
+// after its marker, passing the version's static member to the provider's factory.
+const MODERN = CATALOG.filter((e) => !isKubedb(e)).flatMap((e) => PROVIDERS.map((p) => ({ name: e.name, member: memberName(e.name), provider: p })));
+const pascal = (s: string) => s[0].toUpperCase() + s.slice(1);
+test.each([
+  ['modern_cells.py', /^\s*# cell (\S+) (\S+)$/, (c: typeof MODERN[number]) => `WalStorage.${c.provider}(PostgresVersion.${c.member}, `],
+  ['ModernCells.java', /^\s*\/\/ cell (\S+) (\S+)$/, (c: typeof MODERN[number]) => `WalStorage.${c.provider}(PostgresVersion.${c.member}, `],
+  ['modern_cells.go', /^\s*\/\/ cell (\S+) (\S+)$/, (c: typeof MODERN[number]) => `walg.WalStorage_${pascal(c.provider)}(walg.PostgresVersion_${c.member}(), `],
+])('bindings/snippets/%s has one call per modern cell', (file, marker, call) => {
+  const lines = fs.readFileSync(path.join(__dirname, '..', 'bindings', 'snippets', file), 'utf8').split('\n');
+  const found = lines.flatMap((l, i) => {
+    const m = marker.exec(l);
+    return m ? [{ cell: `${m[1]} ${m[2]}`, next: lines[i + 1] }] : [];
+  });
+  expect(MODERN).toHaveLength(30);
+  expect(found.map((f) => f.cell)).toEqual(MODERN.map((c) => `${c.name} ${c.provider}`));
+  found.forEach((f, i) => expect(f.next).toContain(call(MODERN[i])));
+  // No other factory call: exactly the cells.
+  expect(lines.filter((l) => /WalStorage[._]/.test(l) && /PostgresVersion[._]V/.test(l))).toHaveLength(30);
 });
