@@ -13,7 +13,11 @@
 #     (on a difference the check fails and shows the diff);
 #   - an unsupported version/provider pair (Azure with 9.6-v2) is rejected: by javac, by go build, by
 #     mypy, and at run time in Python;
-#   - the README snippet (bindings/snippets) compiles and runs; the three snippets synthesize the same YAML.
+#   - the README snippet (bindings/snippets) compiles and runs; the three snippets synthesize the same YAML;
+#   - the modern versions' cells (bindings/snippets/modern_cells.py, ModernCells.java, modern_cells.go,
+#     rendered from src/_catalog.ts: one WalStorage call per modern version × provider) type-check (mypy
+#     and pyright, javac -Werror, gofmt, go vet and go build) and run: each synthesizes one ArchivingPostgres
+#     per cell and requires one StatefulSet per cell; the three synthesize the same YAML.
 #
 # Prints `PASS|FAIL <check>` per check and ends with `N passed, N failed`; exits 1 if a check failed.
 # Logs: bindings-results/logs/. Works on a fresh machine where only node_modules is installed: it
@@ -270,6 +274,17 @@ step_python_snippet() {
   ls -l "$work/snippets/python/dist/shop.k8s.yaml"
 }
 
+# The modern versions' cells (bindings/snippets/modern_cells.py, rendered by projenrc/postgres-versions.ts).
+step_python_modern_cells_types() {
+  mypy_run bindings/snippets/modern_cells.py
+  pyright_run "$root/bindings/snippets/modern_cells.py"
+}
+step_python_modern_cells_run() {
+  mkdir -p "$work/modern-cells/python"
+  (cd "$work/modern-cells/python" && py "$root/bindings/snippets/modern_cells.py") | tee "$work/modern-cells/python.out"
+  expect_cells "$work/modern-cells/python.out" "$work/modern-cells/python/dist/modern-cells.k8s.yaml"
+}
+
 # ---------------------------------------------------------------------------------------------------
 # Java checks: examples/java (Maven) against the jar in bindings-results/dist/java and cdk8s from
 # Maven Central (or the generated bindings), in a copy under bindings-results/work/java.
@@ -319,6 +334,18 @@ step_java_snippet() {
   ls -l "$work/snippets/java/dist/shop.k8s.yaml"
 }
 
+# The modern versions' cells, compiled as the snippet is (javac -Werror, the example's classpath).
+step_java_modern_cells_types() {
+  mkdir -p "$work/java/modern-cells-classes"
+  javac -Werror -d "$work/java/modern-cells-classes" -cp "$(java_cp)" bindings/snippets/ModernCells.java
+  ls -l "$work/java/modern-cells-classes/ModernCells.class"
+}
+step_java_modern_cells_run() {
+  mkdir -p "$work/modern-cells/java"
+  (cd "$work/modern-cells/java" && java -cp "$work/java/modern-cells-classes:$(java_cp)" ModernCells) | tee "$work/modern-cells/java.out"
+  expect_cells "$work/modern-cells/java.out" "$work/modern-cells/java/dist/modern-cells.k8s.yaml"
+}
+
 # ---------------------------------------------------------------------------------------------------
 # Go checks: examples/go against the module in bindings-results/dist/go (go mod edit -replace) and
 # cdk8s from the Go module proxy (or the generated bindings), in a copy under bindings-results/work/go.
@@ -361,6 +388,41 @@ step_go_snippet() {
   ls -l "$work/snippets/go/dist/shop.k8s.yaml"
 }
 
+# The modern versions' cells, a package of the example's module (as the snippet is): gofmt, go vet, go build.
+step_go_modern_cells_types() {
+  rm -rf "$work/go/modern-cells"
+  mkdir -p "$work/go/modern-cells"
+  cp bindings/snippets/modern_cells.go "$work/go/modern-cells/main.go"
+  cd "$work/go"
+  local unformatted
+  unformatted="$(gofmt -l modern-cells)"
+  [[ -z $unformatted ]] || { echo "not gofmt-formatted: bindings/snippets/modern_cells.go"; gofmt -d modern-cells; return 1; }
+  go vet ./modern-cells
+  go build -o modern-cells-bin ./modern-cells
+  ls -l modern-cells-bin
+}
+step_go_modern_cells_run() {
+  mkdir -p "$work/modern-cells/go"
+  (cd "$work/modern-cells/go" && "$work/go/modern-cells-bin") | tee "$work/modern-cells/go.out"
+  expect_cells "$work/modern-cells/go.out" "$work/modern-cells/go/dist/modern-cells.k8s.yaml"
+}
+
+# expect_cells OUTPUT YAML: a modern-cells program printed "N cells, N StatefulSets" for the N cells of the
+# catalog (its modern versions × its providers, from lib/_catalog.js), and its chart holds N StatefulSets.
+expect_cells() {
+  local n=$modern_cells got
+  [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "the number of modern cells is unknown ('$n'): lib/_catalog.js not loaded"; return 1; }
+  grep -qx "$n cells, $n StatefulSets" "$1" || { echo "expected the line '$n cells, $n StatefulSets' in the output"; return 1; }
+  got="$(grep -c '^kind: StatefulSet$' "$2")"
+  [[ $got == "$n" ]] || { echo "${2#"$root"/}: $got StatefulSets, expected $n"; return 1; }
+  echo "${2#"$root"/}: $got StatefulSets"
+}
+
+step_modern_cells_same() {
+  same_yaml "$work/modern-cells/python/dist/modern-cells.k8s.yaml" "$work/modern-cells/java/dist/modern-cells.k8s.yaml"
+  same_yaml "$work/modern-cells/python/dist/modern-cells.k8s.yaml" "$work/modern-cells/go/dist/modern-cells.k8s.yaml"
+}
+
 # The README shows exactly the snippets this task compiles and runs.
 step_readme_snippets() {
   python3 - README.md bindings/snippets/snippet.py bindings/snippets/Snippet.java bindings/snippets/snippet.go <<'PY'
@@ -387,6 +449,8 @@ step_snippets_same() {
 echo "bindings: cdk8s-postgres-walg $version; cdk8s $cdk8s_version, cdk8s-plus-27 $plus_version, constructs $constructs_version; jsii-pacmak $jsii_version"
 check tools "tools: python3 (venv), JDK, Maven, Go 1.25+, curl" "" step_tools
 check compile "jsii assembly (lib/, .jsii) up to date" "" step_compile
+# The cells of bindings/snippets/modern_cells.*: the catalog's modern (non-KubeDB) versions × its providers.
+modern_cells="$(node -p "const c = require('$root/lib/_catalog.js'); c.CATALOG.filter((e) => !c.isKubedb(e)).length * c.PROVIDERS.length" 2>/dev/null || echo '?')"
 check typescript "typescript: example synthesizes (the reference YAML)" "compile" step_typescript
 check pins "examples pin the npm versions of cdk8s, cdk8s-plus-27, constructs and the jsii runtime" "" step_pins
 check deps "java/go: cdk8s, cdk8s-plus-27 and constructs available" "tools compile" step_deps
@@ -401,18 +465,25 @@ check python-typecheck "python: mypy --strict and pyright (strict) accept the ex
 check python-typecheck-negative "python: mypy and pyright flag WalStorage.azure(PostgresVersion.V9_6_V2, ...)" "python-env" step_python_typecheck_negative
 check python-runtime-negative "python: running WalStorage.azure(PostgresVersion.V9_6_V2, ...) raises the library's unsupported-pair error" "python-env" step_python_runtime_negative
 check python-snippet "python: README snippet runs" "python-env" step_python_snippet
+check python-modern-cells-types "python: mypy --strict and pyright (strict) accept the $modern_cells modern-version cells (bindings/snippets/modern_cells.py)" "python-env" step_python_modern_cells_types
+check python-modern-cells-run "python: the $modern_cells modern-version cells run: one ArchivingPostgres and one StatefulSet per cell" "python-env compile" step_python_modern_cells_run
 
 check java-build "java: example compiles against the jar and cdk8s $cdk8s_version, cdk8s-plus-27 $plus_version (Maven)" "java-jar" step_java_build
 check java-example "java: example YAML byte-identical to the TypeScript example's" "java-build typescript" step_java_example
 check java-negative "java: javac rejects WalStorage.azure(PostgresVersion.V9_6_V2, ...) (incompatible types)" "java-build" step_java_negative
 check java-snippet "java: README snippet compiles (javac -Werror) and runs" "java-build" step_java_snippet
+check java-modern-cells-types "java: javac -Werror compiles the $modern_cells modern-version cells (bindings/snippets/ModernCells.java)" "java-build" step_java_modern_cells_types
+check java-modern-cells-run "java: the $modern_cells modern-version cells run: one ArchivingPostgres and one StatefulSet per cell" "java-modern-cells-types compile" step_java_modern_cells_run
 
 check go-build "go: example and README snippet build against the module and cdk8s-core-go $cdk8s_version (go vet)" "go-module" step_go_build
 check go-example "go: example YAML byte-identical to the TypeScript example's" "go-build typescript" step_go_example
 check go-negative "go: go build rejects WalStorage_Azure(PostgresVersion_V9_6_V2(), ...)" "go-build" step_go_negative
 check go-snippet "go: README snippet runs" "go-build" step_go_snippet
+check go-modern-cells-types "go: gofmt, go vet and go build accept the $modern_cells modern-version cells (bindings/snippets/modern_cells.go)" "go-build" step_go_modern_cells_types
+check go-modern-cells-run "go: the $modern_cells modern-version cells run: one ArchivingPostgres and one StatefulSet per cell" "go-modern-cells-types compile" step_go_modern_cells_run
 
 check snippets "README snippets synthesize the same YAML in Python, Java and Go" "python-snippet java-snippet go-snippet" step_snippets_same
+check modern-cells "the $modern_cells modern-version cells synthesize the same YAML in Python, Java and Go" "python-modern-cells-run java-modern-cells-run go-modern-cells-run" step_modern_cells_same
 check readme-snippets "README shows the Python, Java and Go snippets verbatim (bindings/snippets)" "" step_readme_snippets
 
 echo "bindings took $((SECONDS - started)) s (logs: bindings-results/logs)"
