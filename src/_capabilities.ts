@@ -81,6 +81,13 @@ export const WALG_FEATURES = {
   azureEndpointSuffix: { name: 'AZURE_ENDPOINT_SUFFIX', since: '2.0.0', without: 'an `endpointSuffix` that is not a named cloud refused' },
   /** `wal-fetch` exits 74 (EX_IOERR) for a file that is not in the archive, and 1 for other errors. */
   fetchNotFoundExit74: { name: 'wal-fetch exit code 74 for a file not in the archive', since: '2.0.0', without: 'exit 1 plus WAL-G\'s "does not exist" message means not in the archive (the message is always required)' },
+  /**
+   * `backup-list --detail`: each base backup with the finish time that `backup-push` recorded in its
+   * metadata.json (both from 0.2.10). Without it, a time target is compared with the storage's
+   * modification time of each backup, which a copied archive (bucket replication, rclone, a restore of
+   * the bucket) resets to the copy time.
+   */
+  backupListDetail: { name: 'backup-list --detail (finish times of base backups)', since: '0.2.10', without: 'a time target is compared with the storage modification time of each base backup (a copied archive shows the copy time)' },
   /** `backup-push` of PostgreSQL 15 and later (pg_backup_start(); pg_start_backup() is gone). */
   backupPostgres15: { name: 'backup-push of PostgreSQL 15 and later', since: '2.0.1', without: '`custom()` refuses the version for PostgreSQL 15 and later' },
 } as const satisfies Record<string, WalgFeature>;

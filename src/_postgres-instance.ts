@@ -1,7 +1,7 @@
 import { ApiObject, Duration, Names } from 'cdk8s';
 import { ImagePullPolicy, k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { fetchNotFoundExit, recoveryStyle } from './_capabilities';
+import { fetchNotFoundExit, hasWalgFeature, recoveryStyle } from './_capabilities';
 import { WALG_IMAGE } from './_catalog';
 import { CredentialSpec, checkCredentialSpec } from './_credential-spec';
 import { PATHS, PodEnv, PORT, RECOVERY_SETTINGS_KEY, StorageRole } from './_pod-contract';
@@ -381,9 +381,13 @@ export abstract class PostgresInstanceBase extends Construct {
     if (restore.fetchTimeout !== undefined) {
       env.PG_WALG_BACKUP_FETCH_TIMEOUT = String(seconds(this, 'baseBackupFetchTimeout', restore.fetchTimeout, 86400));
     }
-    // A named backup is checked against a time target too.
+    // A named backup is checked against a time target too: by the finish time WAL-G recorded in each
+    // backup where its backup-list has --detail (a copied archive keeps it), else by the storage's
+    // modification time (a copied archive shows the copy time).
     if (rec.targetTimeUtc) {
       env.PG_WALG_TARGET_TIME_UTC = rec.targetTimeUtc;
+      env.PG_WALG_LIST_DETAIL = hasWalgFeature(p.version, 'backupListDetail') ? 'on' : 'off';
+      env.PG_WALG_WALG_VERSION = p.version.walgVersion;
     }
   }
 

@@ -8,7 +8,9 @@ export interface RecoveryTarget {
   /**
    * Stop at this time stamp (`recovery_target_time`), with an explicit time zone so that the pod's
    * time zone cannot shift it: "2026-11-23T10:15:00Z", "2026-11-23 10:15:00+01:00". Unless
-   * `backupName` is given, the restore starts from the newest base backup that finished by it (to the second).
+   * `backupName` is given, the restore starts from the newest base backup that finished by it (to the second):
+   * by the finish time WAL-G recorded in each backup where the version's WAL-G lists it (0.2.10 and later),
+   * else by the storage's modification time, which a copied archive resets to the copy time.
    *
    * @default - no time target
    */

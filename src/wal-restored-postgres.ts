@@ -15,11 +15,13 @@ export interface WalRestoredPostgresProps extends PostgresInstanceOptions, Archi
   readonly source: WalStorage;
   /**
    * The base backup to start from: a name from `wal-g backup-list`, or "LATEST", which is the same as
-   * leaving it out. With a time target, a named backup must have been stored by the target time (the
+   * leaving it out. With a time target, a named backup must have finished by the target time (the
    * restore stops with an error naming both times otherwise: recovery cannot stop before the end of its
-   * base backup).
+   * base backup). The time compared is the finish time WAL-G recorded in the backup where the version's
+   * WAL-G lists it (0.2.10 and later), else the storage's modification time, which a copied archive
+   * resets to the copy time; the log says which.
    *
-   * @default - with a time target, the newest backup stored by it (to the second); otherwise the newest backup
+   * @default - with a time target, the newest backup that finished by it (to the second); otherwise the newest backup
    * @see https://wal-g.readthedocs.io/PostgreSQL/#backup-fetch
    */
   readonly backupName?: string;

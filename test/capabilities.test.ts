@@ -1,7 +1,7 @@
 // What each WAL-G release can do (src/_capabilities.ts): one table, asked everywhere. The first
 // releases are checked here against WAL-G's tags as read from its repository, typed out independently.
 import { Chart, Duration, Testing } from 'cdk8s';
-import { ArchivingPostgres, GcsCredentials, PostgresVersion, S3Credentials, WalStorage } from '../src';
+import { ArchivingPostgres, GcsCredentials, PostgresVersion, S3Credentials, WalRestoredPostgres, WalStorage } from '../src';
 import { fetchNotFoundExit, hasWalgFeature, prefixSpelling, recoveryStyle, walgCanBackUp, WALG_FEATURES, walgAtLeast, walgRelease, whoHasWalgFeature } from '../src/_capabilities';
 import { CATALOG, isKubedb } from '../src/_catalog';
 
@@ -17,6 +17,7 @@ test('the first release of each feature', () => {
     azureEnvironmentName: '0.2.20', // wal-g/storages #43
     azureEndpointSuffix: '2.0.0', // ae33828d, v2.0.0-rc1
     fetchNotFoundExit74: '2.0.0', // 3107d83f (#1195), v2.0.0-rc1
+    backupListDetail: '0.2.10', // 57a1c0ba (#283): cmd/pg/backup_list.go of v0.2.10 has --detail, v0.2.9 neither it nor metadata.json
     backupPostgres15: '2.0.1', // v2.0.0 still calls pg_start_backup()
   });
 });
@@ -52,9 +53,10 @@ describe.each(CATALOG.filter(isKubedb).map((e) => [e.name, e.walg] as const))('K
       expect(hasWalgFeature(v, id)).toBe(false);
     }
   });
-  test('a custom CA and GCS timeouts from 0.2.10 on', () => {
+  test('a custom CA, GCS timeouts and the detailed backup list from 0.2.10 on', () => {
     expect(hasWalgFeature(v, 's3CaCertFile')).toBe(walg === '0.2.13');
     expect(hasWalgFeature(v, 'gcsContextTimeout')).toBe(walg === '0.2.13');
+    expect(hasWalgFeature(v, 'backupListDetail')).toBe(walg === '0.2.13');
   });
 });
 
@@ -120,4 +122,25 @@ test.each([
 test('S3 pod identity with WAL-G 2.0+: a role session name, which WAL-G 2.0.2 to 3.0.5 need', () => {
   const { settings } = synth(() => WalStorage.s3(custom('3.0'), { bucket: 'walg', credentials: S3Credentials.fromPodIdentity('walg-irsa') }));
   expect(settings.AWS_ROLE_SESSION_NAME).toBe('cdk8s-postgres-walg');
+});
+
+// A time target is compared with the finish time WAL-G recorded in each backup where its backup-list has
+// --detail (0.2.10 on), else with the storage's modification time: the pod is told which, and its WAL-G.
+test.each([
+  ['0.2.9 (catalog 11.2)', PostgresVersion.V11_2, 'off', '0.2.9'],
+  ['0.2.13 (catalog 11.2-v1)', PostgresVersion.V11_2_V1, 'on', '0.2.13'],
+  ['0.2.9 (custom)', custom('0.2.9'), 'off', '0.2.9'],
+  ['0.2.10 (custom)', custom('0.2.10'), 'on', '0.2.10'],
+  ['1.1.3', custom('1.1.3'), 'on', '1.1.3'],
+  ['3.0', custom('3.0'), 'on', '3.0'],
+])('WAL-G %s: a time target lists the backups in detail: %s', (_what, v, detail, walg) => {
+  const env = (recoveryTarget?: { time: string }) => {
+    const chart = new Chart(Testing.app(), 'c', { disableResourceNameHashes: true });
+    new WalRestoredPostgres(chart, 'pg', { name: 'pg', source: WalStorage.s3(v, { bucket: 'walg', credentials: S3Credentials.fromSecret('s3') }), recoveryTarget });
+    const sts = Testing.synth(chart).find((o) => o.kind === 'StatefulSet');
+    return Object.fromEntries(sts.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+  };
+  expect(env({ time: '2026-11-30T10:00:00+01:00' })).toMatchObject({ PG_WALG_TARGET_TIME_UTC: '2026-11-30T09:00:00Z', PG_WALG_LIST_DETAIL: detail, PG_WALG_WALG_VERSION: walg });
+  // Without a time target no time is compared.
+  expect(Object.keys(env()).filter((k) => ['PG_WALG_LIST_DETAIL', 'PG_WALG_WALG_VERSION'].includes(k))).toEqual([]);
 });

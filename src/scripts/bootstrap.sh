@@ -81,33 +81,107 @@ bootstrap_initdb() {
   rm -f "$PGDATA_INCOMPLETE"
 }
 
-# select_backup: read "name modified" lines, print the base backup to fetch: the one named, or the
-# newest one that finished by the time target, or LATEST. A named backup must have finished by the time
-# target too: recovery cannot stop at a target before the end of its base backup.
+# backup_times LIST: LIST ("name modified" lines from list_backups) with the time a time target is
+# compared with, after a first line that says which time that is: "finish" (the finish time WAL-G
+# recorded in each backup, from `backup-list --detail`: a copied archive keeps it) or "modified WHY" (the
+# storage's modification time of each backup, which a copied archive resets to the copy time; WHY says
+# why the finish time is not used). Without a time target the times are not compared: no detailed list.
+backup_times() {
+  if [ -z "${PG_WALG_TARGET_TIME_UTC:-}" ] || [ -z "$1" ]; then
+    printf 'modified no time target\n%s\n' "$1"
+    return 0
+  fi
+  if [ "${PG_WALG_LIST_DETAIL:-off}" != on ]; then
+    printf 'modified WAL-G %s has no detailed backup list\n%s\n' "${PG_WALG_WALG_VERSION:-of the PostgresVersion}" "$1"
+    return 0
+  fi
+  _why=
+  _ft=$(retry "list the finish times of the base backups at $(storage_location)" finish_times_once || printf 'failed: %s\n' "$LAST_ERROR")
+  case $_ft in
+    'failed: '*) _why="WAL-G's detailed backup list failed: ${_ft#failed: }" ;;
+    'none: '*) _why="a base backup has no metadata (pushed by a WAL-G that recorded no finish time): ${_ft#none: }" ;;
+  esac
+  if [ -z "$_why" ]; then
+    # Each backup of LIST with its finish time, or "- NAME" alone for the first one without (a backup
+    # pushed while the two lists were read is in the second only, and left out).
+    _timed=$(printf '%s\n' "$_ft" | awk -v list="$1" '
+      { fin[$1] = $2 }
+      END {
+        n = split(list, l, "\n")
+        for (i = 1; i <= n; i++) {
+          split(l[i], f, " ")
+          if (f[1] == "") continue
+          if (!(f[1] in fin) || fin[f[1]] == "-") { out = "- " f[1]; break }
+          out = out f[1] " " fin[f[1]] "\n"
+        }
+        printf "%s", out
+      }')
+    case $_timed in
+      '- '*) _why="WAL-G's detailed backup list gives no finish time in UTC for base backup ${_timed#- }" ;;
+    esac
+  fi
+  if [ -n "$_why" ]; then
+    log "WARNING: $_why; the base backups are compared with the recovery target time by their storage modification time instead"
+    printf 'modified %s\n%s\n' "$_why" "$1"
+    return 0
+  fi
+  printf 'finish\n%s\n' "$_timed"
+}
+
+# select_backup: read backup_times's output (which time, then "name time" lines) and print the base
+# backup to fetch: the one named, or the newest one that finished by the time target, or LATEST. A named
+# backup must have finished by the time target too: recovery cannot stop before the end of its base
+# backup. Each message says which time was compared: the finish time WAL-G recorded in the backup, or the
+# storage's modification time (and why), which a copied archive resets to the copy time.
 select_backup() {
+  IFS= read -r _kind || _kind=
+  case $_kind in finish | modified*) ;; *) die "no backup times to choose a base backup by (got \"$_kind\")" ;; esac
   _list=$(cat)
   [ -n "$_list" ] || die "no base backup found at $(storage_location): it is not a WAL-G archive, or the prefix is wrong"
+  if [ "$_kind" = finish ]; then
+    _col='finish time' _verb=finished _what='finish time recorded by WAL-G in the backup'
+  else
+    _col='storage modification time' _verb='was stored'
+    _what="storage modification time: ${_kind#modified }; a copied archive shows the copy time"
+  fi
   if [ -n "${PG_WALG_TARGET_TIME_UTC:-}" ]; then
-    # Times compare as UTC RFC 3339 strings (list_once asks WAL-G for UTC), at whole seconds: some stores
-    # (Swift) round modification times up to the second. A time in another zone is not compared.
+    # Times compare as UTC RFC 3339 strings (WAL-G prints them in UTC here), at whole seconds: a time with a
+    # fraction of a second counts as after the target's second (the target is a whole second, rounded
+    # down); some stores (Swift) round modification times up to the second. A time in another zone is
+    # not compared.
     _zoned=$(printf '%s\n' "$_list" | awk '$2 !~ /(Z|[+-]00:00)$/ { print $1 " " $2 }' | head -n 1)
-    [ -z "$_zoned" ] || die "cannot compare the time of base backup $_zoned with the recovery target time $PG_WALG_TARGET_TIME_UTC: WAL-G did not print it in UTC"
+    [ -z "$_zoned" ] || die "cannot compare the $_col of base backup $_zoned with the recovery target time $PG_WALG_TARGET_TIME_UTC: WAL-G did not print it in UTC"
   fi
   if [ -n "${PG_WALG_BACKUP_NAME:-}" ]; then
     _named=$(printf '%s\n' "$_list" | awk -v b="$PG_WALG_BACKUP_NAME" '$1 == b { print $2 }')
     [ -n "$_named" ] || die "base backup $PG_WALG_BACKUP_NAME is not in $(storage_location); the archive holds: $(printf '%s\n' "$_list" | awk '{ printf "%s ", $1 }')"
-    if [ -n "${PG_WALG_TARGET_TIME_UTC:-}" ] && ! awk -v m="$_named" -v t="$PG_WALG_TARGET_TIME_UTC" 'BEGIN { exit !(substr(m, 1, 19) <= substr(t, 1, 19)) }'; then
-      die "base backup $PG_WALG_BACKUP_NAME was stored at $_named, after the recovery target time $PG_WALG_TARGET_TIME_UTC: recovery cannot stop before the end of its base backup. Name a backup stored before the target, or leave backupName out to use the newest one that was"
+    _best="$PG_WALG_BACKUP_NAME $_named"
+    if [ -n "${PG_WALG_TARGET_TIME_UTC:-}" ] && [ -z "$(printf '%s\n' "$_best" | by_target)" ]; then
+      die "base backup $PG_WALG_BACKUP_NAME $_verb at $_named ($_what), after the recovery target time $PG_WALG_TARGET_TIME_UTC: recovery cannot stop before the end of its base backup. Name an older backup, or leave backupName out to use the newest one before the target"
     fi
-    printf '%s' "$PG_WALG_BACKUP_NAME"
   elif [ -n "${PG_WALG_TARGET_TIME_UTC:-}" ]; then
-    _best=$(printf '%s\n' "$_list" | awk -v t="$PG_WALG_TARGET_TIME_UTC" '
-      { m = substr($2, 1, 19) } m <= substr(t, 1, 19) && m >= bestm { bestm = m; best = $1 } END { print best }')
-    [ -n "$_best" ] || die "no base backup in $(storage_location) finished before the recovery target time $PG_WALG_TARGET_TIME_UTC; the archive holds (name, finish time): $(printf '%s\n' "$_list" | awk '{ printf "%s %s; ", $1, $2 }')"
-    printf '%s' "$_best"
+    _best=$(printf '%s\n' "$_list" | by_target | tail -n 1)
+    [ -n "$_best" ] || die "no base backup in $(storage_location) $_verb before the recovery target time $PG_WALG_TARGET_TIME_UTC ($_what); the archive holds (name, $_col): $(printf '%s\n' "$_list" | awk '{ printf "%s %s; ", $1, $2 }')"
   else
     printf 'LATEST'
+    return 0
   fi
+  if [ -n "${PG_WALG_TARGET_TIME_UTC:-}" ]; then
+    log "base backup ${_best% *} $_verb at ${_best#* } ($_what), by the recovery target time $PG_WALG_TARGET_TIME_UTC"
+  fi
+  printf '%s' "${_best% *}"
+}
+
+# by_target: of the "name time" lines read, print those whose time is by the recovery target time (at
+# whole seconds; a fraction of a second makes a time later than its second), oldest first.
+by_target() {
+  awk -v t="$PG_WALG_TARGET_TIME_UTC" '
+    function key(m, f) {
+      f = ""
+      if (substr(m, 20, 1) == ".") { f = substr(m, 21); sub(/[^0-9].*$/, "", f) }
+      return substr(m, 1, 19) "." substr(f "000000000", 1, 9)
+    }
+    key($2) <= substr(t, 1, 19) ".000000000" { print key($2), $1, $2 }' | LC_ALL=C sort | cut -d ' ' -f 2-
 }
 
 bootstrap_restore() {
@@ -116,7 +190,8 @@ bootstrap_restore() {
   (
     load_storage restore
     _list=$(list_backups restore)
-    _backup=$(printf '%s\n' "$_list" | select_backup)
+    _timed=$(backup_times "$_list")
+    _backup=$(printf '%s\n' "$_timed" | select_backup)
     log "fetching base backup $_backup from $(storage_location) into $PGDATA"
     if ! retry "fetch base backup $_backup" fetch_base_backup "$_backup"; then
       die "cannot fetch base backup $_backup from $(storage_location) after $PG_WALG_ATTEMPTS attempts. Last error: $LAST_ERROR"

@@ -21,7 +21,10 @@
 #   PG_WALG_ALLOW_NONEMPTY_ARCHIVE  true to archive where base backups already are
 #   PG_WALG_RECOVERY_STYLE          recovery.conf (PostgreSQL <= 11) or recovery.signal (>= 12)
 #   PG_WALG_BACKUP_NAME             the base backup a restore fetches (backupName; unset: the newest)
-#   PG_WALG_TARGET_TIME_UTC         a time target in UTC: the base backup must be stored by it
+#   PG_WALG_TARGET_TIME_UTC         a time target in UTC: the base backup must have finished by it
+#   PG_WALG_LIST_DETAIL             with a time target: on when WAL-G lists finish times (backup-list --detail),
+#                                   else off (the storage's modification times are compared)
+#   PG_WALG_WALG_VERSION            with a time target: the WAL-G release of the PostgresVersion (for messages)
 #   PG_WALG_BACKUP_INTERVAL_SECONDS the sidecar: seconds between scheduled base backups
 #   PG_WALG_RETAIN_FULL             the sidecar: full base backups kept (0: all)
 #   PG_WALG_BACKUP_PUSH_TIMEOUT     seconds one backup-push may take (baseBackupTimeout, default 86400)
@@ -385,6 +388,81 @@ list_once() {
 list_backups() {
   if ! retry "list the base backups at $(storage_location)" list_once; then
     die "cannot read the $1 storage $(storage_location) after $PG_WALG_ATTEMPTS attempts, $PG_WALG_RETRY_SECONDS s apart. Check the bucket, the prefix, the endpoint and the credentials in the $1 Secret. Last error: $LAST_ERROR"
+  fi
+}
+
+# finish_times_json FILE: the base backups and their finish times in FILE, the output of `wal-g
+# backup-list --detail --json` (WAL-G 0.2.10 and later: an array of objects, one per backup, whose
+# "backup_name" and "finish_time" members are read; the time is UTC, with a fraction of a second, in every
+# release and whatever TZ says). Prints "name finish_time" lines, or "name -" for a backup without a usable
+# finish time (none, zero, or not in UTC). The text is split at its double quotes (RS), so that whatever a
+# string holds (a data directory or host name with spaces, braces or escaped quotes, user data) cannot
+# pass for structure; members of nested objects are not read. Exits 2 for text that is not such JSON.
+finish_times_json() {
+  awk '
+    BEGIN { RS = "\""; depth = 0; instr = 0; have = 0; bad = 0 }
+    instr {
+      s = s $0
+      n = 0
+      while (n < length($0) && substr($0, length($0) - n, 1) == "\\") n++
+      if (n % 2 == 1) { s = s "\""; next } # an escaped quote: the string goes on
+      str = s; s = ""; instr = 0; have = 1; last = "string"
+      next
+    }
+    {
+      if (have && depth == 2) {
+        if ($0 ~ /^[ \t\r\n]*:/) key = str
+        else if (key == "backup_name") name = str
+        else if (key == "finish_time") fin = str
+      }
+      have = 0
+      for (i = 1; i <= length($0); i++) {
+        c = substr($0, i, 1)
+        if (c == "{" || c == "[") {
+          if (++depth == 2) { name = ""; fin = ""; key = "" }
+        } else if (c == "}" || c == "]") {
+          if (depth == 2 && name != "") {
+            ok = fin ~ /^[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9](\.[0-9]+)?(Z|[+-]00:00)$/ && fin >= "1970"
+            print name, (ok ? fin : "-")
+          }
+          if (--depth < 0) bad = 1
+        } else if (c == "," && depth == 2) key = ""
+      }
+      instr = 1; last = "outside"
+    }
+    END { exit (bad || depth != 0 || last == "string") ? 2 : 0 }' "$1"
+}
+
+# finish_times_once: one bounded `wal-g backup-list --detail --json`; prints finish_times_json's lines.
+# When WAL-G says that a backup has no metadata.json (pushed by a WAL-G before 0.2.10, which recorded no
+# finish time), prints "none: WHY" and succeeds: asking again would not change it.
+finish_times_once() {
+  _fo=$(mktemp)
+  _fe=$(mktemp)
+  _frc=0
+  bounded "$PG_WALG_LIST_TIMEOUT" env TZ=UTC wal-g backup-list --detail --json >"$_fo" 2>"$_fe" || _frc=$?
+  _fjson=ok
+  _fl=$(finish_times_json "$_fo") || _fjson=bad
+  _flast=$(grep -v '^[[:space:]]*$' "$_fe" | tail -n 1)
+  _fmeta=false
+  if [ "$_frc" -ne 0 ] && grep -q "metadata\.json' not found" "$_fe"; then
+    _fmeta=true
+  fi
+  _ferr=false
+  if grep -q '^ERROR: ' "$_fe"; then
+    _ferr=true
+  fi
+  rm -f "$_fo" "$_fe"
+  if [ "$_frc" -eq 0 ] && [ "$_fjson" = ok ] && [ -n "$_fl" ] && [ "$_ferr" = false ]; then
+    printf '%s\n' "$_fl"
+  elif [ "$_fmeta" = true ]; then
+    printf 'none: %s\n' "$_flast"
+  elif [ "$_frc" -eq 0 ] && [ "$_ferr" = false ]; then
+    echo "wal-g backup-list --detail --json exited 0 but printed no JSON list of base backups" >&2
+    return 1
+  else
+    echo "wal-g backup-list --detail --json exited $_frc: ${_flast:-no message}" >&2
+    return 1
   fi
 }
 

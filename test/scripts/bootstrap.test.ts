@@ -99,20 +99,25 @@ describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('the base backup a r
   *) echo "ERROR: stop here" >&2; exit 1 ;;
 esac`;
 
+  // A PostgresVersion whose WAL-G has no detailed backup list: the storage's modification times are compared.
   function restore(env: Record<string, string>, date = '/bin/date'): { chosen?: string; stderr: string; status: number | null } {
-    const r = runRestore(shell, listing(date), { 'restore.env': 'WALG_FILE_PREFIX=/archive/pg\n' }, env);
+    const r = runRestore(shell, listing(date), { 'restore.env': 'WALG_FILE_PREFIX=/archive/pg\n' }, { PG_WALG_LIST_DETAIL: 'off', PG_WALG_WALG_VERSION: '0.2.9', ...env });
     const fetch = r.calls.find((c) => c.startsWith('backup-fetch '));
     return { chosen: fetch?.split(' ')[2], stderr: r.stderr, status: r.status };
   }
 
   test.each(['UTC', 'America/New_York', 'Asia/Seoul', ''])('a 10:00Z time target fetches the 09:30Z backup whatever the image\'s time zone (TZ=%s)', (tz) => {
-    expect(restore({ TZ: tz, PG_WALG_TARGET_TIME_UTC: '2026-11-30T10:00:00Z' }).chosen).toBe(OLDER);
+    const r = restore({ TZ: tz, PG_WALG_TARGET_TIME_UTC: '2026-11-30T10:00:00Z' });
+    expect(r.chosen).toBe(OLDER);
+    expect(r.stderr).toContain(`pg-walg: base backup ${OLDER} was stored at 2026-11-30T09:30:00Z (storage modification time: WAL-G 0.2.9 has no detailed backup list; ` +
+      'a copied archive shows the copy time), by the recovery target time 2026-11-30T10:00:00Z');
   });
 
   test('a time target before every backup is refused, naming the backups and their UTC times', () => {
     const r = restore({ TZ: 'America/New_York', PG_WALG_TARGET_TIME_UTC: '2026-11-30T09:00:00Z' });
     expect(r.chosen).toBeUndefined();
-    expect(r.stderr).toContain(`ERROR: no base backup in /archive/pg finished before the recovery target time 2026-11-30T09:00:00Z; the archive holds (name, finish time): ${OLDER} 2026-11-30T09:30:00Z; ${NEWER} 2026-11-30T11:00:00Z;`);
+    expect(r.stderr).toContain('ERROR: no base backup in /archive/pg was stored before the recovery target time 2026-11-30T09:00:00Z (storage modification time: ' +
+      `WAL-G 0.2.9 has no detailed backup list; a copied archive shows the copy time); the archive holds (name, storage modification time): ${OLDER} 2026-11-30T09:30:00Z; ${NEWER} 2026-11-30T11:00:00Z;`);
   });
 
   test('no name and no time target: the newest backup (LATEST)', () => {
@@ -131,14 +136,15 @@ esac`;
     const r = restore({ TZ: 'Asia/Seoul', PG_WALG_BACKUP_NAME: NEWER, PG_WALG_TARGET_TIME_UTC: '2026-11-30T10:00:00Z' });
     expect(r.chosen).toBeUndefined();
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`ERROR: base backup ${NEWER} was stored at 2026-11-30T11:00:00Z, after the recovery target time 2026-11-30T10:00:00Z: recovery cannot stop before the end of its base backup.`);
+    expect(r.stderr).toContain(`ERROR: base backup ${NEWER} was stored at 2026-11-30T11:00:00Z (storage modification time: WAL-G 0.2.9 has no detailed backup list; ` +
+      'a copied archive shows the copy time), after the recovery target time 2026-11-30T10:00:00Z: recovery cannot stop before the end of its base backup.');
   });
 
   test('a backup time that is not in UTC is not compared with a time target', () => {
     // A WAL-G that ignores TZ and prints New York times.
     const r = restore({ PG_WALG_TARGET_TIME_UTC: '2026-11-30T10:00:00Z' }, 'TZ=America/New_York /bin/date');
     expect(r.chosen).toBeUndefined();
-    expect(r.stderr).toContain(`ERROR: cannot compare the time of base backup ${OLDER} 2026-11-30T04:30:00-05:00 with the recovery target time 2026-11-30T10:00:00Z: WAL-G did not print it in UTC`);
+    expect(r.stderr).toContain(`ERROR: cannot compare the storage modification time of base backup ${OLDER} 2026-11-30T04:30:00-05:00 with the recovery target time 2026-11-30T10:00:00Z: WAL-G did not print it in UTC`);
   });
 });
 
