@@ -3,6 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { SHELLS, Stub, stub } from './stub';
+import { WALG_OUTPUT } from './walg-output';
 
 const LIST = 'name last_modified wal_segment_backup_start\nbase_000000010000000000000002 2026-11-30T10:00:00Z 000000010000000000000002';
 
@@ -145,6 +146,113 @@ esac`;
     const r = restore({ PG_WALG_TARGET_TIME_UTC: '2026-11-30T10:00:00Z' }, 'TZ=America/New_York /bin/date');
     expect(r.chosen).toBeUndefined();
     expect(r.stderr).toContain(`ERROR: cannot compare the storage modification time of base backup ${OLDER} 2026-11-30T04:30:00-05:00 with the recovery target time 2026-11-30T10:00:00Z: WAL-G did not print it in UTC`);
+  });
+});
+
+// A time target and an archive that was copied (bucket replication, rclone, a restore of the bucket):
+// every object's modification time is the copy time, after the target. The finish time that WAL-G
+// recorded in each backup (backup-list --detail, 0.2.10 and later) survives the copy. The stand-in prints
+// what each real WAL-G line printed (walg-output.ts), with the listing's times set to the copy time.
+const LINES = Object.keys(WALG_OUTPUT) as Array<keyof typeof WALG_OUTPUT>;
+describe.each(SHELLS.flatMap((s) => LINES.map((l) => [s.join(' '), l, s] as const)))('a time target and a copied archive, under %s with the output of WAL-G %s', (_name, line, shell) => {
+  const OLDER = 'base_000000010000000000000002';
+  const NEWER = 'base_000000010000000000000004';
+  const out = WALG_OUTPUT[line];
+  const [finish1, finish2] = out.finish;
+  const COPIED = '2026-12-01T08:00:00Z';
+  /** The listing of the copy: each backup's modification time is the copy time (in the format WAL-G printed). */
+  const copiedList = out.list.UTC.replace(/ 2026-11-30T\d\d:\d\d:\d\dZ /g, ` ${COPIED} `);
+  /** A second after a finish time: the first whole second by which that backup has finished. */
+  const after = (t: string) => new Date(Math.floor(Date.parse(t) / 1000) * 1000 + 1000).toISOString().replace('.000Z', 'Z');
+  const ERR = 'ERROR: 2026/11/30 16:03:05.764278';
+
+  /** Runs the restore; `detail` is what the stand-in's `backup-list --detail --json` does. */
+  function restore(env: Record<string, string>, detail = 'printf \'%s\' "$(cat "$STUB_DIR/detail.json")"', list = copiedList) {
+    const s = stub(`printf '%s' "${out.info}" >&2
+case "$*" in
+  'backup-list') printf '%s' "$(cat "$STUB_DIR/list.txt")"; echo ;;
+  'backup-list --detail --json') ${detail} ;;
+  *) echo "ERROR: stop here" >&2; exit 1 ;;
+esac`, { postgres: 'exit 1', pg_isready: 'exit 1' });
+    fs.writeFileSync(path.join(s.dir, 'list.txt'), list);
+    fs.writeFileSync(path.join(s.dir, 'detail.json'), out.detailJson.UTC);
+    configure(s, { 'restore.env': 'WALG_FILE_PREFIX=/archive/pg\n' });
+    const r = s.run(shell, 'bootstrap.sh', [], restoreEnv(s, { PG_WALG_LIST_DETAIL: 'on', PG_WALG_WALG_VERSION: '0.2.13', PG_WALG_ATTEMPTS: '2', ...env }));
+    const calls = s.calls();
+    return { chosen: calls.find((c) => c.startsWith('backup-fetch '))?.split(' ')[2], stderr: r.stderr, status: r.status, details: calls.filter((c) => c.includes('--detail')).length };
+  }
+
+  test('a target between the two finish times fetches the older backup, by its finish time, and says so', () => {
+    const target = after(finish1);
+    const r = restore({ PG_WALG_TARGET_TIME_UTC: target });
+    expect(r.chosen).toBe(OLDER);
+    expect(r.details).toBe(1);
+    expect(r.stderr).toContain(`pg-walg: base backup ${OLDER} finished at ${finish1} (finish time recorded by WAL-G in the backup), by the recovery target time ${target}`);
+  });
+
+  test('a target after both finish times (and before the copy) fetches the newer backup', () => {
+    expect(restore({ PG_WALG_TARGET_TIME_UTC: after(finish2) }).chosen).toBe(NEWER);
+  });
+
+  test('a target in the second a backup finished, before its fraction: that backup counts as after the target', () => {
+    const second = finish1.slice(0, 19) + 'Z';
+    const r = restore({ PG_WALG_TARGET_TIME_UTC: second });
+    expect(r.chosen).toBeUndefined();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`ERROR: no base backup in /archive/pg finished before the recovery target time ${second} (finish time recorded by WAL-G in the backup); ` +
+      'the archive holds (name, finish time): ');
+    expect(r.stderr).toContain(`${OLDER} ${finish1}; `);
+  });
+
+  test('a named backup that finished after the target is refused, by its finish time', () => {
+    const target = after(finish1);
+    const r = restore({ PG_WALG_TARGET_TIME_UTC: target, PG_WALG_BACKUP_NAME: NEWER });
+    expect(r.chosen).toBeUndefined();
+    expect(r.stderr).toContain(`ERROR: base backup ${NEWER} finished at ${finish2} (finish time recorded by WAL-G in the backup), after the recovery target time ${target}: ` +
+      'recovery cannot stop before the end of its base backup.');
+    expect(restore({ PG_WALG_TARGET_TIME_UTC: target, PG_WALG_BACKUP_NAME: OLDER }).chosen).toBe(OLDER);
+  });
+
+  test('a WAL-G without a detailed list (0.2.9): the copy time is compared, and the refusal says that it is the storage modification time, and why', () => {
+    const target = after(finish2);
+    const r = restore({ PG_WALG_TARGET_TIME_UTC: target, PG_WALG_LIST_DETAIL: 'off', PG_WALG_WALG_VERSION: '0.2.9' });
+    expect(r.chosen).toBeUndefined();
+    expect(r.details).toBe(0);
+    expect(r.stderr).toContain(`ERROR: no base backup in /archive/pg was stored before the recovery target time ${target} (storage modification time: ` +
+      `WAL-G 0.2.9 has no detailed backup list; a copied archive shows the copy time); the archive holds (name, storage modification time): ${OLDER} ${COPIED}; ${NEWER} ${COPIED};`);
+    expect(r.stderr).not.toContain('finish time');
+  });
+
+  test('a backup without metadata (pushed by WAL-G 0.2.9 or earlier): asked once, then the storage modification time, saying why', () => {
+    const target = after(finish2);
+    const r = restore({ PG_WALG_TARGET_TIME_UTC: target }, `printf '%s' "${out.noMetadata.stderr}" >&2; exit ${out.noMetadata.exit}`);
+    expect(r.details).toBe(1);
+    expect(r.chosen).toBeUndefined();
+    const why = `a base backup has no metadata (pushed by a WAL-G that recorded no finish time): ${out.noMetadata.stderr.trim().split('\n').pop()}`;
+    expect(r.stderr).toContain(`WARNING: ${why}; the base backups are compared with the recovery target time by their storage modification time instead`);
+    expect(r.stderr).toContain(`was stored before the recovery target time ${target} (storage modification time: ${why}; a copied archive shows the copy time)`);
+  });
+
+  test('a detailed list that keeps failing: retried, then the storage modification time (of an archive that was not copied)', () => {
+    const target = after(finish1);
+    const r = restore({ PG_WALG_TARGET_TIME_UTC: target }, `echo "${ERR} dial tcp 127.0.0.1:9000: connect: connection refused" >&2; exit 1`, out.list.UTC);
+    expect(r.details).toBe(2);
+    expect(r.chosen).toBe(OLDER);
+    expect(r.stderr).toContain(`base backup ${OLDER} was stored at ${out.list.UTC.split('\n')[1].split(/ +/)[1]} (storage modification time: ` +
+      `WAL-G's detailed backup list failed: wal-g backup-list --detail --json exited 1: ${ERR} dial tcp 127.0.0.1:9000: connect: connection refused; a copied archive shows the copy time)`);
+  });
+
+  test('a detailed list without a finish time in UTC for a listed backup: the storage modification time, naming the backup', () => {
+    const detail = out.detailJson.UTC.replace(finish1, '0001-01-01T00:00:00Z');
+    const r = restore({ PG_WALG_TARGET_TIME_UTC: after(finish2) }, `printf '%s' '${detail}'`);
+    expect(r.chosen).toBeUndefined();
+    expect(r.stderr).toContain(`WARNING: WAL-G's detailed backup list gives no finish time in UTC for base backup ${OLDER}; the base backups are compared`);
+  });
+
+  test('no time target: no detailed list, the newest backup', () => {
+    const r = restore({});
+    expect(r.chosen).toBe('LATEST');
+    expect(r.details).toBe(0);
   });
 });
 

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { PostgresVersion } from '../../src';
 import { newChart, PROVIDER_LIST, storageFor } from '../util';
 import { notInArchive, SHELLS, stub, walSegment } from './stub';
+import { WALG_OUTPUT } from './walg-output';
 
 const SEG = '000000010000000000000003';
 const NOW = 'ERROR: 2026/11/30 10:04:38.115958';
@@ -166,6 +167,104 @@ describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('list_backups under 
     const r = list(down, missing);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('Last error: wal-g backup-list exited 1: ERROR: 2026/11/30 dial tcp 127.0.0.1:9000: connect: connection refused');
+  });
+});
+
+// The finish times in WAL-G's detailed list (`backup-list --detail --json`), read with awk alone: Debian's
+// mawk (under dash) and busybox's awk (under busybox sh, as in the Alpine images).
+const AWKS = [['dash and mawk', ['sh'], {}], ['busybox sh and busybox awk', ['busybox', 'sh'], { awk: 'exec busybox awk "$@"' }]] as const;
+describe.each(AWKS)('finish_times_json under %s', (_name, shell, others) => {
+  const s = stub('exit 0', others);
+  function read(json: string) {
+    fs.writeFileSync(path.join(s.work, 'detail.json'), json);
+    return s.lib(shell, 'finish_times_json "$1"', [path.join(s.work, 'detail.json')]);
+  }
+  const B2 = 'base_000000010000000000000002';
+  const B4 = 'base_000000010000000000000004';
+
+  test.each(Object.entries(WALG_OUTPUT).flatMap(([v, o]) => Object.entries(o.detailJson).map(([tz, text]) => [v, tz, text] as const)))(
+    'the output of WAL-G %s (TZ=%s): each backup and its finish time, in UTC with its fraction', (_v, _tz, text) => {
+      const expected = (JSON.parse(text) as any[]).map((b) => `${b.backup_name} ${b.finish_time}\n`).join('');
+      expect(expected).toMatch(/^base_\S+ 2026-11-30T\S+\.\d+Z\nbase_\S+ 2026-11-30T\S+\.\d+Z\n$/);
+      expect(read(text)).toMatchObject({ status: 0, stdout: expected });
+    });
+
+  test('what strings hold is not structure: quotes, backslashes, braces, brackets, colons and commas in a host name or a data directory', () => {
+    const r = read(JSON.stringify([
+      { backup_name: B2, hostname: 'a "quoted" host, {with} [braces]: \\', data_dir: 'C:\\data\\" ], "finish_time": "1999', finish_time: '2026-11-30T15:59:20.348563Z' },
+      { data_dir: '\\\\"}{', backup_name: B4, finish_time: '2026-11-30T15:59:25.336138Z', is_permanent: false },
+    ]));
+    expect(r).toMatchObject({ status: 0, stdout: `${B2} 2026-11-30T15:59:20.348563Z\n${B4} 2026-11-30T15:59:25.336138Z\n` });
+  });
+
+  test('only the members of each listed backup count, not those of nested user data', () => {
+    const r = read(JSON.stringify([{ user_data: { backup_name: 'base_FFFFFFFF0000000000000000', finish_time: '2026-11-30T00:00:00Z', x: [{ finish_time: '2026-11-30T00:00:01Z' }] }, backup_name: B2, finish_time: '2026-11-30T15:59:20.348563Z', tags: ['finish_time', 'x'] }]));
+    expect(r).toMatchObject({ status: 0, stdout: `${B2} 2026-11-30T15:59:20.348563Z\n` });
+  });
+
+  test('indented output (--pretty) reads the same', () => {
+    const text = WALG_OUTPUT['1.1.3'].detailJson.UTC;
+    expect(read(JSON.stringify(JSON.parse(text), null, 4)).stdout).toBe(read(text).stdout);
+  });
+
+  test('a finish time that is missing, zero (no finish time recorded) or not in UTC: "-"', () => {
+    const r = read(JSON.stringify([{ backup_name: B2 }, { backup_name: B4, finish_time: '0001-01-01T00:00:00Z' },
+      { backup_name: 'base_000000010000000000000006', finish_time: '2026-11-30T16:00:00+09:00' },
+      { backup_name: 'base_000000010000000000000008', finish_time: '2026-11-30T16:00:00+00:00' }]));
+    expect(r).toMatchObject({ status: 0, stdout: `${B2} -\n${B4} -\nbase_000000010000000000000006 -\nbase_000000010000000000000008 2026-11-30T16:00:00+00:00\n` });
+  });
+
+  test('text cut short, or not JSON: exit 2', () => {
+    const text = WALG_OUTPUT['0.2.19'].detailJson.UTC;
+    expect(read(text.slice(0, text.indexOf('finish_time') + 20)).status).toBe(2);
+    expect(read(text.slice(0, -1)).status).toBe(2);
+    expect(read('[{"backup_name":"base_1"').status).toBe(2);
+  });
+
+  test('nothing, or an empty list: no lines', () => {
+    expect(read('')).toMatchObject({ status: 0, stdout: '' });
+    expect(read('[]\n')).toMatchObject({ status: 0, stdout: '' });
+  });
+});
+
+describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('finish_times_once under %s', (_name, shell) => {
+  function once(body: string, line: keyof typeof WALG_OUTPUT = '1.1.3') {
+    const s = stub(`printf '%s' "${WALG_OUTPUT[line].info}" >&2\ncase "$*" in\n  'backup-list --detail --json') ${body} ;;\n  *) exit 99 ;;\nesac`);
+    fs.writeFileSync(path.join(s.dir, 'detail.json'), WALG_OUTPUT[line].detailJson['Asia/Seoul']);
+    const r = s.lib(shell, 'finish_times_once', [], { WALG_FILE_PREFIX: '/archive/pg' });
+    return { ...r, calls: s.calls() };
+  }
+
+  test.each(Object.keys(WALG_OUTPUT) as Array<keyof typeof WALG_OUTPUT>)('the detailed list of WAL-G %s: its finish times', (line) => {
+    const r = once('cat "$STUB_DIR/detail.json"', line);
+    const expected = (JSON.parse(WALG_OUTPUT[line].detailJson.UTC) as any[]).map((b) => `${b.backup_name} ${b.finish_time}\n`).join('');
+    expect(r).toMatchObject({ status: 0, stdout: expected });
+    expect(r.stdout.split('\n').filter(Boolean).map((l) => l.split(' ')[1]).sort()).toEqual([...WALG_OUTPUT[line].finish]);
+    expect(r.calls).toEqual(['backup-list --detail --json']);
+  });
+
+  test.each(Object.keys(WALG_OUTPUT) as Array<keyof typeof WALG_OUTPUT>)('WAL-G %s on a backup without metadata.json: "none" and why, not an error (asking again would not help)', (line) => {
+    const o = WALG_OUTPUT[line].noMetadata;
+    const r = once(`printf '%s' "${o.stderr}" >&2; exit ${o.exit}`, line);
+    expect(r).toMatchObject({ status: 0, stdout: `none: ${o.stderr.trim().split('\n').pop()}\n` });
+  });
+
+  test('a storage error: fails, naming it', () => {
+    const r = once('echo "ERROR: 2026/11/30 dial tcp 127.0.0.1:9000: connect: connection refused" >&2; exit 1');
+    expect(r).toMatchObject({ status: 1, stdout: '' });
+    expect(r.stderr).toContain('wal-g backup-list --detail --json exited 1: ERROR: 2026/11/30 dial tcp 127.0.0.1:9000: connect: connection refused');
+  });
+
+  test('exit 0 with the text table instead of JSON, or with nothing: fails', () => {
+    for (const body of ['echo "name modified wal_segment_backup_start start_time finish_time"', 'exit 0']) {
+      const r = once(body);
+      expect(r).toMatchObject({ status: 1, stdout: '' });
+      expect(r.stderr).toContain('wal-g backup-list --detail --json exited 0 but printed no JSON list of base backups');
+    }
+  });
+
+  test('exit 0 with a list and an error logged: fails', () => {
+    expect(once('cat "$STUB_DIR/detail.json"; echo "ERROR: 2026/11/30 something failed" >&2').status).toBe(1);
   });
 });
 
