@@ -28,7 +28,7 @@ import { CATALOG, isKubedb, memberName, WALG_IMAGE } from '../src/_catalog';
 import { freePort, isListening } from './lib/ports';
 import { Obj, Pod } from './lib/pod';
 import { Env, stopAll, waitFor } from './lib/proc';
-import { startServer, StorageServer } from './lib/servers';
+import { copyPrefix, startServer, StorageServer } from './lib/servers';
 import { hasPg, PG_USER, versions, WalgLine, walgLines } from './lib/tools';
 
 /** Where results go (e2e/lines.ts gives each WAL-G line's harness a directory of its own). */
@@ -42,7 +42,7 @@ const LINE_ROWS = CHILD ? process.env.E2E_LINE_ROWS === '1' : true;
 const PROVIDERS = (process.env.E2E_PROVIDERS ?? 's3,minio,gcs,azure,swift,local').split(',');
 const MAJORS = (process.env.E2E_MAJORS ?? '10,11,14,15,17,18').split(',').map(Number);
 const WALG_FILTER = process.env.E2E_WALG?.split(',').map((x) => x.trim().replace(/^walg-/, '').replace(/^v/, '')).filter((x) => x !== '');
-const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials'];
+const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials'];
 const SCENARIO_FILTER = process.env.E2E_SCENARIOS?.split(',').map((x) => x.trim()).filter((x) => x !== '');
 for (const s of SCENARIO_FILTER ?? []) if (!SCENARIOS.includes(s)) throw new Error(`E2E_SCENARIOS: unknown scenario ${s} (known: ${SCENARIOS.join(', ')})`);
 const INFRA_KEYS = ['STORAGE_EMULATOR_HOST', 'HTTPS_PROXY', 'SSL_CERT_FILE'];
@@ -292,6 +292,10 @@ async function providerMajor(ctx: Ctx): Promise<void> {
     const count = await restoreAndCount(ctx, prefix, { time: t1 }, `restore-${tag}-time`, (x) => { p = x; }, { TZ: 'Asia/Seoul' });
     expectEq(`rows at ${t1}`, count, 100);
   });
+  if (COPIES.includes(provider) && want('pitr-copied')) {
+    const seen: Pod[] = [];
+    await cell(ctx, 'pitr-copied', () => pitrCopied(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+  }
   await restoreCell('pitr-name', async () => {
     const count = await restoreAndCount(ctx, prefix, { name: 'after_batch1' }, `restore-${tag}-name`, (x) => { p = x; });
     expectEq('rows at restore point after_batch1', count, 100);
@@ -366,6 +370,80 @@ async function providerMajor(ctx: Ctx): Promise<void> {
       if (code === 0 || code === 'timeout') throw new Error(`bootstrap exit: ${code}`);
       if (!/cannot read the restore storage .* after 2 attempts/.test(bad.log())) throw new Error(`the log does not name the problem:\n${bad.log().slice(-800)}`);
     }, () => [bad?.log() ?? '']);
+  }
+}
+
+/** The providers whose archives the harness can copy (e2e/lib/servers.ts copyPrefix): Local, and MinIO for S3. */
+const COPIES = ['local', 's3', 'minio'];
+
+/**
+ * pitr-copied: an archive copied to another prefix (as bucket replication, rclone or a restore of the
+ * bucket do), so that every object's modification time is the copy time. It holds two base backups (the
+ * first one, and one by the sidecar after the time target); a restore from the copy to the time target,
+ * which is between the two backups' finish times and before the copy, must fetch the first by the finish
+ * time WAL-G recorded in it, say so, and replay to the target's rows.
+ */
+async function pitrCopied(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
+  const { provider, server, version, tag } = ctx;
+  const source = `${ctx.prefix}/copied-source`;
+  const copy = `${ctx.prefix}/copied`;
+  const objects = synth((chart) => new ArchivingPostgres(chart, 'copied', {
+    name: `copied-${tag}`, storage: storageFor(chart, provider, server, version, source), superuserPassword: PASSWORD,
+    archiveTimeout: Duration.seconds(5), baseBackupInterval: Duration.seconds(3), storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
+  }));
+  const p = await pod(ctx, objects, `copied-${tag}`);
+  seen(p);
+  const sidecar = new Pod({ ...p.o, container: 'walg-backup', sharesVolumesWith: p });
+  const pushed = /base backup (base_[0-9A-F]{24}) is in /;
+  let t1 = '';
+  p.start();
+  try {
+    await p.waitReady(180_000);
+    const first = pushed.exec(p.log())?.[1];
+    if (!first) throw new Error(`the first base backup is not in the log:\n${p.log().slice(-1500)}`);
+    await p.sql('CREATE TABLE orders (id int PRIMARY KEY, batch int NOT NULL)');
+    await p.sql('INSERT INTO orders SELECT g, 1 FROM generate_series(1, 100) g');
+    await new Promise((r) => setTimeout(r, 1100));
+    t1 = await p.sql("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+    await new Promise((r) => setTimeout(r, 1100));
+    await p.sql('INSERT INTO orders SELECT g, 2 FROM generate_series(101, 200) g');
+    // The second base backup: the sidecar's first scheduled one, after the target.
+    seen(sidecar);
+    sidecar.start();
+    const second = (await waitFor(() => pushed.exec(sidecar.log()), 180_000, { what: 'a scheduled base backup', proc: sidecar.proc }))[1];
+    await sidecar.proc!.stop(5000);
+    await waitArchived(p, await p.sql('SELECT pg_walfile_name(pg_switch_wal())'));
+    await p.stop();
+    // Copied at least a second after everything above: every copy is stored after the target and both finish times.
+    await new Promise((r) => setTimeout(r, 1100));
+    const copiedAt = new Date();
+    const copied = await copyPrefix(server, source, copy);
+    const old = copied.filter((o) => o.modified.getTime() < Math.floor(copiedAt.getTime() / 1000) * 1000);
+    if (copied.length === 0 || old.length > 0) throw new Error(`the copy kept modification times before ${copiedAt.toISOString()}: ${old.map((o) => `${o.key} ${o.modified.toISOString()}`).join(', ') || 'no objects copied'}`);
+    let r: Pod | undefined;
+    const count = await restoreAndCount(ctx, copy, { time: t1 }, `restore-${tag}-copied`, (x) => { r = x; seen(x); }, { TZ: 'Asia/Seoul' });
+    expectEq(`rows at ${t1} (base backups ${first} and ${second}, copied at ${copiedAt.toISOString()})`, count, 100);
+    const chose = new RegExp(`base backup ${first} finished at \\S+ \\(finish time recorded by WAL-G in the backup\\), by the recovery target time`);
+    if (!chose.test(r!.log()) || !r!.log().includes(`fetching base backup ${first} `)) {
+      throw new Error(`the restore did not say it chose ${first} by its finish time:\n${r!.log().split('\n').filter((l) => /pg-walg/.test(l)).join('\n')}`);
+    }
+    // The same restore by a version whose WAL-G has no detailed list (0.2.9) sees only the copy time: it is
+    // refused, and the refusal says which time it compared and why. (Not over TLS: WAL-G 0.2.9 takes no CA.)
+    if (provider === 'minio') return;
+    const old029 = PostgresVersion.custom({ name: `${ctx.major}-walg029`, serverVersion: `${ctx.major}.0`, image: `example.com/postgres-walg:${ctx.major}-walg029`, uid: 70, walgVersion: '0.2.9' });
+    const refused = synth((chart) => new WalRestoredPostgres(chart, 'restore', {
+      name: `refused-${tag}`, source: storageFor(chart, provider, server, old029, copy), recoveryTarget: { time: t1 }, superuserPassword: PASSWORD,
+      storageAttempts: 2, storageRetryInterval: Duration.seconds(1),
+    }));
+    const q = await pod({ ...ctx, version: old029 }, refused, `refused-${tag}`);
+    seen(q);
+    q.start();
+    const code = await q.exit(120_000);
+    const why = /no base backup in \S+ was stored before the recovery target time \S+ \(storage modification time: WAL-G 0\.2\.9 has no detailed backup list; a copied archive shows the copy time\)/;
+    if (code === 0 || code === 'timeout' || !why.test(q.log())) throw new Error(`WAL-G 0.2.9 (no detailed list), exit ${code}: the refusal does not say which time it compared:\n${q.log().slice(-800)}`);
+  } finally {
+    if (sidecar.proc?.isRunning()) await sidecar.proc.stop(5000);
+    await p.stop();
   }
 }
 

@@ -25,7 +25,7 @@ import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
 import { freePort, freePorts } from './ports';
-import { Env, Proc, run, startProcess, waitFor, chownFor, userInfo } from './proc';
+import { Env, Proc, run, runAs, startProcess, waitFor, chownFor, userInfo } from './proc';
 import { azuriteBin, fakeGcsBin, minioBin, OPENSSL, PG_USER, SWIFT } from './tools';
 
 export type Provider = 'minio' | 'gcs' | 'azure' | 'swift' | 'local';
@@ -628,6 +628,66 @@ export async function startLocal(opts: CommonOptions & { user?: string } = {}): 
     },
     logFile: '', procs: [], dir, stop: stopAllOf([], ownDir ? dir : undefined),
   };
+}
+
+// ----------------------------------------------------- copying a prefix ----
+
+/** An object of a storage prefix: its key below the prefix and its modification time. */
+export interface StoredObject { key: string; modified: Date }
+
+/** The objects under `<bucket>/<prefix>/` of a MinIO server (ListObjectsV2, every page). */
+async function listMinio(server: StorageServer, prefix: string): Promise<StoredObject[]> {
+  const out: StoredObject[] = [];
+  let token: string | undefined;
+  do {
+    const q = new URLSearchParams({ 'list-type': '2', 'prefix': `${prefix}/`, ...(token ? { 'continuation-token': token } : {}) });
+    const url = `${server.endpoint}/${server.bucket}?${q}`;
+    const res = await request(url, { ca: server.caFile, timeoutMs: 30_000,
+      headers: sigV4Headers({ method: 'GET', url, accessKey: server.credentials.accessKey, secretKey: server.credentials.secretKey }) });
+    if (res.status !== 200) throw new Error(`minio: list ${prefix}: ${res.status} ${res.body}`);
+    for (const m of res.body.matchAll(/<Contents>.*?<Key>(.*?)<\/Key>.*?<LastModified>(.*?)<\/LastModified>.*?<\/Contents>/gs)) {
+      out.push({ key: m[1].slice(prefix.length + 1), modified: new Date(m[2]) });
+    }
+    token = /<IsTruncated>true<\/IsTruncated>/.test(res.body) ? /<NextContinuationToken>(.*?)<\/NextContinuationToken>/.exec(res.body)?.[1] : undefined;
+  } while (token);
+  return out;
+}
+
+/** The files under a Local storage's prefix and their modification times. */
+function listLocal(dir: string): StoredObject[] {
+  const out: StoredObject[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push({ key: path.relative(dir, p), modified: fs.statSync(p).mtime });
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/**
+ * Copies every object of `<bucket>/<from>/` to `<bucket>/<to>/` as a replication or a copy tool does: the
+ * copies get new modification times (Local: `cp -R` as the storage's user, without -p; MinIO: server-side
+ * CopyObject). Returns the copy's objects. Only Local and MinIO (S3) can be copied here.
+ */
+export async function copyPrefix(server: StorageServer, from: string, to: string): Promise<StoredObject[]> {
+  if (server.provider === 'local') {
+    const dst = path.join(server.endpoint, to);
+    const r = await runAs(PG_USER, 'cp', ['-R', path.join(server.endpoint, from), dst], { PATH: '/usr/bin:/bin' });
+    if (r.code !== 0) throw new Error(`cp -R ${from} ${to}: exit ${r.code}: ${r.stderr}`);
+    return listLocal(dst);
+  }
+  if (server.provider !== 'minio') throw new Error(`copyPrefix: no copy of a ${server.provider} prefix here`);
+  for (const o of await listMinio(server, from)) {
+    const url = `${server.endpoint}/${server.bucket}/${to}/${o.key}`;
+    const headers = sigV4Headers({ method: 'PUT', url, accessKey: server.credentials.accessKey, secretKey: server.credentials.secretKey,
+      headers: { 'x-amz-copy-source': `/${server.bucket}/${from}/${o.key}` } });
+    const res = await request(url, { method: 'PUT', ca: server.caFile, headers, timeoutMs: 60_000 });
+    if (res.status !== 200 || /<Error>/.test(res.body)) throw new Error(`minio: copy ${from}/${o.key}: ${res.status} ${res.body}`);
+  }
+  return listMinio(server, to);
 }
 
 export async function startServer(provider: Provider, opts: CommonOptions & { tls?: boolean } = {}): Promise<StorageServer> {
