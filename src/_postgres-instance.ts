@@ -5,12 +5,13 @@ import { fetchNotFoundExit, hasWalgFeature, recoveryStyle } from './_capabilitie
 import { WALG_IMAGE } from './_catalog';
 import { CredentialSpec, checkCredentialSpec } from './_credential-spec';
 import { PATHS, PodEnv, PORT, RECOVERY_SETTINGS_KEY, StorageRole } from './_pod-contract';
+import { checkPodOptions, ClientService, CONFIG_CHECKSUM_ANNOTATION, configChecksum, PodOptions, PodScheduling } from './_pod-options';
 import { confString, renderRecovery } from './_recovery';
 import { renderSecretKeys, SCRIPT_FILES, script } from './_scripts';
 import { StorageBinding } from './_storage-binding';
 import {
-  checkDnsLabel, checkDnsSubdomain, checkNonNegativeInteger, checkPositiveInteger, checkQuantity, checkSingleLine, checkWholeSeconds, invalid,
-  optionalBoolean, requireString,
+  checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue, checkNonNegativeInteger, checkPositiveInteger, checkQuantity, checkSingleLine,
+  checkWholeSeconds, invalid, optionalBoolean, requireString,
 } from './_validation';
 import { ArchivingOptions, PostgresInstanceOptions } from './postgres-options';
 import { PostgresVersion } from './postgres-version';
@@ -78,6 +79,16 @@ interface PodSettings {
   readonly retrySeconds: number;
 }
 
+/** What the pod template is made of, as the steps build it. */
+interface PodParts {
+  readonly initContainers: k8s.Container[];
+  readonly containers: k8s.Container[];
+  readonly volumes: k8s.Volume[];
+  /** The pod template's annotations: the user's and the config checksum. */
+  readonly annotations: Record<string, string>;
+  readonly scheduling: PodScheduling;
+}
+
 /** Volumes and mounts, as the steps add them. */
 interface Mounts {
   readonly volumes: k8s.Volume[];
@@ -126,6 +137,7 @@ export abstract class PostgresInstanceBase extends Construct {
     this.serviceName = this.name;
     const labels = this.labels(o.labels, p.version);
     const pod = this.podSettings(o);
+    const options = this.podOptions(o);
     const files = this.serverConfig(o.parameters, p);
     const env = this.environment(p, pod);
     const mounts: Mounts = { volumes: [], mounts: [], sidecarMounts: [] };
@@ -140,21 +152,17 @@ export abstract class PostgresInstanceBase extends Construct {
     this.credentialSecrets(storages, labels, mounts);
     const initContainers = this.walgInstall(p.version, pod, env, mounts);
     const containers = this.containers(p, pod, env, mounts);
-    this.headlessServiceName = this.services(labels);
-    this.statefulSet = this.statefulSetOf(p.version, pod, labels, { initContainers, containers }, mounts.volumes, storages);
+    this.headlessServiceName = this.services(labels, options.service);
+    const annotations = this.podTemplateAnnotations(options.podAnnotations, files);
+    const parts: PodParts = { initContainers, containers, volumes: mounts.volumes, annotations, scheduling: options.scheduling };
+    this.statefulSet = this.statefulSetOf(p.version, pod, labels, parts, storages);
   }
 
   /** The labels of every object: the user's, then the library's. */
   private labels(given: Record<string, string> | undefined, version: PostgresVersion): Labels {
     const labels: Record<string, string> = {};
     for (const [k, v] of Object.entries(given ?? {})) {
-      if (!/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(k)) {
-        invalid(this, 'labels', k, 'expected a Kubernetes label key such as "team" or "example.com/team"');
-      }
-      if (typeof v !== 'string' || !/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/.test(v)) {
-        invalid(this, `labels.${k}`, v, 'expected a Kubernetes label value: at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit');
-      }
-      labels[k] = v;
+      labels[checkLabelKey(this, 'labels', k)] = checkLabelValue(this, `labels.${k}`, v);
     }
     const selector = { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': this.name };
     Object.assign(labels, selector, {
@@ -193,6 +201,22 @@ export abstract class PostgresInstanceBase extends Construct {
     const attempts = o.storageAttempts === undefined ? 12 : checkPositiveInteger(this, 'storageAttempts', o.storageAttempts, 1000);
     const retrySeconds = seconds(this, 'storageRetryInterval', o.storageRetryInterval, 5);
     return { storageSize, storageClassName, resources, pullPolicy, attempts, retrySeconds };
+  }
+
+  /**
+   * Scheduling, metadata, the client Service's exposure and the image pull Secrets: checked here, set
+   * on the pod template and the client Service by the steps that build them.
+   */
+  private podOptions(o: PostgresInstanceOptions): PodOptions {
+    return checkPodOptions(this, o);
+  }
+
+  /**
+   * The pod template's annotations: the user's, then the sha256 of the ConfigMap's data, so that a change
+   * of parameters, archive settings or scripts changes the template and rolls the pod (a restart).
+   */
+  private podTemplateAnnotations(given: Record<string, string> | undefined, files: Record<string, string>): Record<string, string> {
+    return { ...given, [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(files) };
   }
 
   /** The ConfigMap's first files: the scripts, postgresql.conf and pg_hba.conf. */
@@ -525,8 +549,11 @@ export abstract class PostgresInstanceBase extends Construct {
     };
   }
 
-  /** The headless Service that governs the StatefulSet, and the client Service; returns the former's name. */
-  private services(labels: Labels): string {
+  /**
+   * The headless Service that governs the StatefulSet, and the client Service (its type, annotations and
+   * source ranges from the options); returns the former's name.
+   */
+  private services(labels: Labels, client: ClientService): string {
     const headlessServiceName = `${this.name}-pods`;
     const ports = [{ name: 'postgres', port: PORT, targetPort: k8s.IntOrString.fromString('postgres') }];
     new k8s.KubeService(this, 'HeadlessService', {
@@ -534,17 +561,14 @@ export abstract class PostgresInstanceBase extends Construct {
       spec: { clusterIp: 'None', selector: labels.selector, ports, publishNotReadyAddresses: true },
     });
     new k8s.KubeService(this, 'Service', {
-      metadata: { name: this.name, labels: labels.all },
-      spec: { type: 'ClusterIP', selector: labels.selector, ports },
+      metadata: { name: this.name, labels: labels.all, annotations: client.annotations },
+      spec: { type: client.type, selector: labels.selector, ports, loadBalancerSourceRanges: client.loadBalancerSourceRanges },
     });
     return headlessServiceName;
   }
 
   /** The StatefulSet: one pod, PGDATA on a volume claim template. */
-  private statefulSetOf(
-    version: PostgresVersion, pod: PodSettings, labels: Labels, c: { initContainers: k8s.Container[]; containers: k8s.Container[] },
-    volumes: k8s.Volume[], storages: BoundStorage[],
-  ): ApiObject {
+  private statefulSetOf(version: PostgresVersion, pod: PodSettings, labels: Labels, c: PodParts, storages: BoundStorage[]): ApiObject {
     const serviceAccountName = storages.map((s) => s.binding.credentials?.serviceAccountName).find((n) => n);
     return new k8s.KubeStatefulSet(this, 'StatefulSet', {
       metadata: { name: this.name, labels: labels.all },
@@ -555,8 +579,9 @@ export abstract class PostgresInstanceBase extends Construct {
         podManagementPolicy: 'OrderedReady',
         updateStrategy: { type: 'RollingUpdate' },
         template: {
-          metadata: { labels: labels.all },
+          metadata: { labels: labels.all, annotations: c.annotations },
           spec: {
+            ...c.scheduling,
             automountServiceAccountToken: false,
             serviceAccountName,
             enableServiceLinks: false,
@@ -571,7 +596,7 @@ export abstract class PostgresInstanceBase extends Construct {
             },
             initContainers: c.initContainers.length > 0 ? c.initContainers : undefined,
             containers: c.containers,
-            volumes,
+            volumes: c.volumes,
           },
         },
         volumeClaimTemplates: [{

@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'net';
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
@@ -55,6 +56,71 @@ export function checkDnsSubdomain(scope: IConstruct | string, prop: string, valu
   const expected = 'expected a Kubernetes object name (DNS-1123 subdomain): lower-case letters, digits, "-" and ".", at most 253 characters';
   const s = requireString(scope, prop, value, expected);
   if (s.length > 253 || !DNS_SUBDOMAIN.test(s)) {
+    invalid(scope, prop, value, expected);
+  }
+  return s;
+}
+
+const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/** A Kubernetes qualified name (label and annotation keys): `[DNS subdomain prefix/]name`, the name at most 63 characters. */
+export function isQualifiedName(value: unknown): boolean {
+  if (typeof value !== 'string') {
+    return false;
+  }
+  const slash = value.lastIndexOf('/');
+  const prefix = slash < 0 ? undefined : value.slice(0, slash);
+  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
+    return false;
+  }
+  return QUALIFIED_NAME.test(value.slice(slash + 1));
+}
+
+/** A label key (a qualified name); `expected` says what a valid one looks like. */
+export function checkLabelKey(scope: IConstruct | string, prop: string, value: unknown, expected = 'expected a Kubernetes label key such as "team" or "example.com/team"'): string {
+  if (!isQualifiedName(value)) {
+    invalid(scope, prop, value, expected);
+  }
+  return value as string;
+}
+
+/** A label value: empty, or at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit. */
+export function checkLabelValue(scope: IConstruct | string, prop: string, value: unknown): string {
+  if (typeof value !== 'string' || !/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/.test(value)) {
+    invalid(scope, prop, value, 'expected a Kubernetes label value: at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit');
+  }
+  return value;
+}
+
+/** An IP address as a number, with its width in bits; undefined when it is neither IPv4 nor IPv6 (zones refused). */
+function ipBits(address: string): { bits: bigint; width: number } | undefined {
+  if (isIPv4(address)) {
+    return { bits: address.split('.').reduce((n, octet) => n * 256n + BigInt(octet), 0n), width: 32 };
+  }
+  if (!isIPv6(address) || address.includes('%')) {
+    return undefined;
+  }
+  let text = address;
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4) {
+    const n = ipBits(v4[1])!.bits;
+    text = `${text.slice(0, v4.index)}${(n / 65536n).toString(16)}:${(n % 65536n).toString(16)}`;
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  return { bits: groups.reduce((n, g) => n * 65536n + BigInt(parseInt(g, 16)), 0n), width: 128 };
+}
+
+/** A CIDR (IPv4 or IPv6) whose address is the network's: no bits set after the prefix length. */
+export function checkCidr(scope: IConstruct | string, prop: string, value: unknown): string {
+  const expected = 'expected a CIDR such as "203.0.113.0/24" or "2001:db8::/32": an IPv4 or IPv6 network address and a prefix length, with the bits after the prefix zero';
+  const s = requireString(scope, prop, value, expected);
+  const m = /^([^/]+)\/(0|[1-9][0-9]{0,2})$/.exec(s);
+  const ip = m ? ipBits(m[1]) : undefined;
+  const length = m ? Number(m[2]) : NaN;
+  if (!ip || length > ip.width || ip.bits % 2n ** BigInt(ip.width - length) !== 0n) {
     invalid(scope, prop, value, expected);
   }
   return s;

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { ImagePullPolicy } from 'cdk8s-plus-27';
+import { ImagePullPolicy, k8s, ServiceType } from 'cdk8s-plus-27';
 import { SuperuserPassword } from './superuser-password';
 
 /**
@@ -86,6 +86,116 @@ export interface PostgresInstanceOptions {
    * @default Duration.seconds(5)
    */
   readonly storageRetryInterval?: Duration;
+
+  // --- scheduling: the Kubernetes API's own structs (cdk8s-plus-27's k8s namespace), checked at synth ---
+
+  /**
+   * Node labels the pod's node must have (`spec.template.spec.nodeSelector`), e.g.
+   * `{ 'node-role.example.com/database': 'true' }`. Keys are Kubernetes label keys, values label values.
+   *
+   * @default - any node
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#nodeselector
+   */
+  readonly nodeSelector?: { [key: string]: string };
+  /**
+   * Taints the pod tolerates (`spec.template.spec.tolerations`), as the Kubernetes API's own struct
+   * (`k8s.Toleration` of cdk8s-plus-27, in every jsii language). Checked at synth: `operator` is
+   * "Equal" (the default) or "Exists"; `effect` is "NoSchedule", "PreferNoSchedule" or "NoExecute" (or
+   * left out: every effect); a key is a label key and is required with "Equal"; "Exists" takes no
+   * value; `tolerationSeconds` (whole seconds, 0 or more) only with "NoExecute".
+   *
+   * @default - none
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/
+   */
+  readonly tolerations?: k8s.Toleration[];
+  /**
+   * Node affinity and pod (anti-)affinity (`spec.template.spec.affinity`), as the Kubernetes API's own
+   * struct (`k8s.Affinity` of cdk8s-plus-27). Checked at synth: requirement keys are label keys (a
+   * `matchFields` key is "metadata.name"), operators are those of the API ("In", "NotIn", "Exists",
+   * "DoesNotExist", and for nodes "Gt" and "Lt") with the values each needs, weights are from 1 to 100,
+   * a required node selector has at least one term, and each pod affinity term names a `topologyKey`.
+   * The pod's own labels (`app.kubernetes.io/instance: <name>`, plus `labels`) select it in other pods'
+   * terms.
+   *
+   * @default - none
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#affinity-and-anti-affinity
+   */
+  readonly affinity?: k8s.Affinity;
+  /**
+   * How the pod spreads with other pods over topology domains such as zones
+   * (`spec.template.spec.topologySpreadConstraints`), as the Kubernetes API's own struct
+   * (`k8s.TopologySpreadConstraint` of cdk8s-plus-27). The StatefulSet has one pod: a constraint counts
+   * the pods its `labelSelector` selects (e.g. every database pod through a label given in `labels`), so
+   * give one. Checked at synth: `maxSkew` is a whole number of 1 or more, `topologyKey` a label key,
+   * `whenUnsatisfiable` "DoNotSchedule" or "ScheduleAnyway", `minDomains` (1 or more) only with
+   * "DoNotSchedule", `nodeAffinityPolicy` and `nodeTaintsPolicy` "Honor" or "Ignore", `matchLabelKeys`
+   * label keys.
+   *
+   * @default - none (the cluster's default constraints apply)
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/
+   */
+  readonly topologySpreadConstraints?: k8s.TopologySpreadConstraint[];
+  /**
+   * The PriorityClass of the pod (`spec.template.spec.priorityClassName`), a DNS-1123 subdomain such as
+   * "database-critical". The PriorityClass itself is yours to create.
+   *
+   * @default - the cluster's default priority
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/pod-priority-preemption/
+   */
+  readonly priorityClassName?: string;
+
+  // --- metadata, exposure and images ---------------------------------------------------------------------
+
+  /**
+   * Annotations on the pod template (`spec.template.metadata.annotations`), e.g. for a metrics scraper
+   * or a service mesh. Keys are Kubernetes qualified names (`[prefix/]name`), values strings; keys under
+   * the library's own prefix "cdk8s-postgres-walg/" are refused (the pod template carries
+   * `cdk8s-postgres-walg/config-checksum`). Changing them rolls the pod, which restarts the database.
+   *
+   * @default - only the library's config checksum
+   * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations/
+   */
+  readonly podAnnotations?: { [key: string]: string };
+  /**
+   * Annotations on the client Service (`<name>`) only, e.g. a cloud load balancer's settings such as
+   * `service.beta.kubernetes.io/aws-load-balancer-internal`. The headless Service is not annotated.
+   * Keys are Kubernetes qualified names, values strings; keys under "cdk8s-postgres-walg/" are refused.
+   *
+   * @default - none
+   * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations/
+   */
+  readonly serviceAnnotations?: { [key: string]: string };
+  /**
+   * The type of the client Service (`<name>`): ClusterIP, NodePort or LoadBalancer. ExternalName is
+   * refused (it selects no pods). The headless Service that governs the StatefulSet stays headless.
+   * NodePort and LoadBalancer make PostgreSQL reachable from outside the cluster: restrict who may
+   * connect with `loadBalancerSourceRanges` and a NetworkPolicy.
+   *
+   * @default ServiceType.CLUSTER_IP
+   * @see https://kubernetes.io/docs/concepts/services-networking/service/#publishing-services-service-types
+   */
+  readonly serviceType?: ServiceType;
+  /**
+   * The client addresses a LoadBalancer client Service admits (`spec.loadBalancerSourceRanges`), as
+   * CIDRs such as "203.0.113.0/24" or "2001:db8::/32" (IPv4 or IPv6). Only with
+   * `serviceType: ServiceType.LOAD_BALANCER`. The bits after the prefix length must be zero: Kubernetes
+   * would read "10.0.0.1/8" as all of 10.0.0.0/8, so a host meant as "/32" is refused instead of opening
+   * the network.
+   *
+   * @default - every address the load balancer admits (often any)
+   * @see https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/#restrict-access-for-loadbalancer-service
+   */
+  readonly loadBalancerSourceRanges?: string[];
+  /**
+   * Secrets of type `kubernetes.io/dockerconfigjson` in the construct's namespace, by name, used to pull
+   * every image of the pod (`spec.template.spec.imagePullSecrets`): the database image, the
+   * `walg-install` init container's WAL-G image of the modern versions, and the sidecar's. Each a
+   * DNS-1123 subdomain, each once.
+   *
+   * @default - none (the service account's, or the nodes' credentials)
+   * @see https://kubernetes.io/docs/concepts/containers/images/#specifying-imagepullsecrets-on-a-pod
+   */
+  readonly imagePullSecrets?: string[];
 }
 
 /** Options of continuous archiving. */
