@@ -1,6 +1,12 @@
+import { createHash } from 'crypto';
 import { Duration } from 'cdk8s';
-import { ArchivingPostgres, AzureCredentials, GcsCredentials, PostgresVersion, S3Credentials, SuperuserPassword, SwiftCredentials, WalProvider, WalStorage } from '../src';
-import { container, envOf, find, forSnapshot, newChart, parseEnvFile, PROVIDER_LIST, shippedScript, storageFor, synth } from './util';
+import { ServiceType } from 'cdk8s-plus-27';
+import {
+  ArchivingPostgres, ArchivingPostgresProps, AzureCredentials, GcsCredentials, PostgresVersion, S3Credentials, SuperuserPassword, SwiftCredentials,
+  WalProvider, WalStorage,
+} from '../src';
+import { container, envOf, everyPodOption, find, forSnapshot, newChart, Obj, parseEnvFile, PROVIDER_LIST, shippedScript, storageFor, synth } from './util';
+import { configChecksum } from '../src/_pod-options';
 import { script } from '../src/_scripts';
 
 describe.each(PROVIDER_LIST)('ArchivingPostgres archiving to %s', (provider) => {
@@ -227,4 +233,142 @@ test.each([
   const lib: string = find(synth(chart), 'ConfigMap').data['lib.sh'];
   const rendered = lib.split('\n').map((l) => l.trim()).filter((l) => /^[A-Z][A-Z0-9_]*\*?( \| [A-Z][A-Z0-9_]*\*?)*\)/.test(l));
   expect(rendered).toEqual(arms);
+});
+
+// --- pod options ---------------------------------------------------------------------------------------
+
+const CHECKSUM = 'cdk8s-postgres-walg/config-checksum';
+const SCHEDULING = ['nodeSelector', 'tolerations', 'affinity', 'topologySpreadConstraints', 'priorityClassName', 'imagePullSecrets'];
+
+/** An ArchivingPostgres "orders" (S3) with these props, synthesized. */
+function orders(props: Partial<ArchivingPostgresProps> = {}, version: PostgresVersion = PostgresVersion.V11_2_V1): Obj[] {
+  const chart = newChart();
+  new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: storageFor(chart, WalProvider.S3, version), ...props });
+  return synth(chart);
+}
+
+describe('ArchivingPostgres with every pod option (PostgreSQL 17, with its walg-install init container)', () => {
+  const options = everyPodOption();
+  const objs = orders(options, PostgresVersion.V17);
+  const template = find(objs, 'StatefulSet').spec.template;
+
+  test('matches the snapshot', () => {
+    expect(forSnapshot(objs)).toMatchSnapshot();
+  });
+
+  test('the scheduling options are fields of the pod spec, as given', () => {
+    expect(template.spec.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux', 'node.example.com/pool': 'databases' });
+    expect(template.spec.tolerations).toEqual(options.tolerations);
+    expect(template.spec.affinity).toEqual(options.affinity);
+    expect(template.spec.topologySpreadConstraints).toEqual(options.topologySpreadConstraints);
+    expect(template.spec.priorityClassName).toBe('database-critical');
+  });
+
+  test('the image pull Secrets are on the pod spec: they pull the init container\'s image as well as the others', () => {
+    expect(template.spec.imagePullSecrets).toEqual([{ name: 'registry-credentials' }, { name: 'mirror.credentials' }]);
+    expect(template.spec.initContainers.map((c: any) => [c.name, c.image])).toEqual([['walg-install', 'ghcr.io/wal-g/cnpg-plugin-wal-g:0.3.0']]);
+    expect(template.spec.containers.map((c: any) => c.name)).toEqual(['postgres', 'walg-backup']);
+  });
+
+  test('the pod annotations are on the pod template, next to the config checksum, and nowhere else', () => {
+    expect(template.metadata.annotations).toEqual({ 'prometheus.io/scrape': 'false', 'example.com/owner': 'team-data', [CHECKSUM]: configChecksum(find(objs, 'ConfigMap').data) });
+    expect(find(objs, 'StatefulSet').metadata.annotations).toBeUndefined();
+    expect(find(objs, 'StatefulSet').spec.volumeClaimTemplates[0].metadata.annotations).toBeUndefined();
+    expect(objs.filter((o) => o.metadata.annotations !== undefined).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Service/orders']);
+  });
+
+  test('the client Service is a LoadBalancer with the annotations and source ranges; the headless Service is unchanged', () => {
+    const client = find(objs, 'Service', 'orders');
+    expect(client.metadata.annotations).toEqual({ 'service.beta.kubernetes.io/aws-load-balancer-internal': 'true' });
+    expect(client.spec).toEqual({
+      type: 'LoadBalancer',
+      loadBalancerSourceRanges: ['10.0.0.0/8', '2001:db8::/32'],
+      selector: { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': 'orders' },
+      ports: [{ name: 'postgres', port: 5432, targetPort: 'postgres' }],
+    });
+    const plain = orders({ labels: options.labels }, PostgresVersion.V17);
+    expect(find(objs, 'Service', 'orders-pods')).toEqual(find(plain, 'Service', 'orders-pods'));
+  });
+
+  test('the options change nothing else: the containers, volumes, claim templates and ConfigMap are those of the same instance without them', () => {
+    const plain = orders({ labels: options.labels }, PostgresVersion.V17);
+    const strip = (o: Obj) => {
+      const t = o.spec.template;
+      const spec = Object.fromEntries(Object.entries(t.spec).filter(([k]) => !SCHEDULING.includes(k)));
+      return { ...o, spec: { ...o.spec, template: { metadata: { labels: t.metadata.labels }, spec } } };
+    };
+    expect(strip(find(objs, 'StatefulSet'))).toEqual(strip(find(plain, 'StatefulSet')));
+    expect(find(objs, 'ConfigMap')).toEqual(find(plain, 'ConfigMap'));
+    expect(template.metadata.annotations[CHECKSUM]).toBe(find(plain, 'StatefulSet').spec.template.metadata.annotations[CHECKSUM]);
+  });
+});
+
+test('without pod options: a ClusterIP client Service without annotations, and no scheduling field on the pod spec', () => {
+  const objs = orders();
+  const client = find(objs, 'Service', 'orders');
+  expect(client.spec.type).toBe('ClusterIP');
+  expect(client.spec.loadBalancerSourceRanges).toBeUndefined();
+  expect(client.metadata.annotations).toBeUndefined();
+  const template = find(objs, 'StatefulSet').spec.template;
+  expect(Object.keys(template.spec).filter((k) => SCHEDULING.includes(k))).toEqual([]);
+  expect(Object.keys(template.metadata.annotations)).toEqual([CHECKSUM]);
+});
+
+test.each([
+  [ServiceType.NODE_PORT, 'NodePort'],
+  [ServiceType.CLUSTER_IP, 'ClusterIP'],
+])('serviceType %s sets the client Service\'s type only', (serviceType, type) => {
+  const objs = orders({ serviceType });
+  expect(find(objs, 'Service', 'orders').spec.type).toBe(type);
+  expect(find(objs, 'Service', 'orders-pods').spec).toEqual(find(orders(), 'Service', 'orders-pods').spec);
+});
+
+test('empty lists and maps are left out of the manifests', () => {
+  const objs = orders({
+    nodeSelector: {}, tolerations: [], topologySpreadConstraints: [], imagePullSecrets: [], podAnnotations: {}, serviceAnnotations: {},
+  });
+  expect(objs).toEqual(orders());
+});
+
+describe('the config checksum', () => {
+  const checksumOf = (objs: Obj[]) => find(objs, 'StatefulSet').spec.template.metadata.annotations[CHECKSUM];
+  const base = checksumOf(orders());
+
+  test('is the sha256 of the ConfigMap\'s data as JSON with sorted keys, scripts included', () => {
+    const objs = orders();
+    const data: Record<string, string> = find(objs, 'ConfigMap').data;
+    const sorted = Object.fromEntries(Object.keys(data).sort().map((k) => [k, data[k]]));
+    expect(checksumOf(objs)).toBe(createHash('sha256').update(JSON.stringify(sorted)).digest('hex'));
+    expect(Object.keys(data)).toEqual(expect.arrayContaining(['bootstrap.sh', 'backup.sh', 'wal-fetch.sh', 'lib.sh', 'postgresql.conf', 'archive.env']));
+  });
+
+  test('does not depend on the order of the keys', () => {
+    const data: Record<string, string> = find(orders(), 'ConfigMap').data;
+    expect(configChecksum(Object.fromEntries(Object.entries(data).reverse()))).toBe(configChecksum(data));
+  });
+
+  test('is the same in every synthesis', () => {
+    expect(checksumOf(orders())).toBe(base);
+  });
+
+  test.each<[string, Partial<ArchivingPostgresProps>]>([
+    ['a parameter', { parameters: { max_connections: '200' } }],
+    ['the archive timeout', { archiveTimeout: Duration.seconds(30) }],
+    ['the archive', { storage: WalStorage.s3(PostgresVersion.V11_2_V1, { bucket: 'walg-archive', prefix: 'prod/orders-2', region: 'eu-west-1', credentials: S3Credentials.fromSecret('s3-walg') }) }],
+  ])('changes with %s', (_what, props) => {
+    expect(checksumOf(orders(props))).not.toBe(base);
+  });
+
+  test('changes with any byte of a script', () => {
+    const data: Record<string, string> = find(orders(), 'ConfigMap').data;
+    expect(configChecksum(data)).toBe(base);
+    expect(configChecksum({ ...data, 'backup.sh': `${data['backup.sh']}\n` })).not.toBe(base);
+  });
+
+  test.each<[string, Partial<ArchivingPostgresProps>]>([
+    ['resources (they change the pod template themselves)', { resources: { cpuLimit: '2' } }],
+    ['the pod options', everyPodOption()],
+  ])('does not change with %s, which are not in the ConfigMap', (_what, props) => {
+    expect(checksumOf(orders(props))).toBe(base);
+  });
 });

@@ -2,7 +2,7 @@
 // sentence that names where (the construct path, or the factory), the property, the value as given
 // and what would be valid. The messages are asserted verbatim.
 import { Chart, Duration, Testing } from 'cdk8s';
-import { ImagePullPolicy, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
+import { ImagePullPolicy, PersistentVolumeClaim, ServiceType, Volume } from 'cdk8s-plus-27';
 import {
   ArchivingPostgres, ArchivingPostgresProps, AzureCredentials, GcsCredentials, PostgresVersion, S3Credentials, SuperuserPassword,
   SwiftCredentials, WalRestoredPostgres, WalRestoredPostgresProps, WalStorage,
@@ -66,6 +66,28 @@ const SECONDS = 'expected a whole number of seconds, at least 1';
 const MOUNT_PATH = 'expected an absolute path such as "/var/walg-archive", without "..", empty segments, a trailing "/", spaces or shell characters';
 const NON_EMPTY = 'expected a non-empty string';
 const quantity = (example: string) => `expected a positive Kubernetes quantity such as "${example}"`;
+const LABEL_KEY = 'expected a Kubernetes label key such as "team" or "example.com/team"';
+const LABEL_VALUE = 'expected a Kubernetes label value: at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit';
+const TOPOLOGY_KEY = 'expected a node label key such as "topology.kubernetes.io/zone" or "kubernetes.io/hostname"';
+const ANNOTATION_KEY = 'expected a Kubernetes annotation key (a qualified name) such as "example.com/owner": an optional DNS subdomain prefix and "/", '
+  + 'then at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit';
+const CIDR = 'expected a CIDR such as "203.0.113.0/24" or "2001:db8::/32": an IPv4 or IPv6 network address and a prefix length, with the bits after the prefix zero';
+const OWN_PREFIX = 'keys under "cdk8s-postgres-walg/" are the library\'s own (such as cdk8s-postgres-walg/config-checksum); use another prefix';
+/** The paths of the affinity structs, as the messages name them. */
+const NODE_REQUIRED = 'affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms';
+const NODE_PREFERRED = 'affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution';
+const ANTI_REQUIRED = 'affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution';
+/** An affinity whose required node selector has these terms. */
+const nodeTerms = (nodeSelectorTerms: unknown) => ({
+  affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms } } },
+});
+/** A required node selector with one requirement. */
+const nodeRequirement = (r: Record<string, unknown>) => nodeTerms([{ matchExpressions: [r] }]);
+/** A required pod anti-affinity with one term. */
+const antiTerm = (t: Record<string, unknown>) => ({ affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [t] } } });
+const DB = { matchLabels: { tier: 'db' } };
+/** A topology spread constraint: valid, overridden by 'o'. */
+const spread = (o: Record<string, unknown>) => ({ topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: DB, ...o }] });
 
 /** [what, how, the exact message] */
 const CASES: Array<[string, () => unknown, string]> = [
@@ -243,6 +265,79 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['parameter name with "-"', () => archiving({ parameters: { 'max-connections': '200' } }), `Invalid parameters "max-connections" in ${PATH}: expected a PostgreSQL parameter name such as "max_connections".`],
   ['parameter value with a newline', () => archiving({ parameters: { work_mem: "4MB'\narchive_command = 'sh -c id'" } }), `Invalid parameters.work_mem "4MB'\\narchive_command = 'sh -c id'" in ${PATH}: ${SINGLE_LINE}.`],
   ['image pull policy that does not exist', () => archiving({ imagePullPolicy: 'Sometimes' as ImagePullPolicy }), `Invalid imagePullPolicy "Sometimes" in ${PATH}: expected one of Always, IfNotPresent, Never.`],
+
+  // --- pod options: scheduling ---------------------------------------------------------------------------
+  ['nodeSelector key with a space', () => archiving({ nodeSelector: { 'disk type': 'ssd' } }), `Invalid nodeSelector "disk type" in ${PATH}: ${LABEL_KEY}.`],
+  ['nodeSelector key with an upper-case prefix', () => restored({ nodeSelector: { 'Example.com/pool': 'db' } }), `Invalid nodeSelector "Example.com/pool" in ${PATH}: ${LABEL_KEY}.`],
+  ['nodeSelector value of 64 characters', () => archiving({ nodeSelector: { disktype: 's'.repeat(64) } }), `Invalid nodeSelector.disktype "${'s'.repeat(64)}" in ${PATH}: ${LABEL_VALUE}.`],
+  ['nodeSelector value that is a number', () => restored({ nodeSelector: { 'node.example.com/gen': 5 } }), `Invalid nodeSelector.node.example.com/gen 5 in ${PATH}: ${LABEL_VALUE}.`],
+  ['toleration operator "Equals"', () => archiving({ tolerations: [{ key: 'dedicated', operator: 'Equals', value: 'db' }] }), `Invalid tolerations[0].operator "Equals" in ${PATH}: expected "Equal" or "Exists".`],
+  ['toleration effect "NoScheduling"', () => archiving({ tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'NoScheduling' }] }), `Invalid tolerations[0].effect "NoScheduling" in ${PATH}: expected "NoSchedule", "PreferNoSchedule" or "NoExecute" (or none: every effect).`],
+  ['toleration "Exists" with a value', () => restored({ tolerations: [{ key: 'dedicated', operator: 'Exists', value: 'db' }] }), `Invalid tolerations[0].value "db" in ${PATH}: expected no value with operator "Exists".`],
+  ['toleration "Equal" without a key', () => archiving({ tolerations: [{ value: 'db', effect: 'NoSchedule' }] }), `Invalid tolerations[0].key (missing) in ${PATH}: expected a taint key with operator "Equal" (only "Exists" may leave it out, to tolerate every taint).`],
+  ['toleration key with a space', () => archiving({ tolerations: [{ key: 'dedicated node', operator: 'Exists' }] }), `Invalid tolerations[0].key "dedicated node" in ${PATH}: expected a taint key such as "dedicated" or "example.com/dedicated".`],
+  ['toleration value with a space', () => archiving({ tolerations: [{ key: 'dedicated', value: 'data base' }] }), `Invalid tolerations[0].value "data base" in ${PATH}: ${LABEL_VALUE}.`],
+  ['tolerationSeconds with effect NoSchedule', () => archiving({ tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 60 }] }), `Invalid tolerations[0].tolerationSeconds 60 in ${PATH}: expected effect "NoExecute" with tolerationSeconds (only a NoExecute taint evicts a running pod).`],
+  ['tolerationSeconds of 1.5', () => restored({ tolerations: [{ key: 'a', operator: 'Exists' }, { key: 'b', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 1.5 }] }), `Invalid tolerations[1].tolerationSeconds 1.5 in ${PATH}: expected a whole number, 0 or more.`],
+  ['toleration with a misspelt field', () => archiving({ tolerations: [{ key: 'a', operator: 'Exists', effect: 'NoExecute', tolerationSecond: 5 }] }), `Invalid tolerations[0].tolerationSecond 5 in ${PATH}: expected a field of k8s.Toleration: effect, key, operator, tolerationSeconds, value.`],
+  ['tolerations that are not a list', () => archiving({ tolerations: { key: 'a' } }), `Invalid tolerations {"key":"a"} in ${PATH}: expected a list of k8s.Toleration.`],
+  ['a toleration that is a string', () => archiving({ tolerations: ['dedicated=db:NoSchedule'] }), `Invalid tolerations[0] "dedicated=db:NoSchedule" in ${PATH}: expected a k8s.Toleration.`],
+  ['required node affinity without terms', () => archiving(nodeTerms([])), `Invalid ${NODE_REQUIRED} [] in ${PATH}: expected at least one node selector term (a node matches if it matches any term).`],
+  ['an empty node selector term', () => archiving(nodeTerms([{}])), `Invalid ${NODE_REQUIRED}[0] {} in ${PATH}: expected a term with at least one requirement in matchExpressions or matchFields (an empty term matches no node).`],
+  ['node requirement operator "Equals"', () => archiving(nodeRequirement({ key: 'kubernetes.io/arch', operator: 'Equals', values: ['amd64'] })), `Invalid ${NODE_REQUIRED}[0].matchExpressions[0].operator "Equals" in ${PATH}: expected one of In, NotIn, Exists, DoesNotExist, Gt, Lt.`],
+  ['node requirement "In" without values', () => restored(nodeRequirement({ key: 'kubernetes.io/arch', operator: 'In' })), `Invalid ${NODE_REQUIRED}[0].matchExpressions[0].values (missing) in ${PATH}: expected at least one value with operator "In".`],
+  ['node requirement "Exists" with values', () => archiving(nodeRequirement({ key: 'gpu', operator: 'Exists', values: ['true'] })), `Invalid ${NODE_REQUIRED}[0].matchExpressions[0].values ["true"] in ${PATH}: expected no values with operator "Exists".`],
+  ['node requirement "Gt" with a word', () => archiving(nodeRequirement({ key: 'node.example.com/cores', operator: 'Gt', values: ['many'] })), `Invalid ${NODE_REQUIRED}[0].matchExpressions[0].values ["many"] in ${PATH}: expected one whole number as a string, such as ["3"], with operator "Gt".`],
+  ['node requirement key with a space', () => archiving(nodeRequirement({ key: 'cpu arch', operator: 'Exists' })), `Invalid ${NODE_REQUIRED}[0].matchExpressions[0].key "cpu arch" in ${PATH}: ${LABEL_KEY}.`],
+  ['node field requirement on a label', () => archiving(nodeTerms([{ matchFields: [{ key: 'metadata.labels', operator: 'In', values: ['x'] }] }])), `Invalid ${NODE_REQUIRED}[0].matchFields[0].key "metadata.labels" in ${PATH}: expected "metadata.name" (the only node field a selector can match).`],
+  ['node field requirement with two node names', () => archiving(nodeTerms([{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-1', 'node-2'] }] }])), `Invalid ${NODE_REQUIRED}[0].matchFields[0].values ["node-1","node-2"] in ${PATH}: expected exactly one node name with operator "In".`],
+  ['preferred node affinity of weight 0', () => archiving({ affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 0, preference: { matchExpressions: [{ key: 'ssd', operator: 'Exists' }] } }] } } }), `Invalid ${NODE_PREFERRED}[0].weight 0 in ${PATH}: expected a whole number from 1 to 100.`],
+  ['preferred pod anti-affinity of weight 101', () => restored({ affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 101, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: DB } }] } } }), `Invalid affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight 101 in ${PATH}: expected a whole number from 1 to 100.`],
+  ['pod anti-affinity term without a topology key', () => archiving(antiTerm({ labelSelector: DB })), `Invalid ${ANTI_REQUIRED}[0].topologyKey (missing) in ${PATH}: ${TOPOLOGY_KEY}.`],
+  ['pod affinity term without a label selector', () => archiving({ affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname' }] } } }), `Invalid affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector (missing) in ${PATH}: expected a label selector of the pods the term is about (without one the term matches no pods).`],
+  ['pod label selector operator "Gt"', () => archiving(antiTerm({ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchExpressions: [{ key: 'tier', operator: 'Gt', values: ['1'] }] } })), `Invalid ${ANTI_REQUIRED}[0].labelSelector.matchExpressions[0].operator "Gt" in ${PATH}: expected one of In, NotIn, Exists, DoesNotExist.`],
+  ['pod label selector value with a space', () => archiving(antiTerm({ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { tier: 'data base' } } })), `Invalid ${ANTI_REQUIRED}[0].labelSelector.matchLabels.tier "data base" in ${PATH}: ${LABEL_VALUE}.`],
+  ['pod affinity namespace with upper case', () => archiving(antiTerm({ topologyKey: 'kubernetes.io/hostname', labelSelector: DB, namespaces: ['Shop'] })), `Invalid ${ANTI_REQUIRED}[0].namespaces[0] "Shop" in ${PATH}: expected a DNS-1123 label of at most 63 characters: lower-case letters, digits and "-", starting and ending with a letter or digit.`],
+  ['affinity with a misspelt field', () => archiving({ affinity: { podAntiAfinity: {} } }), `Invalid affinity.podAntiAfinity {} in ${PATH}: expected a field of k8s.Affinity: nodeAffinity, podAffinity, podAntiAffinity.`],
+  ['topology spread maxSkew 0', () => archiving(spread({ maxSkew: 0 })), `Invalid topologySpreadConstraints[0].maxSkew 0 in ${PATH}: expected a whole number, 1 or more.`],
+  ['topology spread maxSkew missing', () => restored(spread({ maxSkew: undefined })), `Invalid topologySpreadConstraints[0].maxSkew (missing) in ${PATH}: expected a whole number, 1 or more.`],
+  ['topology spread whenUnsatisfiable "Schedule"', () => archiving(spread({ whenUnsatisfiable: 'Schedule' })), `Invalid topologySpreadConstraints[0].whenUnsatisfiable "Schedule" in ${PATH}: expected "DoNotSchedule" or "ScheduleAnyway".`],
+  ['topology spread without a label selector', () => archiving(spread({ labelSelector: undefined })), `Invalid topologySpreadConstraints[0].labelSelector (missing) in ${PATH}: expected a label selector of the pods to spread (without one the constraint counts no pods).`],
+  ['topology spread minDomains with ScheduleAnyway', () => archiving(spread({ whenUnsatisfiable: 'ScheduleAnyway', minDomains: 2 })), `Invalid topologySpreadConstraints[0].minDomains 2 in ${PATH}: expected whenUnsatisfiable "DoNotSchedule" with minDomains.`],
+  ['topology spread nodeTaintsPolicy "honor"', () => archiving(spread({ nodeTaintsPolicy: 'honor' })), `Invalid topologySpreadConstraints[0].nodeTaintsPolicy "honor" in ${PATH}: expected "Honor" or "Ignore".`],
+  ['topology spread topology key with a space', () => archiving(spread({ topologyKey: 'zone name' })), `Invalid topologySpreadConstraints[0].topologyKey "zone name" in ${PATH}: ${TOPOLOGY_KEY}.`],
+  ['topology spread matchLabelKeys with a space', () => archiving(spread({ matchLabelKeys: ['pod template hash'] })), `Invalid topologySpreadConstraints[0].matchLabelKeys[0] "pod template hash" in ${PATH}: ${LABEL_KEY}.`],
+  ['priorityClassName with upper case', () => archiving({ priorityClassName: 'Critical' }), `Invalid priorityClassName "Critical" in ${PATH}: ${OBJECT_NAME}.`],
+  ['empty priorityClassName', () => restored({ priorityClassName: '' }), `Invalid priorityClassName "" in ${PATH}: ${OBJECT_NAME}.`],
+
+  // --- pod options: metadata, exposure, images -------------------------------------------------------------
+  ['pod annotation key with a space', () => archiving({ podAnnotations: { 'backup owner': 'team' } }), `Invalid podAnnotations "backup owner" in ${PATH}: ${ANNOTATION_KEY}.`],
+  ['pod annotation key with two "/"', () => archiving({ podAnnotations: { 'example.com/a/b': 'x' } }), `Invalid podAnnotations "example.com/a/b" in ${PATH}: ${ANNOTATION_KEY}.`],
+  ['pod annotation key of the library (the config checksum)', () => archiving({ podAnnotations: { 'cdk8s-postgres-walg/config-checksum': 'x' } }), `Invalid podAnnotations "cdk8s-postgres-walg/config-checksum" in ${PATH}: ${OWN_PREFIX}.`],
+  ['pod annotation value that is a number', () => restored({ podAnnotations: { 'prometheus.io/port': 9187 } }), `Invalid podAnnotations.prometheus.io/port 9187 in ${PATH}: expected a string (quote numbers and booleans, e.g. "true").`],
+  ['pod annotations over 256 KiB', () => archiving({ podAnnotations: { big: 'x'.repeat(262142) } }), `Invalid podAnnotations "262145 bytes" in ${PATH}: expected at most 262144 bytes of keys and values in all (the Kubernetes limit).`],
+  ['service annotation key of 64 characters', () => archiving({ serviceAnnotations: { ['a'.repeat(64)]: 'x' } }), `Invalid serviceAnnotations "${'a'.repeat(64)}" in ${PATH}: ${ANNOTATION_KEY}.`],
+  ['service annotation key of the library', () => restored({ serviceAnnotations: { 'cdk8s-postgres-walg/exposed': 'true' } }), `Invalid serviceAnnotations "cdk8s-postgres-walg/exposed" in ${PATH}: ${OWN_PREFIX}.`],
+  ['service annotation value that is a boolean', () => archiving({ serviceAnnotations: { 'service.beta.kubernetes.io/aws-load-balancer-internal': true } }), `Invalid serviceAnnotations.service.beta.kubernetes.io/aws-load-balancer-internal true in ${PATH}: expected a string (quote numbers and booleans, e.g. "true").`],
+  ['serviceType ExternalName', () => archiving({ serviceType: ServiceType.EXTERNAL_NAME }), `Invalid serviceType "ExternalName" in ${PATH}: expected one of ClusterIP, NodePort, LoadBalancer (an ExternalName Service is a DNS alias that selects no pods, so it cannot serve the database).`],
+  ['serviceType that does not exist', () => restored({ serviceType: 'Headless' }), `Invalid serviceType "Headless" in ${PATH}: expected one of ClusterIP, NodePort, LoadBalancer.`],
+  ['loadBalancerSourceRanges on a ClusterIP Service', () => archiving({ loadBalancerSourceRanges: ['10.0.0.0/8'] }), `Invalid loadBalancerSourceRanges ["10.0.0.0/8"] in ${PATH}: expected serviceType ServiceType.LOAD_BALANCER with loadBalancerSourceRanges (the client Service is ClusterIP, which no load balancer fronts).`],
+  ['loadBalancerSourceRanges on a NodePort Service', () => restored({ serviceType: ServiceType.NODE_PORT, loadBalancerSourceRanges: ['10.0.0.0/8'] }), `Invalid loadBalancerSourceRanges ["10.0.0.0/8"] in ${PATH}: expected serviceType ServiceType.LOAD_BALANCER with loadBalancerSourceRanges (the client Service is NodePort, which no load balancer fronts).`],
+  ...([
+    ['a host address with a network prefix (would open the network)', '10.0.0.1/8'],
+    ['an address without a prefix length', '203.0.113.7'],
+    ['an IPv4 prefix length of 33', '203.0.113.0/33'],
+    ['an IPv4 address with a leading zero', '010.0.0.0/8'],
+    ['a prefix length with a leading zero', '10.0.0.0/08'],
+    ['an IPv6 host address with a network prefix', '2001:db8::1/32'],
+    ['an IPv6 prefix length of 129', '2001:db8::/129'],
+    ['an IPv6 address with a zone', 'fe80::%eth0/64'],
+    ['a host name', 'office.example.com/32'],
+  ] as const).map(([what, cidr]): [string, () => unknown, string] =>
+    [`loadBalancerSourceRanges with ${what}`, () => archiving({ serviceType: ServiceType.LOAD_BALANCER, loadBalancerSourceRanges: ['192.0.2.0/24', cidr] }), `Invalid loadBalancerSourceRanges[1] "${cidr}" in ${PATH}: ${CIDR}.`]),
+  ['imagePullSecrets name with "_"', () => archiving({ imagePullSecrets: ['registry_credentials'] }), `Invalid imagePullSecrets[0] "registry_credentials" in ${PATH}: ${OBJECT_NAME}.`],
+  ['imagePullSecrets with a Secret twice', () => restored({ imagePullSecrets: ['regcred', 'regcred'] }), `Invalid imagePullSecrets[1] "regcred" in ${PATH}: expected each Secret once.`],
+  ['imagePullSecrets as one string', () => archiving({ imagePullSecrets: 'regcred' }), `Invalid imagePullSecrets "regcred" in ${PATH}: expected a list of Secret names.`],
 
   // --- restore source and onward archive -------------------------------------------------------------
   ['onward archive equal to the source (same object)', () => { const s = s3(); restored({ source: s, archive: s }); }, `Invalid archive "s3://walg-archive/prod/orders" in ${PATH}: the onward archive must differ from the restore source (source): archiving into the archive being restored would mix two WAL histories; use another prefix.`],

@@ -1,8 +1,8 @@
 import { Chart, Testing } from 'cdk8s';
-import { Volume } from 'cdk8s-plus-27';
+import { ServiceType, Volume } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
-  AzureCredentials, GcsCredentials, PostgresVersion, S3Credentials, SwiftCredentials, WalProvider, WalStorage,
+  AzureCredentials, GcsCredentials, PostgresInstanceOptions, PostgresVersion, S3Credentials, SwiftCredentials, WalProvider, WalStorage,
 } from '../src';
 import { PROVIDERS } from '../src/_catalog';
 
@@ -42,7 +42,11 @@ export function newChart(): Chart {
   return new Chart(Testing.app(), 'test', { namespace: 'db', disableResourceNameHashes: true });
 }
 
-export type Obj = { kind: string; metadata: { name: string; labels?: Record<string, string> }; [k: string]: any };
+export type Obj = {
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [k: string]: any;
+};
 
 export function synth(chart: Chart): Obj[] {
   return Testing.synth(chart) as Obj[];
@@ -97,4 +101,44 @@ export function shippedScript(text: string): string {
     if (!arm.test(l)) throw new Error(`not a Secret-key arm of the library: ${JSON.stringify(l)}`);
   }
   return [...lines.slice(0, start), ...lines.slice(end)].join('\n');
+}
+
+/**
+ * Every pod option, set to valid values that a production cluster might use: the "every pod option"
+ * cases of both constructs (snapshots and targeted tests) and of the validation corpus.
+ */
+export function everyPodOption(): PostgresInstanceOptions {
+  const databases = { matchLabels: { 'example.com/tier': 'database' } };
+  return {
+    labels: { 'example.com/tier': 'database' },
+    nodeSelector: { 'kubernetes.io/os': 'linux', 'node.example.com/pool': 'databases' },
+    tolerations: [
+      { key: 'dedicated', operator: 'Equal', value: 'databases', effect: 'NoSchedule' },
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+    ],
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] }] }],
+        },
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          { weight: 50, preference: { matchExpressions: [{ key: 'node.example.com/disk', operator: 'In', values: ['nvme'] }] } },
+        ],
+      },
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: databases } },
+        ],
+      },
+    },
+    topologySpreadConstraints: [
+      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: databases },
+    ],
+    priorityClassName: 'database-critical',
+    podAnnotations: { 'prometheus.io/scrape': 'false', 'example.com/owner': 'team-data' },
+    serviceAnnotations: { 'service.beta.kubernetes.io/aws-load-balancer-internal': 'true' },
+    serviceType: ServiceType.LOAD_BALANCER,
+    loadBalancerSourceRanges: ['10.0.0.0/8', '2001:db8::/32'],
+    imagePullSecrets: ['registry-credentials', 'mirror.credentials'],
+  };
 }

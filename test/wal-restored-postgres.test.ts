@@ -1,6 +1,8 @@
 import { Duration } from 'cdk8s';
-import { PostgresVersion, WalProvider, WalRestoredPostgres } from '../src';
-import { container, envOf, find, forSnapshot, newChart, PROVIDER_LIST, storageFor, synth } from './util';
+import { ServiceType } from 'cdk8s-plus-27';
+import { PostgresVersion, WalProvider, WalRestoredPostgres, WalRestoredPostgresProps } from '../src';
+import { container, envOf, everyPodOption, find, forSnapshot, newChart, Obj, PROVIDER_LIST, storageFor, synth } from './util';
+import { configChecksum } from '../src/_pod-options';
 
 describe.each(PROVIDER_LIST)('WalRestoredPostgres restoring from %s', (provider) => {
   const chart = newChart();
@@ -195,4 +197,69 @@ test.each([
     const bounds = Object.fromEntries(Object.entries(env).filter(([k]) => k.endsWith('_TIMEOUT')));
     expect(bounds).toEqual(expected);
   }
+});
+
+// --- pod options ---------------------------------------------------------------------------------------
+
+const CHECKSUM = 'cdk8s-postgres-walg/config-checksum';
+
+/** A WalRestoredPostgres "copy" of S3 prod/orders, archiving onward to prod/orders-copy, with these props. */
+function copy(props: Partial<WalRestoredPostgresProps> = {}, version: PostgresVersion = PostgresVersion.V17): Obj[] {
+  const chart = newChart();
+  new WalRestoredPostgres(chart, 'copy', {
+    name: 'copy',
+    source: storageFor(chart, WalProvider.S3, version, 'prod/orders'),
+    archive: storageFor(chart, WalProvider.S3, version, 'prod/orders-copy'),
+    ...props,
+  });
+  return synth(chart);
+}
+
+describe('WalRestoredPostgres with every pod option (PostgreSQL 17 archiving onward: init container, postgres and sidecar)', () => {
+  const options = everyPodOption();
+  const objs = copy({ ...options, recoveryTarget: { time: '2026-11-23T10:15:00Z' } });
+  const template = find(objs, 'StatefulSet').spec.template;
+
+  test('matches the snapshot', () => {
+    expect(forSnapshot(objs)).toMatchSnapshot();
+  });
+
+  test('the scheduling options and the image pull Secrets are fields of the pod spec, as given', () => {
+    expect(template.spec).toMatchObject({
+      nodeSelector: options.nodeSelector,
+      tolerations: options.tolerations,
+      affinity: options.affinity,
+      topologySpreadConstraints: options.topologySpreadConstraints,
+      priorityClassName: 'database-critical',
+      imagePullSecrets: [{ name: 'registry-credentials' }, { name: 'mirror.credentials' }],
+    });
+    expect([...template.spec.initContainers, ...template.spec.containers].map((c: any) => c.name)).toEqual(['walg-install', 'postgres', 'walg-backup']);
+  });
+
+  test('the pod annotations and the config checksum are on the pod template; the service annotations on the client Service only', () => {
+    expect(template.metadata.annotations).toEqual({ ...options.podAnnotations, [CHECKSUM]: configChecksum(find(objs, 'ConfigMap').data) });
+    expect(find(objs, 'Service', 'copy').metadata.annotations).toEqual(options.serviceAnnotations);
+    expect(objs.filter((o) => o.metadata.annotations !== undefined).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Service/copy']);
+  });
+
+  test('the client Service is a LoadBalancer with source ranges; the headless Service is unchanged', () => {
+    expect(find(objs, 'Service', 'copy').spec).toMatchObject({ type: 'LoadBalancer', loadBalancerSourceRanges: ['10.0.0.0/8', '2001:db8::/32'] });
+    const plain = copy({ labels: options.labels, recoveryTarget: { time: '2026-11-23T10:15:00Z' } });
+    expect(find(objs, 'Service', 'copy-pods')).toEqual(find(plain, 'Service', 'copy-pods'));
+    expect(find(objs, 'ConfigMap')).toEqual(find(plain, 'ConfigMap'));
+  });
+});
+
+test('serviceType NodePort: the client Service only', () => {
+  const objs = copy({ serviceType: ServiceType.NODE_PORT });
+  expect(find(objs, 'Service', 'copy').spec.type).toBe('NodePort');
+  expect(find(objs, 'Service', 'copy-pods').spec.clusterIP).toBe('None');
+});
+
+test('the config checksum changes with the recovery target, which is in the ConfigMap', () => {
+  const checksumOf = (props: Partial<WalRestoredPostgresProps>) => find(copy(props), 'StatefulSet').spec.template.metadata.annotations[CHECKSUM];
+  const latest = checksumOf({});
+  expect(checksumOf({})).toBe(latest);
+  expect(checksumOf({ recoveryTarget: { time: '2026-11-23T10:15:00Z' } })).not.toBe(latest);
+  expect(checksumOf({ recoveryTarget: { xid: '1234' } })).not.toBe(checksumOf({ recoveryTarget: { xid: '1235' } }));
 });
