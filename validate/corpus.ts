@@ -1,12 +1,12 @@
 // The validation corpus: one small cdk8s app per case, covering both constructs × the six providers ×
 // the main options (every recovery target kind, credentials by reference, by value and keyless, a
 // MinIO endpoint with a custom CA, Local volumes from a PVC, an emptyDir, a hostPath and NFS, a
-// custom PostgreSQL 17 version). Shared by `npx projen validate` (validate/run.ts) and the unit tests
-// test/security.test.ts and test/adversarial.test.ts.
+// custom PostgreSQL 17 version, every pod option). Shared by `npx projen validate` (validate/run.ts)
+// and the unit tests test/security.test.ts and test/adversarial.test.ts.
 import { App, Chart, Duration, Testing } from 'cdk8s';
-import { PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
+import { PersistentVolumeClaim, ServiceType, Volume } from 'cdk8s-plus-27';
 import {
-  ArchivingPostgres, AzureCredentials, GcsCredentials, PostgresVersion, S3Credentials, SuperuserPassword,
+  ArchivingPostgres, AzureCredentials, GcsCredentials, PostgresInstanceOptions, PostgresVersion, S3Credentials, SuperuserPassword,
   SwiftCredentials, WalProvider, WalRestoredPostgres, WalStorage,
 } from '../src';
 import { hasWalgFeature } from '../src/_capabilities';
@@ -542,7 +542,52 @@ const CASES: Case[] = [
       });
     },
   },
+  // --- the production pod options: scheduling, annotations, a LoadBalancer, image pull Secrets ------------
+  {
+    id: 'modern-pod-options',
+    description: 'PostgreSQL 17 from a private registry with every pod option, and a copy restored from it with the same options',
+    constructs: ['ArchivingPostgres', 'WalRestoredPostgres'],
+    providers: [WalProvider.S3],
+    build: (c) => {
+      const v = V.V17.withImages({ image: 'registry.internal/library/postgres:17.10-trixie', walgImage: 'registry.internal/wal-g/cnpg-plugin-wal-g:0.3.0' });
+      const archive = s3Ref(v, 'billing/ledger');
+      new ArchivingPostgres(c, 'ledger', { name: 'ledger', storage: archive, ...podOptions() });
+      new WalRestoredPostgres(c, 'ledger-copy', {
+        name: 'ledger-copy', source: archive, archive: s3Ref(v, 'billing/ledger-copy'), recoveryTarget: { time: '2026-11-23T10:00:00Z' }, ...podOptions(),
+      });
+    },
+  },
 ];
+
+/** Every pod option, as a production cluster might set them. */
+function podOptions(): PostgresInstanceOptions {
+  const databases = { matchLabels: { 'example.com/tier': 'database' } };
+  return {
+    labels: { 'example.com/tier': 'database' },
+    nodeSelector: { 'kubernetes.io/os': 'linux' },
+    tolerations: [
+      { key: 'dedicated', operator: 'Equal', value: 'databases', effect: 'NoSchedule' },
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+    ],
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] }] }],
+        },
+      },
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: databases } }],
+      },
+    },
+    topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: databases }],
+    priorityClassName: 'database-critical',
+    podAnnotations: { 'example.com/owner': 'team-billing' },
+    serviceAnnotations: { 'service.beta.kubernetes.io/aws-load-balancer-internal': 'true' },
+    serviceType: ServiceType.LOAD_BALANCER,
+    loadBalancerSourceRanges: ['10.0.0.0/8', '2001:db8::/32'],
+    imagePullSecrets: ['registry-internal'],
+  };
+}
 
 /** Synthesizes one case: an app of its own, one chart in namespace "db". */
 function synthCase(c: Case): CorpusEntry {
