@@ -88,6 +88,8 @@ export interface PostgresInstanceOptions {
   readonly storageRetryInterval?: Duration;
 
   // --- scheduling: the Kubernetes API's own structs (cdk8s-plus-27's k8s namespace), checked at synth ---
+  // Not a subset of the library's own: jsii accepts cdk8s-plus-27's structs in this API, so every language
+  // gets them, with the field names of the Kubernetes docs; what they leave as strings is checked here.
 
   /**
    * Node labels the pod's node must have (`spec.template.spec.nodeSelector`), e.g.
@@ -99,10 +101,12 @@ export interface PostgresInstanceOptions {
   readonly nodeSelector?: { [key: string]: string };
   /**
    * Taints the pod tolerates (`spec.template.spec.tolerations`), as the Kubernetes API's own struct
-   * (`k8s.Toleration` of cdk8s-plus-27, in every jsii language). Checked at synth: `operator` is
-   * "Equal" (the default) or "Exists"; `effect` is "NoSchedule", "PreferNoSchedule" or "NoExecute" (or
-   * left out: every effect); a key is a label key and is required with "Equal"; "Exists" takes no
-   * value; `tolerationSeconds` (whole seconds, 0 or more) only with "NoExecute".
+   * (`k8s.Toleration` of cdk8s-plus-27, the peer dependency): the same type in every jsii language, with
+   * the field names of the Kubernetes docs, rather than a subset of the library's own. Checked at synth:
+   * `operator` is "Equal" (the default) or "Exists"; `effect` is "NoSchedule", "PreferNoSchedule" or
+   * "NoExecute" (or left out: every effect); a key is a label key and is required with "Equal"; "Exists"
+   * takes no value; `tolerationSeconds` (whole seconds, 0 or more) only with "NoExecute"; a field the
+   * struct does not have is refused (cdk8s would drop it).
    *
    * @default - none
    * @see https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/
@@ -110,12 +114,13 @@ export interface PostgresInstanceOptions {
   readonly tolerations?: k8s.Toleration[];
   /**
    * Node affinity and pod (anti-)affinity (`spec.template.spec.affinity`), as the Kubernetes API's own
-   * struct (`k8s.Affinity` of cdk8s-plus-27). Checked at synth: requirement keys are label keys (a
-   * `matchFields` key is "metadata.name"), operators are those of the API ("In", "NotIn", "Exists",
-   * "DoesNotExist", and for nodes "Gt" and "Lt") with the values each needs, weights are from 1 to 100,
-   * a required node selector has at least one term, and each pod affinity term names a `topologyKey`.
-   * The pod's own labels (`app.kubernetes.io/instance: <name>`, plus `labels`) select it in other pods'
-   * terms.
+   * struct (`k8s.Affinity` of cdk8s-plus-27): its terms and selectors are too deep for a subset to cover
+   * every case. Checked at synth: requirement keys are label keys (a `matchFields` key is
+   * "metadata.name"), operators are those of the API ("In", "NotIn", "Exists", "DoesNotExist", and for
+   * nodes "Gt" and "Lt") with the values each needs, weights are from 1 to 100, a required node selector
+   * has at least one term and no term is empty, each pod affinity term names a `topologyKey` and a
+   * `labelSelector`, and no struct has a field it does not know. The pod's own labels
+   * (`app.kubernetes.io/instance: <name>`, plus `labels`) select it in other pods' terms.
    *
    * @default - none
    * @see https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#affinity-and-anti-affinity
