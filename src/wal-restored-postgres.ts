@@ -85,8 +85,12 @@ function restorePlan(self: Construct, props: WalRestoredPostgresProps): Instance
     if (!(props.archive instanceof WalStorage)) {
       invalid(self, 'archive', props.archive, 'expected a WalStorage or nothing');
     }
-    if (props.archive.version.image !== source.version.image) {
-      invalid(self, 'archive', props.archive.version.name, `expected the source's PostgresVersion ${source.version.name}: one pod runs one image`);
+    const a = props.archive.version;
+    const s = source.version;
+    const differs = (['image', 'walgImage', 'walgBinaryPath', 'walgVersion', 'uid'] as const).filter((k) => a[k] !== s[k]);
+    if (differs.length > 0) {
+      invalid(self, 'archive', a.name, `expected a WalStorage of the source's PostgresVersion ${s.name}: one pod runs one image and one WAL-G, ` +
+        `but the archive's version differs in ${differs.map((k) => `${k} (${String(a[k])} instead of ${String(s[k])})`).join(', ')}`);
     }
   } else {
     for (const k of ['archiveTimeout', 'baseBackupInterval', 'retainBaseBackups', 'baseBackupTimeout', 'allowNonEmptyArchive'] as const) {
