@@ -97,7 +97,7 @@ export function renderPostgresVersions(marker: string): string {
   w('  readonly walgVersion?: string;');
   w('  /**');
   w("   * The numeric user id of the image's postgres user (pods run as this user, non-root).");
-  w('   * @default 70 (the Alpine images\' postgres user)');
+  w('   * @default 70 (the Alpine images\' postgres user), or 999 with a `walgImage` (the official Debian images\' postgres user: a copied glibc `wal-g` needs a Debian image)');
   w('   */');
   w('  readonly uid?: number;');
   w('  /**');
@@ -118,8 +118,8 @@ export function renderPostgresVersions(marker: string): string {
   w('}');
   w();
   w('/**');
-  w(' * Images that replace a version\'s own, e.g. copies in an internal registry. What the version can do');
-  w(' * still follows from its WAL-G release: a replacement must hold the same software.');
+  w(' * Images that replace a version\'s own, e.g. copies in an internal registry: the images its pods run.');
+  w(' * What the version can do still follows from its WAL-G release: a replacement must hold the same software.');
   w(' */');
   w('export interface PostgresVersionImages {');
   w('  /**');
@@ -127,16 +127,6 @@ export function renderPostgresVersions(marker: string): string {
   w('   * @default - the version\'s');
   w('   */');
   w('  readonly image?: string;');
-  w('  /**');
-  w('   * The tools image.');
-  w('   * @default - the version\'s');
-  w('   */');
-  w('  readonly toolsImage?: string;');
-  w('  /**');
-  w('   * The Prometheus exporter image.');
-  w('   * @default - the version\'s');
-  w('   */');
-  w('  readonly exporterImage?: string;');
   w('  /**');
   w('   * The image an init container copies `wal-g` from (only for a version that copies it: the other');
   w('   * versions\' database images have it).');
@@ -275,7 +265,7 @@ export function renderPostgresVersions(marker: string): string {
       w('      props.toolsImage ?? props.image,');
       w('      props.exporterImage ?? EXPORTER_IMAGE,');
       w("      props.walgVersion ?? '3.0',");
-      w('      props.uid ?? 70,');
+      w('      props.uid ?? (props.walgImage === undefined ? 70 : 999),');
       w('      props.walgImage,');
       w(`      props.walgImage === undefined ? undefined : props.walgBinaryPath ?? '${WALG_IMAGE.binaryPath}',`);
       w('    );');
@@ -345,8 +335,8 @@ export function renderPostgresVersions(marker: string): string {
         w('      this.name,');
         w('      this.serverVersion,');
         w('      images.image ?? this.image,');
-        w('      images.toolsImage ?? this.toolsImage,');
-        w('      images.exporterImage ?? this.exporterImage,');
+        w('      this.toolsImage,');
+        w('      this.exporterImage,');
         w('      this.walgVersion,');
         w('      this.uid,');
         w('      images.walgImage ?? this.walgImage,');

@@ -59,14 +59,14 @@ function checkImage(where: string, prop: string, value: unknown): void {
 }
 
 /** The optional image references and the path of wal-g in its image, where given. */
-function checkImages(where: string, images: PostgresVersionImages): void {
+function checkImages(where: string, images: PostgresVersionImages & { readonly toolsImage?: string; readonly exporterImage?: string }): void {
   for (const prop of ['image', 'toolsImage', 'exporterImage', 'walgImage'] as const) {
     if (images[prop] !== undefined) {
       checkImage(where, prop, images[prop]);
     }
   }
   if (images.walgBinaryPath !== undefined) {
-    checkAbsolutePath(where, 'walgBinaryPath', images.walgBinaryPath);
+    checkAbsolutePath(where, 'walgBinaryPath', images.walgBinaryPath, '/usr/local/bin/wal-g');
   }
 }
 
@@ -74,7 +74,14 @@ function checkImages(where: string, images: PostgresVersionImages): void {
 export function checkVersionImages(version: PostgresVersion, images: PostgresVersionImages): void {
   const where = `PostgresVersion ${version.name}: withImages()`;
   if (images === null || typeof images !== 'object') {
-    invalid(where, 'images', images, 'expected an object with image, toolsImage, exporterImage, walgImage or walgBinaryPath');
+    invalid(where, 'images', images, 'expected an object with image, walgImage or walgBinaryPath');
+  }
+  // The images the pods run: a property without an effect is refused, never dropped.
+  for (const prop of ['toolsImage', 'exporterImage']) {
+    const value = (images as Record<string, unknown>)[prop];
+    if (value !== undefined) {
+      invalid(where, prop, value, 'expected image, walgImage or walgBinaryPath: the pods run the database image and the WAL-G image only');
+    }
   }
   checkImages(where, images);
   if (version.walgImage === undefined) {

@@ -162,8 +162,8 @@ export function checkSingleLine(scope: IConstruct | string, prop: string, value:
 }
 
 /** An absolute, normalised container path. */
-export function checkAbsolutePath(scope: IConstruct | string, prop: string, value: unknown): string {
-  const expected = 'expected an absolute path such as "/var/walg-archive", without "..", empty segments, a trailing "/", spaces or shell characters';
+export function checkAbsolutePath(scope: IConstruct | string, prop: string, value: unknown, example = '/var/walg-archive'): string {
+  const expected = `expected an absolute path such as "${example}", without "..", empty segments, a trailing "/", spaces or shell characters`;
   const s = requireString(scope, prop, value, expected);
   checkSingleLine(scope, prop, s);
   if (!s.startsWith('/') || s === '/' || s.endsWith('/') || s.split('/').slice(1).some((p) => p === '' || p === '.' || p === '..') || /[\s'"\\$`]/.test(s)) {

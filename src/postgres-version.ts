@@ -57,7 +57,7 @@ export interface CustomPostgresVersionProps {
   readonly walgVersion?: string;
   /**
    * The numeric user id of the image's postgres user (pods run as this user, non-root).
-   * @default 70 (the Alpine images' postgres user)
+   * @default 70 (the Alpine images' postgres user), or 999 with a `walgImage` (the official Debian images' postgres user: a copied glibc `wal-g` needs a Debian image)
    */
   readonly uid?: number;
   /**
@@ -78,8 +78,8 @@ export interface CustomPostgresVersionProps {
 }
 
 /**
- * Images that replace a version's own, e.g. copies in an internal registry. What the version can do
- * still follows from its WAL-G release: a replacement must hold the same software.
+ * Images that replace a version's own, e.g. copies in an internal registry: the images its pods run.
+ * What the version can do still follows from its WAL-G release: a replacement must hold the same software.
  */
 export interface PostgresVersionImages {
   /**
@@ -87,16 +87,6 @@ export interface PostgresVersionImages {
    * @default - the version's
    */
   readonly image?: string;
-  /**
-   * The tools image.
-   * @default - the version's
-   */
-  readonly toolsImage?: string;
-  /**
-   * The Prometheus exporter image.
-   * @default - the version's
-   */
-  readonly exporterImage?: string;
   /**
    * The image an init container copies `wal-g` from (only for a version that copies it: the other
    * versions' database images have it).
@@ -421,7 +411,7 @@ export class PostgresVersion implements IPostgresVersion {
       props.toolsImage ?? props.image,
       props.exporterImage ?? EXPORTER_IMAGE,
       props.walgVersion ?? '3.0',
-      props.uid ?? 70,
+      props.uid ?? (props.walgImage === undefined ? 70 : 999),
       props.walgImage,
       props.walgImage === undefined ? undefined : props.walgBinaryPath ?? '/usr/local/bin/wal-g',
     );
@@ -543,8 +533,8 @@ export class AllStoragePostgresVersion extends AzureSwiftPostgresVersion impleme
       this.name,
       this.serverVersion,
       images.image ?? this.image,
-      images.toolsImage ?? this.toolsImage,
-      images.exporterImage ?? this.exporterImage,
+      this.toolsImage,
+      this.exporterImage,
       this.walgVersion,
       this.uid,
       images.walgImage ?? this.walgImage,

@@ -107,9 +107,10 @@ test('withImages() mirrors every image and the binary path, keeping name, Postgr
   expect(PostgresVersion.V17.image).toBe('postgres:17.10-trixie');
 });
 
-test('custom() can name a WAL-G image; its binary path defaults to WAL-G\'s image\'s', () => {
-  const v = PostgresVersion.custom({ name: '17-mine', serverVersion: '17.10', image: 'example.com/postgres:17.10-trixie', uid: 999, walgVersion: '3.0.8', walgImage: 'example.com/wal-g:3.0.8' });
-  expect([v.walgImage, v.walgBinaryPath]).toEqual(['example.com/wal-g:3.0.8', '/usr/local/bin/wal-g']);
+test('custom() can name a WAL-G image; its binary path defaults to WAL-G\'s image\'s, its uid to the Debian images\' 999', () => {
+  const v = PostgresVersion.custom({ name: '17-mine', serverVersion: '17.10', image: 'example.com/postgres:17.10-trixie', walgVersion: '3.0.8', walgImage: 'example.com/wal-g:3.0.8' });
+  expect([v.walgImage, v.walgBinaryPath, v.uid]).toEqual(['example.com/wal-g:3.0.8', '/usr/local/bin/wal-g', 999]);
+  expect(PostgresVersion.custom({ name: 'alpine', serverVersion: '17', image: 'example.com/pg:17' }).uid).toBe(70);
   const chart = newChart();
   new ArchivingPostgres(chart, 'pg', { name: 'pg', storage: storageFor(chart, WalProvider.LOCAL, v) });
   expect(find(synth(chart), 'StatefulSet').spec.template.spec.initContainers[0]).toMatchObject({ image: 'example.com/wal-g:3.0.8', command: ['cp', '/usr/local/bin/wal-g', '/opt/pg-walg/bin/wal-g'] });
@@ -119,13 +120,24 @@ test.each<[string, () => unknown, string]>([
   ['a walgImage with a space', () => PostgresVersion.V17.withImages({ walgImage: 'ghcr.io/wal-g/x y' }),
     'Invalid walgImage "ghcr.io/wal-g/x y" in PostgresVersion 17: withImages(): expected an image reference such as "example.com/postgres-walg:17.2": lowercase registry and path, optional :tag and @sha256:digest, no spaces.'],
   ['a relative walgBinaryPath', () => PostgresVersion.V17.withImages({ walgBinaryPath: 'bin/wal-g' }),
-    'Invalid walgBinaryPath "bin/wal-g" in PostgresVersion 17: withImages(): expected an absolute path such as "/var/walg-archive", without "..", empty segments, a trailing "/", spaces or shell characters.'],
+    'Invalid walgBinaryPath "bin/wal-g" in PostgresVersion 17: withImages(): expected an absolute path such as "/usr/local/bin/wal-g", without "..", empty segments, a trailing "/", spaces or shell characters.'],
   ['a walgImage for a KubeDB version', () => PostgresVersion.V11_2_V1.withImages({ walgImage: 'ghcr.io/wal-g/cnpg-plugin-wal-g:0.3.0' }),
     'Invalid walgImage "ghcr.io/wal-g/cnpg-plugin-wal-g:0.3.0" in PostgresVersion 11.2-v1: withImages(): expected no walgImage: the database image of 11.2-v1 has wal-g itself (WAL-G 0.2.13). Use PostgresVersion.custom() for an image that needs wal-g copied in.'],
   ['a walgBinaryPath without a walgImage in custom()', () => PostgresVersion.custom({ name: 'x', serverVersion: '17', image: 'example.com/pg:17', walgBinaryPath: '/usr/bin/wal-g' }),
     'Invalid walgBinaryPath "/usr/bin/wal-g" in PostgresVersion.custom(): expected no walgBinaryPath without a walgImage to copy wal-g from (the database image\'s own wal-g is found on its PATH).'],
   ['a walgImage that is no image in custom()', () => PostgresVersion.custom({ name: 'x', serverVersion: '17', image: 'example.com/pg:17', walgImage: 'Wal-G' }),
     'Invalid walgImage "Wal-G" in PostgresVersion.custom(): expected an image reference such as "example.com/postgres-walg:17.2": lowercase registry and path, optional :tag and @sha256:digest, no spaces.'],
+  ['a toolsImage, which no pod runs', () => PostgresVersion.V17.withImages({ toolsImage: 'registry.internal/tools:1' } as any),
+    'Invalid toolsImage "registry.internal/tools:1" in PostgresVersion 17: withImages(): expected image, walgImage or walgBinaryPath: the pods run the database image and the WAL-G image only.'],
 ])('refuses %s', (_, f, message) => {
   expect(f).toThrow(new Error(message));
+});
+
+test('a restore archiving onward needs the source\'s version: the same image, WAL-G image and WAL-G release', () => {
+  const chart = newChart();
+  const mirrored = PostgresVersion.V17.withImages({ walgImage: 'registry.internal/wal-g/cnpg-plugin-wal-g:0.3.0' });
+  expect(() => new WalRestoredPostgres(chart, 'copy', {
+    name: 'copy', source: storageFor(chart, WalProvider.S3, mirrored, 'prod/a'), archive: storageFor(chart, WalProvider.S3, PostgresVersion.V17, 'prod/b'),
+  })).toThrow(new Error('Invalid archive "17" in test/copy: expected a WalStorage of the source\'s PostgresVersion 17: one pod runs one image and one WAL-G, ' +
+    'but the archive\'s version differs in walgImage (ghcr.io/wal-g/cnpg-plugin-wal-g:0.3.0 instead of registry.internal/wal-g/cnpg-plugin-wal-g:0.3.0).'));
 });
