@@ -118,7 +118,7 @@ export const MODERN_EXPORTER_IMAGE = 'quay.io/prometheuscommunity/postgres-expor
 
 /**
  * A modern PostgresVersion: the official Debian-based `postgres` image of one minor release, on the same
- * Debian release as WAL_IMAGE (a copied binary runs on the database image's C library: never an Alpine
+ * Debian release as WALG_IMAGE (a copied binary runs on the database image's C library: never an Alpine
  * variant), uid 999, and WAL-G from WALG_IMAGE.
  */
 function official(v: { name: string; postgres: string }): CatalogEntry {
