@@ -77,6 +77,13 @@ export const WALG_FEATURES = {
   gcsMaxRetries: { name: 'GCS_MAX_RETRIES', since: '0.2.20', without: '`maxRetries` refused; not written by default' },
   /** The named Azure clouds (public, China, US Government, Germany). */
   azureEnvironmentName: { name: 'AZURE_ENVIRONMENT_NAME', since: '0.2.20', without: 'an `endpointSuffix` other than `core.windows.net` refused' },
+  /**
+   * Keyless Azure access through Microsoft Entra Workload ID (the federated token that the workload
+   * identity webhook mounts). From 2.0.1 WAL-G falls back to the Azure SDK's default credential chain when
+   * it has neither key nor SAS token, but that chain (azidentity 1.1.0, pinned up to 3.0.7) has no
+   * workload identity; 3.0.8 pins azidentity 1.9.0, whose chain reads AZURE_FEDERATED_TOKEN_FILE.
+   */
+  azureWorkloadIdentity: { name: 'AZURE_FEDERATED_TOKEN_FILE (Azure workload identity)', since: '3.0.8', without: '`AzureCredentials.fromWorkloadIdentity()` refused' },
   /** Any host suffix of Azure Blob Storage (sovereign clouds, emulators). */
   azureEndpointSuffix: { name: 'AZURE_ENDPOINT_SUFFIX', since: '2.0.0', without: 'an `endpointSuffix` that is not a named cloud refused' },
   /** `wal-fetch` exits 74 (EX_IOERR) for a file that is not in the archive, and 1 for other errors. */

@@ -6,7 +6,8 @@ import { checkDnsSubdomain, invalid, requireString } from './_validation';
  * - secretName: an existing Secret, mounted whole (its keys are KubeDB's key names);
  * - secretData: values given in code, put into a Secret the construct creates;
  * - env: non-secret settings (URLs, user names, regions), written to the ConfigMap;
- * - serviceAccountName: keyless identity (IRSA, GKE workload identity).
+ * - serviceAccountName: keyless identity (IRSA, GKE workload identity, Azure workload identity);
+ * - podLabels: labels the pod template needs for that identity (Azure's webhook mutates only labelled pods).
  */
 export interface CredentialSpec {
   readonly kind: string;
@@ -14,6 +15,7 @@ export interface CredentialSpec {
   readonly secretData?: Record<string, string>;
   readonly env?: Record<string, string>;
   readonly serviceAccountName?: string;
+  readonly podLabels?: Record<string, string>;
 }
 
 /** Validates a spec at synth time, with the construct path in the message. */

@@ -570,6 +570,8 @@ export abstract class PostgresInstanceBase extends Construct {
   /** The StatefulSet: one pod, PGDATA on a volume claim template. */
   private statefulSetOf(version: PostgresVersion, pod: PodSettings, labels: Labels, c: PodParts, storages: BoundStorage[]): ApiObject {
     const serviceAccountName = storages.map((s) => s.binding.credentials?.serviceAccountName).find((n) => n);
+    // The labels a keyless identity needs on the pod (Azure's webhook mutates only labelled pods).
+    const identityLabels = Object.assign({}, ...storages.map((s) => s.binding.credentials?.podLabels ?? {}));
     return new k8s.KubeStatefulSet(this, 'StatefulSet', {
       metadata: { name: this.name, labels: labels.all },
       spec: {
@@ -579,7 +581,7 @@ export abstract class PostgresInstanceBase extends Construct {
         podManagementPolicy: 'OrderedReady',
         updateStrategy: { type: 'RollingUpdate' },
         template: {
-          metadata: { labels: labels.all, annotations: c.annotations },
+          metadata: { labels: { ...labels.all, ...identityLabels }, annotations: c.annotations },
           spec: {
             ...c.scheduling,
             automountServiceAccountToken: false,

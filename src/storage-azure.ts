@@ -52,12 +52,40 @@ export class AzureCredentials {
    */
   public static fromAccountKey(accountName: string, accountKey: string): AzureCredentials {
     requireValues('AzureCredentials.fromAccountKey()', { accountName, accountKey });
-    if (!/^[a-z0-9]{3,24}$/.test(accountName)) {
-      invalid('AzureCredentials.fromAccountKey()', 'accountName', accountName, 'expected an Azure storage account name: 3 to 24 lower-case letters and digits');
-    }
+    checkAccountName('AzureCredentials.fromAccountKey()', accountName);
     return new AzureCredentials({
       kind: 'AzureCredentials.fromAccountKey',
       secretData: { AZURE_ACCOUNT_NAME: accountName, AZURE_ACCOUNT_KEY: secretValue('AzureCredentials.fromAccountKey()', 'accountKey', accountKey) },
+    });
+  }
+
+  /**
+   * No key: the pod runs as this Kubernetes ServiceAccount and carries the label
+   * `azure.workload.identity/use: "true"`, so that the Microsoft Entra Workload ID webhook gives it a
+   * federated token and the `AZURE_CLIENT_ID`, `AZURE_TENANT_ID`, `AZURE_FEDERATED_TOKEN_FILE` and
+   * `AZURE_AUTHORITY_HOST` settings; WAL-G, finding neither key nor SAS token, uses the Azure SDK's default
+   * credential chain, which exchanges the token for the managed identity's. The ServiceAccount is yours to
+   * create, annotated with `azure.workload.identity/client-id` (the managed identity's client ID), and
+   * the identity needs the "Storage Blob Data Contributor" role on the container (a restore source needs
+   * "Storage Blob Data Reader"). The storage account name is not secret: it goes into the ConfigMap.
+   *
+   * WAL-G reads a workload identity from 3.0.8 on (earlier releases' default chain has no workload
+   * identity): with an older version (every KubeDB catalog version) it is refused at synth time.
+   *
+   * @param serviceAccountName the ServiceAccount federated with the managed identity (a DNS subdomain)
+   * @param accountName the storage account: 3 to 24 lower-case letters and digits
+   * @see https://azure.github.io/azure-workload-identity/docs/
+   * @see https://learn.microsoft.com/en-us/azure/aks/workload-identity-overview
+   */
+  public static fromWorkloadIdentity(serviceAccountName: string, accountName: string): AzureCredentials {
+    const factory = 'AzureCredentials.fromWorkloadIdentity()';
+    requireValues(factory, { serviceAccountName, accountName });
+    checkAccountName(factory, accountName);
+    return new AzureCredentials({
+      kind: 'AzureCredentials.fromWorkloadIdentity',
+      serviceAccountName,
+      env: { AZURE_STORAGE_ACCOUNT: accountName },
+      podLabels: { [AZURE_WORKLOAD_IDENTITY_LABEL]: 'true' },
     });
   }
 
@@ -66,6 +94,15 @@ export class AzureCredentials {
 
   private constructor(spec: CredentialSpec) {
     this._spec = spec;
+  }
+}
+
+/** The pod label that the Microsoft Entra Workload ID webhook selects pods by. */
+const AZURE_WORKLOAD_IDENTITY_LABEL = 'azure.workload.identity/use';
+
+function checkAccountName(factory: string, accountName: string): void {
+  if (!/^[a-z0-9]{3,24}$/.test(accountName)) {
+    invalid(factory, 'accountName', accountName, 'expected an Azure storage account name: 3 to 24 lower-case letters and digits');
   }
 }
 
@@ -117,11 +154,16 @@ function bindAzure(scope: IConstruct, prop: string, version: PostgresVersion, o:
       env.AZURE_ENVIRONMENT_NAME = cloud;
     }
   }
-  const credentials = checkCredentialSpec(scope, `${prop}.credentials`, (o.credentials as AzureCredentials | undefined)?._spec, 'AzureCredentials.fromSecret() or .fromAccountKey()');
+  const credentials = checkCredentialSpec(scope, `${prop}.credentials`, (o.credentials as AzureCredentials | undefined)?._spec, 'AzureCredentials.fromSecret(), .fromAccountKey() or .fromWorkloadIdentity()');
   if (!credentials.kind.startsWith('AzureCredentials.')) {
     invalid(scope, `${prop}.credentials`, credentials.kind, 'expected AzureCredentials');
   }
+  if (credentials.serviceAccountName) {
+    requireWalgFeature(scope, `${prop}.credentials`, credentials.kind, version, 'azureWorkloadIdentity', 'Use AzureCredentials.fromSecret() or .fromAccountKey()');
+  }
+  Object.assign(env, credentials.env);
   // Without a suffix, WAL-G reaches the public cloud: the same location as its suffix given explicitly.
-  const account = `${env.AZURE_ENDPOINT_SUFFIX ?? 'core.windows.net'} ${credentials.secretData?.AZURE_ACCOUNT_NAME ?? credentials.secretName}`;
+  const accountName = credentials.secretData?.AZURE_ACCOUNT_NAME ?? credentials.env?.AZURE_STORAGE_ACCOUNT ?? credentials.secretName;
+  const account = `${env.AZURE_ENDPOINT_SUFFIX ?? 'core.windows.net'} ${accountName}`;
   return { env, credentials, identity: `azure ${account} ${walgLocation('azure', container, prefix)}`, secretKeys: AZURE_SECRET_KEYS };
 }

@@ -206,6 +206,25 @@ test('GCS: maxRetries and contextTimeout bound how long one storage operation ca
   expect(spec.volumes.map((v: any) => v.name)).not.toContain('archive-credentials');
 });
 
+test('Azure workload identity: the service account, the webhook\'s pod label on the pod only, the account in the ConfigMap, no Secret', () => {
+  const chart = newChart();
+  new ArchivingPostgres(chart, 'orders', {
+    name: 'orders',
+    storage: WalStorage.azure(PostgresVersion.V17, { container: 'walg', prefix: 'prod/orders', credentials: AzureCredentials.fromWorkloadIdentity('walg-azure', 'walgarchive') }),
+  });
+  const objs = synth(chart);
+  // WAL-G finds neither key nor SAS token, so it takes the SDK's default chain (the federated token).
+  expect(parseEnvFile(find(objs, 'ConfigMap').data['archive.env'])).toEqual({ WALG_AZ_PREFIX: 'azure://walg/prod/orders', AZURE_STORAGE_ACCOUNT: 'walgarchive' });
+  const sts = find(objs, 'StatefulSet');
+  expect(sts.spec.template.spec.serviceAccountName).toBe('walg-azure');
+  expect(sts.spec.template.metadata.labels['azure.workload.identity/use']).toBe('true');
+  // The selector (immutable once applied) and the other objects do not carry it.
+  expect(sts.spec.selector.matchLabels['azure.workload.identity/use']).toBeUndefined();
+  expect(objs.filter((o) => o.metadata.labels?.['azure.workload.identity/use'])).toEqual([]);
+  expect(objs.filter((o) => o.kind === 'Secret')).toEqual([]);
+  expect(sts.spec.template.spec.volumes.map((v: any) => v.name)).not.toContain('archive-credentials');
+});
+
 const walg = (v: string) => PostgresVersion.custom({ name: `11-walg${v.replace(/\./g, '-')}`, serverVersion: '11.22', image: 'example.com/pg:11', walgVersion: v });
 test.each([
   ['core.windows.net', 'WAL-G 0.2.7 (the one host it knows)', PostgresVersion.V11_1_V1, { WALE_AZ_PREFIX: 'azure://walg', AZURE_ENDPOINT_SUFFIX: 'core.windows.net', AZURE_ENVIRONMENT_NAME: 'AzurePublicCloud' }],

@@ -15,6 +15,7 @@ test('the first release of each feature', () => {
     gcsContextTimeout: '0.2.10', // #312
     gcsMaxRetries: '0.2.20', // wal-g/storages of 2021-02-18, first pinned by v0.2.20
     azureEnvironmentName: '0.2.20', // wal-g/storages #43
+    azureWorkloadIdentity: '3.0.8', // go.mod of v3.0.8 pins azidentity v1.9.0 (66f469bf); v2.0.1 to v3.0.7 pin v1.1.0, whose default chain has no workload identity
     azureEndpointSuffix: '2.0.0', // ae33828d, v2.0.0-rc1
     fetchNotFoundExit74: '2.0.0', // 3107d83f (#1195), v2.0.0-rc1
     backupListDetail: '0.2.10', // 57a1c0ba (#283): cmd/pg/backup_list.go of v0.2.10 has --detail, v0.2.9 neither it nor metadata.json

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { ServiceType } from 'cdk8s-plus-27';
-import { PostgresVersion, WalProvider, WalRestoredPostgres, WalRestoredPostgresProps } from '../src';
-import { container, envOf, everyPodOption, find, forSnapshot, newChart, Obj, PROVIDER_LIST, storageFor, synth } from './util';
+import { AzureCredentials, PostgresVersion, S3Credentials, WalProvider, WalRestoredPostgres, WalRestoredPostgresProps, WalStorage } from '../src';
+import { container, envOf, everyPodOption, find, forSnapshot, newChart, Obj, parseEnvFile, PROVIDER_LIST, storageFor, synth } from './util';
 import { configChecksum } from '../src/_pod-options';
 
 describe.each(PROVIDER_LIST)('WalRestoredPostgres restoring from %s', (provider) => {
@@ -117,6 +117,37 @@ test('restore then archive onward to another location: both storages, two creden
   expect(envOf(c)).toMatchObject({ PG_WALG_BOOTSTRAP: 'restore', PG_WALG_ARCHIVE: 'on' });
   expect(c.volumeMounts.map((m: any) => m.mountPath)).toEqual(expect.arrayContaining(['/etc/pg-walg/secrets/restore', '/etc/pg-walg/secrets/archive']));
   expect(container(objs, 'copy', 'walg-backup').volumeMounts.map((m: any) => m.mountPath)).not.toContain('/etc/pg-walg/secrets/restore');
+});
+
+test.each([
+  ['an onward archive with the same identity', () => WalStorage.azure(PostgresVersion.V17, { container: 'walg', prefix: 'copy', credentials: AzureCredentials.fromWorkloadIdentity('walg-azure', 'walgarchive') }),
+    { WALG_AZ_PREFIX: 'azure://walg/copy', AZURE_STORAGE_ACCOUNT: 'walgarchive' }],
+  ['an onward archive with a key', () => WalStorage.azure(PostgresVersion.V17, { container: 'walg', prefix: 'copy', credentials: AzureCredentials.fromSecret('azure-walg') }),
+    { WALG_AZ_PREFIX: 'azure://walg/copy' }],
+])('Azure workload identity on the restore path, with %s', (_what, archive, archiveEnv) => {
+  const chart = newChart();
+  new WalRestoredPostgres(chart, 'pg', {
+    name: 'pg',
+    source: WalStorage.azure(PostgresVersion.V17, { container: 'walg', prefix: 'prod/orders', credentials: AzureCredentials.fromWorkloadIdentity('walg-azure', 'walgarchive') }),
+    archive: archive(),
+  });
+  const objs = synth(chart);
+  const data = find(objs, 'ConfigMap').data;
+  expect(parseEnvFile(data['restore.env'])).toEqual({ WALG_AZ_PREFIX: 'azure://walg/prod/orders', AZURE_STORAGE_ACCOUNT: 'walgarchive' });
+  expect(parseEnvFile(data['archive.env'])).toEqual(archiveEnv);
+  const sts = find(objs, 'StatefulSet');
+  expect(sts.spec.template.spec.serviceAccountName).toBe('walg-azure');
+  expect(sts.spec.template.metadata.labels['azure.workload.identity/use']).toBe('true');
+  expect(sts.spec.template.spec.volumes.map((v: any) => v.name)).not.toContain('restore-credentials');
+});
+
+test('Azure workload identity and another storage\'s service account cannot share the pod', () => {
+  const chart = newChart();
+  expect(() => new WalRestoredPostgres(chart, 'pg', {
+    name: 'pg',
+    source: WalStorage.azure(PostgresVersion.V17, { container: 'walg', credentials: AzureCredentials.fromWorkloadIdentity('walg-azure', 'walgarchive') }),
+    archive: WalStorage.s3(PostgresVersion.V17, { bucket: 'walg-archive', credentials: S3Credentials.fromPodIdentity('walg-irsa') }),
+  })).toThrow('Invalid archive.credentials "walg-irsa" in test/pg: a pod has one service account, and the other storage uses "walg-azure"; use the same one.');
 });
 
 test('the onward archive must differ from the source', () => {
