@@ -224,6 +224,26 @@ storage_location() {
   printf '%s' "${_loc:-unknown}"
 }
 
+# walg_error FILE: the error that WAL-G wrote to FILE (its stderr), as one line for a log: from its last
+# "ERROR:" line on (the cloud SDKs explain an error over many lines: which credentials were tried, the
+# identity service's answer) up to a following INFO or WARNING line, without blank lines and rules of
+# dashes, blanks squeezed, at most 1000 characters; with no "ERROR:" line, its last non-blank line.
+walg_error() {
+  awk '
+    /^[[:space:]]*$/ || /^[[:space:]]*-+[[:space:]]*$/ { next }
+    /^(INFO|WARNING): / { inerr = 0 }
+    { line = $0; gsub(/[[:space:]]+/, " ", line); sub(/^ /, "", line); sub(/ $/, "", line) }
+    /^ERROR: / { msg = line; inerr = 1; seen = 1; next }
+    inerr { msg = msg " " line; next }
+    { last = line }
+    END {
+      out = seen ? msg : last
+      if (out == "") out = "no message"
+      if (length(out) > 1000) out = substr(out, 1, 997) "..."
+      print out
+    }' "$1"
+}
+
 # retry DESCRIPTION COMMAND...: run COMMAND up to PG_WALG_ATTEMPTS times, PG_WALG_RETRY_SECONDS
 # apart. Its stdout goes to stdout; its stderr is logged. Fails with the last error in LAST_ERROR.
 retry() {
@@ -277,8 +297,7 @@ fetch_outcome() {
       return 0
     fi
   fi
-  _last=$(grep -v '^[[:space:]]*$' "$_errlog" | tail -n 1)
-  printf 'failed: wal-g exited %s: %s' "$_rc" "${_last:-no message}"
+  printf 'failed: wal-g exited %s: %s' "$_rc" "$(walg_error "$_errlog")"
   if [ "$_says_missing" = true ]; then
     # WAL-G answered "not in the archive" with another release's code: the version is declared wrong.
     printf " (WAL-G's not-found message with exit %s where %s was expected: does the PostgresVersion's walgVersion name the image's WAL-G?)" "$_rc" "${PG_WALG_FETCH_NOT_FOUND_EXIT:-1}"
@@ -341,7 +360,7 @@ list_outcome() {
     { ! grep -q '^ERROR: ' "$3" || only_errors "$3" 'No backups found'; }; then
     echo unconfirmed-empty
   else
-    printf 'failed: wal-g backup-list exited %s: %s\n' "$1" "$(grep -v '^[[:space:]]*$' "$3" | tail -n 1)"
+    printf 'failed: wal-g backup-list exited %s: %s\n' "$1" "$(walg_error "$3")"
   fi
 }
 
@@ -387,7 +406,7 @@ list_once() {
 # ("name modified" lines), or die after a bounded number of attempts saying what was tried.
 list_backups() {
   if ! retry "list the base backups at $(storage_location)" list_once; then
-    die "cannot read the $1 storage $(storage_location) after $PG_WALG_ATTEMPTS attempts, $PG_WALG_RETRY_SECONDS s apart. Check the bucket, the prefix, the endpoint and the credentials in the $1 Secret. Last error: $LAST_ERROR"
+    die "cannot read the $1 storage $(storage_location) after $PG_WALG_ATTEMPTS attempts, $PG_WALG_RETRY_SECONDS s apart. Check the bucket, the prefix, the endpoint and the credentials (the $1 Secret, or the ServiceAccount of a keyless identity). Last error: $LAST_ERROR"
   fi
 }
 
@@ -443,7 +462,7 @@ finish_times_once() {
   bounded "$PG_WALG_LIST_TIMEOUT" env TZ=UTC wal-g backup-list --detail --json >"$_fo" 2>"$_fe" || _frc=$?
   _fjson=ok
   _fl=$(finish_times_json "$_fo") || _fjson=bad
-  _flast=$(grep -v '^[[:space:]]*$' "$_fe" | tail -n 1)
+  _flast=$(walg_error "$_fe")
   _fmeta=false
   if [ "$_frc" -ne 0 ] && grep -q "metadata\.json' not found" "$_fe"; then
     _fmeta=true
@@ -461,7 +480,7 @@ finish_times_once() {
     echo "wal-g backup-list --detail --json exited 0 but printed no JSON list of base backups" >&2
     return 1
   else
-    echo "wal-g backup-list --detail --json exited $_frc: ${_flast:-no message}" >&2
+    echo "wal-g backup-list --detail --json exited $_frc: $_flast" >&2
     return 1
   fi
 }

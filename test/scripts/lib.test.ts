@@ -441,3 +441,61 @@ done`);
     expect(left).toEqual([expect.stringMatching(/^\d+: sleep 30 $/)]);
   });
 });
+
+// The Azure SDK's answer when Entra ID refuses the federated token (WAL-G 3.0.8, workload identity), as
+// WAL-G writes it: its last line alone ("To troubleshoot, visit …") says nothing.
+const AZURE_REFUSED = `ERROR: 2026/11/30 18:48:48.612913 list folder: iterate through folder "pg/": DefaultAzureCredential: failed to acquire a token.
+Attempted credentials:
+\tEnvironmentCredential: incomplete environment variable configuration. Only AZURE_TENANT_ID and AZURE_CLIENT_ID are set
+\tWorkloadIdentityCredential authentication failed. 
+\t\tPOST https://login.microsoftonline.com/72f988bf-0000-4000-8000-00000000e2e0/oauth2/v2.0/token
+\t\t--------------------------------------------------------------------------------
+\t\tRESPONSE 401: 401 Unauthorized
+\t\t--------------------------------------------------------------------------------
+\t\t{
+\t\t  "error": "invalid_client",
+\t\t  "error_description": "AADSTS700213: No matching federated identity record found for presented assertion."
+\t\t}
+\t\t--------------------------------------------------------------------------------
+\t\tTo troubleshoot, visit https://aka.ms/azsdk/go/identity/troubleshoot#workload
+
+`;
+
+describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('walg_error under %s', (_name, shell) => {
+  const s = stub('exit 0');
+  const errlog = path.join(s.work, 'errlog');
+  function walgError(log: string): string {
+    fs.writeFileSync(errlog, log);
+    const r = s.lib(shell, 'walg_error "$@"', [errlog]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.endsWith('\n')).toBe(true);
+    expect(r.stdout.trimEnd()).not.toContain('\n');
+    return r.stdout.trimEnd();
+  }
+
+  test('an error over many lines (the Azure SDK) is one line, from WAL-G\'s ERROR on, without rules', () => {
+    expect(walgError(AZURE_REFUSED)).toBe('ERROR: 2026/11/30 18:48:48.612913 list folder: iterate through folder "pg/": DefaultAzureCredential: failed to acquire a token. '
+      + 'Attempted credentials: EnvironmentCredential: incomplete environment variable configuration. Only AZURE_TENANT_ID and AZURE_CLIENT_ID are set '
+      + 'WorkloadIdentityCredential authentication failed. POST https://login.microsoftonline.com/72f988bf-0000-4000-8000-00000000e2e0/oauth2/v2.0/token '
+      + 'RESPONSE 401: 401 Unauthorized { "error": "invalid_client", "error_description": "AADSTS700213: No matching federated identity record found for presented assertion." } '
+      + 'To troubleshoot, visit https://aka.ms/azsdk/go/identity/troubleshoot#workload');
+  });
+
+  test.each([
+    ['one ERROR line', `${NOW} connection refused\n`, `${NOW} connection refused`],
+    ['the last of two errors, after INFO lines', `INFO: 2026/11/30 start\n${NOW} first\nINFO: 2026/11/30 retry\n${NOW} second\n`, `${NOW} second`],
+    ['an error followed by an INFO line: the INFO line is not part of it', `${NOW} broken\n  detail\nINFO: 2026/11/30 done\n`, `${NOW} broken detail`],
+    ['no ERROR line: the last non-blank line', 'INFO: 2026/11/30 start\npanic: runtime error\n\n', 'panic: runtime error'],
+    ['nothing', '', 'no message'],
+    ['blank lines only', '\n \n\t\n', 'no message'],
+  ])('%s', (_what, log, expected) => {
+    expect(walgError(log)).toBe(expected);
+  });
+
+  test('a message of more than 1000 characters is cut to 1000', () => {
+    const out = walgError(`${NOW} ${'x'.repeat(2000)}\n`);
+    expect(out.length).toBe(1000);
+    expect(out.endsWith('...')).toBe(true);
+  });
+});
