@@ -42,7 +42,7 @@ const LINE_ROWS = CHILD ? process.env.E2E_LINE_ROWS === '1' : true;
 const PROVIDERS = (process.env.E2E_PROVIDERS ?? 's3,minio,gcs,azure,swift,local').split(',');
 const MAJORS = (process.env.E2E_MAJORS ?? '10,11,14,15,17,18').split(',').map(Number);
 const WALG_FILTER = process.env.E2E_WALG?.split(',').map((x) => x.trim().replace(/^walg-/, '').replace(/^v/, '')).filter((x) => x !== '');
-const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials'];
+const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials', 'workload-identity'];
 const SCENARIO_FILTER = process.env.E2E_SCENARIOS?.split(',').map((x) => x.trim()).filter((x) => x !== '');
 for (const s of SCENARIO_FILTER ?? []) if (!SCENARIOS.includes(s)) throw new Error(`E2E_SCENARIOS: unknown scenario ${s} (known: ${SCENARIOS.join(', ')})`);
 const INFRA_KEYS = ['STORAGE_EMULATOR_HOST', 'HTTPS_PROXY', 'SSL_CERT_FILE'];
@@ -358,6 +358,10 @@ async function providerMajor(ctx: Ctx): Promise<void> {
       if (!/no base backup found at \S+no-such-archive|cannot read the restore storage/.test(bad.log())) throw new Error(`the log does not name the problem:\n${bad.log().slice(-800)}`);
     }, () => [bad?.log() ?? '']);
   }
+  if (provider === 'azure' && want('workload-identity') && hasWalgFeature(version, 'azureWorkloadIdentity')) {
+    const seen: Pod[] = [];
+    await cell(ctx, 'workload-identity', () => workloadIdentity(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+  }
   if (!['gcs', 'local'].includes(provider) && want('bad-credentials')) {
     await cell(ctx, 'bad-credentials', async () => {
       const objects = synth((chart) => new WalRestoredPostgres(chart, 'bad', {
@@ -370,6 +374,70 @@ async function providerMajor(ctx: Ctx): Promise<void> {
       if (code === 0 || code === 'timeout') throw new Error(`bootstrap exit: ${code}`);
       if (!/cannot read the restore storage .* after 2 attempts/.test(bad.log())) throw new Error(`the log does not name the problem:\n${bad.log().slice(-800)}`);
     }, () => [bad?.log() ?? '']);
+  }
+}
+
+/**
+ * Azure workload identity, end to end: the pod gets what the Entra Workload ID webhook would give it (the
+ * client and tenant IDs, the authority and a federated token file; servers.ts's Entra ID stand-in exchanges
+ * the token for a bearer token that Azurite accepts) and no key. An archive and a restore through it; then a
+ * restore with a token the stand-in refuses, which must stop within its attempts and say why.
+ */
+async function workloadIdentity(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
+  const { server, version, tag } = ctx;
+  const wi = server.workloadIdentity!;
+  const prefix = `${ctx.prefix}/workload-identity`;
+  const storage = () => WalStorage.azure(version as any, {
+    container: server.bucket, prefix, endpointSuffix: server.env.AZURE_ENDPOINT_SUFFIX,
+    credentials: AzureCredentials.fromWorkloadIdentity('walg-azure', server.credentials.account),
+  });
+  const issued = () => (fs.readFileSync(wi.logFile, 'utf8').match(/ token issued$/gm) ?? []).length;
+  const podEnv: Env = { ...wi.podEnv, HTTP_PROXY: server.env.HTTPS_PROXY }; // plain HTTP (the metadata service) goes nowhere either
+  const archiveObjects = synth((chart) => new ArchivingPostgres(chart, 'archive', {
+    name: `wi-${tag}`, storage: storage(), superuserPassword: PASSWORD,
+    archiveTimeout: Duration.seconds(5), storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
+  }));
+  if (JSON.stringify(archiveObjects).includes(server.credentials.key)) throw new Error('the storage key is in the manifests');
+  const sts = archiveObjects.find((o) => o.kind === 'StatefulSet')!;
+  expectEq('the webhook label on the pod', sts.spec.template.metadata.labels['azure.workload.identity/use'], 'true');
+  const before = issued();
+  const a = await pod(ctx, archiveObjects, `wi-${tag}`, podEnv);
+  seen(a);
+  a.start();
+  try {
+    await a.waitReady(180_000);
+    await a.sql('CREATE TABLE orders (id int PRIMARY KEY)');
+    await a.sql('INSERT INTO orders SELECT g FROM generate_series(1, 50) g');
+    await waitArchived(a, await a.sql('SELECT pg_walfile_name(pg_switch_wal())'));
+  } finally {
+    await a.stop();
+  }
+  const restore = (name: string) => synth((chart) => new WalRestoredPostgres(chart, 'restore', {
+    name, source: storage(), superuserPassword: PASSWORD, storageAttempts: 2, storageRetryInterval: Duration.seconds(1),
+  }));
+  const r = await pod(ctx, restore(`wi-${tag}-restore`), `wi-${tag}-restore`, podEnv);
+  seen(r);
+  r.start();
+  try {
+    await r.waitReady(180_000);
+    expectEq('rows restored through workload identity', await r.sql('SELECT count(*) FROM orders'), 50);
+  } finally {
+    await r.stop();
+  }
+  if (issued() <= before) throw new Error('no token was exchanged with the Entra ID stand-in');
+  const good = fs.readFileSync(wi.tokenFile, 'utf8');
+  fs.writeFileSync(wi.tokenFile, 'a-token-of-another-cluster');
+  try {
+    const bad = await pod(ctx, restore(`wi-${tag}-refused`), `wi-${tag}-refused`, podEnv);
+    seen(bad);
+    bad.start();
+    const code = await bad.exit(180_000);
+    if (code === 0 || code === 'timeout') throw new Error(`bootstrap exit with a refused token: ${code}`);
+    if (!/cannot read the restore storage .* after 2 attempts/.test(bad.log()) || !/AADSTS700213/.test(bad.log())) {
+      throw new Error(`the log does not name the problem:\n${bad.log().slice(-1200)}`);
+    }
+  } finally {
+    fs.writeFileSync(wi.tokenFile, good);
   }
 }
 

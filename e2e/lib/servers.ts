@@ -46,6 +46,8 @@ export interface StorageServer {
   walgEnv(subPath: string, opts?: { old?: boolean }): Env;
   /** CA certificate PEM (TLS servers). */
   caFile?: string;
+  /** Azure: the workload identity webhook's part (a token file and an Entra ID stand-in). */
+  workloadIdentity?: AzureWorkloadIdentity;
   logFile: string;
   /** All processes belonging to this server (main process first). */
   procs: Proc[];
@@ -449,6 +451,78 @@ export function azureSharedKeyHeaders(opts: {
   return { ...headers, authorization: `SharedKey ${opts.account}:${sig}` };
 }
 
+/** What the Entra ID stand-in is told to expect (the workload identity webhook's settings). */
+export const ENTRA_TENANT = '72f988bf-0000-4000-8000-00000000e2e0';
+export const ENTRA_CLIENT_ID = '0e2e0e2e-0000-4000-8000-0000000c11e7';
+export const ENTRA_HOST = 'login.microsoftonline.com';
+
+/**
+ * A stand-in for Microsoft Entra ID's token service, enough for the Azure SDK's workload identity
+ * credential (MSAL): instance discovery, the tenant's OpenID configuration and the client-credentials
+ * token request. A token is issued only for the expected client ID and tenant, with the exact content of
+ * the federated token file as the client assertion (read at each request: the kubelet rotates it), for
+ * the Storage scope; it is a JWT whose audience and issuer Azurite's OAuth check accepts (Azurite does not
+ * check signatures). Every request is logged with its outcome, so a test can count the exchanges.
+ */
+export const FAKE_ENTRA_JS = `
+const https = require('https'); const fs = require('fs');
+const { PORT, CERT, KEY, TENANT, CLIENT_ID, ISSUED_FILE, HOST } = process.env;
+const b64 = (o) => Buffer.from(typeof o === 'string' ? o : JSON.stringify(o)).toString('base64url');
+const json = (res, status, body) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
+const base = 'https://' + HOST + '/' + TENANT;
+https.createServer({ cert: fs.readFileSync(CERT), key: fs.readFileSync(KEY) }, (req, res) => {
+  const u = new URL(req.url, 'https://' + HOST);
+  let body = '';
+  req.on('data', (d) => { body += d; });
+  req.on('end', () => {
+    const log = (outcome) => console.log(new Date().toISOString(), req.method, u.pathname, outcome);
+    if (req.method === 'GET' && u.pathname === '/healthz') { res.end('ok'); return; }
+    if (req.method === 'GET' && u.pathname === '/common/discovery/instance') {
+      log('discovery');
+      json(res, 200, { 'tenant_discovery_endpoint': base + '/v2.0/.well-known/openid-configuration', 'api-version': '1.1',
+        metadata: [{ preferred_network: HOST, preferred_cache: HOST, aliases: [HOST] }] });
+      return;
+    }
+    if (req.method === 'GET' && u.pathname === '/' + TENANT + '/v2.0/.well-known/openid-configuration') {
+      log('openid-configuration');
+      json(res, 200, { token_endpoint: base + '/oauth2/v2.0/token', authorization_endpoint: base + '/oauth2/v2.0/authorize',
+        issuer: base + '/v2.0', jwks_uri: base + '/discovery/v2.0/keys' });
+      return;
+    }
+    if (req.method === 'POST' && u.pathname === '/' + TENANT + '/oauth2/v2.0/token') {
+      const f = new URLSearchParams(body);
+      const expected = fs.readFileSync(ISSUED_FILE, 'utf8');
+      const ok = f.get('grant_type') === 'client_credentials' && f.get('client_id') === CLIENT_ID
+        && f.get('client_assertion_type') === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+        && f.get('client_assertion') === expected && /storage\\.azure\\.com/.test(f.get('scope') || '');
+      if (!ok) {
+        log('token refused');
+        json(res, 401, { error: 'invalid_client', error_description: 'AADSTS700213: No matching federated identity record found for presented assertion.' });
+        return;
+      }
+      log('token issued');
+      const now = Math.floor(Date.now() / 1000);
+      const token = b64({ alg: 'RS256', typ: 'JWT' }) + '.' + b64({ aud: 'https://storage.azure.com', iss: 'https://sts.windows.net/' + TENANT + '/',
+        nbf: now - 60, iat: now - 60, exp: now + 3600, appid: CLIENT_ID, oid: CLIENT_ID, tid: TENANT, sub: CLIENT_ID }) + '.' + b64('unsigned');
+      json(res, 200, { token_type: 'Bearer', expires_in: 3600, ext_expires_in: 3600, access_token: token });
+      return;
+    }
+    log('not found');
+    json(res, 404, { error: 'not_found' });
+  });
+}).listen(Number(PORT), '127.0.0.1', () => console.log('entra stand-in on', PORT));
+`;
+
+/** The workload identity webhook's part, for a pod that uses Azure workload identity. */
+export interface AzureWorkloadIdentity {
+  /** The env the webhook adds to each container (AZURE_CLIENT_ID, …, AZURE_FEDERATED_TOKEN_FILE). */
+  readonly podEnv: Env;
+  /** The pod's federated token file: write another value to spoil it (the stand-in then refuses it). */
+  readonly tokenFile: string;
+  /** The stand-in's log: one line per request and outcome. */
+  readonly logFile: string;
+}
+
 export async function startAzurite(opts: CommonOptions = {}): Promise<StorageServer> {
   const ownDir = opts.dir === undefined;
   const dir = opts.dir ?? makeTempDir('e2e-azurite-');
@@ -456,17 +530,34 @@ export async function startAzurite(opts: CommonOptions = {}): Promise<StorageSer
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const account = AZURITE_ACCOUNT;
   const blobHost = `${account}.blob.localhost`;
-  const certs = await makeCerts(path.join(dir, 'pki'), [blobHost, '*.blob.localhost', 'localhost'], ['127.0.0.1']);
-  const port = await freePort();
+  const certs = await makeCerts(path.join(dir, 'pki'), [blobHost, '*.blob.localhost', 'localhost', ENTRA_HOST], ['127.0.0.1']);
+  const [port, entraPort] = await freePorts(2);
   const logFile = path.join(dir, 'azurite.log');
+  // --oauth basic: bearer tokens (workload identity) besides shared keys; it checks a token's audience,
+  // issuer and lifetime, not its signature.
   const proc = startProcess(process.execPath, [azuriteBin(), '--blobHost', '127.0.0.1', '--blobPort', String(port),
-    '--location', ensureDir(path.join(dir, 'data'), 0o700), '--cert', certs.cert, '--key', certs.key,
+    '--location', ensureDir(path.join(dir, 'data'), 0o700), '--cert', certs.cert, '--key', certs.key, '--oauth', 'basic',
     '--loose', '--skipApiVersionCheck', '--disableTelemetry', '--debug', path.join(dir, 'azurite-debug.log')], {
     name: 'azurite', logFile, cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
   });
   const endpoint = `https://127.0.0.1:${port}/${account}`;
+  // The federated token file (the projected ServiceAccount token, in a cluster) and the Entra ID stand-in.
+  const tokenFile = path.join(dir, 'azure-identity-token');
+  const issued = `e2e-federated-token-${crypto.randomBytes(8).toString('hex')}`;
+  fs.writeFileSync(tokenFile, issued, { mode: 0o644 });
+  fs.writeFileSync(path.join(dir, 'issued-token'), issued, { mode: 0o600 });
+  const entraLog = path.join(dir, 'entra.log');
+  const entraScript = path.join(dir, 'fake-entra.js');
+  fs.writeFileSync(entraScript, FAKE_ENTRA_JS);
+  const entra = startProcess(process.execPath, [entraScript], {
+    name: 'entra', logFile: entraLog,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: String(entraPort), CERT: certs.cert, KEY: certs.key, TENANT: ENTRA_TENANT,
+      CLIENT_ID: ENTRA_CLIENT_ID, ISSUED_FILE: path.join(dir, 'issued-token'), HOST: ENTRA_HOST },
+  });
   let proxy: LoopbackProxy;
   try {
+    await waitFor(async () => (await request(`https://127.0.0.1:${entraPort}/healthz`, { ca: certs.caCert })).status === 200, timeoutMs,
+      { what: 'entra stand-in ready', proc: entra });
     // Any HTTP answer means it is up (an unsigned request gets 403/400).
     await waitFor(async () => (await request(`${endpoint}?comp=list`, { ca: certs.caCert })).status > 0, timeoutMs,
       { what: 'azurite ready', proc });
@@ -476,9 +567,10 @@ export async function startAzurite(opts: CommonOptions = {}): Promise<StorageSer
     if (res.status !== 201 && res.status !== 409) throw new Error(`azurite: create container: ${res.status} ${res.body}`);
     // wal-g dials https://devstoreaccount1.blob.localhost:<port>/...: the proxy carries it to 127.0.0.1:<port>;
     // Azurite takes the account from the host name (production-style URL).
-    proxy = await startLoopbackProxy(dir, { [`${blobHost}:${port}`]: `127.0.0.1:${port}` });
+    // Entra ID's host, for the workload identity credential, is carried to the stand-in.
+    proxy = await startLoopbackProxy(dir, { [`${blobHost}:${port}`]: `127.0.0.1:${port}`, [`${ENTRA_HOST}:443`]: `127.0.0.1:${entraPort}` });
   } catch (e) {
-    await stopAllOf([proc], ownDir ? dir : undefined)();
+    await stopAllOf([proc, entra], ownDir ? dir : undefined)();
     throw e;
   }
   const env: Env = {
@@ -488,10 +580,14 @@ export async function startAzurite(opts: CommonOptions = {}): Promise<StorageSer
     HTTPS_PROXY: proxy.url,
     SSL_CERT_FILE: certs.bundle,
   };
-  const procs = [proc, proxy.proc];
+  const procs = [proc, proxy.proc, entra];
+  const workloadIdentity: AzureWorkloadIdentity = {
+    podEnv: { AZURE_CLIENT_ID: ENTRA_CLIENT_ID, AZURE_TENANT_ID: ENTRA_TENANT, AZURE_FEDERATED_TOKEN_FILE: tokenFile, AZURE_AUTHORITY_HOST: `https://${ENTRA_HOST}/` },
+    tokenFile, logFile: entraLog,
+  };
   return {
     provider: 'azure', pid: proc.pid, host: '127.0.0.1', port, endpoint: `https://${blobHost}:${port}`, bucket,
-    credentials: { account, key: AZURITE_KEY }, env,
+    credentials: { account, key: AZURITE_KEY }, env, workloadIdentity,
     walgEnv: (sub, o) => ({ ...env, [o?.old ? 'WALE_AZ_PREFIX' : 'WALG_AZ_PREFIX']: `azure://${bucket}/${sub}` }),
     caFile: certs.caCert, logFile, procs, dir, stop: stopAllOf(procs, ownDir ? dir : undefined),
   };
