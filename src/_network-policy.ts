@@ -62,7 +62,7 @@ function checkClients(scope: IConstruct, given: PostgresNetworkPolicy): INetwork
   }
   const clients: unknown = given.clients;
   if (!Array.isArray(clients)) {
-    invalid(scope, 'networkPolicy.clients', clients, `expected a list of peers: ${PEER.replace(/^expected /, '')}`);
+    invalid(scope, 'networkPolicy.clients', clients, 'expected a list of cdk8s-plus-27 network policy peers, such as [Pods.select(this, \'api\', { labels: { app: \'api\' } })]');
   }
   if (clients.length === 0) {
     invalid(scope, 'networkPolicy.clients', clients, 'expected at least one peer: with none, the NetworkPolicy would admit only the instance\'s own pods '
