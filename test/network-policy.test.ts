@@ -1,11 +1,14 @@
 // The optional NetworkPolicy (src/_network-policy.ts) of both constructs: off by default (no object), and
 // when on, the spec exactly where Kubernetes reads it: the instance's pods selected, TCP 5432 admitted from
 // those pods and the clients only, every egress allowed. Bad values are in test/bad-input.test.ts.
+import * as fs from 'fs';
+import * as path from 'path';
 import { Chart } from 'cdk8s';
 import { Deployment, LabelExpression, Namespaces, NetworkPolicyIpBlock, Pods } from 'cdk8s-plus-27';
 import { ArchivingPostgres, PostgresInstanceOptions, PostgresVersion, WalProvider, WalRestoredPostgres } from '../src';
 import { find, newChart, Obj, storageFor, synth } from './util';
 import { cidrStrictlyWithin } from '../src/_validation';
+import { buildCorpus } from '../validate/corpus';
 
 const POSTGRES = [{ port: 5432, protocol: 'TCP' }];
 /** An ingress rule on PostgreSQL's port from these sources. */
@@ -150,4 +153,18 @@ test.each([
   ['10.0.0.0/8', '::ffff:10.1.0.0/112', false],
 ])('cidrStrictlyWithin(%s, %s) is %s', (outer, inner, within) => {
   expect(cidrStrictlyWithin(outer, inner)).toBe(within);
+});
+
+test('the validation corpus: the cases with a NetworkPolicy are exactly those where the missing-NetworkPolicy findings are not accepted', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const YAML = require('yaml');
+  const accepted: Array<{ check: string; exceptEntries?: string[] }> = YAML.parse(fs.readFileSync(path.join(__dirname, '..', 'validate', 'accepted-findings.yaml'), 'utf8')).accepted;
+  const glob = (g: string) => new RegExp(`^${g.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const withPolicy = buildCorpus().entries.filter((e) => e.objects.some((o) => o.kind === 'NetworkPolicy')).map((e) => e.id);
+  expect(withPolicy.length).toBeGreaterThan(0);
+  for (const check of ['pod-networkpolicy', 'non-isolated-pod']) {
+    const globs = accepted.find((a) => a.check === check)?.exceptEntries ?? [];
+    const excepted = buildCorpus().entries.map((e) => e.id).filter((id) => globs.some((g) => glob(g).test(id)));
+    expect([check, excepted]).toEqual([check, withPolicy]);
+  }
 });
