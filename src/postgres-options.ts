@@ -203,7 +203,7 @@ export interface PostgresInstanceOptions {
    * The type of the client Service (`<name>`): ClusterIP, NodePort or LoadBalancer. ExternalName is
    * refused (it selects no pods). The headless Service that governs the StatefulSet stays headless.
    * NodePort and LoadBalancer make PostgreSQL reachable from outside the cluster: restrict who may
-   * connect with `loadBalancerSourceRanges` and a NetworkPolicy.
+   * connect with `loadBalancerSourceRanges` and `networkPolicy`.
    *
    * @default ServiceType.CLUSTER_IP
    * @see https://kubernetes.io/docs/concepts/services-networking/service/#publishing-services-service-types
