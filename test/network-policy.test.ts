@@ -3,9 +3,9 @@
 // those pods and the clients only, every egress allowed. Bad values are in test/bad-input.test.ts.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Chart } from 'cdk8s';
+import { App, Chart, Testing, Yaml } from 'cdk8s';
 import { Deployment, LabelExpression, Namespaces, NetworkPolicyIpBlock, Pods } from 'cdk8s-plus-27';
-import { ArchivingPostgres, PostgresInstanceOptions, PostgresVersion, WalProvider, WalRestoredPostgres } from '../src';
+import { ArchivingPostgres, PostgresInstanceOptions, PostgresVersion, S3Credentials, WalProvider, WalRestoredPostgres, WalStorage } from '../src';
 import { find, newChart, Obj, storageFor, synth } from './util';
 import { cidrStrictlyWithin } from '../src/_validation';
 import { buildCorpus } from '../validate/corpus';
@@ -167,4 +167,23 @@ test('the validation corpus: the cases with a NetworkPolicy are exactly those wh
     const excepted = buildCorpus().entries.map((e) => e.id).filter((id) => globs.some((g) => glob(g).test(id)));
     expect([check, excepted]).toEqual([check, withPolicy]);
   }
+});
+
+test('the README\'s YAML is what its NetworkPolicy example synthesizes (the example itself is compiled and run by test/readme.test.ts)', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  const shown = /<!-- network-policy-example:start -->\n```yaml\n([\s\S]*?)```\n<!-- network-policy-example:end -->/.exec(readme)?.[1];
+  const chart = new Chart(new App(), 'billing', { namespace: 'billing' });
+  new ArchivingPostgres(chart, 'ledger', {
+    name: 'ledger',
+    storage: WalStorage.s3(PostgresVersion.V17, { bucket: 'walg-archive', prefix: 'billing/ledger', region: 'eu-west-1', credentials: S3Credentials.fromSecret('s3-walg') }),
+    networkPolicy: {
+      clients: [
+        Pods.select(chart, 'ledger-api', { labels: { 'app.kubernetes.io/name': 'ledger-api' } }),
+        Namespaces.select(chart, 'monitoring', { names: ['monitoring'] }),
+        NetworkPolicyIpBlock.ipv4(chart, 'vpn', '10.8.0.0/16'),
+      ],
+    },
+  });
+  expect(shown).toBe(Yaml.stringify(...Testing.synth(chart).filter((o) => o.kind === 'NetworkPolicy')));
+  expect(readme).toContain("NetworkPolicyIpBlock.ipv4(chart, 'vpn', '10.8.0.0/16'),");
 });
