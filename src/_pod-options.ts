@@ -278,8 +278,8 @@ function checkPodTerm(scope: IConstruct, prop: string, t: k8s.PodAffinityTerm): 
   list(scope, `${prop}.namespaces`, t.namespaces, 'expected a list of namespace names', (s, p, n) => checkDnsLabel(s, p, n));
 }
 
-/** A label selector: matchLabels and matchExpressions, ANDed; an empty selector selects everything. */
-function checkLabelSelector(scope: IConstruct, prop: string, sel: k8s.LabelSelector): void {
+/** A label selector: matchLabels and matchExpressions, ANDed; an empty selector selects everything (also of the NetworkPolicy's peers). */
+export function checkLabelSelector(scope: IConstruct, prop: string, sel: k8s.LabelSelector): void {
   checkStruct(scope, prop, sel, 'k8s.LabelSelector');
   if (sel.matchLabels !== undefined) {
     checkObject(scope, `${prop}.matchLabels`, sel.matchLabels, 'expected an object of label keys and values');

@@ -4,6 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { fetchNotFoundExit, hasWalgFeature, recoveryStyle } from './_capabilities';
 import { WALG_IMAGE } from './_catalog';
 import { CredentialSpec, checkCredentialSpec } from './_credential-spec';
+import { addNetworkPolicy } from './_network-policy';
 import { PATHS, PodEnv, PORT, RECOVERY_SETTINGS_KEY, StorageRole } from './_pod-contract';
 import { checkPodOptions, ClientService, CONFIG_CHECKSUM_ANNOTATION, configChecksum, PodOptions, PodScheduling } from './_pod-options';
 import { confString, renderRecovery } from './_recovery';
@@ -125,6 +126,12 @@ export abstract class PostgresInstanceBase extends Construct {
   public readonly authSecretName: string;
   /** The StatefulSet, for escape hatches. */
   public readonly statefulSet: ApiObject;
+  /**
+   * The NetworkPolicy that admits the clients to PostgreSQL (`<name>-postgres`), when `networkPolicy` is set.
+   *
+   * @default - none: no NetworkPolicy is made
+   */
+  public readonly networkPolicyName?: string;
 
   /**
    * @param plan called once the construct exists (so that its checks can name it): what the subclass adds
@@ -153,6 +160,7 @@ export abstract class PostgresInstanceBase extends Construct {
     const initContainers = this.walgInstall(p.version, pod, env, mounts);
     const containers = this.containers(p, pod, env, mounts);
     this.headlessServiceName = this.services(labels, options.service);
+    this.networkPolicyName = this.networkPolicy(labels, o);
     const annotations = this.podTemplateAnnotations(options.podAnnotations, files);
     const parts: PodParts = { initContainers, containers, volumes: mounts.volumes, annotations, scheduling: options.scheduling };
     this.statefulSet = this.statefulSetOf(p.version, pod, labels, parts, storages);
@@ -565,6 +573,14 @@ export abstract class PostgresInstanceBase extends Construct {
       spec: { type: client.type, selector: labels.selector, ports, loadBalancerSourceRanges: client.loadBalancerSourceRanges },
     });
     return headlessServiceName;
+  }
+
+  /**
+   * The NetworkPolicy, when the options ask for one: PostgreSQL admits the instance's own pods and the
+   * clients named, egress stays open. Returns its name.
+   */
+  private networkPolicy(labels: Labels, o: PostgresInstanceOptions): string | undefined {
+    return addNetworkPolicy(this, { name: `${this.name}-postgres`, labels: labels.all, selector: labels.selector }, o.networkPolicy);
   }
 
   /** The StatefulSet: one pod, PGDATA on a volume claim template. */

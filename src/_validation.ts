@@ -126,6 +126,22 @@ export function checkCidr(scope: IConstruct | string, prop: string, value: unkno
   return s;
 }
 
+/**
+ * Whether the CIDR `inner` is a strict subset of the CIDR `outer` (both checked with checkCidr): the same
+ * address family, a longer prefix, and the same bits up to the outer prefix.
+ */
+export function cidrStrictlyWithin(outer: string, inner: string): boolean {
+  const [oAddress, oLength] = outer.split('/');
+  const [iAddress, iLength] = inner.split('/');
+  const o = ipBits(oAddress);
+  const i = ipBits(iAddress);
+  if (!o || !i || o.width !== i.width || Number(iLength) <= Number(oLength)) {
+    return false;
+  }
+  const hostBits = 2n ** BigInt(o.width - Number(oLength));
+  return i.bits / hostBits === o.bits / hostBits;
+}
+
 const QUANTITY = /^([+]?)([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][-+]?[0-9]+)?$/;
 
 /** A Kubernetes resource quantity such as "10Gi", "500m" or "1.5". */

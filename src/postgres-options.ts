@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { ImagePullPolicy, k8s, ServiceType } from 'cdk8s-plus-27';
+import { ImagePullPolicy, INetworkPolicyPeer, k8s, ServiceType } from 'cdk8s-plus-27';
 import { SuperuserPassword } from './superuser-password';
 
 /**
@@ -16,6 +16,35 @@ export interface PostgresResources {
   readonly memoryRequest?: string;
   /** @default "1Gi" */
   readonly memoryLimit?: string;
+}
+
+/**
+ * Who may connect to PostgreSQL: the clients of the NetworkPolicy an instance makes when its
+ * `networkPolicy` option is set.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export interface PostgresNetworkPolicy {
+  /**
+   * The peers admitted to PostgreSQL (TCP port 5432), besides the instance's own pods, as cdk8s-plus-27
+   * network policy peers, the same type in every jsii language:
+   *
+   * - `Pods.select(scope, id, { labels })`: pods with these labels in the construct's namespace; with
+   *   `namespaces: Namespaces.select(scope, id, { names })` or `{ labels }`, in those namespaces;
+   * - `Namespaces.select(scope, id, { labels })` or `{ names }`: every pod of those namespaces;
+   * - `NetworkPolicyIpBlock.ipv4(scope, id, cidr, except?)` or `.ipv6(...)`: addresses outside the pod
+   *   network, such as a load balancer's or a VPN's (what they are depends on the cluster's network plugin);
+   * - a cdk8s-plus workload (`Deployment`, `StatefulSet`, `Job`, ...): its pods.
+   *
+   * `Pods.all()` admits every pod of the namespace, `Namespaces.all()` every pod of the cluster, and
+   * `NetworkPolicyIpBlock.anyIpv4()` every address: they are taken as given. Each peer becomes one
+   * ingress rule on TCP 5432. Checked at synth: at least one peer (with none, no client could connect;
+   * leave `networkPolicy` out instead), each a peer that selects at least one source (a rule without
+   * sources admits every source, so a selector of no namespace names is refused), label keys and values
+   * and label expressions as Kubernetes takes them, namespace names DNS-1123 labels, CIDRs with the bits
+   * after the prefix zero and exceptions strictly inside their block.
+   */
+  readonly clients: INetworkPolicyPeer[];
 }
 
 /** Options of every PostgreSQL instance this library synthesizes. */
@@ -174,7 +203,7 @@ export interface PostgresInstanceOptions {
    * The type of the client Service (`<name>`): ClusterIP, NodePort or LoadBalancer. ExternalName is
    * refused (it selects no pods). The headless Service that governs the StatefulSet stays headless.
    * NodePort and LoadBalancer make PostgreSQL reachable from outside the cluster: restrict who may
-   * connect with `loadBalancerSourceRanges` and a NetworkPolicy.
+   * connect with `loadBalancerSourceRanges` and `networkPolicy`.
    *
    * @default ServiceType.CLUSTER_IP
    * @see https://kubernetes.io/docs/concepts/services-networking/service/#publishing-services-service-types
@@ -201,6 +230,20 @@ export interface PostgresInstanceOptions {
    * @see https://kubernetes.io/docs/concepts/containers/images/#specifying-imagepullsecrets-on-a-pod
    */
   readonly imagePullSecrets?: string[];
+  /**
+   * Makes a NetworkPolicy `<name>-postgres` (labelled like the instance's other objects) for the pod:
+   * ingress only on TCP port 5432, only from the instance's own pods (`app.kubernetes.io/name: postgres`
+   * and `app.kubernetes.io/instance: <name>`, for the standbys of a later release) and from the `clients`
+   * named; policy types Ingress and Egress, with one egress rule that admits everything, so WAL-G reaches
+   * its storage and DNS even where another policy denies egress by default. NetworkPolicies add up: another
+   * policy that selects the pod can admit more, none can take away. They are enforced only by a network
+   * plugin that supports them. Errors: see `PostgresNetworkPolicy.clients`.
+   *
+   * @default - no NetworkPolicy: every pod and address that can reach the pod network may connect to
+   *   PostgreSQL (which still asks for a password)
+   * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+   */
+  readonly networkPolicy?: PostgresNetworkPolicy;
 }
 
 /** Options of continuous archiving. */

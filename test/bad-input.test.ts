@@ -2,7 +2,7 @@
 // sentence that names where (the construct path, or the factory), the property, the value as given
 // and what would be valid. The messages are asserted verbatim.
 import { Chart, Duration, Testing } from 'cdk8s';
-import { ImagePullPolicy, PersistentVolumeClaim, ServiceType, Volume } from 'cdk8s-plus-27';
+import { ImagePullPolicy, LabelExpression, Namespaces, NetworkPolicyIpBlock, PersistentVolumeClaim, Pods, ServiceType, Volume } from 'cdk8s-plus-27';
 import {
   ArchivingPostgres, ArchivingPostgresProps, AzureCredentials, GcsCredentials, PostgresVersion, S3Credentials, SuperuserPassword,
   SwiftCredentials, WalRestoredPostgres, WalRestoredPostgresProps, WalStorage,
@@ -88,6 +88,16 @@ const antiTerm = (t: Record<string, unknown>) => ({ affinity: { podAntiAffinity:
 const DB = { matchLabels: { tier: 'db' } };
 /** A topology spread constraint: valid, overridden by 'o'. */
 const spread = (o: Record<string, unknown>) => ({ topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: DB, ...o }] });
+
+/** A NetworkPolicy admitting the one peer 'make' builds (in a chart of its own: a peer only renders selectors). */
+const admitting = (make: (c: Chart) => unknown) => ({ networkPolicy: { clients: [make(chart())] } });
+const NP = 'networkPolicy.clients[0]';
+const PEER = 'expected a cdk8s-plus-27 network policy peer (INetworkPolicyPeer) such as Pods.select(...), Namespaces.select(...), '
+  + 'NetworkPolicyIpBlock.ipv4(...) or a cdk8s-plus workload';
+const NO_SOURCE = 'expected a peer that selects at least one source: Kubernetes reads a rule without sources as "every source", '
+  + 'so this peer (e.g. Namespaces.select() with names: []) would admit every client';
+const DNS_LABEL_63 = 'expected a DNS-1123 label of at most 63 characters: lower-case letters, digits and "-", starting and ending with a letter or digit';
+const strictlyInside = (cidr: string) => `expected a CIDR strictly inside the block's cidr "${cidr}" (Kubernetes refuses an exception outside it or equal to it)`;
 
 /** [what, how, the exact message] */
 const CASES: Array<[string, () => unknown, string]> = [
@@ -347,6 +357,38 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['imagePullSecrets name with "_"', () => archiving({ imagePullSecrets: ['registry_credentials'] }), `Invalid imagePullSecrets[0] "registry_credentials" in ${PATH}: ${OBJECT_NAME}.`],
   ['imagePullSecrets with a Secret twice', () => restored({ imagePullSecrets: ['regcred', 'regcred'] }), `Invalid imagePullSecrets[1] "regcred" in ${PATH}: expected each Secret once.`],
   ['imagePullSecrets as one string', () => archiving({ imagePullSecrets: 'regcred' }), `Invalid imagePullSecrets "regcred" in ${PATH}: expected a list of Secret names.`],
+
+  // --- the NetworkPolicy -----------------------------------------------------------------------------
+  ['networkPolicy with an empty list of clients (only the pod itself: no client could connect)', () => archiving({ networkPolicy: { clients: [] } }),
+    `Invalid networkPolicy.clients [] in ${PATH}: expected at least one peer: with none, the NetworkPolicy would admit only the instance's own pods and no client could connect; leave networkPolicy out to make no NetworkPolicy.`],
+  ['networkPolicy without clients', () => restored({ networkPolicy: {} }), `Invalid networkPolicy.clients (missing) in ${PATH}: expected a list of cdk8s-plus-27 network policy peers, such as [Pods.select(this, 'api', { labels: { app: 'api' } })].`],
+  ['networkPolicy: true', () => archiving({ networkPolicy: true }), `Invalid networkPolicy true in ${PATH}: expected a PostgresNetworkPolicy such as { clients: [Pods.select(this, 'api', { labels: { app: 'api' } })] }.`],
+  ['networkPolicy with a field it does not have', () => archiving({ networkPolicy: { clients: [], egress: 'deny' } }), `Invalid networkPolicy.egress "deny" in ${PATH}: expected a field of PostgresNetworkPolicy: clients.`],
+  ['networkPolicy client given as a label map', () => archiving({ networkPolicy: { clients: [{ app: 'api' }] } }), `Invalid ${NP} {"app":"api"} in ${PATH}: ${PEER}.`],
+  ['networkPolicy client given as a name', () => archiving({ networkPolicy: { clients: ['orders-api'] } }), `Invalid ${NP} "orders-api" in ${PATH}: ${PEER}.`],
+  ['networkPolicy pod label key with a space', () => archiving(admitting((c) => Pods.select(c, 'api', { labels: { 'app name': 'api' } }))),
+    `Invalid ${NP}.podSelector.matchLabels "app name" in ${PATH}: ${LABEL_KEY}.`],
+  ['networkPolicy pod label value with a "/"', () => restored(admitting((c) => Pods.select(c, 'api', { labels: { app: 'orders/api' } }))),
+    `Invalid ${NP}.podSelector.matchLabels.app "orders/api" in ${PATH}: ${LABEL_VALUE}.`],
+  ['networkPolicy namespace label value of 64 characters', () => archiving(admitting((c) => Namespaces.select(c, 'team', { labels: { team: 't'.repeat(64) } }))),
+    `Invalid ${NP}.namespaceSelector.matchLabels.team "${'t'.repeat(64)}" in ${PATH}: ${LABEL_VALUE}.`],
+  ['networkPolicy namespace name with upper case', () => archiving(admitting((c) => Namespaces.select(c, 'web', { names: ['Web'] }))),
+    `Invalid ${NP}.namespaceSelector.matchLabels.kubernetes.io/metadata.name "Web" in ${PATH}: ${DNS_LABEL_63}.`],
+  ['networkPolicy pods in no namespace (names: []), which Kubernetes would read as every source', () => archiving(admitting((c) => Pods.select(c, 'api', { labels: { app: 'api' }, namespaces: Namespaces.select(c, 'none', { names: [] }) }))),
+    `Invalid ${NP}.from [] in ${PATH}: ${NO_SOURCE}.`],
+  ['networkPolicy namespaces of no name (names: [])', () => restored(admitting((c) => Namespaces.select(c, 'none', { names: [] }))), `Invalid ${NP}.from [] in ${PATH}: ${NO_SOURCE}.`],
+  ['networkPolicy label expression "In" without values', () => archiving(admitting((c) => Pods.select(c, 'api', { expressions: [LabelExpression.in('tier', [])] }))),
+    `Invalid ${NP}.podSelector.matchExpressions[0].values [] in ${PATH}: expected at least one value with operator "In".`],
+  ['networkPolicy label expression key with a space', () => archiving(admitting((c) => Pods.select(c, 'api', { expressions: [LabelExpression.exists('db client')] }))),
+    `Invalid ${NP}.podSelector.matchExpressions[0].key "db client" in ${PATH}: ${LABEL_KEY}.`],
+  ['networkPolicy IPv4 block with host bits set', () => archiving(admitting((c) => NetworkPolicyIpBlock.ipv4(c, 'vpn', '10.8.0.1/16'))), `Invalid ${NP}.ipBlock.cidr "10.8.0.1/16" in ${PATH}: ${CIDR}.`],
+  ['networkPolicy IPv6 block with host bits set', () => archiving(admitting((c) => NetworkPolicyIpBlock.ipv6(c, 'office', '2001:db8::1/32'))), `Invalid ${NP}.ipBlock.cidr "2001:db8::1/32" in ${PATH}: ${CIDR}.`],
+  ['networkPolicy IP block exception outside the block', () => archiving(admitting((c) => NetworkPolicyIpBlock.ipv4(c, 'vpn', '10.8.0.0/16', ['10.9.0.0/24']))),
+    `Invalid ${NP}.ipBlock.except[0] "10.9.0.0/24" in ${PATH}: ${strictlyInside('10.8.0.0/16')}.`],
+  ['networkPolicy IP block exception equal to the block', () => restored(admitting((c) => NetworkPolicyIpBlock.ipv4(c, 'vpn', '10.8.0.0/16', ['10.8.0.0/16']))),
+    `Invalid ${NP}.ipBlock.except[0] "10.8.0.0/16" in ${PATH}: ${strictlyInside('10.8.0.0/16')}.`],
+  ['networkPolicy IP block exception with host bits set', () => archiving(admitting((c) => NetworkPolicyIpBlock.ipv4(c, 'vpn', '10.8.0.0/16', ['10.8.1.1/24']))),
+    `Invalid ${NP}.ipBlock.except[0] "10.8.1.1/24" in ${PATH}: ${CIDR}.`],
 
   // --- restore source and onward archive -------------------------------------------------------------
   ['onward archive equal to the source (same object)', () => { const s = s3(); restored({ source: s, archive: s }); }, `Invalid archive "s3://walg-archive/prod/orders" in ${PATH}: the onward archive must differ from the restore source (source): archiving into the archive being restored would mix two WAL histories; use another prefix.`],

@@ -1,10 +1,10 @@
 // The validation corpus: one small cdk8s app per case, covering both constructs × the six providers ×
 // the main options (every recovery target kind, credentials by reference, by value and keyless, a
 // MinIO endpoint with a custom CA, Local volumes from a PVC, an emptyDir, a hostPath and NFS, a
-// custom PostgreSQL 17 version, every pod option). Shared by `npx projen validate` (validate/run.ts)
+// custom PostgreSQL 17 version, every pod option, the NetworkPolicy). Shared by `npx projen validate` (validate/run.ts)
 // and the unit tests test/security.test.ts and test/adversarial.test.ts.
 import { App, Chart, Duration, Testing } from 'cdk8s';
-import { PersistentVolumeClaim, ServiceType, Volume } from 'cdk8s-plus-27';
+import { Namespaces, NetworkPolicyIpBlock, PersistentVolumeClaim, Pods, ServiceType, Volume } from 'cdk8s-plus-27';
 import {
   ArchivingPostgres, AzureCredentials, GcsCredentials, PostgresInstanceOptions, PostgresVersion, S3Credentials, SuperuserPassword,
   SwiftCredentials, WalProvider, WalRestoredPostgres, WalStorage,
@@ -554,6 +554,27 @@ const CASES: Case[] = [
       new ArchivingPostgres(c, 'ledger', { name: 'ledger', storage: archive, ...podOptions() });
       new WalRestoredPostgres(c, 'ledger-copy', {
         name: 'ledger-copy', source: archive, archive: s3Ref(v, 'billing/ledger-copy'), recoveryTarget: { time: '2026-11-23T10:00:00Z' }, ...podOptions(),
+      });
+    },
+  },
+  // --- the NetworkPolicy: PostgreSQL admits the instance's pods and the clients named, egress open ----------
+  {
+    id: 'modern-network-policy',
+    description: 'PostgreSQL 17 with a NetworkPolicy (an app\'s pods, a monitoring namespace, a VPN block), and a copy whose policy admits the app only',
+    constructs: ['ArchivingPostgres', 'WalRestoredPostgres'],
+    providers: [WalProvider.S3],
+    build: (c) => {
+      const archive = s3Ref(V.V17, 'billing/ledger');
+      const api = Pods.select(c, 'ledger-api', { labels: { 'app.kubernetes.io/name': 'ledger-api' } });
+      new ArchivingPostgres(c, 'ledger', {
+        name: 'ledger',
+        storage: archive,
+        networkPolicy: {
+          clients: [api, Namespaces.select(c, 'monitoring', { names: ['monitoring'] }), NetworkPolicyIpBlock.ipv4(c, 'vpn', '10.8.0.0/16', ['10.8.255.0/24'])],
+        },
+      });
+      new WalRestoredPostgres(c, 'ledger-copy', {
+        name: 'ledger-copy', source: archive, archive: s3Ref(V.V17, 'billing/ledger-copy'), networkPolicy: { clients: [api] },
       });
     },
   },

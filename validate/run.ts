@@ -48,6 +48,7 @@ interface Accepted {
   readonly tool: 'kube-score' | 'kube-linter';
   readonly check: string;
   readonly entries?: string[];
+  readonly exceptEntries?: string[];
   readonly objects?: string[];
   readonly message?: string;
   readonly reason: string;
@@ -75,6 +76,7 @@ interface Finding { readonly tool: Accepted['tool']; readonly check: string; rea
 function acceptedBy(accepted: Accepted[], f: Finding): Accepted | undefined {
   const a = accepted.find((x) => x.tool === f.tool && x.check === f.check
     && (!x.entries || x.entries.some((g) => glob(g).test(f.entry)))
+    && !(x.exceptEntries ?? []).some((g) => glob(g).test(f.entry))
     && (!x.objects || x.objects.some((g) => glob(g).test(f.object)))
     && (!x.message || new RegExp(x.message).test(f.message)));
   if (a) a.matched++;
@@ -316,7 +318,7 @@ function main(): number {
   for (const a of accepted) {
     const ran = a.tool === 'kube-score' ? kubeScoreBin : kubeLinterBin;
     if (!ran) continue;
-    const scope = [a.entries && `entries ${a.entries.join(',')}`, a.objects && `objects ${a.objects.join(',')}`].filter(Boolean).join(', ');
+    const scope = [a.entries && `entries ${a.entries.join(',')}`, a.exceptEntries && `except entries ${a.exceptEntries.join(',')}`, a.objects && `objects ${a.objects.join(',')}`].filter(Boolean).join(', ');
     report(a.matched > 0, 'accepted-finding', `${a.tool}/${a.check}${scope ? ` (${scope})` : ''}`,
       a.matched > 0 ? `${a.matched} findings accepted` : 'matches no finding any more: remove it from validate/accepted-findings.yaml');
   }
