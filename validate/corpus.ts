@@ -249,6 +249,17 @@ const CASES: Case[] = [
     }),
   },
   {
+    id: 'restore-azure-workload-identity',
+    description: 'Azure without a key (Microsoft Entra Workload ID) on the restore path and the onward archive, PostgreSQL 17',
+    constructs: ['WalRestoredPostgres'],
+    providers: [WalProvider.AZURE],
+    build: (c) => new WalRestoredPostgres(c, 'db', {
+      name: 'orders',
+      source: WalStorage.azure(V.V17, { container: 'walg', prefix: 'prod/orders', credentials: AzureCredentials.fromWorkloadIdentity('walg-azure', 'walgarchive') }),
+      archive: WalStorage.azure(V.V17, { container: 'walg', prefix: 'prod/orders-restored', credentials: AzureCredentials.fromWorkloadIdentity('walg-azure', 'walgarchive') }),
+    }),
+  },
+  {
     id: 'archiving-azure-ref',
     description: 'Azure, credentials by reference, sovereign cloud endpoint suffix',
     constructs: ['ArchivingPostgres'],
