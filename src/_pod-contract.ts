@@ -21,6 +21,12 @@ export const RESERVED_PATHS = [PATHS.dataMount, '/etc/pg-walg', PATHS.run, PATHS
 /** The PostgreSQL port, in the container and on the Services. */
 export const PORT = 5432;
 
+/** The superuser initdb creates (PGUSER of the pod), whose password the auth Secret holds. */
+export const SUPERUSER = 'postgres';
+
+/** The database initdb creates, which every cluster has unless dropped. */
+export const DEFAULT_DATABASE = 'postgres';
+
 /**
  * What a storage is to the pod: the archive it pushes to, or the archive it is restored from. The role
  * names the storage's files: `<role>.env` and `<role>-ca.crt` in the ConfigMap, `<role>/` under the

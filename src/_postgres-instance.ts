@@ -1,11 +1,11 @@
-import { ApiObject, Duration, Names } from 'cdk8s';
-import { ImagePullPolicy, k8s } from 'cdk8s-plus-27';
+import { ApiObject, Chart, Duration, Names } from 'cdk8s';
+import { EnvValue, ImagePullPolicy, ISecret, k8s, Namespaces, Pods, Secret } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { fetchNotFoundExit, hasWalgFeature, recoveryStyle } from './_capabilities';
 import { WALG_IMAGE } from './_catalog';
 import { CredentialSpec, checkCredentialSpec } from './_credential-spec';
 import { addNetworkPolicy } from './_network-policy';
-import { PATHS, PodEnv, PORT, RECOVERY_SETTINGS_KEY, StorageRole } from './_pod-contract';
+import { DEFAULT_DATABASE, PATHS, PodEnv, PORT, RECOVERY_SETTINGS_KEY, StorageRole, SUPERUSER } from './_pod-contract';
 import { checkPodOptions, ClientService, CONFIG_CHECKSUM_ANNOTATION, configChecksum, PodOptions, PodScheduling } from './_pod-options';
 import { confString, renderRecovery } from './_recovery';
 import { renderSecretKeys, SCRIPT_FILES, script } from './_scripts';
@@ -14,7 +14,7 @@ import {
   checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue, checkNonNegativeInteger, checkPositiveInteger, checkQuantity, checkSingleLine,
   checkWholeSeconds, invalid, optionalBoolean, requireString,
 } from './_validation';
-import { ArchivingOptions, PostgresInstanceOptions } from './postgres-options';
+import { ArchivingOptions, ConnectionEnvOptions, PostgresInstanceOptions } from './postgres-options';
 import { PostgresVersion } from './postgres-version';
 import { RecoveryTarget } from './recovery-target';
 import { SuperuserPassword } from './superuser-password';
@@ -116,7 +116,7 @@ const toEnv = (e: PodEnv) => Object.entries(e).map(([k, v]) => ({ name: k, value
 export abstract class PostgresInstanceBase extends Construct {
   /** The StatefulSet's name (also the client Service's name). */
   public readonly name: string;
-  /** The client Service: connect to `<serviceName>.<namespace>.svc:5432`. */
+  /** The client Service's name: apps connect to `host` (`<serviceName>.<namespace>.svc`) on `port`. */
   public readonly serviceName: string;
   /** The headless Service that governs the StatefulSet. */
   public readonly headlessServiceName: string;
@@ -124,6 +124,49 @@ export abstract class PostgresInstanceBase extends Construct {
   public readonly configMapName: string;
   /** The Secret with the superuser password. */
   public readonly authSecretName: string;
+  /**
+   * The Secret with the superuser password, as a cdk8s-plus reference: the one the construct creates
+   * (`SuperuserPassword.fromValue()`), the one you named (`SuperuserPassword.fromSecret()`), or `<name>-auth`
+   * (no `superuserPassword`). Its key `authSecretKey` holds the password: `authSecret.envValue(authSecretKey)`
+   * is the `EnvValue` that `connectionEnv()` gives as PGPASSWORD.
+   *
+   * @see https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-environment-variables
+   */
+  public readonly authSecret: ISecret;
+  /**
+   * The key of `authSecret` that holds the superuser password.
+   *
+   * @default "POSTGRES_PASSWORD" (unless `SuperuserPassword.fromSecret()` names another key)
+   */
+  public readonly authSecretKey: string;
+  /**
+   * The client Service (ClusterIP unless `serviceType`), as the L1 object: cdk8s-plus-27 has no reference
+   * type for a Service it did not create, and its `Service` would synthesize another manifest. Use it for
+   * dependencies (`app.node.addDependency(db.clientService)`) and escape hatches; connect with `host` and
+   * `port`, or `connectionEnv()`.
+   *
+   * @see https://kubernetes.io/docs/concepts/services-networking/service/
+   */
+  public readonly clientService: ApiObject;
+  /**
+   * The host name apps in the cluster connect to: the client Service's DNS name, `<serviceName>.<namespace>.svc`
+   * when the chart has a namespace (it resolves from any namespace, whatever the cluster domain), else
+   * `<serviceName>` (it resolves only from the namespace the manifests are applied to).
+   *
+   * @see https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/#services
+   */
+  public readonly host: string;
+  /** The TCP port of the client Service (and of the container): 5432. */
+  public readonly port: number;
+  /**
+   * The database pod, as a cdk8s-plus pod selector and NetworkPolicy peer (its labels `app.kubernetes.io/name`
+   * and `app.kubernetes.io/instance`, in the chart's namespace when it has one): for an app's
+   * `connections.allowTo(db.pods, …)` or a `NetworkPolicy` rule. A NetworkPolicy selects pods, never a
+   * Service, so the peer is the pod behind it.
+   *
+   * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+   */
+  public readonly pods: Pods;
   /** The StatefulSet, for escape hatches. */
   public readonly statefulSet: ApiObject;
   /**
@@ -153,17 +196,51 @@ export abstract class PostgresInstanceBase extends Construct {
     this.restoreSettings(p, files, env);
     this.configMapName = `${this.name}-config`;
     new k8s.KubeConfigMap(this, 'ConfigMap', { metadata: { name: this.configMapName, labels: labels.all }, data: files });
-    const password = this.authSecret(o.superuserPassword, labels);
+    const password = this.passwordSecret(o.superuserPassword, labels);
     this.authSecretName = password.secretName;
+    this.authSecret = Secret.fromSecretName(this, 'AuthSecretReference', password.secretName);
+    this.authSecretKey = password.key;
     this.podVolumes(password, mounts);
     this.credentialSecrets(storages, labels, mounts);
     const initContainers = this.walgInstall(p.version, pod, env, mounts);
     const containers = this.containers(p, pod, env, mounts);
-    this.headlessServiceName = this.services(labels, options.service);
+    const services = this.services(labels, options.service);
+    this.headlessServiceName = services.headless;
+    this.clientService = services.client;
     this.networkPolicyName = this.networkPolicy(labels, o);
+    const namespace = Chart.of(this).namespace;
+    this.host = namespace === undefined ? this.serviceName : `${this.serviceName}.${namespace}.svc`;
+    this.port = PORT;
+    this.pods = this.podSelector(labels, namespace);
     const annotations = this.podTemplateAnnotations(options.podAnnotations, files);
     const parts: PodParts = { initContainers, containers, volumes: mounts.volumes, annotations, scheduling: options.scheduling };
     this.statefulSet = this.statefulSetOf(p.version, pod, labels, parts, storages);
+  }
+
+  /**
+   * The libpq environment variables an app container connects with, as cdk8s-plus `EnvValue`s: PGHOST
+   * (`host`), PGPORT (`port`, 5432), PGUSER (the superuser `postgres`), PGPASSWORD (a `secretKeyRef` to
+   * `authSecret`'s key `authSecretKey`: the password stays in the Secret, never in the manifest) and
+   * PGDATABASE. libpq clients (psql, psycopg, pgx, node-postgres, …) read them as they are; other clients
+   * read them by name. Pass them as a container's `envVariables`, or add each with `container.env.addVariable()`.
+   *
+   * The Secret must exist before the app's pod starts (the kubelet does not start a container whose
+   * `secretKeyRef` is missing, https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-environment-variables);
+   * the construct creates it only for `SuperuserPassword.fromValue()`.
+   *
+   * @param options the database to connect to
+   * @returns the variables by name: PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE
+   * @see https://www.postgresql.org/docs/current/libpq-envars.html
+   */
+  public connectionEnv(options?: ConnectionEnvOptions): { [name: string]: EnvValue } {
+    const database = options?.database === undefined ? DEFAULT_DATABASE : checkDatabaseName(this, options.database);
+    return {
+      PGHOST: EnvValue.fromValue(this.host),
+      PGPORT: EnvValue.fromValue(String(this.port)),
+      PGUSER: EnvValue.fromValue(SUPERUSER),
+      PGPASSWORD: this.authSecret.envValue(this.authSecretKey),
+      PGDATABASE: EnvValue.fromValue(database),
+    };
   }
 
   /** The labels of every object: the user's, then the library's. */
@@ -275,7 +352,7 @@ export abstract class PostgresInstanceBase extends Construct {
       PGDATA: PATHS.pgdata,
       PGHOST: PATHS.run,
       PGPORT: String(PORT),
-      PGUSER: 'postgres',
+      PGUSER: SUPERUSER,
       PG_WALG_CONFIG: PATHS.config,
       PG_WALG_SECRETS: PATHS.secrets,
       PG_WALG_STATE: PATHS.state,
@@ -424,7 +501,7 @@ export abstract class PostgresInstanceBase extends Construct {
   }
 
   /** The superuser password's Secret: created when the password is given in code. */
-  private authSecret(given: SuperuserPassword | undefined, labels: Labels): { secretName: string; key: string } {
+  private passwordSecret(given: SuperuserPassword | undefined, labels: Labels): { secretName: string; key: string } {
     const password = given ?? SuperuserPassword.fromSecret(`${this.name}-auth`);
     const spec = checkCredentialSpec(this, 'superuserPassword', password?._spec, 'SuperuserPassword.fromSecret() or .fromValue()');
     const secretName = spec.secretName ?? `${this.name}-auth`;
@@ -559,20 +636,26 @@ export abstract class PostgresInstanceBase extends Construct {
 
   /**
    * The headless Service that governs the StatefulSet, and the client Service (its type, annotations and
-   * source ranges from the options); returns the former's name.
+   * source ranges from the options); returns the former's name and the latter.
    */
-  private services(labels: Labels, client: ClientService): string {
+  private services(labels: Labels, client: ClientService): { headless: string; client: ApiObject } {
     const headlessServiceName = `${this.name}-pods`;
     const ports = [{ name: 'postgres', port: PORT, targetPort: k8s.IntOrString.fromString('postgres') }];
     new k8s.KubeService(this, 'HeadlessService', {
       metadata: { name: headlessServiceName, labels: labels.all },
       spec: { clusterIp: 'None', selector: labels.selector, ports, publishNotReadyAddresses: true },
     });
-    new k8s.KubeService(this, 'Service', {
+    const clientService = new k8s.KubeService(this, 'Service', {
       metadata: { name: this.name, labels: labels.all, annotations: client.annotations },
       spec: { type: client.type, selector: labels.selector, ports, loadBalancerSourceRanges: client.loadBalancerSourceRanges },
     });
-    return headlessServiceName;
+    return { headless: headlessServiceName, client: clientService };
+  }
+
+  /** The pod's selector labels, in the chart's namespace when it has one (a peer in another namespace needs it). */
+  private podSelector(labels: Labels, namespace: string | undefined): Pods {
+    const namespaces = namespace === undefined ? undefined : Namespaces.select(this, 'PodsNamespace', { names: [namespace] });
+    return Pods.select(this, 'Pods', { labels: labels.selector, namespaces });
   }
 
   /**
@@ -628,6 +711,16 @@ export abstract class PostgresInstanceBase extends Construct {
       },
     });
   }
+}
+
+/** A database name for libpq: one line, at most 63 bytes (PostgreSQL truncates longer identifiers). */
+function checkDatabaseName(scope: IConstruct, value: unknown): string {
+  const expected = 'expected a PostgreSQL database name such as "orders": one line, 1 to 63 bytes';
+  const name = requireString(scope, 'connectionEnv database', value, expected);
+  if (Buffer.byteLength(name, 'utf8') > 63 || /[\r\n\0]/.test(name)) {
+    invalid(scope, 'connectionEnv database', name, expected);
+  }
+  return name;
 }
 
 /** Every container's security context: Pod Security Standard "restricted". */

@@ -294,3 +294,20 @@ export interface ArchivingOptions {
    */
   readonly allowNonEmptyArchive?: boolean;
 }
+
+/**
+ * Options of `connectionEnv()`: what an app connects to.
+ *
+ * @see https://www.postgresql.org/docs/current/libpq-envars.html
+ */
+export interface ConnectionEnvOptions {
+  /**
+   * The database to connect to (PGDATABASE): one line, 1 to 63 bytes. The pod creates no database but
+   * `postgres` (initdb's); a restored instance has the databases of its source. Create others yourself
+   * (e.g. in a migration the app runs).
+   *
+   * @default "postgres"
+   * @see https://www.postgresql.org/docs/current/manage-ag-overview.html
+   */
+  readonly database?: string;
+}

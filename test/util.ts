@@ -44,7 +44,7 @@ export function newChart(): Chart {
 
 export type Obj = {
   kind: string;
-  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   [k: string]: any;
 };
 
