@@ -73,10 +73,11 @@ test('`cdk8s synth` of the app writes the example\'s YAML', () => {
 
     // `cdk8s synth` as the app's `npm run synth` runs it: it reads cdk8s.yaml and runs `npx ts-node main.ts`
     // (which type-checks main.ts against the package's declarations). Offline: no upgrade check, and npm
-    // neither fetches nor checks for updates.
+    // neither fetches nor checks for updates. Without this process's CDK8S_* (the CLI reads its options
+    // from them), TS_NODE_* and npm_* (npm's, when the tests run under npx) variables.
     const cliPackage = require.resolve('cdk8s-cli/package.json');
     expect(readJson(cliPackage).version).toBe(rootPackage.devDependencies['cdk8s-cli']);
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CDK8S_')));
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(CDK8S_|TS_NODE_|npm_)/i.test(name)));
     run(process.execPath, [path.join(path.dirname(cliPackage), readJson(cliPackage).bin.cdk8s), 'synth', '--no-check-upgrade'], app,
       { ...env, npm_config_offline: 'true', npm_config_update_notifier: 'false' });
 
