@@ -7,6 +7,9 @@ import { supportTable } from './src/_catalog';
 const CDK8S_VERSION = '2.70.106';
 const CONSTRUCTS_VERSION = '10.8.1';
 const CDK8S_PLUS_VERSION = '2.9.5';
+// The cdk8s CLI whose `cdk8s synth` test/cdk8s-app.test.ts runs on examples/cdk8s-app (the release that
+// depends on this cdk8s; its `cdk8s init typescript-app` is the layout that app follows).
+const CDK8S_CLI_VERSION = '2.207.60';
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-postgres-walg',
@@ -25,7 +28,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   cdk8sVersionPinning: false,
   constructsVersion: CONSTRUCTS_VERSION,
   peerDeps: [`cdk8s-plus-27@^${CDK8S_PLUS_VERSION}`],
-  devDeps: [`cdk8s-plus-27@${CDK8S_PLUS_VERSION}`, 'yaml@^2.6.0'],
+  devDeps: [`cdk8s-plus-27@${CDK8S_PLUS_VERSION}`, 'yaml@^2.6.0', `cdk8s-cli@${CDK8S_CLI_VERSION}`],
   // The committed lock is what npm 11 writes (npm 10 leaves out the optional platform entries that npm 11
   // adds back): another npm major is refused at install instead of rewriting the lock.
   devEngines: { packageManager: { name: 'npm', version: '^11.19.1', onFail: 'error' } },
@@ -44,12 +47,17 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   stability: 'experimental',
   tsconfigDev: {
     include: ['../examples/**/*.ts', '../e2e/**/*.ts', '../validate/**/*.ts'],
-    compilerOptions: {},
+    // examples/cdk8s-app imports the library by its package name, as a user's app does.
+    compilerOptions: { paths: { 'cdk8s-postgres-walg': ['../src'] } },
   },
   gitignore: ['/.cache/', '/.ci-logs/', '/e2e-results/', '/validate-results/', '/bindings-results/', '/.parallel-logs/', '/test/.readme-example-*.ts', '/test/types/.matrix.probe.ts'],
   jestOptions: {
     jestConfig: {
-      testPathIgnorePatterns: ['/node_modules/', '/e2e/', '/examples/'],
+      // examples/cdk8s-app's own test (main.test.ts, the snapshot recipe in the README) runs in this suite,
+      // with the library's source standing in for the package.
+      testPathIgnorePatterns: ['/node_modules/', '/e2e/', '/examples/(?!cdk8s-app/)'],
+      coveragePathIgnorePatterns: ['/node_modules/', '/e2e/', '/examples/'],
+      moduleNameMapper: { '^cdk8s-postgres-walg$': '<rootDir>/src' },
     },
   },
 });
@@ -92,6 +100,8 @@ if (fs.existsSync('README.md')) {
     fs.writeFileSync('README.md', updated);
   }
 }
+
+project.jest!.addTestMatch('<rootDir>/examples/cdk8s-app/**/*.test.ts');
 
 // The pod's shell scripts are real files; they ship next to the compiled code and are read at synth.
 project.postCompileTask.prependExec('mkdir -p lib/scripts && cp src/scripts/*.sh lib/scripts/');

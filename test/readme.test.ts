@@ -94,6 +94,19 @@ describe('the README "Connect an app" example', () => {
   });
 });
 
+// ```typescript blocks are not run: they are files of examples/cdk8s-app (its main.test.ts in full), or
+// parts of them, verbatim; those files are type-checked, synthesized and run by test/cdk8s-app.test.ts
+// and examples/cdk8s-app/main.test.ts.
+test('the README\'s `typescript` blocks are examples/cdk8s-app\'s files, verbatim', () => {
+  const app = path.join(__dirname, '..', 'examples', 'cdk8s-app');
+  const files = ['main.ts', 'main.test.ts'].map((f) => fs.readFileSync(path.join(app, f), 'utf8'));
+  const fileBlocks = [...README.matchAll(/```typescript\n([\s\S]*?)```/g)].map((m) => m[1]);
+  expect(fileBlocks).toContain(files[1]);
+  for (const block of fileBlocks) {
+    expect(files.some((f) => f.includes(block))).toBe(true);
+  }
+});
+
 test('the README support table is the one rendered from src/_catalog.ts', () => {
   expect(README).toContain(`<!-- support-matrix:start -->\n${supportTable()}\n<!-- support-matrix:end -->`);
 });
