@@ -18,10 +18,12 @@ export interface CredentialSpec {
   readonly podLabels?: Record<string, string>;
 }
 
-/** Validates a spec at synth time, with the construct path in the message. */
-export function checkCredentialSpec(scope: IConstruct, prop: string, spec: CredentialSpec | undefined, expected: string): CredentialSpec {
+/** Validates a credentials object (its `_spec`) at synth time, with the construct path in the message. */
+export function checkCredentialSpec(scope: IConstruct, prop: string, given: unknown, expected: string): CredentialSpec {
+  const spec = (given as { _spec?: CredentialSpec } | undefined)?._spec;
   if (!spec || typeof spec !== 'object' || typeof spec.kind !== 'string') {
-    invalid(scope, prop, spec, `expected ${expected}`);
+    // What was given instead, never its value: a plain string here is likely a password or a key.
+    invalid(scope, prop, given === undefined || given === null ? undefined : `(a ${typeof given}, not shown: it may be secret)`, `expected ${expected}`);
   }
   if (spec.secretName !== undefined) {
     checkDnsSubdomain(scope, `${prop} secret name`, spec.secretName);

@@ -4,7 +4,7 @@
 // NetworkPolicy; what it renders from the user's peers is checked here with the rules the API server
 // applies at `kubectl apply`, and a peer that would render a rule without sources (which Kubernetes reads
 // as "every source") is refused.
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { INetworkPolicyPeer, k8s, NetworkPolicy, NetworkPolicyPort, NetworkPolicyTrafficDefault, Pods } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { PORT } from './_pod-contract';
@@ -46,7 +46,10 @@ export function addNetworkPolicy(scope: Construct, target: NetworkPolicyTarget, 
   });
   // One ingress rule per peer, in order: the first is the instance's own pods, then clients[0], ...
   const rules: k8s.NetworkPolicyIngressRule[] = ApiObject.of(policy).toJson().spec.ingress;
-  rules.slice(1).forEach((rule, i) => checkRule(scope, `networkPolicy.clients[${i}]`, rule));
+  rules.slice(1).forEach((rule, i) => {
+    checkRule(scope, `networkPolicy.clients[${i}]`, rule);
+    checkNamespace(scope, `networkPolicy.clients[${i}]`, clients[i], rule);
+  });
   return target.name;
 }
 
@@ -79,6 +82,34 @@ function checkPeer(scope: IConstruct, prop: string, peer: unknown): void {
   const config = (peer as INetworkPolicyPeer).toNetworkPolicyPeerConfig();
   if (!config || !config.ipBlock === !config.podSelector) {
     invalid(scope, prop, String(peer), 'expected a peer whose toNetworkPolicyPeerConfig() returns either an ipBlock or a podSelector');
+  }
+}
+
+/** The namespace of a construct's chart: undefined when it has none (or is not in a chart). */
+function chartNamespace(c: IConstruct): string | undefined {
+  try {
+    return Chart.of(c).namespace;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A pod selector without a namespace selector selects pods in the NetworkPolicy's own namespace. A peer
+ * made in a chart of another namespace (a Deployment there, or Pods.select() in that chart) would then
+ * admit same-labelled pods of the database's namespace, not its own: refused, with what to write instead.
+ */
+function checkNamespace(scope: IConstruct, prop: string, peer: INetworkPolicyPeer, rule: k8s.NetworkPolicyIngressRule): void {
+  if (!Construct.isConstruct(peer) || !(rule.from ?? []).some((f) => f.podSelector !== undefined && f.namespaceSelector === undefined)) {
+    return;
+  }
+  const ours = chartNamespace(scope);
+  const theirs = chartNamespace(peer);
+  if (theirs !== ours) {
+    const where = (ns: string | undefined) => (ns === undefined ? 'a chart without a namespace' : `namespace "${ns}"`);
+    invalid(scope, prop, peer.node.path, `expected a peer in the database's ${where(ours)}, or one that names its namespaces: this one is made in ${where(theirs)}, `
+      + 'but a pod selector without a namespace selector selects pods of the NetworkPolicy\'s own namespace; use Pods.select(scope, id, { labels, namespaces: '
+      + 'Namespaces.select(scope, id, { names: [\'<its namespace>\'] }) })');
   }
 }
 

@@ -54,8 +54,8 @@ export function checkPodOptions(scope: IConstruct, o: PostgresInstanceOptions): 
       nodeSelector: checkNodeSelector(scope, o.nodeSelector),
       tolerations: list(scope, 'tolerations', o.tolerations, 'expected a list of k8s.Toleration', checkToleration),
       affinity: o.affinity === undefined ? undefined : checkAffinity(scope, 'affinity', o.affinity),
-      topologySpreadConstraints: list(scope, 'topologySpreadConstraints', o.topologySpreadConstraints, 'expected a list of k8s.TopologySpreadConstraint', checkSpread),
-      priorityClassName: o.priorityClassName === undefined ? undefined : checkDnsSubdomain(scope, 'priorityClassName', o.priorityClassName),
+      topologySpreadConstraints: checkSpreads(scope, o.topologySpreadConstraints),
+      priorityClassName: o.priorityClassName === undefined ? undefined : checkPriorityClassName(scope, o.priorityClassName),
       imagePullSecrets: checkPullSecrets(scope, o.imagePullSecrets),
     },
     podAnnotations: checkAnnotations(scope, 'podAnnotations', o.podAnnotations),
@@ -292,6 +292,32 @@ export function checkLabelSelector(scope: IConstruct, prop: string, sel: k8s.Lab
 }
 
 /** A topology spread constraint as the API server checks it, with a selector (one pod alone has no skew). */
+/** The constraints, each checked, no two with the same topologyKey and whenUnsatisfiable (the API server refuses that). */
+function checkSpreads(scope: IConstruct, given: k8s.TopologySpreadConstraint[] | undefined): k8s.TopologySpreadConstraint[] | undefined {
+  const constraints = list(scope, 'topologySpreadConstraints', given, 'expected a list of k8s.TopologySpreadConstraint', checkSpread);
+  const seen = new Set<string>();
+  (constraints ?? []).forEach((c, i) => {
+    const key = `${c.topologyKey} ${c.whenUnsatisfiable}`;
+    if (seen.has(key)) {
+      invalid(scope, `topologySpreadConstraints[${i}]`, `${c.topologyKey}/${c.whenUnsatisfiable}`,
+        'expected at most one constraint per topologyKey and whenUnsatisfiable (Kubernetes refuses a duplicate pair)');
+    }
+    seen.add(key);
+  });
+  return constraints;
+}
+
+/** The two built-in classes may use the reserved "system-" prefix; any other name is a PriorityClass the user creates. */
+const SYSTEM_PRIORITY_CLASSES = ['system-cluster-critical', 'system-node-critical'];
+
+function checkPriorityClassName(scope: IConstruct, name: unknown): string {
+  const s = checkDnsSubdomain(scope, 'priorityClassName', name);
+  if (s.startsWith('system-') && !SYSTEM_PRIORITY_CLASSES.includes(s)) {
+    invalid(scope, 'priorityClassName', s, `expected a PriorityClass of yours (the prefix "system-" is reserved for ${quoted(SYSTEM_PRIORITY_CLASSES)})`);
+  }
+  return s;
+}
+
 function checkSpread(scope: IConstruct, prop: string, c: k8s.TopologySpreadConstraint): void {
   checkStruct(scope, prop, c, 'k8s.TopologySpreadConstraint');
   if (typeof c.maxSkew !== 'number' || !Number.isInteger(c.maxSkew) || c.maxSkew < 1) {
@@ -362,6 +388,10 @@ function checkClientService(scope: IConstruct, o: PostgresInstanceOptions): Clie
   const ranges = o.loadBalancerSourceRanges;
   if (ranges !== undefined && type !== ServiceType.LOAD_BALANCER) {
     invalid(scope, 'loadBalancerSourceRanges', ranges, `expected serviceType ServiceType.LOAD_BALANCER with loadBalancerSourceRanges (the client Service is ${type}, which no load balancer fronts)`);
+  }
+  if (Array.isArray(ranges) && ranges.length === 0) {
+    // An empty list is no restriction: the load balancer would admit every address, most likely by mistake.
+    invalid(scope, 'loadBalancerSourceRanges', ranges, 'expected at least one CIDR: an empty list admits every address (leave the option out to admit every address on purpose)');
   }
   return {
     type,

@@ -11,8 +11,8 @@ import { confString, renderRecovery } from './_recovery';
 import { renderSecretKeys, SCRIPT_FILES, script } from './_scripts';
 import { StorageBinding } from './_storage-binding';
 import {
-  checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue, checkNonNegativeInteger, checkPositiveInteger, checkQuantity, checkSingleLine,
-  checkWholeSeconds, invalid, optionalBoolean, requireString,
+  checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue, checkNonNegativeInteger, checkPositiveInteger, checkQuantity, checkSecretKey,
+  checkSingleLine, checkWholeSeconds, invalid, optionalBoolean, requireString,
 } from './_validation';
 import { ArchivingOptions, ConnectionEnvOptions, PostgresInstanceOptions } from './postgres-options';
 import { PostgresVersion } from './postgres-version';
@@ -56,6 +56,10 @@ const MANAGED_PARAMETERS = [
 
 /** Locations archived to by constructs of one app, to refuse two clusters in one archive. */
 const ARCHIVES = new WeakMap<IConstruct, Map<string, string>>();
+/** The instances of an app by namespace and name: two of one name in one namespace would overwrite each other's objects. */
+const NAMES = new WeakMap<IConstruct, Map<string, string>>();
+/** The labels the library sets on every object: the user's labels may not set them. */
+const LIBRARY_LABELS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/version', 'app.kubernetes.io/component', 'app.kubernetes.io/managed-by'];
 
 /** A storage bound for this pod, in the role it plays. */
 interface BoundStorage {
@@ -185,6 +189,7 @@ export abstract class PostgresInstanceBase extends Construct {
     const o = props ?? {};
     this.name = o.name === undefined ? Names.toDnsLabel(this, { maxLen: 40 }) : checkDnsLabel(this, 'name', o.name, 40);
     this.serviceName = this.name;
+    this.claimName();
     const labels = this.labels(o.labels, p.version);
     const pod = this.podSettings(o);
     const options = this.podOptions(o);
@@ -243,10 +248,31 @@ export abstract class PostgresInstanceBase extends Construct {
     };
   }
 
+  /**
+   * One instance per name and namespace in an app: another would synthesize objects of the same names
+   * (its StatefulSet, Services, ConfigMap, Secrets), and `kubectl apply` would keep the last of each.
+   */
+  private claimName(): void {
+    const namespace = Chart.of(this).namespace;
+    const root = this.node.root;
+    const seen = NAMES.get(root) ?? new Map<string, string>();
+    NAMES.set(root, seen);
+    const key = `${namespace ?? ''}/${this.name}`;
+    const other = seen.get(key);
+    if (other) {
+      const where = namespace === undefined ? 'in charts without a namespace (the same namespace at `kubectl apply`)' : `in namespace "${namespace}"`;
+      invalid(this, 'name', this.name, `${other} already has this name ${where}; their StatefulSets, Services, ConfigMaps and Secrets would have the same names, so give each its own name`);
+    }
+    seen.set(key, this.node.path);
+  }
+
   /** The labels of every object: the user's, then the library's. */
   private labels(given: Record<string, string> | undefined, version: PostgresVersion): Labels {
     const labels: Record<string, string> = {};
     for (const [k, v] of Object.entries(given ?? {})) {
+      if (LIBRARY_LABELS.includes(k)) {
+        invalid(this, 'labels', k, `expected a label the library does not set: it sets ${LIBRARY_LABELS.join(', ')} on every object (the selector, the version, the component, the manager)`);
+      }
       labels[checkLabelKey(this, 'labels', k)] = checkLabelValue(this, `labels.${k}`, v);
     }
     const selector = { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': this.name };
@@ -503,8 +529,9 @@ export abstract class PostgresInstanceBase extends Construct {
   /** The superuser password's Secret: created when the password is given in code. */
   private passwordSecret(given: SuperuserPassword | undefined, labels: Labels): { secretName: string; key: string } {
     const password = given ?? SuperuserPassword.fromSecret(`${this.name}-auth`);
-    const spec = checkCredentialSpec(this, 'superuserPassword', password?._spec, 'SuperuserPassword.fromSecret() or .fromValue()');
+    const spec = checkCredentialSpec(this, 'superuserPassword', password, 'SuperuserPassword.fromSecret() or .fromValue()');
     const secretName = spec.secretName ?? `${this.name}-auth`;
+    checkSecretKey(this, 'superuserPassword key', password._key);
     if (spec.secretData) {
       new k8s.KubeSecret(this, 'AuthSecret', { metadata: { name: secretName, labels: labels.all }, type: 'Opaque', stringData: spec.secretData });
     }
@@ -670,7 +697,12 @@ export abstract class PostgresInstanceBase extends Construct {
   private statefulSetOf(version: PostgresVersion, pod: PodSettings, labels: Labels, c: PodParts, storages: BoundStorage[]): ApiObject {
     const serviceAccountName = storages.map((s) => s.binding.credentials?.serviceAccountName).find((n) => n);
     // The labels a keyless identity needs on the pod (Azure's webhook mutates only labelled pods).
-    const identityLabels = Object.assign({}, ...storages.map((s) => s.binding.credentials?.podLabels ?? {}));
+    const identityLabels: Record<string, string> = Object.assign({}, ...storages.map((s) => s.binding.credentials?.podLabels ?? {}));
+    for (const [k, v] of Object.entries(identityLabels)) {
+      if (labels.all[k] !== undefined && labels.all[k] !== v) {
+        invalid(this, `labels.${k}`, labels.all[k], `expected "${v}" or no such label: the storage's keyless identity needs it on the pod`);
+      }
+    }
     return new k8s.KubeStatefulSet(this, 'StatefulSet', {
       metadata: { name: this.name, labels: labels.all },
       spec: {
@@ -701,7 +733,9 @@ export abstract class PostgresInstanceBase extends Construct {
           },
         },
         volumeClaimTemplates: [{
-          metadata: { name: 'data', labels: labels.all },
+          // Only the selector's labels: a StatefulSet's claim templates cannot change once applied, and
+          // the version label (or a label added later) would make every upgrade's apply fail.
+          metadata: { name: 'data', labels: labels.selector },
           spec: {
             accessModes: ['ReadWriteOnce'],
             storageClassName: pod.storageClassName,

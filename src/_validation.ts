@@ -61,6 +61,16 @@ export function checkDnsSubdomain(scope: IConstruct | string, prop: string, valu
   return s;
 }
 
+/** A key of a Secret's or ConfigMap's data: letters, digits, "-", "_" and ".", at most 253 characters. */
+export function checkSecretKey(scope: IConstruct | string, prop: string, value: unknown): string {
+  const expected = 'expected a Secret key: letters, digits, "-", "_" and ".", at most 253 characters (not "." or "..")';
+  const s = requireString(scope, prop, value, expected);
+  if (s.length > 253 || !/^[-._a-zA-Z0-9]+$/.test(s) || s === '.' || s === '..') {
+    invalid(scope, prop, value, expected);
+  }
+  return s;
+}
+
 const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 /** A Kubernetes qualified name (label and annotation keys): `[DNS subdomain prefix/]name`, the name at most 63 characters. */

@@ -154,7 +154,7 @@ function bindAzure(scope: IConstruct, prop: string, version: PostgresVersion, o:
       env.AZURE_ENVIRONMENT_NAME = cloud;
     }
   }
-  const credentials = checkCredentialSpec(scope, `${prop}.credentials`, (o.credentials as AzureCredentials | undefined)?._spec, 'AzureCredentials.fromSecret(), .fromAccountKey() or .fromWorkloadIdentity()');
+  const credentials = checkCredentialSpec(scope, `${prop}.credentials`, o.credentials, 'AzureCredentials.fromSecret(), .fromAccountKey() or .fromWorkloadIdentity()');
   if (!credentials.kind.startsWith('AzureCredentials.')) {
     invalid(scope, `${prop}.credentials`, credentials.kind, 'expected AzureCredentials');
   }

@@ -121,7 +121,7 @@ function bindGcs(scope: IConstruct, prop: string, version: PostgresVersion, o: G
     invalid(scope, `${prop}.bucket`, o.bucket, bucketExpected);
   }
   const prefix = checkPrefix(scope, prop, o.prefix, 'url');
-  const credentials = checkCredentialSpec(scope, `${prop}.credentials`, (o.credentials as GcsCredentials | undefined)?._spec, 'GcsCredentials.fromSecret(), .fromServiceAccountKey() or .fromWorkloadIdentity()');
+  const credentials = checkCredentialSpec(scope, `${prop}.credentials`, o.credentials, 'GcsCredentials.fromSecret(), .fromServiceAccountKey() or .fromWorkloadIdentity()');
   if (!credentials.kind.startsWith('GcsCredentials.')) {
     invalid(scope, `${prop}.credentials`, credentials.kind, 'expected GcsCredentials');
   }

@@ -104,7 +104,7 @@ export class S3Credentials {
 
   /**
    * An access key given in code. The construct puts both values into a Secret it creates; they
-   * appear in the synthesized manifests (base64), so keep those out of version control.
+   * appear in plain text (the Secret's `stringData`) in the synthesized manifests, so keep those out of version control.
    */
   public static fromAccessKey(accessKeyId: string, secretAccessKey: string): S3Credentials {
     requireValues('S3Credentials.fromAccessKey()', { accessKeyId, secretAccessKey });
@@ -199,7 +199,7 @@ function bindS3(scope: IConstruct, prop: string, version: PostgresVersion, o: S3
     }
     requireWalgFeature(scope, `${prop}.caCertificate`, `${caCertificate.slice(0, 27)}…`, version, 's3CaCertFile');
   }
-  const credentials = checkCredentialSpec(scope, `${prop}.credentials`, (o.credentials as S3Credentials | undefined)?._spec, 'S3Credentials.fromSecret(), .fromAccessKey() or .fromPodIdentity()');
+  const credentials = checkCredentialSpec(scope, `${prop}.credentials`, o.credentials, 'S3Credentials.fromSecret(), .fromAccessKey() or .fromPodIdentity()');
   if (!credentials.kind.startsWith('S3Credentials.')) {
     invalid(scope, `${prop}.credentials`, credentials.kind, 'expected S3Credentials');
   }

@@ -229,6 +229,11 @@ function checkUrl(factory: string, prop: string, value: string): void {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     invalid(factory, prop, value, 'expected an http(s) URL');
   }
+  if (url.username || url.password) {
+    // The URL goes into the ConfigMap, which is not secret: its user info is not shown either.
+    invalid(factory, prop, `${url.protocol}//(user info not shown)@${url.host}${url.pathname}`,
+      'expected a URL without user info: the URL lands in the ConfigMap, which is not secret; give the user and the key or password as their own parameters');
+  }
 }
 
 
@@ -275,7 +280,7 @@ const SWIFT_SECRET_KEYS: SecretKeyRule[] = [{ key: 'ST_*' }, { key: 'OS_*' }];
 function bindSwift(scope: IConstruct, prop: string, version: PostgresVersion, o: SwiftStorageOptions): StorageBinding {
   const container = checkContainer(scope, prop, o.container);
   const prefix = checkPrefix(scope, prop, o.prefix, 'url');
-  const credentials = checkCredentialSpec(scope, `${prop}.credentials`, (o.credentials as SwiftCredentials | undefined)?._spec, 'SwiftCredentials.fromSecret(), .fromV1(), .fromKeystoneV2() or .fromKeystoneV3()');
+  const credentials = checkCredentialSpec(scope, `${prop}.credentials`, o.credentials, 'SwiftCredentials.fromSecret(), .fromV1(), .fromKeystoneV2() or .fromKeystoneV3()');
   if (!credentials.kind.startsWith('SwiftCredentials.')) {
     invalid(scope, `${prop}.credentials`, credentials.kind, 'expected SwiftCredentials');
   }

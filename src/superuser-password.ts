@@ -15,15 +15,16 @@ export class SuperuserPassword {
    * An existing Secret (the recommended way).
    *
    * @param secretName the Secret's name
-   * @param key the key that holds the password
+   * @param key the key that holds the password: letters, digits, "-", "_" and "." (checked at synth time)
+   * @default key "POSTGRES_PASSWORD"
    */
   public static fromSecret(secretName: string, key?: string): SuperuserPassword {
     return new SuperuserPassword({ kind: 'SuperuserPassword.fromSecret', secretName }, key ?? 'POSTGRES_PASSWORD');
   }
 
   /**
-   * A password given in code; the construct puts it into a Secret it creates (it appears, base64,
-   * in the synthesized manifests). Line ends at its end are dropped, as the pod would drop them; a
+   * A password given in code; the construct puts it into a Secret it creates (it appears in plain
+   * text, as the Secret's `stringData`, in the synthesized manifests: keep those out of version control). Line ends at its end are dropped, as the pod would drop them; a
    * password of more than one line is refused.
    */
   public static fromValue(password: string): SuperuserPassword {

@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { Duration } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import { ServiceType } from 'cdk8s-plus-27';
 import {
   ArchivingPostgres, ArchivingPostgresProps, AzureCredentials, GcsCredentials, PostgresVersion, S3Credentials, SuperuserPassword, SwiftCredentials,
@@ -390,4 +390,28 @@ describe('the config checksum', () => {
   ])('does not change with %s, which are not in the ConfigMap', (_what, props) => {
     expect(checksumOf(orders(props))).toBe(base);
   });
+});
+
+test('the claim template carries only the selector labels: a new version or label leaves it as applied (Kubernetes refuses to change it)', () => {
+  const claimLabels = (version: PostgresVersion, labels?: Record<string, string>) => {
+    const chart = newChart();
+    new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: storageFor(chart, WalProvider.S3, version), labels });
+    return find(synth(chart), 'StatefulSet').spec.volumeClaimTemplates[0].metadata.labels;
+  };
+  const selector = { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': 'orders' };
+  expect(claimLabels(PostgresVersion.V11_1_V3)).toEqual(selector);
+  expect(claimLabels(PostgresVersion.V11_2_V1, { 'example.com/tier': 'database' })).toEqual(selector);
+});
+
+test('one name in two namespaces is two instances; without a namespace, two charts share one', () => {
+  const app = Testing.app();
+  const a = new Chart(app, 'a', { namespace: 'shop' });
+  const b = new Chart(app, 'b', { namespace: 'billing' });
+  new ArchivingPostgres(a, 'orders', { name: 'orders', storage: storageFor(a, WalProvider.S3, PostgresVersion.V17, 'shop/orders') });
+  expect(() => new ArchivingPostgres(b, 'orders', { name: 'orders', storage: storageFor(b, WalProvider.S3, PostgresVersion.V17, 'billing/orders') })).not.toThrow();
+  const c = new Chart(app, 'c');
+  const d = new Chart(app, 'd');
+  new ArchivingPostgres(c, 'orders', { name: 'orders', storage: storageFor(c, WalProvider.S3, PostgresVersion.V17, 'c/orders') });
+  expect(() => new ArchivingPostgres(d, 'orders', { name: 'orders', storage: storageFor(d, WalProvider.S3, PostgresVersion.V17, 'd/orders') })).toThrow(
+    'Invalid name "orders" in d/orders: c/orders already has this name in charts without a namespace (the same namespace at `kubectl apply`); their StatefulSets, Services, ConfigMaps and Secrets would have the same names, so give each its own name.');
 });

@@ -2,7 +2,7 @@
 // sentence that names where (the construct path, or the factory), the property, the value as given
 // and what would be valid. The messages are asserted verbatim.
 import { Chart, Duration, Testing } from 'cdk8s';
-import { ImagePullPolicy, LabelExpression, Namespaces, NetworkPolicyIpBlock, PersistentVolumeClaim, Pods, ServiceType, Volume } from 'cdk8s-plus-27';
+import { Deployment, ImagePullPolicy, LabelExpression, Namespaces, NetworkPolicyIpBlock, PersistentVolumeClaim, Pods, ServiceType, Volume } from 'cdk8s-plus-27';
 import {
   ArchivingPostgres, ArchivingPostgresProps, AzureCredentials, GcsCredentials, PostgresVersion, S3Credentials, SuperuserPassword,
   SwiftCredentials, WalRestoredPostgres, WalRestoredPostgresProps, WalStorage,
@@ -359,6 +359,36 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['imagePullSecrets as one string', () => archiving({ imagePullSecrets: 'regcred' }), `Invalid imagePullSecrets "regcred" in ${PATH}: expected a list of Secret names.`],
 
   // --- the NetworkPolicy -----------------------------------------------------------------------------
+  ['networkPolicy client made in a chart of another namespace, without its namespaces', () => {
+    const app = Testing.app();
+    const db = new Chart(app, 'bad', { namespace: 'db', disableResourceNameHashes: true });
+    const web = new Chart(app, 'web', { namespace: 'frontend' });
+    new ArchivingPostgres(db, 'pg', { storage: s3(), networkPolicy: { clients: [Pods.select(web, 'web', { labels: { app: 'web' } })] } });
+  }, `Invalid networkPolicy.clients[0] "web/web" in ${PATH}: expected a peer in the database's namespace "db", or one that names its namespaces: this one is made in namespace "frontend", but a pod selector without a namespace selector selects pods of the NetworkPolicy's own namespace; use Pods.select(scope, id, { labels, namespaces: Namespaces.select(scope, id, { names: ['<its namespace>'] }) }).`],
+  ['networkPolicy client made in a chart without a namespace', () => {
+    const app = Testing.app();
+    const db = new Chart(app, 'bad', { namespace: 'db', disableResourceNameHashes: true });
+    const web = new Chart(app, 'web');
+    new ArchivingPostgres(db, 'pg', { storage: s3(), networkPolicy: { clients: [new Deployment(web, 'api', { containers: [{ image: 'example.com/api:1' }] })] } });
+  }, `Invalid networkPolicy.clients[0] "web/api" in ${PATH}: expected a peer in the database's namespace "db", or one that names its namespaces: this one is made in a chart without a namespace, but a pod selector without a namespace selector selects pods of the NetworkPolicy's own namespace; use Pods.select(scope, id, { labels, namespaces: Namespaces.select(scope, id, { names: ['<its namespace>'] }) }).`],
+  ['loadBalancerSourceRanges that is an empty list (it would admit every address)', () => archiving({ serviceType: ServiceType.LOAD_BALANCER, loadBalancerSourceRanges: [] }), `Invalid loadBalancerSourceRanges [] in ${PATH}: expected at least one CIDR: an empty list admits every address (leave the option out to admit every address on purpose).`],
+  ['priorityClassName with the reserved "system-" prefix', () => archiving({ priorityClassName: 'system-databases' }), `Invalid priorityClassName "system-databases" in ${PATH}: expected a PriorityClass of yours (the prefix "system-" is reserved for "system-cluster-critical" or "system-node-critical").`],
+  ['two topologySpreadConstraints with the same topologyKey and whenUnsatisfiable', () => archiving({
+    topologySpreadConstraints: [
+      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { a: 'b' } } },
+      { maxSkew: 2, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { c: 'd' } } },
+    ],
+  }), `Invalid topologySpreadConstraints[1] "topology.kubernetes.io/zone/ScheduleAnyway" in ${PATH}: expected at most one constraint per topologyKey and whenUnsatisfiable (Kubernetes refuses a duplicate pair).`],
+  ['labels that set a label the library sets', () => archiving({ labels: { 'app.kubernetes.io/name': 'orders-db' } }), `Invalid labels "app.kubernetes.io/name" in ${PATH}: expected a label the library does not set: it sets app.kubernetes.io/name, app.kubernetes.io/instance, app.kubernetes.io/version, app.kubernetes.io/component, app.kubernetes.io/managed-by on every object (the selector, the version, the component, the manager).`],
+  ['labels that turn off the Azure workload identity the storage needs', () => archiving({ labels: { 'azure.workload.identity/use': 'false' }, storage: WalStorage.azure(PostgresVersion.V17, { container: 'walg', credentials: AzureCredentials.fromWorkloadIdentity('walg-azure', 'walgarchive') }) }), `Invalid labels.azure.workload.identity/use "false" in ${PATH}: expected "true" or no such label: the storage's keyless identity needs it on the pod.`],
+  ['two instances of one name in one namespace', () => {
+    const c = chart();
+    new ArchivingPostgres(c, 'pg', { name: 'orders', storage: s3() });
+    new ArchivingPostgres(c, 'pg2', { name: 'orders', storage: s3({ prefix: 'prod/other' }) });
+  }, `Invalid name "orders" in ${PATH}2: ${PATH} already has this name in namespace "db"; their StatefulSets, Services, ConfigMaps and Secrets would have the same names, so give each its own name.`],
+  ['superuserPassword key that is empty', () => archiving({ superuserPassword: SuperuserPassword.fromSecret('orders-db', '') }), `Invalid superuserPassword key "" in ${PATH}: expected a Secret key: letters, digits, "-", "_" and ".", at most 253 characters (not "." or "..").`],
+  ['superuserPassword key with a space', () => archiving({ superuserPassword: SuperuserPassword.fromSecret('orders-db', 'bad key!') }), `Invalid superuserPassword key "bad key!" in ${PATH}: expected a Secret key: letters, digits, "-", "_" and ".", at most 253 characters (not "." or "..").`],
+  ['superuserPassword given as a plain string (not shown)', () => archiving({ superuserPassword: 'hunter2' }), `Invalid superuserPassword "(a string, not shown: it may be secret)" in ${PATH}: expected SuperuserPassword.fromSecret() or .fromValue().`],
   ['networkPolicy with an empty list of clients (only the pod itself: no client could connect)', () => archiving({ networkPolicy: { clients: [] } }),
     `Invalid networkPolicy.clients [] in ${PATH}: expected at least one peer: with none, the NetworkPolicy would admit only the instance's own pods and no client could connect; leave networkPolicy out to make no NetworkPolicy.`],
   ['networkPolicy without clients', () => restored({ networkPolicy: {} }), `Invalid networkPolicy.clients (missing) in ${PATH}: expected a list of cdk8s-plus-27 network policy peers, such as [Pods.select(this, 'api', { labels: { app: 'api' } })].`],
@@ -434,6 +464,8 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['GCS key that is not a service account key', () => GcsCredentials.fromServiceAccountKey('{"type":"authorized_user"}'), 'Invalid jsonKey "(not shown: it is secret)" in GcsCredentials.fromServiceAccountKey(): expected a JSON key whose "type" is "service_account".'],
   ['Azure account name with upper case', () => AzureCredentials.fromAccountKey('WalgAccount', 'key'), 'Invalid accountName "WalgAccount" in AzureCredentials.fromAccountKey(): expected an Azure storage account name: 3 to 24 lower-case letters and digits.'],
   ['Azure account key missing', () => AzureCredentials.fromAccountKey('walgaccount', undefined as any), `Invalid accountKey (missing) in AzureCredentials.fromAccountKey(): ${NON_EMPTY}.`],
+  ['Swift v1 auth URL with user info (it would land in the ConfigMap)', () => SwiftCredentials.fromV1('https://walg:SuperSecret@swift.example.com/auth/v1.0', 'walg', 'key'), 'Invalid authUrl "https://(user info not shown)@swift.example.com/auth/v1.0" in SwiftCredentials.fromV1(): expected a URL without user info: the URL lands in the ConfigMap, which is not secret; give the user and the key or password as their own parameters.'],
+  ['Keystone v3 auth URL with user info', () => SwiftCredentials.fromKeystoneV3({ authUrl: 'https://admin:pw@keystone.example.com:5000/v3', username: 'walg', password: 'pw', userDomainName: 'Default', projectName: 'walg', projectDomainName: 'Default' } as any), 'Invalid authUrl "https://(user info not shown)@keystone.example.com:5000/v3" in SwiftCredentials.fromKeystoneV3(): expected a URL without user info: the URL lands in the ConfigMap, which is not secret; give the user and the key or password as their own parameters.'],
   ['Swift v1 auth URL that is not a URL', () => SwiftCredentials.fromV1('swift.example.com/auth', 'walg', 'key'), 'Invalid authUrl "swift.example.com/auth" in SwiftCredentials.fromV1(): expected an http(s) URL.'],
   ['Swift Keystone v2 without a tenant', () => SwiftCredentials.fromKeystoneV2({ authUrl: 'https://keystone:5000/v2.0', username: 'walg', password: 'pw' }), 'Invalid tenantName/tenantId {} in SwiftCredentials.fromKeystoneV2(): expected exactly one of tenantName and tenantId.'],
   ['Swift Keystone v2 with tenant name and id', () => SwiftCredentials.fromKeystoneV2({ authUrl: 'https://keystone:5000/v2.0', username: 'walg', password: 'pw', tenantName: 'db', tenantId: '42' }), 'Invalid tenantName/tenantId {"tenantName":"db","tenantId":"42"} in SwiftCredentials.fromKeystoneV2(): expected exactly one of tenantName and tenantId.'],
