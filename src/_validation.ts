@@ -23,7 +23,8 @@ export function show(value: unknown): string {
     return JSON.stringify(`${value.toSeconds({ integral: false })} seconds`);
   }
   try {
-    return JSON.stringify(value) ?? String(value);
+    // Values given in code for a Secret (a credentials object shown whole) stay out of messages.
+    return JSON.stringify(value, (k, v) => (k === 'secretData' ? '(not shown: secret)' : v)) ?? String(value);
   } catch {
     return String(value);
   }

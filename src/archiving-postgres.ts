@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { ARCHIVING_POSTGRES_PROPS, checkKnownProps } from './_known-props';
 import { InstancePlan, PostgresInstanceBase } from './_postgres-instance';
 import { invalid } from './_validation';
 import { ArchivingOptions, PostgresInstanceOptions } from './postgres-options';
@@ -45,6 +46,7 @@ function archivingPlan(self: Construct, props: ArchivingPostgresProps): Instance
   if (!props || !(props.storage instanceof WalStorage)) {
     invalid(self, 'storage', props?.storage, 'expected a WalStorage, e.g. WalStorage.s3(PostgresVersion.V11_2_V1, { … })');
   }
+  checkKnownProps(self, 'ArchivingPostgresProps', props, ARCHIVING_POSTGRES_PROPS);
   return {
     kind: 'ArchivingPostgres',
     version: props.storage.version,

@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import { checkKnownProps, WAL_RESTORED_POSTGRES_PROPS } from './_known-props';
 import { InstancePlan, PostgresInstanceBase } from './_postgres-instance';
 import { invalid } from './_validation';
 import { ArchivingOptions, PostgresInstanceOptions } from './postgres-options';
@@ -80,6 +81,7 @@ function restorePlan(self: Construct, props: WalRestoredPostgresProps): Instance
   if (!props || !(props.source instanceof WalStorage)) {
     invalid(self, 'source', props?.source, 'expected a WalStorage, e.g. WalStorage.s3(PostgresVersion.V11_2_V1, { … })');
   }
+  checkKnownProps(self, 'WalRestoredPostgresProps', props, WAL_RESTORED_POSTGRES_PROPS);
   const source = props.source;
   if (props.archive !== undefined) {
     if (!(props.archive instanceof WalStorage)) {

@@ -386,6 +386,10 @@ const CASES: Array<[string, () => unknown, string]> = [
     new ArchivingPostgres(c, 'pg', { name: 'orders', storage: s3() });
     new ArchivingPostgres(c, 'pg2', { name: 'orders', storage: s3({ prefix: 'prod/other' }) });
   }, `Invalid name "orders" in ${PATH}2: ${PATH} already has this name in namespace "db"; their StatefulSets, Services, ConfigMaps and Secrets would have the same names, so give each its own name.`],
+  ['a misspelt property (from JavaScript)', () => archiving({ nodeSelecter: { disk: 'ssd' } } as any), `Invalid nodeSelecter "(an unknown property: its value is not shown)" in ${PATH}: expected a property of ArchivingPostgresProps (did you mean "nodeSelector"?); an unknown property would be ignored.`],
+  ['a misspelt recovery target (from JavaScript)', () => restored({ recoveryTraget: { time: '2026-11-23T10:00:00Z' } } as any), `Invalid recoveryTraget "(an unknown property: its value is not shown)" in ${PATH}: expected a property of WalRestoredPostgresProps (did you mean "recoveryTarget"?); an unknown property would be ignored.`],
+  ['a misspelt superuserPassword: the password is not shown', () => archiving({ superuserPasword: SuperuserPassword.fromValue('hunter2') } as any), `Invalid superuserPasword "(an unknown property: its value is not shown)" in ${PATH}: expected a property of ArchivingPostgresProps (did you mean "superuserPassword"?); an unknown property would be ignored.`],
+  ['an unknown property far from every name', () => archiving({ replicas: 3 } as any), `Invalid replicas "(an unknown property: its value is not shown)" in ${PATH}: expected a property of ArchivingPostgresProps; an unknown property would be ignored.`],
   ['superuserPassword key that is empty', () => archiving({ superuserPassword: SuperuserPassword.fromSecret('orders-db', '') }), `Invalid superuserPassword key "" in ${PATH}: expected a Secret key: letters, digits, "-", "_" and ".", at most 253 characters (not "." or "..").`],
   ['superuserPassword key with a space', () => archiving({ superuserPassword: SuperuserPassword.fromSecret('orders-db', 'bad key!') }), `Invalid superuserPassword key "bad key!" in ${PATH}: expected a Secret key: letters, digits, "-", "_" and ".", at most 253 characters (not "." or "..").`],
   ['superuserPassword given as a plain string (not shown)', () => archiving({ superuserPassword: 'hunter2' }), `Invalid superuserPassword "(a string, not shown: it may be secret)" in ${PATH}: expected SuperuserPassword.fromSecret() or .fromValue().`],
@@ -508,6 +512,12 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['a version name not in the catalog', () => PostgresVersion.of('12.0'), 'Unknown PostgresVersion "12.0": expected one of 9.6-v2, 9.6.7-v2, 10.2-v2, 10.6, 11.1, 9.6-v3, 9.6.7-v3, 10.2-v3, 10.6-v1, 11.1-v1, 9.6-v4, 9.6.7-v4, 10.2-v4, 10.6-v2, 11.1-v2, 11.2, 9.6-v5, 9.6.7-v5, 10.2-v5, 10.6-v3, 11.1-v3, 11.2-v1, 14, 15, 16, 17, 18.'],
   ['storage options that are not an object', () => WalStorage.s3(V, null as any), 'Invalid options null in WalStorage.s3(): expected an object with the S3 settings.'],
 ];
+
+test('storage options given where a WalStorage belongs: the message shows them without their secret values', () => {
+  const options = { bucket: 'walg-archive', prefix: 'copy', credentials: S3Credentials.fromAccessKey('AKIDEXAMPLE', 'wJalrXUtnFEMI') };
+  expect(() => restored({ archive: options })).toThrow(/^Invalid archive .*"secretData":"\(not shown: secret\)".* in bad\/pg: expected a WalStorage or nothing\.$/);
+  expect(() => restored({ archive: options })).not.toThrow(/wJalrXUtnFEMI|AKIDEXAMPLE/);
+});
 
 test('at least 80 distinct invalid inputs', () => {
   expect(CASES.length).toBeGreaterThanOrEqual(80);

@@ -1,0 +1,84 @@
+// The properties of each construct's props, as data the compiler keeps complete: a Record over
+// `keyof` the interface fails to compile when a property is added to the interface and not here (or
+// listed here and not there). JavaScript callers (and jsii languages passing a map) can misspell a
+// property; TypeScript's excess-property check does not reach them, and a misspelt option would be
+// dropped silently. checkKnownProps refuses it, naming the nearest property.
+import { IConstruct } from 'constructs';
+import { invalid } from './_validation';
+import type { ArchivingPostgresProps } from './archiving-postgres';
+import type { ArchivingOptions, PostgresInstanceOptions } from './postgres-options';
+import type { WalRestoredPostgresProps } from './wal-restored-postgres';
+
+const INSTANCE: Record<keyof PostgresInstanceOptions, true> = {
+  name: true,
+  superuserPassword: true,
+  storageSize: true,
+  storageClassName: true,
+  resources: true,
+  imagePullPolicy: true,
+  labels: true,
+  parameters: true,
+  storageAttempts: true,
+  storageRetryInterval: true,
+  nodeSelector: true,
+  tolerations: true,
+  affinity: true,
+  topologySpreadConstraints: true,
+  priorityClassName: true,
+  podAnnotations: true,
+  serviceAnnotations: true,
+  serviceType: true,
+  loadBalancerSourceRanges: true,
+  imagePullSecrets: true,
+  networkPolicy: true,
+};
+const ARCHIVING: Record<keyof ArchivingOptions, true> = {
+  archiveTimeout: true, baseBackupInterval: true, retainBaseBackups: true, baseBackupTimeout: true, allowNonEmptyArchive: true,
+};
+
+/** Every property of ArchivingPostgresProps. */
+export const ARCHIVING_POSTGRES_PROPS: Record<keyof ArchivingPostgresProps, true> = { ...INSTANCE, ...ARCHIVING, storage: true };
+
+/** Every property of WalRestoredPostgresProps. */
+export const WAL_RESTORED_POSTGRES_PROPS: Record<keyof WalRestoredPostgresProps, true> = {
+  ...INSTANCE, ...ARCHIVING, source: true, backupName: true, baseBackupFetchTimeout: true, recoveryTarget: true, archive: true,
+};
+
+/**
+ * Refuses a property of `props` that `known` does not list. The value is not shown (a misspelt
+ * superuserPassword would hold a password); the nearest known name is, when it is close.
+ */
+export function checkKnownProps(scope: IConstruct, typeName: string, props: object, known: Record<string, true>): void {
+  for (const key of Object.keys(props)) {
+    if (!Object.prototype.hasOwnProperty.call(known, key)) {
+      const near = nearest(key, Object.keys(known));
+      invalid(scope, key, '(an unknown property: its value is not shown)',
+        `expected a property of ${typeName}${near ? ` (did you mean "${near}"?)` : ''}; an unknown property would be ignored`);
+    }
+  }
+}
+
+/** The known name within edit distance 3 of `key` (case-insensitive), if one is. */
+function nearest(key: string, names: string[]): string | undefined {
+  let best: { name: string; d: number } | undefined;
+  for (const name of names) {
+    const d = distance(key.toLowerCase(), name.toLowerCase());
+    if (d <= 3 && (!best || d < best.d)) {
+      best = { name, d };
+    }
+  }
+  return best?.name;
+}
+
+/** Levenshtein distance. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
