@@ -29,6 +29,7 @@ const INSTANCE: Record<keyof PostgresInstanceOptions, true> = {
   serviceAnnotations: true,
   serviceType: true,
   loadBalancerSourceRanges: true,
+  externalTrafficPolicy: true,
   imagePullSecrets: true,
   networkPolicy: true,
 };

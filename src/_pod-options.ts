@@ -9,7 +9,7 @@ import {
   checkCidr, checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue, checkNonNegativeInteger, checkPositiveInteger, invalid,
   isQualifiedName,
 } from './_validation';
-import { PostgresInstanceOptions } from './postgres-options';
+import { ExternalTrafficPolicy, PostgresInstanceOptions } from './postgres-options';
 
 /** The prefix of the library's own annotations: refused in the user's. */
 export const LIBRARY_PREFIX = 'cdk8s-postgres-walg/';
@@ -31,6 +31,7 @@ export interface ClientService {
   readonly type: string;
   readonly annotations?: Record<string, string>;
   readonly loadBalancerSourceRanges?: string[];
+  readonly externalTrafficPolicy?: string;
 }
 
 /** The checked pod options. */
@@ -389,6 +390,13 @@ function checkClientService(scope: IConstruct, o: PostgresInstanceOptions): Clie
   if (ranges !== undefined && type !== ServiceType.LOAD_BALANCER) {
     invalid(scope, 'loadBalancerSourceRanges', ranges, `expected serviceType ServiceType.LOAD_BALANCER with loadBalancerSourceRanges (the client Service is ${type}, which no load balancer fronts)`);
   }
+  const policy = o.externalTrafficPolicy;
+  if (policy !== undefined) {
+    oneOf(scope, 'externalTrafficPolicy', policy, [ExternalTrafficPolicy.CLUSTER, ExternalTrafficPolicy.LOCAL]);
+    if (type === ServiceType.CLUSTER_IP) {
+      invalid(scope, 'externalTrafficPolicy', policy, 'expected serviceType ServiceType.NODE_PORT or ServiceType.LOAD_BALANCER with externalTrafficPolicy (a ClusterIP Service takes no traffic from outside the cluster)');
+    }
+  }
   if (Array.isArray(ranges) && ranges.length === 0) {
     // An empty list is no restriction: the load balancer would admit every address, most likely by mistake.
     invalid(scope, 'loadBalancerSourceRanges', ranges, 'expected at least one CIDR: an empty list admits every address (leave the option out to admit every address on purpose)');
@@ -396,6 +404,7 @@ function checkClientService(scope: IConstruct, o: PostgresInstanceOptions): Clie
   return {
     type,
     annotations: checkAnnotations(scope, 'serviceAnnotations', o.serviceAnnotations),
+    externalTrafficPolicy: policy,
     loadBalancerSourceRanges: list(scope, 'loadBalancerSourceRanges', ranges, 'expected a list of CIDRs such as ["203.0.113.0/24"]', (s, p, r) => checkCidr(s, p, r)),
   };
 }

@@ -674,7 +674,13 @@ export abstract class PostgresInstanceBase extends Construct {
     });
     const clientService = new k8s.KubeService(this, 'Service', {
       metadata: { name: this.name, labels: labels.all, annotations: client.annotations },
-      spec: { type: client.type, selector: labels.selector, ports, loadBalancerSourceRanges: client.loadBalancerSourceRanges },
+      spec: {
+        type: client.type,
+        selector: labels.selector,
+        ports,
+        externalTrafficPolicy: client.externalTrafficPolicy,
+        loadBalancerSourceRanges: client.loadBalancerSourceRanges,
+      },
     });
     return { headless: headlessServiceName, client: clientService };
   }

@@ -47,6 +47,18 @@ export interface PostgresNetworkPolicy {
   readonly clients: INetworkPolicyPeer[];
 }
 
+/**
+ * How a client Service from outside the cluster is routed to the pod.
+ *
+ * @see https://kubernetes.io/docs/reference/networking/virtual-ips/#external-traffic-policy
+ */
+export enum ExternalTrafficPolicy {
+  /** Any node forwards to the pod; the pod sees a node's address (Kubernetes' default). */
+  CLUSTER = 'Cluster',
+  /** Only the pod's node forwards; the pod sees the client's address. */
+  LOCAL = 'Local',
+}
+
 /** Options of every PostgreSQL instance this library synthesizes. */
 export interface PostgresInstanceOptions {
   /**
@@ -220,6 +232,17 @@ export interface PostgresInstanceOptions {
    * @see https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/#restrict-access-for-loadbalancer-service
    */
   readonly loadBalancerSourceRanges?: string[];
+  /**
+   * How a NodePort or LoadBalancer client Service routes traffic from outside the cluster
+   * (`spec.externalTrafficPolicy`). With `LOCAL` a node forwards only to the pod on itself and keeps the
+   * client's source address, which `networkPolicy` IP blocks and PostgreSQL's own logs then see; with
+   * `CLUSTER` any node forwards, and the pod sees a node's address. Only with `serviceType`
+   * `NODE_PORT` or `LOAD_BALANCER`.
+   *
+   * @default - Kubernetes' default, ExternalTrafficPolicy.CLUSTER
+   * @see https://kubernetes.io/docs/reference/networking/virtual-ips/#external-traffic-policy
+   */
+  readonly externalTrafficPolicy?: ExternalTrafficPolicy;
   /**
    * Secrets of type `kubernetes.io/dockerconfigjson` in the construct's namespace, by name, used to pull
    * every image of the pod (`spec.template.spec.imagePullSecrets`): the database image, the

@@ -301,6 +301,7 @@ describe('ArchivingPostgres with every pod option (PostgreSQL 17, with its walg-
     expect(client.metadata.annotations).toEqual({ 'service.beta.kubernetes.io/aws-load-balancer-internal': 'true' });
     expect(client.spec).toEqual({
       type: 'LoadBalancer',
+      externalTrafficPolicy: 'Local',
       loadBalancerSourceRanges: ['10.0.0.0/8', '2001:db8::/32'],
       selector: { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': 'orders' },
       ports: [{ name: 'postgres', port: 5432, targetPort: 'postgres' }],

@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ServiceType } from 'cdk8s-plus-27';
-import { ArchivingPostgres, PostgresVersion, WalProvider } from '../src';
+import { ArchivingPostgres, ExternalTrafficPolicy, PostgresVersion, WalProvider } from '../src';
 import { find, newChart, storageFor, synth } from './util';
 import { configChecksum, FIELDS } from '../src/_pod-options';
 import { checkCidr } from '../src/_validation';
@@ -46,4 +46,21 @@ test('a toleration of every taint ("Exists" without a key) and empty values are 
   const tolerations = [{ operator: 'Exists' }, { key: 'dedicated', operator: 'Equal', value: '' }, { key: 'example.com/gpu', operator: 'Exists', value: '' }];
   new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: storageFor(chart, WalProvider.S3, PostgresVersion.V11_2_V1), tolerations });
   expect(find(synth(chart), 'StatefulSet').spec.template.spec.tolerations).toEqual(tolerations);
+});
+
+test.each([
+  [ServiceType.LOAD_BALANCER, ExternalTrafficPolicy.LOCAL, 'Local'],
+  [ServiceType.NODE_PORT, ExternalTrafficPolicy.CLUSTER, 'Cluster'],
+])('externalTrafficPolicy on a %s client Service: %s, the headless Service untouched', (serviceType, externalTrafficPolicy, expected) => {
+  const chart = newChart();
+  new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: storageFor(chart, WalProvider.S3, PostgresVersion.V11_2_V1), serviceType, externalTrafficPolicy });
+  const objs = synth(chart);
+  expect(find(objs, 'Service', 'orders').spec.externalTrafficPolicy).toBe(expected);
+  expect(find(objs, 'Service', 'orders-pods').spec.externalTrafficPolicy).toBeUndefined();
+});
+
+test('without externalTrafficPolicy the client Service leaves it to Kubernetes', () => {
+  const chart = newChart();
+  new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: storageFor(chart, WalProvider.S3, PostgresVersion.V11_2_V1), serviceType: ServiceType.LOAD_BALANCER });
+  expect(find(synth(chart), 'Service', 'orders').spec.externalTrafficPolicy).toBeUndefined();
 });

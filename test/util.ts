@@ -2,7 +2,8 @@ import { Chart, Testing } from 'cdk8s';
 import { ServiceType, Volume } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
-  AzureCredentials, GcsCredentials, PostgresInstanceOptions, PostgresVersion, S3Credentials, SwiftCredentials, WalProvider, WalStorage,
+  AzureCredentials, ExternalTrafficPolicy, GcsCredentials, PostgresInstanceOptions, PostgresVersion, S3Credentials, SwiftCredentials, WalProvider,
+  WalStorage,
 } from '../src';
 import { PROVIDERS } from '../src/_catalog';
 
@@ -139,6 +140,7 @@ export function everyPodOption(): PostgresInstanceOptions {
     serviceAnnotations: { 'service.beta.kubernetes.io/aws-load-balancer-internal': 'true' },
     serviceType: ServiceType.LOAD_BALANCER,
     loadBalancerSourceRanges: ['10.0.0.0/8', '2001:db8::/32'],
+    externalTrafficPolicy: ExternalTrafficPolicy.LOCAL,
     imagePullSecrets: ['registry-credentials', 'mirror.credentials'],
   };
 }

@@ -6,7 +6,7 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import { Namespaces, NetworkPolicyIpBlock, PersistentVolumeClaim, Pods, ServiceType, Volume } from 'cdk8s-plus-27';
 import {
-  ArchivingPostgres, AzureCredentials, GcsCredentials, PostgresInstanceOptions, PostgresVersion, S3Credentials, SuperuserPassword,
+  ArchivingPostgres, AzureCredentials, ExternalTrafficPolicy, GcsCredentials, PostgresInstanceOptions, PostgresVersion, S3Credentials, SuperuserPassword,
   SwiftCredentials, WalProvider, WalRestoredPostgres, WalStorage,
 } from '../src';
 import { hasWalgFeature } from '../src/_capabilities';
@@ -617,6 +617,7 @@ function podOptions(): PostgresInstanceOptions {
     serviceAnnotations: { 'service.beta.kubernetes.io/aws-load-balancer-internal': 'true' },
     serviceType: ServiceType.LOAD_BALANCER,
     loadBalancerSourceRanges: ['10.0.0.0/8', '2001:db8::/32'],
+    externalTrafficPolicy: ExternalTrafficPolicy.LOCAL,
     imagePullSecrets: ['registry-internal'],
   };
 }
