@@ -47,7 +47,7 @@ const USER_REL = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.ns
 const SCHEMA_QUERY = `SELECT line FROM (
   SELECT format('table %I.%I column %s %I %s%s%s%s', n.nspname, c.relname, lpad(a.attnum::text, 3, '0'), a.attname,
     format_type(a.atttypid, a.atttypmod), CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END,
-    coalesce(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), ''), CASE WHEN a.attidentity <> '' THEN ' IDENTITY ' || a.attidentity ELSE '' END) AS line
+    coalesce(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), ''), CASE WHEN a.attidentity <> '' THEN ' IDENTITY ' || a.attidentity::text ELSE '' END) AS line
   FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
   WHERE c.relkind IN ('r', 'p') AND ${USER_REL} AND a.attnum > 0 AND NOT a.attisdropped
