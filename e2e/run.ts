@@ -2,7 +2,9 @@
 // settings the manifests carry (see lib/pod.ts) against real PostgreSQL, real WAL-G and real storage
 // servers on 127.0.0.1. One line per cell: PASS|FAIL|BLOCKED provider pg<major> walg-<version> scenario
 // seconds; then per WAL-G line which PostgresVersions ran and its counts, and "N passed, N failed". A
-// markdown table goes to e2e-results/results.md, with the logs of failing cells.
+// markdown table goes to e2e-results/results.md, with the logs of failing cells. Every restore is judged by
+// lib/judge.ts besides its row count: a logical dump of the source as of the target equals the restored
+// one, no sequence is behind the source's, and amcheck finds no corrupt btree index.
 //
 // WAL-G lines (tools/install.sh puts each in $CACHE/walg/<version>/; a pod's PATH selects one):
 //   0.x (0.2.19)  KubeDB's catalog PostgresVersions: 10.6-v3 (PostgreSQL 10), 11.2-v1 (PostgreSQL 11)
@@ -25,6 +27,7 @@ import {
 } from '../src';
 import { hasWalgFeature } from '../src/_capabilities';
 import { CATALOG, isKubedb, memberName, WALG_IMAGE } from '../src/_catalog';
+import { batchSql, Dump, judgeRestore, SCHEMA, takeDump } from './lib/judge';
 import { freePort, isListening } from './lib/ports';
 import { Obj, Pod } from './lib/pod';
 import { Env, stopAll, waitFor } from './lib/proc';
@@ -225,7 +228,14 @@ function expectEq(what: string, actual: unknown, expected: unknown): void {
   if (String(actual) !== String(expected)) throw new Error(`${what}: expected ${expected}, got ${actual}`);
 }
 
-async function restoreAndCount(ctx: Ctx, prefix: string, target: RecoveryTarget | undefined, name: string, seen: (p: Pod) => void, imageEnv: Env = {}): Promise<string> {
+/** What a restore must hold: the source's rows of table orders and its dump, both as of the recovery target. */
+interface Expected { readonly rows: number; readonly what: string; readonly dump: Dump }
+
+/**
+ * Restores, then judges: the row count of orders first (a one-line reason), then the whole database against
+ * the source's dump as of the target, and amcheck (lib/judge.ts).
+ */
+async function restoreAndJudge(ctx: Ctx, prefix: string, target: RecoveryTarget | undefined, name: string, seen: (p: Pod) => void, expected: Expected, imageEnv: Env = {}): Promise<void> {
   const objects = synth((chart) => new WalRestoredPostgres(chart, 'restore', {
     name, source: storageFor(chart, ctx.provider, ctx.server, ctx.version, prefix), recoveryTarget: target, superuserPassword: PASSWORD,
     storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
@@ -235,10 +245,16 @@ async function restoreAndCount(ctx: Ctx, prefix: string, target: RecoveryTarget 
   p.start();
   try {
     await p.waitReady(180_000);
-    return await p.sql('SELECT count(*) FROM orders');
+    await judge(p, ctx, expected);
   } finally {
     await p.stop();
   }
+}
+
+/** Judges a restored, promoted database: the rows of orders, then the dump and amcheck. */
+async function judge(p: Pod, ctx: Ctx, expected: Expected): Promise<void> {
+  expectEq(expected.what, await p.sql('SELECT count(*) FROM orders'), expected.rows);
+  await judgeRestore(p, ctx.major, expected.dump, expected.what);
 }
 
 /** The scenarios that restore what the archive cell wrote: without it they fail. */
@@ -251,6 +267,9 @@ async function providerMajor(ctx: Ctx): Promise<void> {
   let archive: Pod | undefined;
   let t1 = '';
   let lsn1 = '';
+  // The source's dumps: after batch 1 (the moment the time, name and LSN targets name), and the latest.
+  let dump1: Dump | undefined;
+  let dump2: Dump | undefined;
   const archived = !['archive', ...NEEDS_ARCHIVE].some(want) || await cell(ctx, 'archive', async () => {
     const objects = synth((chart) => new ArchivingPostgres(chart, 'archive', {
       name: `archive-${tag}`, storage: storageFor(chart, provider, server, version, prefix), superuserPassword: PASSWORD,
@@ -259,14 +278,17 @@ async function providerMajor(ctx: Ctx): Promise<void> {
     archive = await pod(ctx, objects, `archive-${tag}`);
     archive.start();
     await archive.waitReady(180_000);
-    await archive.sql('CREATE TABLE orders (id int PRIMARY KEY, batch int NOT NULL)');
-    await archive.sql('INSERT INTO orders SELECT g, 1 FROM generate_series(1, 100) g');
+    await archive.sql(SCHEMA);
+    await archive.sql(batchSql(1, 1, 100));
+    dump1 = await takeDump(archive);
+    expectEq('the md5 of the source\'s dump, taken twice', (await takeDump(archive)).md5, dump1.md5);
     await archive.sql("SELECT pg_create_restore_point('after_batch1')");
     lsn1 = await archive.sql(major >= 10 ? 'SELECT pg_current_wal_lsn()' : 'SELECT pg_current_xlog_location()');
     await new Promise((r) => setTimeout(r, 1100));
     t1 = await archive.sql("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
     await new Promise((r) => setTimeout(r, 1100));
-    await archive.sql('INSERT INTO orders SELECT g, 2 FROM generate_series(101, 200) g');
+    await archive.sql(batchSql(2, 101, 200));
+    dump2 = await takeDump(archive);
     const seg = await archive.sql('SELECT pg_walfile_name(pg_switch_wal())');
     await waitArchived(archive, seg);
     const failed = await archive.sql('SELECT failed_count FROM pg_stat_archiver');
@@ -283,26 +305,22 @@ async function providerMajor(ctx: Ctx): Promise<void> {
     await cell(ctx, scenario, fn, () => [p?.log() ?? '']);
   };
   await restoreCell('restore-latest', async () => {
-    const count = await restoreAndCount(ctx, prefix, undefined, `restore-${tag}-latest`, (x) => { p = x; });
-    expectEq('rows after restoring the latest state', count, 200);
+    await restoreAndJudge(ctx, prefix, undefined, `restore-${tag}-latest`, (x) => { p = x; }, { rows: 200, what: 'rows after restoring the latest state', dump: dump2! });
   });
   await restoreCell('pitr-time', async () => {
     // In an image whose time zone is east of UTC: WAL-G prints backup times in its process's zone (a
     // Local archive's in the zone's offset), and the backup must still be chosen in UTC.
-    const count = await restoreAndCount(ctx, prefix, { time: t1 }, `restore-${tag}-time`, (x) => { p = x; }, { TZ: 'Asia/Seoul' });
-    expectEq(`rows at ${t1}`, count, 100);
+    await restoreAndJudge(ctx, prefix, { time: t1 }, `restore-${tag}-time`, (x) => { p = x; }, { rows: 100, what: `rows at ${t1}`, dump: dump1! }, { TZ: 'Asia/Seoul' });
   });
   if (COPIES.includes(provider) && want('pitr-copied')) {
     const seen: Pod[] = [];
     await cell(ctx, 'pitr-copied', () => pitrCopied(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
   }
   await restoreCell('pitr-name', async () => {
-    const count = await restoreAndCount(ctx, prefix, { name: 'after_batch1' }, `restore-${tag}-name`, (x) => { p = x; });
-    expectEq('rows at restore point after_batch1', count, 100);
+    await restoreAndJudge(ctx, prefix, { name: 'after_batch1' }, `restore-${tag}-name`, (x) => { p = x; }, { rows: 100, what: 'rows at restore point after_batch1', dump: dump1! });
   });
   await restoreCell('pitr-lsn', async () => {
-    const count = await restoreAndCount(ctx, prefix, { lsn: lsn1 }, `restore-${tag}-lsn`, (x) => { p = x; });
-    expectEq(`rows at LSN ${lsn1}`, count, 100);
+    await restoreAndJudge(ctx, prefix, { lsn: lsn1 }, `restore-${tag}-lsn`, (x) => { p = x; }, { rows: 100, what: `rows at LSN ${lsn1}`, dump: dump1! });
   });
   // Restore, archive onward to another prefix of the same store, write, then restore from the
   // onward archive alone: its base backup (pushed after promotion) plus its WAL on the new timeline.
@@ -315,11 +333,13 @@ async function providerMajor(ctx: Ctx): Promise<void> {
     }));
     const q = await pod(ctx, objects, name);
     p = q;
+    let onwardDump: Dump | undefined;
     q.start();
     try {
       await q.waitReady(180_000);
-      expectEq('rows after restoring the source archive', await q.sql('SELECT count(*) FROM orders'), 200);
+      await judge(q, ctx, { rows: 200, what: 'rows after restoring the source archive', dump: dump2! });
       await q.sql('INSERT INTO orders SELECT g, 3 FROM generate_series(201, 300) g');
+      onwardDump = await takeDump(q);
       const seg = await q.sql('SELECT pg_walfile_name(pg_switch_wal())');
       // Not asserting failed_count = 0 here: a wal-push that fails on a transient storage error is
       // retried by PostgreSQL (seen with the Swift test server's stray chunk terminator, "malformed HTTP
@@ -328,8 +348,7 @@ async function providerMajor(ctx: Ctx): Promise<void> {
     } finally {
       await q.stop();
     }
-    const count = await restoreAndCount(ctx, onward, undefined, `onward-${tag}-copy`, (x) => { p = x; });
-    expectEq('rows restored from the onward archive', count, 300);
+    await restoreAndJudge(ctx, onward, undefined, `onward-${tag}-copy`, (x) => { p = x; }, { rows: 300, what: 'rows restored from the onward archive', dump: onwardDump! });
   });
   if (want('scheduled-backups')) {
     let sb: Pod | undefined;
@@ -401,13 +420,15 @@ async function workloadIdentity(ctx: Ctx, seen: (p: Pod) => void): Promise<void>
   const sts = archiveObjects.find((o) => o.kind === 'StatefulSet')!;
   expectEq('the webhook label on the pod', sts.spec.template.metadata.labels['azure.workload.identity/use'], 'true');
   const before = issued();
+  let source: Dump | undefined;
   const a = await pod(ctx, archiveObjects, `wi-${tag}`, podEnv);
   seen(a);
   a.start();
   try {
     await a.waitReady(180_000);
-    await a.sql('CREATE TABLE orders (id int PRIMARY KEY)');
-    await a.sql('INSERT INTO orders SELECT g FROM generate_series(1, 50) g');
+    await a.sql(SCHEMA);
+    await a.sql(batchSql(1, 1, 50));
+    source = await takeDump(a);
     await waitArchived(a, await a.sql('SELECT pg_walfile_name(pg_switch_wal())'));
   } finally {
     await a.stop();
@@ -420,7 +441,7 @@ async function workloadIdentity(ctx: Ctx, seen: (p: Pod) => void): Promise<void>
   r.start();
   try {
     await r.waitReady(180_000);
-    expectEq('rows restored through workload identity', await r.sql('SELECT count(*) FROM orders'), 50);
+    await judge(r, ctx, { rows: 50, what: 'rows restored through workload identity', dump: source! });
   } finally {
     await r.stop();
   }
@@ -464,17 +485,19 @@ async function pitrCopied(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
   const sidecar = new Pod({ ...p.o, container: 'walg-backup', sharesVolumesWith: p });
   const pushed = /base backup (base_[0-9A-F]{24}) is in /;
   let t1 = '';
+  let dump1: Dump | undefined;
   p.start();
   try {
     await p.waitReady(180_000);
     const first = pushed.exec(p.log())?.[1];
     if (!first) throw new Error(`the first base backup is not in the log:\n${p.log().slice(-1500)}`);
-    await p.sql('CREATE TABLE orders (id int PRIMARY KEY, batch int NOT NULL)');
-    await p.sql('INSERT INTO orders SELECT g, 1 FROM generate_series(1, 100) g');
+    await p.sql(SCHEMA);
+    await p.sql(batchSql(1, 1, 100));
+    dump1 = await takeDump(p);
     await new Promise((r) => setTimeout(r, 1100));
     t1 = await p.sql("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
     await new Promise((r) => setTimeout(r, 1100));
-    await p.sql('INSERT INTO orders SELECT g, 2 FROM generate_series(101, 200) g');
+    await p.sql(batchSql(2, 101, 200));
     // The second base backup: the sidecar's first scheduled one, after the target.
     seen(sidecar);
     sidecar.start();
@@ -489,8 +512,8 @@ async function pitrCopied(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
     const old = copied.filter((o) => o.modified.getTime() < Math.floor(copiedAt.getTime() / 1000) * 1000);
     if (copied.length === 0 || old.length > 0) throw new Error(`the copy kept modification times before ${copiedAt.toISOString()}: ${old.map((o) => `${o.key} ${o.modified.toISOString()}`).join(', ') || 'no objects copied'}`);
     let r: Pod | undefined;
-    const count = await restoreAndCount(ctx, copy, { time: t1 }, `restore-${tag}-copied`, (x) => { r = x; seen(x); }, { TZ: 'Asia/Seoul' });
-    expectEq(`rows at ${t1} (base backups ${first} and ${second}, copied at ${copiedAt.toISOString()})`, count, 100);
+    await restoreAndJudge(ctx, copy, { time: t1 }, `restore-${tag}-copied`, (x) => { r = x; seen(x); },
+      { rows: 100, what: `rows at ${t1} (base backups ${first} and ${second}, copied at ${copiedAt.toISOString()})`, dump: dump1! }, { TZ: 'Asia/Seoul' });
     const chose = new RegExp(`base backup ${first} finished at \\S+ \\(finish time recorded by WAL-G in the backup\\), by the recovery target time`);
     if (!chose.test(r!.log()) || !r!.log().includes(`fetching base backup ${first} `)) {
       throw new Error(`the restore did not say it chose ${first} by its finish time:\n${r!.log().split('\n').filter((l) => /pg-walg/.test(l)).join('\n')}`);
@@ -559,10 +582,11 @@ async function fault(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
   p.start();
   const storage = outage(provider, server);
   let down = false;
+  let source: Dump | undefined;
   try {
     await p.waitReady(180_000);
-    await p.sql('CREATE TABLE orders (id int PRIMARY KEY, batch int NOT NULL)');
-    await p.sql('INSERT INTO orders SELECT g, 1 FROM generate_series(1, 100) g');
+    await p.sql(SCHEMA);
+    await p.sql(batchSql(1, 1, 100));
     await waitArchived(p, await p.sql('SELECT pg_walfile_name(pg_switch_wal())'));
     await storage.down();
     down = true;
@@ -587,13 +611,13 @@ async function fault(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
     await storage.up();
     down = false;
     await p.sql('INSERT INTO orders SELECT g, 4 FROM generate_series(301, 400) g');
+    source = await takeDump(p);
     await waitArchived(p, await p.sql('SELECT pg_walfile_name(pg_switch_wal())'), 240_000);
   } finally {
     if (down) await storage.up();
     await p.stop();
   }
-  const count = await restoreAndCount(ctx, prefix, undefined, `restore-${tag}-fault`, seen);
-  expectEq('rows restored after the outage (zero lost)', count, 400);
+  await restoreAndJudge(ctx, prefix, undefined, `restore-${tag}-fault`, seen, { rows: 400, what: 'rows restored after the outage (zero lost)', dump: source! });
 }
 
 /**
@@ -632,7 +656,7 @@ function restoredSegments(log: string): string[] {
 async function replayFault(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
   const { provider, server, version, tag } = ctx;
   const prefix = `${ctx.prefix}/replay-fault`;
-  const last = await archiveSegments(ctx, prefix, seen);
+  const { last, dump } = await archiveSegments(ctx, prefix, seen);
   const total = REPLAY_SEGMENTS * REPLAY_BATCH;
   const name = `replay-${tag}`;
   // Two tries of each WAL file (storageAttempts), each bounded to 60 s: WAL-G before 1.1.2 hangs on a dead S3.
@@ -677,15 +701,15 @@ async function replayFault(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
     await p.waitReady(300_000).catch((e: Error) => {
       throw new Error(`the restarted restore pod (storage back, exit ${outcome} during the outage) did not become ready: ${lastError(p.log())}\n${e.message}`);
     });
-    expectEq(`rows after resuming the interrupted restore (exit ${outcome} during the outage; ${replayed})`, await p.sql('SELECT count(*) FROM orders'), total);
+    await judge(p, ctx, { rows: total, what: `rows after resuming the interrupted restore (exit ${outcome} during the outage; ${replayed})`, dump });
   } finally {
     if (down) await storage.up();
     await p.stop();
   }
 }
 
-/** Archives REPLAY_SEGMENTS segments, each after a batch of REPLAY_BATCH rows; returns the last one once archived. */
-async function archiveSegments(ctx: Ctx, prefix: string, seen: (p: Pod) => void): Promise<string> {
+/** Archives REPLAY_SEGMENTS segments, each after a batch of REPLAY_BATCH rows; returns the last one once archived, and the source's dump. */
+async function archiveSegments(ctx: Ctx, prefix: string, seen: (p: Pod) => void): Promise<{ last: string; dump: Dump }> {
   const name = `replay-src-${ctx.tag}`;
   const objects = synth((chart) => new ArchivingPostgres(chart, 'source', {
     name, storage: storageFor(chart, ctx.provider, ctx.server, ctx.version, prefix), superuserPassword: PASSWORD,
@@ -696,14 +720,15 @@ async function archiveSegments(ctx: Ctx, prefix: string, seen: (p: Pod) => void)
   p.start();
   try {
     await p.waitReady(180_000);
-    await p.sql('CREATE TABLE orders (id int PRIMARY KEY, batch int NOT NULL)');
+    await p.sql(SCHEMA);
     let last = '';
     for (let b = 1; b <= REPLAY_SEGMENTS; b++) {
       await p.sql(`INSERT INTO orders SELECT g, ${b} FROM generate_series(${(b - 1) * REPLAY_BATCH + 1}, ${b * REPLAY_BATCH}) g`);
       last = await p.sql('SELECT pg_walfile_name(pg_switch_wal())');
     }
+    const dump = await takeDump(p);
     await waitArchived(p, last, 300_000);
-    return last;
+    return { last, dump };
   } finally {
     await p.stop();
   }
@@ -752,18 +777,20 @@ async function scheduledBackups(ctx: Ctx, seen: (p: Pod) => void): Promise<void>
   const p = await pod(ctx, objects, `scheduled-${tag}`);
   seen(p);
   const sidecar = new Pod({ ...p.o, container: 'walg-backup', sharesVolumesWith: p });
+  let source: Dump | undefined;
   p.start();
   try {
     await p.waitReady(180_000);
-    await p.sql('CREATE TABLE orders (id int PRIMARY KEY, batch int NOT NULL)');
-    await p.sql('INSERT INTO orders SELECT g, 1 FROM generate_series(1, 100) g');
+    await p.sql(SCHEMA);
+    await p.sql(batchSql(1, 1, 100));
     sidecar.start();
     // Two scheduled backups, each followed by retention (keep 1 full backup).
     // Retention keeps 1 full backup: the sidecar's own backup-list after each delete says how many are left.
     await waitFor(() => (sidecar.log().match(/retention: 1 base backup\(s\) kept/g) ?? []).length >= 2,
       240_000, { what: 'two scheduled base backups, each followed by retention down to 1', proc: sidecar.proc });
     if (/WARNING/.test(sidecar.log())) throw new Error(`the sidecar warned:\n${sidecar.log().slice(-1500)}`);
-    await p.sql('INSERT INTO orders SELECT g, 2 FROM generate_series(101, 200) g');
+    await p.sql(batchSql(2, 101, 200));
+    source = await takeDump(p);
     await waitArchived(p, await p.sql('SELECT pg_walfile_name(pg_switch_wal())'));
   } catch (e) {
     throw new Error(`${(e as Error).message}\nsidecar log:\n${sidecar.log().slice(-2000)}`);
@@ -772,8 +799,7 @@ async function scheduledBackups(ctx: Ctx, seen: (p: Pod) => void): Promise<void>
     await p.stop();
   }
   // The newest backup (a scheduled one) plus WAL restores everything.
-  const count = await restoreAndCount(ctx, prefix, undefined, `restore-${tag}-scheduled`, seen);
-  expectEq('rows restored from the scheduled backup', count, 200);
+  await restoreAndJudge(ctx, prefix, undefined, `restore-${tag}-scheduled`, seen, { rows: 200, what: 'rows restored from the scheduled backup', dump: source! });
 }
 
 async function waitArchived(p: Pod, segment: string, timeoutMs = 120_000): Promise<void> {
