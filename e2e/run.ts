@@ -257,6 +257,15 @@ async function judge(p: Pod, ctx: Ctx, expected: Expected): Promise<void> {
   await judgeRestore(p, ctx.major, expected.dump, expected.what);
 }
 
+/**
+ * How many wal-push failures in a pod's log are the Swift test server's known transient: Debian's Swift
+ * 2.30 all-in-one now and then answers an object PUT with a stray chunk terminator, which Go reads as
+ * 'malformed HTTP response "0"'. WAL-G logs one "Unable to write content" ERROR line per failure.
+ */
+function swiftTransients(log: string): number {
+  return (log.match(/^ERROR: .*Unable to write content.*malformed HTTP response "0"$/gm) ?? []).length;
+}
+
 /** The scenarios that restore what the archive cell wrote: without it they fail. */
 const NEEDS_ARCHIVE = ['restore-latest', 'pitr-time', 'pitr-name', 'pitr-lsn', 'restore-onward'];
 
@@ -292,7 +301,9 @@ async function providerMajor(ctx: Ctx): Promise<void> {
     const seg = await archive.sql('SELECT pg_walfile_name(pg_switch_wal())');
     await waitArchived(archive, seg);
     const failed = await archive.sql('SELECT failed_count FROM pg_stat_archiver');
-    expectEq('pg_stat_archiver.failed_count', failed, 0);
+    // Every failed wal-push must be the Swift test server's known transient (a stray chunk terminator:
+    // 'malformed HTTP response "0"'), which PostgreSQL retries; any other failure fails the cell.
+    expectEq('pg_stat_archiver.failed_count (beyond the Swift test server\'s stray chunk terminator)', failed, swiftTransients(archive.log()));
     await archive.stop();
   }, () => [archive?.log() ?? '']);
   let p: Pod | undefined;
