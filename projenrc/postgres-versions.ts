@@ -20,14 +20,15 @@ const FIELDS: ReadonlyArray<[string, string, string]> = [
   ['toolsImage', 'string', 'The tools image.'],
   ['exporterImage', 'string', 'The Prometheus exporter image.'],
   ['walgVersion', 'string', 'The WAL-G release bundled in the image, e.g. "0.2.13" (what it can do follows from it).'],
+  ['walgBuildTags', 'string[]', 'The Go build tags its `wal-g` was built with, of those the library asks about (`WalgBuildTag`): brotli and libsodium need them.'],
   ['uid', 'number', 'The numeric user id of the image\'s postgres user.'],
   ['walgImage?', 'string', 'The image an init container copies `wal-g` from; undefined when the database image has `wal-g` on its PATH.'],
   ['walgBinaryPath?', 'string', 'The path of `wal-g` in `walgImage`; undefined when the database image has `wal-g` on its PATH.'],
 ];
 
 /** The constructor's parameters (and _create's), in order. */
-const PARAMS = 'name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number, walgImage?: string, walgBinaryPath?: string';
-const ARGS = 'name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid, walgImage, walgBinaryPath';
+const PARAMS = 'name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, walgBuildTags: string[], uid: number, walgImage?: string, walgBinaryPath?: string';
+const ARGS = 'name, serverVersion, image, toolsImage, exporterImage, walgVersion, walgBuildTags, uid, walgImage, walgBinaryPath';
 
 /** The docstring lines of a catalog member. */
 function memberDoc(entry: CatalogEntry): string[] {
@@ -51,6 +52,18 @@ export function renderPostgresVersions(marker: string): string {
   w('/* eslint-disable @stylistic/max-len */');
   w("import { CATALOG, EXPORTER_IMAGE, memberName, tierOf } from './_catalog';");
   w("import { checkCustomVersion, checkVersionImages } from './_custom-version';");
+  w();
+  w('/**');
+  w(' * A Go build tag of WAL-G that decides what its binary can do.');
+  w(' *');
+  w(' * @see https://github.com/wal-g/wal-g/blob/master/docs/PostgreSQL.md');
+  w(' */');
+  w('export enum WalgBuildTag {');
+  w('  /** Brotli compression (`USE_BROTLI=1` in WAL-G\'s Makefile). */');
+  w("  BROTLI = 'brotli',");
+  w('  /** libsodium encryption (`USE_LIBSODIUM=1` in WAL-G\'s Makefile). */');
+  w("  LIBSODIUM = 'libsodium',");
+  w('}');
   w();
   w('/**');
   w(' * A storage provider that WAL-G archives to and restores from.');
@@ -95,6 +108,17 @@ export function renderPostgresVersions(marker: string): string {
   w('   * @see https://github.com/wal-g/wal-g/releases');
   w('   */');
   w('  readonly walgVersion?: string;');
+  w('  /**');
+  w('   * The Go build tags its `wal-g` was built with, of those that decide what it can do: `BROTLI` (brotli');
+  w('   * compression; built into every release up to 0.2.9 without a tag) and `LIBSODIUM` (libsodium');
+  w('   * encryption). A build without a tag lacks the feature: from 0.2.14 to 1.0 it even ignores a libsodium');
+  w('   * key and stores the data unencrypted. The library cannot see how a binary was built, so it enables');
+  w('   * those features only for the tags declared here. WAL-G\'s own release binaries and its images are');
+  w('   * built with both (`make pg_build` with USE_BROTLI and USE_LIBSODIUM); `go install` sets none.');
+  w('   * @default - none: brotli (from WAL-G 0.2.10) and libsodium are refused');
+  w('   * @see https://github.com/wal-g/wal-g/blob/master/docs/PostgreSQL.md');
+  w('   */');
+  w('  readonly walgBuildTags?: WalgBuildTag[];');
   w('  /**');
   w("   * The numeric user id of the image's postgres user (pods run as this user, non-root).");
   w('   * @default 70 (the Alpine images\' postgres user), or 999 with a `walgImage` (the official Debian images\' postgres user: a copied glibc `wal-g` needs a Debian image)');
@@ -179,13 +203,14 @@ export function renderPostgresVersions(marker: string): string {
   w('  if (!entry) {');
   w("    throw new Error(`Unknown PostgresVersion \"${name}\": expected one of ${CATALOG.map((e) => e.name).join(', ')}.`);");
   w('  }');
-  w('  const args: [string, string, string, string, string, string, number, string | undefined, string | undefined] = [');
+  w('  const args: [string, string, string, string, string, string, string[], number, string | undefined, string | undefined] = [');
   w('    entry.name,');
   w('    entry.postgres,');
   w('    entry.image,');
   w('    entry.toolsImage,');
   w('    entry.exporterImage,');
   w('    entry.walg,');
+  w('    [...entry.walgBuildTags],');
   w('    entry.uid,');
   w('    entry.walgImage,');
   w('    entry.walgBinaryPath,');
@@ -265,6 +290,7 @@ export function renderPostgresVersions(marker: string): string {
       w('      props.toolsImage ?? props.image,');
       w('      props.exporterImage ?? EXPORTER_IMAGE,');
       w("      props.walgVersion ?? '3.0',");
+      w('      [...(props.walgBuildTags ?? [])],');
       w('      props.uid ?? (props.walgImage === undefined ? 70 : 999),');
       w('      props.walgImage,');
       w(`      props.walgImage === undefined ? undefined : props.walgBinaryPath ?? '${WALG_IMAGE.binaryPath}',`);
@@ -290,6 +316,7 @@ export function renderPostgresVersions(marker: string): string {
       w('    this.toolsImage = toolsImage;');
       w('    this.exporterImage = exporterImage;');
       w('    this.walgVersion = walgVersion;');
+      w('    this.walgBuildTags = walgBuildTags;');
       w('    this.uid = uid;');
       w('    this.walgImage = walgImage;');
       w('    this.walgBinaryPath = walgBinaryPath;');
@@ -338,6 +365,7 @@ export function renderPostgresVersions(marker: string): string {
         w('      this.toolsImage,');
         w('      this.exporterImage,');
         w('      this.walgVersion,');
+        w('      [...this.walgBuildTags],');
         w('      this.uid,');
         w('      images.walgImage ?? this.walgImage,');
         w('      images.walgBinaryPath ?? this.walgBinaryPath,');

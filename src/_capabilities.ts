@@ -55,7 +55,20 @@ export interface WalgFeature {
   readonly since: string;
   /** What the library does for a version whose WAL-G lacks it (the README's table). */
   readonly without: string;
+  /**
+   * A Go build tag that a WAL-G build needs for it, and the first release that needs the tag (before
+   * it, the feature is always built in). A version has the feature only if it declares the tag
+   * (PostgresVersion.walgBuildTags): the library cannot see how a binary was built.
+   */
+  readonly buildTag?: { readonly tag: WalgBuildTagId; readonly from: string };
+  /** What releases before `since` do with the setting (the error's verb). @default "ignores" */
+  readonly older?: string;
+  /** Releases from..to (inclusive) that have the setting but ignore it (a bug): treated as lacking it. */
+  readonly brokenIn?: { readonly from: string; readonly to: string; readonly why: string };
 }
+
+/** The Go build tags of WAL-G that the library asks about (wal-g's Makefile: USE_BROTLI, USE_LIBSODIUM). */
+export type WalgBuildTagId = 'brotli' | 'libsodium';
 
 /**
  * The features the library depends on or lets users set, with the first upstream tag that has each
@@ -97,6 +110,34 @@ export const WALG_FEATURES = {
   backupListDetail: { name: 'backup-list --detail (finish times of base backups)', since: '0.2.10', without: 'a time target is compared with the storage modification time of each base backup (a copied archive shows the copy time)' },
   /** `backup-push` of PostgreSQL 15 and later (pg_backup_start(); pg_start_backup() is gone). */
   backupPostgres15: { name: 'backup-push of PostgreSQL 15 and later', since: '2.0.1', without: '`custom()` refuses the version for PostgreSQL 15 and later' },
+  /**
+   * Brotli compression (cgo, libbrotli). Built into every release up to 0.2.9 (the oldest read is
+   * 0.2.4); from 0.2.13 only into builds with the `brotli` tag (the releases between are counted with
+   * 0.2.13: unconfirmed). An untagged build refuses the method.
+   */
+  brotliCompression: { name: 'WALG_COMPRESSION_METHOD=brotli', since: '0.2.4', without: '`WalCompression.BROTLI` refused', buildTag: { tag: 'brotli', from: '0.2.10' } },
+  /** Zstandard compression: 0.2.x to 2.0 read it but refuse to write it. */
+  zstdCompression: { name: 'WALG_COMPRESSION_METHOD=zstd', since: '3.0.0', without: '`WalCompression.ZSTD` refused', older: 'refuses' },
+  /**
+   * OpenPGP encryption with a key file (WALG_PGP_KEY_PATH, and WALG_PGP_KEY_PASSPHRASE). 0.2.4 has only
+   * the external gpg binary and ignores both: the data would be stored unencrypted.
+   */
+  openPgpKeyPath: { name: 'WALG_PGP_KEY_PATH (OpenPGP encryption)', since: '0.2.7', without: '`WalEncryption.openPgp()` refused (the data would be stored unencrypted)' },
+  /**
+   * libsodium encryption with a key file. From 0.2.14 to 1.0 a build without the `libsodium` tag
+   * ignores the key and stores the data unencrypted; from 1.1 such a build refuses to start. The
+   * library requires 1.1 or later and the tag, and refuses 3.0.0 to 3.0.4, which ignore a
+   * WALG_LIBSODIUM_KEY_PATH given alone (fixed in 3.0.5).
+   */
+  libsodiumKeyPath: {
+    name: 'WALG_LIBSODIUM_KEY_PATH (libsodium encryption)',
+    since: '1.1.0',
+    without: '`WalEncryption.libsodium()` refused (the data would be stored unencrypted)',
+    buildTag: { tag: 'libsodium', from: '0.0.0' },
+    brokenIn: { from: '3.0.0', to: '3.0.4', why: 'a bug of 3.0.0 to 3.0.4 (fixed in 3.0.5) reads no key from it and stores the data unencrypted' },
+  },
+  /** How WAL-G reads a libsodium key: none (the raw bytes), base64 or hex. */
+  libsodiumKeyTransform: { name: 'WALG_LIBSODIUM_KEY_TRANSFORM', since: '2.0.0', without: 'only `LibsodiumKeyTransform.NONE`' },
 } as const satisfies Record<string, WalgFeature>;
 
 export type WalgFeatureId = keyof typeof WALG_FEATURES;
@@ -122,22 +163,46 @@ export function walgAtLeast(version: string, since: string): boolean {
   return true;
 }
 
-/** Anything that names its WAL-G release (a PostgresVersion). */
+/** Anything that names its WAL-G release (a PostgresVersion), and the build tags of its binary. */
 export interface HasWalg {
   readonly name: string;
   readonly walgVersion: string;
+  /** The Go build tags the version declares for its wal-g (none when not given). */
+  readonly walgBuildTags?: readonly string[];
+}
+
+/**
+ * Whether the version's WAL-G has the feature, and if not, why: its release is older than the first
+ * that has it, its release ignores it (a bug), or it does not declare the build tag the feature needs.
+ */
+export function walgFeatureState(version: HasWalg, feature: WalgFeatureId): 'yes' | 'too-old' | 'broken' | 'no-build-tag' {
+  const f: WalgFeature = WALG_FEATURES[feature];
+  const v = version.walgVersion;
+  if (!walgAtLeast(v, f.since)) {
+    return 'too-old';
+  }
+  if (f.brokenIn && walgAtLeast(v, f.brokenIn.from) && walgAtLeast(f.brokenIn.to, v)) {
+    return 'broken';
+  }
+  if (f.buildTag && walgAtLeast(v, f.buildTag.from) && !(version.walgBuildTags ?? []).includes(f.buildTag.tag)) {
+    return 'no-build-tag';
+  }
+  return 'yes';
 }
 
 /** Whether the version's WAL-G has the feature. */
 export function hasWalgFeature(version: HasWalg, feature: WalgFeatureId): boolean {
-  return walgAtLeast(version.walgVersion, WALG_FEATURES[feature].since);
+  return walgFeatureState(version, feature) === 'yes';
 }
 
-/** Who has a feature: the catalog versions, and custom() from its first release on. */
+/** Who has a feature: the catalog versions, and custom() from its first release on (with its build tag). */
 export function whoHasWalgFeature(feature: WalgFeatureId): string {
-  const since = WALG_FEATURES[feature].since;
-  const catalog = CATALOG.filter((e) => walgAtLeast(e.walg, since)).map((e) => e.name);
-  const custom = `PostgresVersion.custom() with walgVersion "${since}" or later`;
+  const f: WalgFeature = WALG_FEATURES[feature];
+  const catalog = CATALOG.filter((e) => hasWalgFeature({ name: e.name, walgVersion: e.walg, walgBuildTags: e.walgBuildTags }, feature)).map((e) => e.name);
+  const broken = f.brokenIn ? ` (not ${f.brokenIn.from} to ${f.brokenIn.to})` : '';
+  const tag = !f.buildTag ? '' : f.buildTag.from === '0.0.0' ? ` and walgBuildTags including "${f.buildTag.tag}"`
+    : ` and, from ${f.buildTag.from}, walgBuildTags including "${f.buildTag.tag}"`;
+  const custom = `PostgresVersion.custom() with walgVersion "${f.since}" or later${broken}${tag}`;
   return catalog.length > 0 ? `${catalog.join(', ')}, or ${custom}` : `${custom} (no catalog version has it)`;
 }
 
@@ -149,12 +214,18 @@ export function whoHasWalgFeature(feature: WalgFeatureId): string {
  */
 export function requireWalgFeature(scope: IConstruct | string, prop: string, value: unknown, version: HasWalg, feature: WalgFeatureId,
   instead = `Leave ${prop} out`): void {
-  if (!hasWalgFeature(version, feature)) {
-    const f = WALG_FEATURES[feature];
-    invalid(scope, prop, value,
-      `PostgresVersion ${version.name} bundles WAL-G ${version.walgVersion}, which ignores ${f.name}; WAL-G ${f.since} and later read it. ` +
-      `${instead ? `${instead}, or use` : 'Use'} a version whose WAL-G reads it: ${whoHasWalgFeature(feature)}`);
+  const state = walgFeatureState(version, feature);
+  if (state === 'yes') {
+    return;
   }
+  const f: WalgFeature = WALG_FEATURES[feature];
+  const why = {
+    'too-old': `PostgresVersion ${version.name} bundles WAL-G ${version.walgVersion}, which ${f.older ?? 'ignores'} ${f.name}; WAL-G ${f.since} and later read it`,
+    'broken': `PostgresVersion ${version.name} bundles WAL-G ${version.walgVersion}, which has ${f.name} but ${f.brokenIn?.why}`,
+    'no-build-tag': `PostgresVersion ${version.name} does not declare its WAL-G (${version.walgVersion}) built with the Go build tag "${f.buildTag?.tag}", ` +
+      `which ${f.name} needs (WAL-G's own release binaries have it; declare it with walgBuildTags in PostgresVersion.custom() only if the image's wal-g was built with it)`,
+  }[state];
+  invalid(scope, prop, value, `${why}. ${instead ? `${instead}, or use` : 'Use'} a version whose WAL-G reads it: ${whoHasWalgFeature(feature)}`);
 }
 
 /**
@@ -182,14 +253,19 @@ export function prefixSpelling(version: HasWalg): 'WALE' | 'WALG' {
   return walgAtLeast(version.walgVersion, '1.0') ? 'WALG' : 'WALE';
 }
 
+function feature(f: WalgFeature): WalgFeatureId {
+  return (Object.keys(WALG_FEATURES) as WalgFeatureId[]).find((id) => WALG_FEATURES[id] === f)!;
+}
+
 /** The markdown table of WAL-G features by release (the README embeds it between markers). */
 export function walgFeatureTable(): string {
   const releases = [...new Set(CATALOG.map((e) => e.walg))];
   const header = ['WAL-G setting or behaviour', 'since', ...releases.map((r) => `${r} (catalog)`), 'where WAL-G lacks it'];
-  const rows = Object.values(WALG_FEATURES).map((f) => [
+  const tags = (r: string) => CATALOG.find((e) => e.walg === r)?.walgBuildTags;
+  const rows = Object.values(WALG_FEATURES).map((f: WalgFeature) => [
     f.name.replace(/^([A-Z0-9_]+)/, '`$1`'),
-    f.since,
-    ...releases.map((r) => (walgAtLeast(r, f.since) ? '✓' : '✗')),
+    f.since + (f.brokenIn ? `, not ${f.brokenIn.from}–${f.brokenIn.to}` : '') + (f.buildTag ? `; build tag \`${f.buildTag.tag}\`${f.buildTag.from === '0.0.0' ? '' : ` from ${f.buildTag.from}`}` : ''),
+    ...releases.map((r) => (hasWalgFeature({ name: r, walgVersion: r, walgBuildTags: tags(r) }, feature(f)) ? '✓' : '✗')),
     f.without,
   ]);
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;

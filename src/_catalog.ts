@@ -2,6 +2,7 @@
 // Everything else derives from this file: the generated classes in postgres-version.ts (and so
 // the type-level matrix), the runtime checks, the README's support table and the matrix tests.
 // Facts: KubeDB installer catalog and docs, v2020.09.04-beta.0 (see ../shared/reference/kubedb.md).
+import type { WalgBuildTagId } from './_capabilities';
 
 /** The six storage providers, in the order the KubeDB docs list them. */
 export const PROVIDERS = ['s3', 'minio', 'gcs', 'azure', 'swift', 'local'] as const;
@@ -75,6 +76,12 @@ export interface CatalogEntry {
    * KubeDB's image build scripts. What it can do is decided from this in _capabilities.ts.
    */
   readonly walg: string;
+  /**
+   * The Go build tags of that wal-g which the library asks about (WalgBuildTagId): KubeDB's builds have
+   * brotli (built into 0.2.4 to 0.2.9 without a tag; 0.2.13 writes it, checked by running an equivalent
+   * build) and no libsodium (0.2.x has none); WALG_IMAGE's has brotli and libsodium.
+   */
+  readonly walgBuildTags: readonly WalgBuildTagId[];
   /** The numeric id of the image's postgres user (the pod runs as it). */
   readonly uid: number;
   /**
@@ -101,6 +108,7 @@ function kubedb(v: { name: string; postgres: string; tier: Tier['id']; db: strin
     toolsImage: `${REGISTRY}/postgres-tools:${v.tools}`,
     exporterImage: EXPORTER_IMAGE,
     walg: v.walg,
+    walgBuildTags: ['brotli'],
     uid: 70,
   };
 }
@@ -111,7 +119,13 @@ function kubedb(v: { name: string; postgres: string; tier: Tier['id']; db: strin
  * lzo, linked against trixie's glibc. The modern versions copy the binary from it.
  * @see https://github.com/wal-g/cnpg-plugin-wal-g
  */
-export const WALG_IMAGE = { image: 'ghcr.io/wal-g/cnpg-plugin-wal-g:0.3.0', binaryPath: '/usr/local/bin/wal-g', walg: '3.0.8', debian: 'trixie' } as const;
+export const WALG_IMAGE = {
+  image: 'ghcr.io/wal-g/cnpg-plugin-wal-g:0.3.0',
+  binaryPath: '/usr/local/bin/wal-g',
+  walg: '3.0.8',
+  buildTags: ['brotli', 'libsodium'] as readonly WalgBuildTagId[],
+  debian: 'trixie',
+} as const;
 
 /** The Prometheus exporter image of the modern versions. */
 export const MODERN_EXPORTER_IMAGE = 'quay.io/prometheuscommunity/postgres-exporter:v0.17.1';
@@ -132,6 +146,7 @@ function official(v: { name: string; postgres: string }): CatalogEntry {
     toolsImage: image,
     exporterImage: MODERN_EXPORTER_IMAGE,
     walg: WALG_IMAGE.walg,
+    walgBuildTags: WALG_IMAGE.buildTags,
     uid: 999,
     walgImage: WALG_IMAGE.image,
     walgBinaryPath: WALG_IMAGE.binaryPath,

@@ -45,6 +45,13 @@ export function checkCustomVersion(props: CustomPostgresVersionProps): void {
       invalid(WHERE, 'walgVersion', walg, `PostgreSQL ${server} needs WAL-G ${WALG_FEATURES.backupPostgres15.since} or later: older WAL-G calls pg_start_backup(), which PostgreSQL 15 removed`);
     }
   }
+  if (props.walgBuildTags !== undefined) {
+    const known = ['brotli', 'libsodium'];
+    const tags: unknown = props.walgBuildTags;
+    if (!Array.isArray(tags) || tags.some((t) => !known.includes(t)) || new Set(tags).size !== tags.length) {
+      invalid(WHERE, 'walgBuildTags', tags, `expected a list of distinct WalgBuildTag values (${known.map((t) => `"${t}"`).join(', ')}) that the image's wal-g was built with`);
+    }
+  }
   if (props.uid !== undefined && (typeof props.uid !== 'number' || !Number.isInteger(props.uid) || props.uid < 1 || props.uid > 2147483647)) {
     invalid(WHERE, 'uid', props.uid, "expected the image's postgres user id, an integer from 1 to 2147483647 (pods run as non-root)");
   }

@@ -7,6 +7,9 @@ import { IConstruct } from 'constructs';
 import { invalid } from './_validation';
 import type { ArchivingPostgresProps } from './archiving-postgres';
 import type { ArchivingOptions, PostgresInstanceOptions } from './postgres-options';
+import type { WalDataPathOptions } from './storage-data-path';
+import type { WalStorageLocationOptions } from './storage-location';
+import type { AzureStorageOptions, GcsStorageOptions, LocalStorageOptions, MinioStorageOptions, S3StorageOptions, SwiftStorageOptions } from './wal-storage';
 import type { WalRestoredPostgresProps } from './wal-restored-postgres';
 
 const INSTANCE: Record<keyof PostgresInstanceOptions, true> = {
@@ -45,11 +48,29 @@ export const WAL_RESTORED_POSTGRES_PROPS: Record<keyof WalRestoredPostgresProps,
   ...INSTANCE, ...ARCHIVING, source: true, backupName: true, baseBackupFetchTimeout: true, recoveryTarget: true, archive: true,
 };
 
+const STORAGE: Record<keyof WalStorageLocationOptions | keyof WalDataPathOptions, true> = {
+  prefix: true, compression: true, encryption: true, uploadConcurrency: true, downloadConcurrency: true,
+};
+const S3_BUCKET = {
+  ...STORAGE, bucket: true, credentials: true, region: true, forcePathStyle: true, caCertificate: true,
+  allowInsecureEndpoint: true, maxRetries: true, storageClass: true,
+} as const;
+
+/** Every property of each WalStorage factory's options, by factory name. */
+export const STORAGE_PROPS = {
+  s3: { ...S3_BUCKET, endpoint: true } satisfies Record<keyof S3StorageOptions, true>,
+  minio: { ...S3_BUCKET, endpoint: true } satisfies Record<keyof MinioStorageOptions, true>,
+  gcs: { ...STORAGE, bucket: true, credentials: true, contextTimeout: true, maxRetries: true } satisfies Record<keyof GcsStorageOptions, true>,
+  azure: { ...STORAGE, container: true, credentials: true, endpointSuffix: true } satisfies Record<keyof AzureStorageOptions, true>,
+  swift: { ...STORAGE, container: true, credentials: true } satisfies Record<keyof SwiftStorageOptions, true>,
+  local: { ...STORAGE, volume: true, mountPath: true } satisfies Record<keyof LocalStorageOptions, true>,
+};
+
 /**
  * Refuses a property of `props` that `known` does not list. The value is not shown (a misspelt
  * superuserPassword would hold a password); the nearest known name is, when it is close.
  */
-export function checkKnownProps(scope: IConstruct, typeName: string, props: object, known: Record<string, true>): void {
+export function checkKnownProps(scope: IConstruct | string, typeName: string, props: object, known: Record<string, true>): void {
   for (const key of Object.keys(props)) {
     if (!Object.prototype.hasOwnProperty.call(known, key)) {
       const near = nearest(key, Object.keys(known));

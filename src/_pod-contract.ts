@@ -47,7 +47,7 @@ export const POD_ENV = {
   PGUSER: { set: 'manifest', holds: 'the superuser name' },
   HOME: { set: 'manifest', holds: 'a writable home (an emptyDir): the root filesystem is read-only' },
   PG_WALG_CONFIG: { set: 'manifest', holds: 'the ConfigMap mount: the scripts, postgresql.conf, pg_hba.conf, <role>.env, <role>-ca.crt, recovery-settings.conf' },
-  PG_WALG_SECRETS: { set: 'manifest', holds: 'the parent of the Secret mounts: auth/, archive/, restore/' },
+  PG_WALG_SECRETS: { set: 'manifest', holds: 'the parent of the Secret mounts: auth/, archive/, restore/, archive-encryption/, restore-encryption/' },
   PG_WALG_STATE: { set: 'manifest', holds: 'the bootstrap state files, on the data claim outside PGDATA (never in a base backup)' },
   PG_WALG_BOOTSTRAP: { set: 'manifest', holds: 'how an empty PGDATA is filled: initdb or restore' },
   PG_WALG_ARCHIVE: { set: 'manifest', holds: 'on when the pod archives WAL, else off' },

@@ -207,6 +207,7 @@ export abstract class PostgresInstanceBase extends Construct {
     this.authSecretKey = password.key;
     this.podVolumes(password, mounts);
     this.credentialSecrets(storages, labels, mounts);
+    this.encryptionSecrets(storages, mounts);
     const initContainers = this.walgInstall(p.version, pod, env, mounts);
     const containers = this.containers(p, pod, env, mounts);
     const services = this.services(labels, options.service);
@@ -425,7 +426,9 @@ export abstract class PostgresInstanceBase extends Construct {
     for (const [k, v] of Object.entries(binding.env)) {
       checkSingleLine(this, `${prop} setting ${k}`, v);
     }
-    files[`${role}.env`] = Object.entries(binding.env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
+    // The encryption key's file: its path is not secret, its content stays in the Secret.
+    const keyPaths = Object.entries(binding.encryption?.pathEnv ?? {}).map(([k, file]) => [k, `${PATHS.secrets}/${role}-encryption/${file}`]);
+    files[`${role}.env`] = [...Object.entries(binding.env), ...keyPaths].map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
     if (binding.caCertificate) {
       files[`${role}-ca.crt`] = binding.caCertificate.endsWith('\n') ? binding.caCertificate : `${binding.caCertificate}\n`;
     }
@@ -575,6 +578,25 @@ export abstract class PostgresInstanceBase extends Construct {
       }
       mounts.volumes.push({ name: `${role}-credentials`, secret: { secretName, defaultMode: 0o440 } });
       const m = { name: `${role}-credentials`, mountPath: `${PATHS.secrets}/${role}`, readOnly: true };
+      mounts.mounts.push(m);
+      if (role === 'archive') mounts.sidecarMounts.push(m);
+    }
+  }
+
+  /**
+   * The storages' encryption keys: only the named keys of each Secret, read-only, under
+   * PG_WALG_SECRETS/<role>-encryption. A key missing from the Secret keeps the pod from starting, and
+   * the kubelet's event names it.
+   */
+  private encryptionSecrets(storages: BoundStorage[], mounts: Mounts): void {
+    for (const { role, binding } of storages) {
+      const enc = binding.encryption;
+      if (!enc) {
+        continue;
+      }
+      const name = `${role}-encryption`;
+      mounts.volumes.push({ name, secret: { secretName: enc.secretName, defaultMode: 0o440, items: enc.items.map((i) => ({ key: i.key, path: i.path })) } });
+      const m = { name, mountPath: `${PATHS.secrets}/${name}`, readOnly: true };
       mounts.mounts.push(m);
       if (role === 'archive') mounts.sidecarMounts.push(m);
     }

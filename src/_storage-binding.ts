@@ -5,6 +5,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { hasWalgFeature, prefixSpelling, requireWalgFeature } from './_capabilities';
 import { CredentialSpec } from './_credential-spec';
+import { EncryptionMount } from './_data-path';
 import { checkSingleLine, invalid, requireString } from './_validation';
 import { PostgresVersion } from './postgres-version';
 
@@ -21,6 +22,8 @@ export interface StorageBinding {
   readonly identity: string;
   /** How the pod reads the keys of a credentials Secret (KubeDB's key names) into WAL-G's environment. */
   readonly secretKeys?: readonly SecretKeyRule[];
+  /** The encryption key's Secret (the storage's data-path options), mounted at PG_WALG_SECRETS/<role>-encryption. */
+  readonly encryption?: EncryptionMount;
 }
 
 /**

@@ -5,6 +5,18 @@ import { CATALOG, EXPORTER_IMAGE, memberName, tierOf } from './_catalog';
 import { checkCustomVersion, checkVersionImages } from './_custom-version';
 
 /**
+ * A Go build tag of WAL-G that decides what its binary can do.
+ *
+ * @see https://github.com/wal-g/wal-g/blob/master/docs/PostgreSQL.md
+ */
+export enum WalgBuildTag {
+  /** Brotli compression (`USE_BROTLI=1` in WAL-G's Makefile). */
+  BROTLI = 'brotli',
+  /** libsodium encryption (`USE_LIBSODIUM=1` in WAL-G's Makefile). */
+  LIBSODIUM = 'libsodium',
+}
+
+/**
  * A storage provider that WAL-G archives to and restores from.
  *
  * @see https://wal-g.readthedocs.io/STORAGES/
@@ -55,6 +67,17 @@ export interface CustomPostgresVersionProps {
    * @see https://github.com/wal-g/wal-g/releases
    */
   readonly walgVersion?: string;
+  /**
+   * The Go build tags its `wal-g` was built with, of those that decide what it can do: `BROTLI` (brotli
+   * compression; built into every release up to 0.2.9 without a tag) and `LIBSODIUM` (libsodium
+   * encryption). A build without a tag lacks the feature: from 0.2.14 to 1.0 it even ignores a libsodium
+   * key and stores the data unencrypted. The library cannot see how a binary was built, so it enables
+   * those features only for the tags declared here. WAL-G's own release binaries and its images are
+   * built with both (`make pg_build` with USE_BROTLI and USE_LIBSODIUM); `go install` sets none.
+   * @default - none: brotli (from WAL-G 0.2.10) and libsodium are refused
+   * @see https://github.com/wal-g/wal-g/blob/master/docs/PostgreSQL.md
+   */
+  readonly walgBuildTags?: WalgBuildTag[];
   /**
    * The numeric user id of the image's postgres user (pods run as this user, non-root).
    * @default 70 (the Alpine images' postgres user), or 999 with a `walgImage` (the official Debian images' postgres user: a copied glibc `wal-g` needs a Debian image)
@@ -122,6 +145,8 @@ export interface IPostgresVersion {
   readonly exporterImage: string;
   /** The WAL-G release bundled in the image, e.g. "0.2.13" (what it can do follows from it). */
   readonly walgVersion: string;
+  /** The Go build tags its `wal-g` was built with, of those the library asks about (`WalgBuildTag`): brotli and libsodium need them. */
+  readonly walgBuildTags: string[];
   /** The numeric user id of the image's postgres user. */
   readonly uid: number;
   /** The image an init container copies `wal-g` from; undefined when the database image has `wal-g` on its PATH. */
@@ -169,13 +194,14 @@ function fromCatalog(name: string): PostgresVersion {
   if (!entry) {
     throw new Error(`Unknown PostgresVersion "${name}": expected one of ${CATALOG.map((e) => e.name).join(', ')}.`);
   }
-  const args: [string, string, string, string, string, string, number, string | undefined, string | undefined] = [
+  const args: [string, string, string, string, string, string, string[], number, string | undefined, string | undefined] = [
     entry.name,
     entry.postgres,
     entry.image,
     entry.toolsImage,
     entry.exporterImage,
     entry.walg,
+    [...entry.walgBuildTags],
     entry.uid,
     entry.walgImage,
     entry.walgBinaryPath,
@@ -411,6 +437,7 @@ export class PostgresVersion implements IPostgresVersion {
       props.toolsImage ?? props.image,
       props.exporterImage ?? EXPORTER_IMAGE,
       props.walgVersion ?? '3.0',
+      [...(props.walgBuildTags ?? [])],
       props.uid ?? (props.walgImage === undefined ? 70 : 999),
       props.walgImage,
       props.walgImage === undefined ? undefined : props.walgBinaryPath ?? '/usr/local/bin/wal-g',
@@ -418,8 +445,8 @@ export class PostgresVersion implements IPostgresVersion {
   }
 
   /** @internal */
-  public static _create(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number, walgImage?: string, walgBinaryPath?: string): PostgresVersion {
-    return new PostgresVersion(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid, walgImage, walgBinaryPath);
+  public static _create(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, walgBuildTags: string[], uid: number, walgImage?: string, walgBinaryPath?: string): PostgresVersion {
+    return new PostgresVersion(name, serverVersion, image, toolsImage, exporterImage, walgVersion, walgBuildTags, uid, walgImage, walgBinaryPath);
   }
 
   /** The version's name, e.g. "11.2-v1". */
@@ -436,6 +463,8 @@ export class PostgresVersion implements IPostgresVersion {
   public readonly exporterImage: string;
   /** The WAL-G release bundled in the image, e.g. "0.2.13" (what it can do follows from it). */
   public readonly walgVersion: string;
+  /** The Go build tags its `wal-g` was built with, of those the library asks about (`WalgBuildTag`): brotli and libsodium need them. */
+  public readonly walgBuildTags: string[];
   /** The numeric user id of the image's postgres user. */
   public readonly uid: number;
   /** The image an init container copies `wal-g` from; undefined when the database image has `wal-g` on its PATH. */
@@ -443,7 +472,7 @@ export class PostgresVersion implements IPostgresVersion {
   /** The path of `wal-g` in `walgImage`; undefined when the database image has `wal-g` on its PATH. */
   public readonly walgBinaryPath?: string;
 
-  protected constructor(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number, walgImage?: string, walgBinaryPath?: string) {
+  protected constructor(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, walgBuildTags: string[], uid: number, walgImage?: string, walgBinaryPath?: string) {
     this.name = name;
     this.serverVersion = serverVersion;
     const [major, minor] = serverVersion.split('.');
@@ -452,6 +481,7 @@ export class PostgresVersion implements IPostgresVersion {
     this.toolsImage = toolsImage;
     this.exporterImage = exporterImage;
     this.walgVersion = walgVersion;
+    this.walgBuildTags = walgBuildTags;
     this.uid = uid;
     this.walgImage = walgImage;
     this.walgBinaryPath = walgBinaryPath;
@@ -483,15 +513,15 @@ export class PostgresVersion implements IPostgresVersion {
  */
 export class AzureSwiftPostgresVersion extends PostgresVersion implements IAzureSwiftPostgresVersion {
   /** @internal */
-  public static _create(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number, walgImage?: string, walgBinaryPath?: string): AzureSwiftPostgresVersion {
-    return new AzureSwiftPostgresVersion(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid, walgImage, walgBinaryPath);
+  public static _create(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, walgBuildTags: string[], uid: number, walgImage?: string, walgBinaryPath?: string): AzureSwiftPostgresVersion {
+    return new AzureSwiftPostgresVersion(name, serverVersion, image, toolsImage, exporterImage, walgVersion, walgBuildTags, uid, walgImage, walgBinaryPath);
   }
 
   /** Always true: this version archives to S3, GCS, Azure, Swift. */
   public readonly azureSwiftCapable: boolean = true;
 
-  protected constructor(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number, walgImage?: string, walgBinaryPath?: string) {
-    super(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid, walgImage, walgBinaryPath);
+  protected constructor(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, walgBuildTags: string[], uid: number, walgImage?: string, walgBinaryPath?: string) {
+    super(name, serverVersion, image, toolsImage, exporterImage, walgVersion, walgBuildTags, uid, walgImage, walgBinaryPath);
   }
 
   /** The providers this version's WAL-G can archive to and restore from. */
@@ -510,15 +540,15 @@ export class AzureSwiftPostgresVersion extends PostgresVersion implements IAzure
  */
 export class AllStoragePostgresVersion extends AzureSwiftPostgresVersion implements IAllStoragePostgresVersion {
   /** @internal */
-  public static _create(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number, walgImage?: string, walgBinaryPath?: string): AllStoragePostgresVersion {
-    return new AllStoragePostgresVersion(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid, walgImage, walgBinaryPath);
+  public static _create(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, walgBuildTags: string[], uid: number, walgImage?: string, walgBinaryPath?: string): AllStoragePostgresVersion {
+    return new AllStoragePostgresVersion(name, serverVersion, image, toolsImage, exporterImage, walgVersion, walgBuildTags, uid, walgImage, walgBinaryPath);
   }
 
   /** Always true: this version archives to S3, MinIO, GCS, Azure, Swift, Local. */
   public readonly allStorageCapable: boolean = true;
 
-  protected constructor(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, uid: number, walgImage?: string, walgBinaryPath?: string) {
-    super(name, serverVersion, image, toolsImage, exporterImage, walgVersion, uid, walgImage, walgBinaryPath);
+  protected constructor(name: string, serverVersion: string, image: string, toolsImage: string, exporterImage: string, walgVersion: string, walgBuildTags: string[], uid: number, walgImage?: string, walgBinaryPath?: string) {
+    super(name, serverVersion, image, toolsImage, exporterImage, walgVersion, walgBuildTags, uid, walgImage, walgBinaryPath);
   }
 
   /**
@@ -536,6 +566,7 @@ export class AllStoragePostgresVersion extends AzureSwiftPostgresVersion impleme
       this.toolsImage,
       this.exporterImage,
       this.walgVersion,
+      [...this.walgBuildTags],
       this.uid,
       images.walgImage ?? this.walgImage,
       images.walgBinaryPath ?? this.walgBinaryPath,

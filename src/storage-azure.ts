@@ -4,10 +4,11 @@ import { CredentialSpec, checkCredentialSpec, requireValues, secretValue } from 
 import { checkPrefix, location, prefixEnv, SecretKeyRule, StorageBinder, StorageBinding, walgLocation } from './_storage-binding';
 import { invalid, requireString } from './_validation';
 import { PostgresVersion } from './postgres-version';
+import { WalDataPathOptions } from './storage-data-path';
 import { WalStorageLocationOptions } from './storage-location';
 
 /** Azure Blob Storage. */
-export interface AzureStorageOptions extends WalStorageLocationOptions {
+export interface AzureStorageOptions extends WalStorageLocationOptions, WalDataPathOptions {
   /** The blob container name. */
   readonly container: string;
   /** The credentials. */

@@ -5,10 +5,11 @@ import { CredentialSpec, checkCredentialSpec, requireValues, secretValue } from 
 import { checkPrefix, location, prefixEnv, retries, SecretKeyRule, StorageBinder, StorageBinding, walgLocation } from './_storage-binding';
 import { checkWholeSeconds, invalid, requireString } from './_validation';
 import { PostgresVersion } from './postgres-version';
+import { WalDataPathOptions } from './storage-data-path';
 import { WalStorageLocationOptions } from './storage-location';
 
 /** Google Cloud Storage. */
-export interface GcsStorageOptions extends WalStorageLocationOptions {
+export interface GcsStorageOptions extends WalStorageLocationOptions, WalDataPathOptions {
   /** The bucket name. */
   readonly bucket: string;
   /** The credentials. */

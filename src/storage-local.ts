@@ -3,10 +3,11 @@ import { IConstruct } from 'constructs';
 import { RESERVED_PATHS } from './_pod-contract';
 import { checkPrefix, StorageBinder, StorageBinding } from './_storage-binding';
 import { checkAbsolutePath, invalid } from './_validation';
+import { WalDataPathOptions } from './storage-data-path';
 import { WalStorageLocationOptions } from './storage-location';
 
 /** A volume mounted into the pod. */
-export interface LocalStorageOptions extends WalStorageLocationOptions {
+export interface LocalStorageOptions extends WalStorageLocationOptions, WalDataPathOptions {
   /**
    * The volume that holds the archive: any volume source (a PersistentVolumeClaim, NFS, a hostPath, …).
    * To restore in another pod than the one that archives, the volume must be mountable by both

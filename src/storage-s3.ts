@@ -5,10 +5,11 @@ import { CredentialSpec, checkCredentialSpec, requireValues, secretValue } from 
 import { checkPrefix, location, prefixEnv, retries, SecretKeyRule, StorageBinder, StorageBinding, walgLocation } from './_storage-binding';
 import { checkSingleLine, invalid, optionalBoolean, requireString } from './_validation';
 import { PostgresVersion, WalProvider } from './postgres-version';
+import { WalDataPathOptions } from './storage-data-path';
 import { WalStorageLocationOptions } from './storage-location';
 
 /** Options shared by S3 and S3-compatible storage. */
-export interface S3BucketOptions extends WalStorageLocationOptions {
+export interface S3BucketOptions extends WalStorageLocationOptions, WalDataPathOptions {
   /** The bucket name. */
   readonly bucket: string;
   /** The credentials. */

@@ -3,6 +3,7 @@ import { CredentialSpec, checkCredentialSpec, requireValues, secretValue } from 
 import { checkPrefix, location, prefixEnv, SecretKeyRule, StorageBinder, StorageBinding, walgLocation } from './_storage-binding';
 import { checkSingleLine, invalid, requireString } from './_validation';
 import { PostgresVersion } from './postgres-version';
+import { WalDataPathOptions } from './storage-data-path';
 import { WalStorageLocationOptions } from './storage-location';
 
 /**
@@ -14,7 +15,7 @@ import { WalStorageLocationOptions } from './storage-location';
 const AUTH_VERSION = 'ST_AUTH_VERSION';
 
 /** OpenStack Object Storage (Swift). */
-export interface SwiftStorageOptions extends WalStorageLocationOptions {
+export interface SwiftStorageOptions extends WalStorageLocationOptions, WalDataPathOptions {
   /** The container name. */
   readonly container: string;
   /** The credentials. */

@@ -1,5 +1,7 @@
 import { IConstruct } from 'constructs';
 import { PROVIDER_TITLES, ProviderId, versionsSupporting } from './_catalog';
+import { bindDataPath } from './_data-path';
+import { checkKnownProps, STORAGE_PROPS } from './_known-props';
 import { StorageBinder, StorageBinding } from './_storage-binding';
 import { show } from './_validation';
 import { IAllStoragePostgresVersion, IAzureSwiftPostgresVersion, IPostgresVersion, PostgresVersion, WalProvider } from './postgres-version';
@@ -8,10 +10,14 @@ import { GcsStorageOptions, gcsBinder } from './storage-gcs';
 import { LocalStorageOptions, localBinder } from './storage-local';
 import { MinioStorageOptions, S3StorageOptions, s3Binder } from './storage-s3';
 import { SwiftStorageOptions, swiftBinder } from './storage-swift';
+import { WalDataPathOptions } from './storage-data-path';
 
 // Each provider's file holds its options, its credentials and its binder; they are public through here,
 // so that a new provider is its file, a factory below, and its line in the catalog's matrix.
 export * from './storage-location';
+export * from './storage-data-path';
+export * from './wal-compression';
+export * from './wal-encryption';
 export * from './storage-s3';
 export * from './storage-gcs';
 export * from './storage-azure';
@@ -63,15 +69,18 @@ export class WalStorage {
   /** The PostgresVersion whose images archive to (or restore from) this storage. */
   public readonly version: PostgresVersion;
   private readonly binder: StorageBinder;
+  private readonly dataPath: WalDataPathOptions;
 
   private constructor(factory: string, provider: WalProvider, version: IPostgresVersion, options: unknown, binder: StorageBinder) {
     const checked = checkPair(factory, provider, version);
     if (options === null || typeof options !== 'object') {
       throw new Error(`Invalid options ${show(options)} in WalStorage.${factory}(): expected an object with the ${PROVIDER_TITLES[provider as ProviderId]} settings.`);
     }
+    checkKnownProps(`WalStorage.${factory}()`, `the ${PROVIDER_TITLES[provider as ProviderId]} storage options`, options, STORAGE_PROPS[factory as keyof typeof STORAGE_PROPS]);
     this.provider = provider;
     this.version = checked;
     this.binder = binder;
+    this.dataPath = options as WalDataPathOptions;
   }
 
   /**
@@ -86,7 +95,9 @@ export class WalStorage {
    * property (`prop`, e.g. "storage" or "source").
    */
   public _bind(scope: IConstruct, prop: string): StorageBinding {
-    return this.binder.bind(scope, prop, this.version);
+    const binding = this.binder.bind(scope, prop, this.version);
+    const data = bindDataPath(scope, prop, this.version, this.dataPath);
+    return { ...binding, env: { ...binding.env, ...data.env }, encryption: data.encryption };
   }
 }
 

@@ -2,7 +2,7 @@
 // releases are checked here against WAL-G's tags as read from its repository, typed out independently.
 import { Chart, Duration, Testing } from 'cdk8s';
 import { ArchivingPostgres, GcsCredentials, PostgresVersion, S3Credentials, WalRestoredPostgres, WalStorage } from '../src';
-import { fetchNotFoundExit, hasWalgFeature, prefixSpelling, recoveryStyle, walgCanBackUp, WALG_FEATURES, walgAtLeast, walgRelease, whoHasWalgFeature } from '../src/_capabilities';
+import { fetchNotFoundExit, hasWalgFeature, prefixSpelling, recoveryStyle, walgCanBackUp, WalgFeature, walgFeatureState, WALG_FEATURES, walgAtLeast, walgRelease, whoHasWalgFeature } from '../src/_capabilities';
 import { CATALOG, isKubedb } from '../src/_catalog';
 
 const custom = (walgVersion: string, serverVersion = '11.22') => PostgresVersion.custom({ name: `w${walgVersion.replace(/\./g, '-')}`, serverVersion, image: 'example.com/pg:1', walgVersion });
@@ -20,7 +20,39 @@ test('the first release of each feature', () => {
     fetchNotFoundExit74: '2.0.0', // 3107d83f (#1195), v2.0.0-rc1
     backupListDetail: '0.2.10', // 57a1c0ba (#283): cmd/pg/backup_list.go of v0.2.10 has --detail, v0.2.9 neither it nor metadata.json
     backupPostgres15: '2.0.1', // v2.0.0 still calls pg_start_backup()
+    brotliCompression: '0.2.4', // built in (cgo) up to v0.2.9; internal/compression/brotli_enabled.go `+build brotli` in v0.2.13
+    zstdCompression: '3.0.0', // zstd_enabled.go (07c2734e) first in v3.0.0; v0.2.13 to v2.0.1 only read zstd
+    openPgpKeyPath: '0.2.7', // ConfigurePGPCrypter reads WALG_PGP_KEY_PATH in v0.2.7; v0.2.4 only WALE_GPG_KEY_ID
+    libsodiumKeyPath: '1.1.0', // cadf598e: an untagged v1.1 build refuses the key; v0.2.14a to v1.0 ignore it
+    libsodiumKeyTransform: '2.0.0', // 05d04a3b, first in v2.0.0-rc1
   });
+});
+
+test('features that need a build tag, and releases that ignore a setting they have', () => {
+  expect(Object.fromEntries(Object.entries(WALG_FEATURES).filter(([, f]) => 'buildTag' in f || 'brokenIn' in f)
+    .map(([k, f]) => [k, { tag: (f as WalgFeature).buildTag, broken: (f as WalgFeature).brokenIn && [(f as WalgFeature).brokenIn!.from, (f as WalgFeature).brokenIn!.to] }]))).toEqual({
+    brotliCompression: { tag: { tag: 'brotli', from: '0.2.10' }, broken: undefined },
+    // bc77d079 (#1832) fixed `libsodiumKeyPath := config.IsSet(conf.LibsodiumKeySetting)` in v3.0.5
+    libsodiumKeyPath: { tag: { tag: 'libsodium', from: '0.0.0' }, broken: ['3.0.0', '3.0.4'] },
+  });
+});
+
+test.each([
+  // version, build tags, feature, state
+  ['0.2.9', [], 'brotliCompression', 'yes'],
+  ['0.2.13', [], 'brotliCompression', 'no-build-tag'],
+  ['0.2.13', ['brotli'], 'brotliCompression', 'yes'],
+  ['0.2.19', ['libsodium'], 'libsodiumKeyPath', 'too-old'],
+  ['1.1.3', [], 'libsodiumKeyPath', 'no-build-tag'],
+  ['1.1.3', ['libsodium'], 'libsodiumKeyPath', 'yes'],
+  ['3.0.0', ['libsodium'], 'libsodiumKeyPath', 'broken'],
+  ['3.0.4', ['libsodium'], 'libsodiumKeyPath', 'broken'],
+  ['3.0.5', ['libsodium'], 'libsodiumKeyPath', 'yes'],
+  ['2.0.1', ['brotli', 'libsodium'], 'zstdCompression', 'too-old'],
+  ['0.2.4', [], 'openPgpKeyPath', 'too-old'],
+  ['0.2.7', [], 'openPgpKeyPath', 'yes'],
+] as const)('WAL-G %s built with %j: %s is %s', (walgVersion, walgBuildTags, feature, state) => {
+  expect(walgFeatureState({ name: 'x', walgVersion, walgBuildTags }, feature)).toBe(state);
 });
 
 test.each([
@@ -50,9 +82,14 @@ describe.each(CATALOG.filter(isKubedb).map((e) => [e.name, e.walg] as const))('K
     expect(prefixSpelling(v)).toBe('WALE');
   });
   test('has no feature of WAL-G 1.0 or later', () => {
-    for (const id of ['s3MaxRetries', 's3WebIdentity', 'gcsMaxRetries', 'azureEnvironmentName', 'azureEndpointSuffix', 'fetchNotFoundExit74', 'backupPostgres15'] as const) {
+    for (const id of ['s3MaxRetries', 's3WebIdentity', 'gcsMaxRetries', 'azureEnvironmentName', 'azureEndpointSuffix', 'fetchNotFoundExit74', 'backupPostgres15',
+      'zstdCompression', 'libsodiumKeyPath', 'libsodiumKeyTransform'] as const) {
       expect(hasWalgFeature(v, id)).toBe(false);
     }
+  });
+  test('brotli (KubeDB builds it in), OpenPGP from 0.2.7 on', () => {
+    expect(hasWalgFeature(v, 'brotliCompression')).toBe(true);
+    expect(hasWalgFeature(v, 'openPgpKeyPath')).toBe(walg !== '0.2.4');
   });
   test('a custom CA, GCS timeouts and the detailed backup list from 0.2.10 on', () => {
     expect(hasWalgFeature(v, 's3CaCertFile')).toBe(walg === '0.2.13');
@@ -87,6 +124,8 @@ test.each([
 test('who has a feature: catalog versions, then custom()', () => {
   expect(whoHasWalgFeature('s3CaCertFile')).toBe('9.6-v5, 9.6.7-v5, 10.2-v5, 10.6-v3, 11.1-v3, 11.2-v1, 14, 15, 16, 17, 18, or PostgresVersion.custom() with walgVersion "0.2.10" or later');
   expect(whoHasWalgFeature('azureEndpointSuffix')).toBe('14, 15, 16, 17, 18, or PostgresVersion.custom() with walgVersion "2.0.0" or later');
+  expect(whoHasWalgFeature('libsodiumKeyPath')).toBe('14, 15, 16, 17, 18, or PostgresVersion.custom() with walgVersion "1.1.0" or later (not 3.0.0 to 3.0.4) and walgBuildTags including "libsodium"');
+  expect(whoHasWalgFeature('brotliCompression')).toMatch(/^9\.6-v2, .*, 18, or PostgresVersion\.custom\(\) with walgVersion "0\.2\.4" or later and, from 0\.2\.10, walgBuildTags including "brotli"$/);
 });
 
 /** The pod's environment and the archive settings for a version. */

@@ -55,6 +55,7 @@ test('an object shaped like an IAzureSwiftPostgresVersion that is not a Postgres
     toolsImage: v.toolsImage,
     exporterImage: v.exporterImage,
     walgVersion: v.walgVersion,
+    walgBuildTags: v.walgBuildTags,
     uid: v.uid,
     providers: [WalProvider.AZURE],
     supports: () => true,

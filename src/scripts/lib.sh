@@ -10,7 +10,8 @@
 #   HOME                            a writable home (an emptyDir): the root filesystem is read-only
 #   PG_WALG_CONFIG                  ConfigMap mount: the scripts, postgresql.conf, pg_hba.conf, <role>.env,
 #                                   <role>-ca.crt, recovery-settings.conf
-#   PG_WALG_SECRETS                 parent of the Secret mounts: auth/, archive/, restore/
+#   PG_WALG_SECRETS                 parent of the Secret mounts: auth/, archive/, restore/, archive-encryption/,
+#                                   restore-encryption/
 #   PG_WALG_STATE                   bootstrap state, on the claim outside PGDATA (never in a base backup)
 #   PG_WALG_BOOTSTRAP               how an empty PGDATA is filled: initdb or restore
 #   PG_WALG_ARCHIVE                 on when the pod archives WAL, else off
@@ -153,6 +154,34 @@ load_storage() {
       *) ;; # not a credential key of this pod's storages: left alone
     esac
   done
+  load_encryption "$_role"
+}
+
+# load_encryption ROLE: check the encryption key that the ROLE storage's settings name (mounted from its
+# Secret at PG_WALG_SECRETS/ROLE-encryption), and export the OpenPGP passphrase, if any, from its file.
+# WAL-G reads the key file itself; a missing or unusable key stops the pod here, before WAL-G runs.
+load_encryption() {
+  _enc="$PG_WALG_SECRETS/$1-encryption"
+  if [ -n "${WALG_LIBSODIUM_KEY_PATH:-}" ]; then
+    _what="the libsodium key of the $1 storage (the key of the Secret that its encryption names, mounted as $WALG_LIBSODIUM_KEY_PATH)"
+    [ -s "$WALG_LIBSODIUM_KEY_PATH" ] || die "$_what is missing or empty"
+    case ${WALG_LIBSODIUM_KEY_TRANSFORM:-none} in
+      none)
+        # WAL-G trims white space and uses the first 32 bytes; 1.x reads past the end of a shorter key.
+        _len=$(tr -d ' \t\r\n' <"$WALG_LIBSODIUM_KEY_PATH" | wc -c | tr -d ' ')
+        [ "$_len" -ge 32 ] || die "$_what is $_len bytes long: a key of at least 32 bytes is needed (e.g. openssl rand -base64 48), or give LibsodiumKeyTransform.BASE64 or HEX for an encoded 32-byte key"
+        ;;
+    esac
+  fi
+  if [ -n "${WALG_PGP_KEY_PATH:-}" ]; then
+    _what="the OpenPGP key of the $1 storage (the key of the Secret that its encryption names, mounted as $WALG_PGP_KEY_PATH)"
+    [ -s "$WALG_PGP_KEY_PATH" ] || die "$_what is missing or empty"
+    grep -q -- '-----BEGIN PGP .*KEY BLOCK-----' "$WALG_PGP_KEY_PATH" || die "$_what is not an ASCII-armored OpenPGP key (gpg --armor --export-secret-keys)"
+  fi
+  if [ -f "$_enc/pgp-passphrase" ]; then
+    secret_value "$_enc/pgp-passphrase" "the OpenPGP passphrase of the $1 storage" required
+    export "WALG_PGP_KEY_PASSPHRASE=$SECRET_VALUE"
+  fi
 }
 
 # superuser_password: set SUPERUSER_PASSWORD to the superuser password of the auth Secret (secret_value,
@@ -258,6 +287,12 @@ retry() {
     fi
     LAST_ERROR=$(tail -n 5 "$_err")
     log "attempt $_n/$PG_WALG_ATTEMPTS to $_what failed: $LAST_ERROR"
+    if undecodable "$_err"; then
+      # Another attempt reads the same bytes: say why at once.
+      LAST_ERROR="$(walg_error "$_err"). $UNDECODABLE_HINT"
+      rm -f "$_err"
+      return 1
+    fi
     if [ "$_n" -ge "$PG_WALG_ATTEMPTS" ]; then
       rm -f "$_err"
       return 1
@@ -266,6 +301,14 @@ retry() {
     sleep "$PG_WALG_RETRY_SECONDS"
   done
 }
+
+# undecodable ERRLOG: whether WAL-G failed to decrypt or decompress what it downloaded (the messages of
+# its lz4, lzma, zstd, brotli, libsodium and OpenPGP readers): the archive was written with encryption
+# that these settings lack, with another key, or it is damaged. Retrying cannot help.
+undecodable() {
+  grep -Eq '^ERROR: .*(lz4: bad magic number|invalid lz4 data|DecompressLz4|LZMA header|newRangeDecoder|DecompressLzma|cbrotli: |zstd: |magic number mismatch|corrupted chunk|openpgp: )' "$1"
+}
+UNDECODABLE_HINT="WAL-G downloaded the file but cannot decrypt or decompress it: the archive was written with client-side encryption that this storage's settings lack (set the storage's encryption to the archive's, with its key), with another key, or its files are damaged"
 
 # fetch_outcome FILE DEST RC ERRLOG: how `wal-g wal-fetch FILE DEST` ended, as PostgreSQL must hear it.
 # Prints one line:
@@ -298,6 +341,9 @@ fetch_outcome() {
     fi
   fi
   printf 'failed: wal-g exited %s: %s' "$_rc" "$(walg_error "$_errlog")"
+  if undecodable "$_errlog"; then
+    printf '. %s' "$UNDECODABLE_HINT"
+  fi
   if [ "$_says_missing" = true ]; then
     # WAL-G answered "not in the archive" with another release's code: the version is declared wrong.
     printf " (WAL-G's not-found message with exit %s where %s was expected: does the PostgresVersion's walgVersion name the image's WAL-G?)" "$_rc" "${PG_WALG_FETCH_NOT_FOUND_EXIT:-1}"

@@ -30,6 +30,10 @@ while :; do
   esac
   rm -f "$2"
   log "wal-fetch $1 $outcome (attempt $n/$attempts)"
+  if undecodable "$errlog"; then
+    log "ERROR: cannot decode $1 from $(storage_location); aborting recovery (another attempt reads the same bytes)"
+    exit 255
+  fi
   if [ "$n" -ge "$attempts" ]; then
     log "ERROR: cannot fetch $1 from $(storage_location); aborting recovery rather than ending it early (the pod restarts and resumes replay)"
     exit 255
