@@ -20,10 +20,10 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
-import { Volume } from 'cdk8s-plus-27';
+import { k8s, Volume } from 'cdk8s-plus-27';
 import {
   ArchivingPostgres, AzureCredentials, GcsCredentials, PostgresVersion, RecoveryTarget, S3Credentials, SuperuserPassword,
-  SwiftCredentials, WalRestoredPostgres, WalStorage,
+  SwiftCredentials, WalCompression, WalDataPathOptions, WalEncryption, WalgBuildTag, WalRestoredPostgres, WalStorage,
 } from '../src';
 import { hasWalgFeature } from '../src/_capabilities';
 import { CATALOG, isKubedb, memberName, WALG_IMAGE } from '../src/_catalog';
@@ -31,7 +31,7 @@ import { batchSql, Dump, judgeRestore, SCHEMA, takeDump } from './lib/judge';
 import { freePort, isListening } from './lib/ports';
 import { Obj, Pod } from './lib/pod';
 import { Env, stopAll, waitFor } from './lib/proc';
-import { copyPrefix, startServer, StorageServer } from './lib/servers';
+import { copyPrefix, readObjects, startServer, StorageServer } from './lib/servers';
 import { hasPg, PG_USER, versions, WalgLine, walgLines } from './lib/tools';
 
 /** Where results go (e2e/lines.ts gives each WAL-G line's harness a directory of its own). */
@@ -45,7 +45,8 @@ const LINE_ROWS = CHILD ? process.env.E2E_LINE_ROWS === '1' : true;
 const PROVIDERS = (process.env.E2E_PROVIDERS ?? 's3,minio,gcs,azure,swift,local').split(',');
 const MAJORS = (process.env.E2E_MAJORS ?? '10,11,14,15,17,18').split(',').map(Number);
 const WALG_FILTER = process.env.E2E_WALG?.split(',').map((x) => x.trim().replace(/^walg-/, '').replace(/^v/, '')).filter((x) => x !== '');
-const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials', 'workload-identity'];
+const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials', 'workload-identity',
+  'compression', 'encryption'];
 const SCENARIO_FILTER = process.env.E2E_SCENARIOS?.split(',').map((x) => x.trim()).filter((x) => x !== '');
 for (const s of SCENARIO_FILTER ?? []) if (!SCENARIOS.includes(s)) throw new Error(`E2E_SCENARIOS: unknown scenario ${s} (known: ${SCENARIOS.join(', ')})`);
 const INFRA_KEYS = ['STORAGE_EMULATOR_HOST', 'HTTPS_PROXY', 'SSL_CERT_FILE'];
@@ -103,7 +104,7 @@ function lineOf(walg: WalgLine): Line {
       if (major >= 15 && v.major < 2) return PRE2_NO_PG15;
       const modern = modernVersion(major, walg);
       if (modern) return modern;
-      return PostgresVersion.custom({ name: `${major}-${gen}`, serverVersion: `${major}.0`, image: `example.com/postgres-walg:${major}-${gen}`, uid: 70, walgVersion: walg.id });
+      return PostgresVersion.custom({ name: `${major}-${gen}`, serverVersion: `${major}.0`, image: `example.com/postgres-walg:${major}-${gen}`, uid: 70, walgVersion: walg.id, walgBuildTags: tagsOf(walg) });
     },
   };
 }
@@ -121,8 +122,13 @@ function modernVersion(major: number, walg: WalgLine): PostgresVersion | undefin
   if (catalog.walgVersion === walg.id) return catalog;
   return PostgresVersion.custom({
     name: `${major}-walg${walg.id.replace(/\./g, '')}`, serverVersion: entry.postgres, image: entry.image, uid: entry.uid,
-    walgVersion: walg.id, walgImage: `example.com/wal-g:${walg.id}`, walgBinaryPath: '/usr/local/bin/wal-g',
+    walgVersion: walg.id, walgBuildTags: tagsOf(walg), walgImage: `example.com/wal-g:${walg.id}`, walgBinaryPath: '/usr/local/bin/wal-g',
   });
+}
+
+/** The build tags a custom() version of the line declares: those its binary was built with (tools.ts). */
+function tagsOf(walg: WalgLine): WalgBuildTag[] {
+  return walg.buildTags.map((t) => (t === 'brotli' ? WalgBuildTag.BROTLI : WalgBuildTag.LIBSODIUM));
 }
 
 /** Whether E2E_WALG selects a line: "0.2" selects 0.2.19, "3" selects 3.0.7 (all lines by default). */
@@ -146,32 +152,34 @@ interface Ctx {
 }
 
 /** The library's WalStorage for a running server (what a user would write for that endpoint). */
-function storageFor(chart: Chart, provider: string, server: StorageServer, version: PostgresVersion, prefix: string, opts: { wrongCredentials?: boolean } = {}): WalStorage {
+function storageFor(chart: Chart, provider: string, server: StorageServer, version: PostgresVersion, prefix: string,
+  opts: { wrongCredentials?: boolean; data?: WalDataPathOptions } = {}): WalStorage {
   const v = version as any;
   const bad = (s: string) => (opts.wrongCredentials ? `${s}-wrong` : s);
+  const data = opts.data ?? {};
   switch (provider) {
     case 's3':
       return WalStorage.s3(v, {
-        bucket: server.bucket, prefix, region: 'us-east-1', endpoint: server.endpoint, forcePathStyle: true, allowInsecureEndpoint: true,
+        ...data, bucket: server.bucket, prefix, region: 'us-east-1', endpoint: server.endpoint, forcePathStyle: true, allowInsecureEndpoint: true,
         credentials: S3Credentials.fromAccessKey(server.credentials.accessKey, bad(server.credentials.secretKey)),
       });
     case 'minio':
       return WalStorage.minio(v, {
-        bucket: server.bucket, prefix, endpoint: server.endpoint, caCertificate: fs.readFileSync(server.caFile!, 'utf8'),
+        ...data, bucket: server.bucket, prefix, endpoint: server.endpoint, caCertificate: fs.readFileSync(server.caFile!, 'utf8'),
         credentials: S3Credentials.fromAccessKey(server.credentials.accessKey, bad(server.credentials.secretKey)),
       });
     case 'gcs':
       // A short operation limit, so that an outage makes wal-push fail (and show) within the test.
-      return WalStorage.gcs(v, { bucket: server.bucket, prefix, contextTimeout: Duration.seconds(20), credentials: GcsCredentials.fromWorkloadIdentity('walg') });
+      return WalStorage.gcs(v, { ...data, bucket: server.bucket, prefix, contextTimeout: Duration.seconds(20), credentials: GcsCredentials.fromWorkloadIdentity('walg') });
     case 'azure':
       return WalStorage.azure(v, {
-        container: server.bucket, prefix, endpointSuffix: server.env.AZURE_ENDPOINT_SUFFIX,
+        ...data, container: server.bucket, prefix, endpointSuffix: server.env.AZURE_ENDPOINT_SUFFIX,
         credentials: AzureCredentials.fromAccountKey(server.credentials.account, opts.wrongCredentials ? Buffer.from('wrong-key').toString('base64') : server.credentials.key),
       });
     case 'swift':
-      return WalStorage.swift(v, { container: server.bucket, prefix, credentials: SwiftCredentials.fromV1(server.endpoint, server.credentials.user, bad(server.credentials.key)) });
+      return WalStorage.swift(v, { ...data, container: server.bucket, prefix, credentials: SwiftCredentials.fromV1(server.endpoint, server.credentials.user, bad(server.credentials.key)) });
     case 'local':
-      return WalStorage.local(v, { volume: Volume.fromPersistentVolumeClaim(chart, `archive-${prefix.replace(/\W/g, '-')}`, { name: 'walg-archive' } as any), mountPath: '/var/walg-archive', prefix });
+      return WalStorage.local(v, { ...data, volume: Volume.fromPersistentVolumeClaim(chart, `archive-${prefix.replace(/\W/g, '-')}`, { name: 'walg-archive' } as any), mountPath: '/var/walg-archive', prefix });
   }
   throw new Error(provider);
 }
@@ -235,11 +243,15 @@ interface Expected { readonly rows: number; readonly what: string; readonly dump
  * Restores, then judges: the row count of orders first (a one-line reason), then the whole database against
  * the source's dump as of the target, and amcheck (lib/judge.ts).
  */
-async function restoreAndJudge(ctx: Ctx, prefix: string, target: RecoveryTarget | undefined, name: string, seen: (p: Pod) => void, expected: Expected, imageEnv: Env = {}): Promise<void> {
-  const objects = synth((chart) => new WalRestoredPostgres(chart, 'restore', {
-    name, source: storageFor(chart, ctx.provider, ctx.server, ctx.version, prefix), recoveryTarget: target, superuserPassword: PASSWORD,
-    storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
-  }));
+async function restoreAndJudge(ctx: Ctx, prefix: string, target: RecoveryTarget | undefined, name: string, seen: (p: Pod) => void, expected: Expected, imageEnv: Env = {},
+  data: WalDataPathOptions = {}, extra: (chart: Chart) => void = () => {}): Promise<void> {
+  const objects = synth((chart) => {
+    extra(chart);
+    new WalRestoredPostgres(chart, 'restore', {
+      name, source: storageFor(chart, ctx.provider, ctx.server, ctx.version, prefix, { data }), recoveryTarget: target, superuserPassword: PASSWORD,
+      storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
+    });
+  });
   const p = await pod(ctx, objects, name, imageEnv);
   seen(p);
   p.start();
@@ -361,6 +373,15 @@ async function providerMajor(ctx: Ctx): Promise<void> {
     }
     await restoreAndJudge(ctx, onward, undefined, `onward-${tag}-copy`, (x) => { p = x; }, { rows: 300, what: 'rows restored from the onward archive', dump: onwardDump! });
   });
+  // The data path, where the harness can read the stored objects back (Local and MinIO).
+  if (COPIES.includes(provider) && want('compression')) {
+    const seen: Pod[] = [];
+    await cell(ctx, 'compression', () => compression(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+  }
+  if (COPIES.includes(provider) && want('encryption')) {
+    const seen: Pod[] = [];
+    await cell(ctx, 'encryption', () => encryption(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+  }
   if (want('scheduled-backups')) {
     let sb: Pod | undefined;
     await cell(ctx, 'scheduled-backups', () => scheduledBackups(ctx, (x) => { sb = x; }), () => [sb?.log() ?? '']);
@@ -781,6 +802,142 @@ async function exitOrPromotion(p: Pod, timeoutMs: number): Promise<number | stri
     if (Date.now() - t0 > timeoutMs) return 'timeout';
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** A value of table notes, which the data-path scenarios look for in the stored objects. */
+const PLAINTEXT = 'pgwalg-e2e-plaintext-';
+const NOTES_SQL = `CREATE TABLE notes (v text); INSERT INTO notes SELECT '${PLAINTEXT}' || g FROM generate_series(1, 2000) g`;
+
+/**
+ * Archives rows with the given data-path options (plus `extra` objects: a key's Secret) until the last
+ * segment is archived; returns the source's dump and the pod. The archive's first base backup is pushed
+ * at bootstrap, the rows go to WAL.
+ */
+async function archiveWith(ctx: Ctx, prefix: string, name: string, data: WalDataPathOptions, seen: (p: Pod) => void, extra: (chart: Chart) => void = () => {}): Promise<Dump> {
+  const objects = synth((chart) => {
+    extra(chart);
+    new ArchivingPostgres(chart, 'archive', {
+      name, storage: storageFor(chart, ctx.provider, ctx.server, ctx.version, prefix, { data }), superuserPassword: PASSWORD,
+      archiveTimeout: Duration.seconds(5), storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
+    });
+  });
+  const a = await pod(ctx, objects, name);
+  seen(a);
+  a.start();
+  try {
+    await a.waitReady(180_000);
+    await a.sql(SCHEMA);
+    await a.sql(batchSql(1, 1, 300));
+    await a.sql(NOTES_SQL);
+    const dump = await takeDump(a);
+    await waitArchived(a, await a.sql('SELECT pg_walfile_name(pg_switch_wal())'));
+    return dump;
+  } finally {
+    await a.stop();
+  }
+}
+
+/** A restore of `prefix` with the given data-path options (and `extra` objects) that must be refused: its log must match `why`. */
+async function restoreRefused(ctx: Ctx, prefix: string, name: string, data: WalDataPathOptions, why: RegExp, seen: (p: Pod) => void, extra: (chart: Chart) => void = () => {}): Promise<void> {
+  const objects = synth((chart) => {
+    extra(chart);
+    new WalRestoredPostgres(chart, 'restore', {
+      name, source: storageFor(chart, ctx.provider, ctx.server, ctx.version, prefix, { data }), superuserPassword: PASSWORD,
+      storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
+    });
+  });
+  const p = await pod(ctx, objects, name);
+  seen(p);
+  p.start();
+  const t0 = Date.now();
+  const code = await p.exit(120_000);
+  if (code === 0 || code === 'timeout') throw new Error(`${name}: bootstrap exit ${code}, expected a refusal`);
+  if (!why.test(p.log())) throw new Error(`${name}: the log does not say why (${why}):\n${p.log().slice(-1200)}`);
+  // It stops at the first undecodable file: no retries of a fetch that reads the same bytes again.
+  if (/attempt 2\/3 to fetch base backup/.test(p.log())) throw new Error(`${name}: retried an undecodable base backup`);
+  console.error(`${name}: refused in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** The extension WAL-G gives a file of each compression method. */
+const EXTENSIONS: Record<string, string> = { lz4: '.lz4', lzma: '.lzma', zstd: '.zst', brotli: '.br' };
+
+/**
+ * Every compression method the version's WAL-G writes: archive with it, check that the stored WAL files
+ * carry its extension, restore and judge. With LZ4, the stored objects hold the plaintext (what the
+ * encryption scenario's check relies on: it would find it).
+ */
+async function compression(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
+  const methods = [WalCompression.LZ4, WalCompression.LZMA, WalCompression.BROTLI, WalCompression.ZSTD]
+    .filter((m) => m.method !== 'brotli' || hasWalgFeature(ctx.version, 'brotliCompression'))
+    .filter((m) => m.method !== 'zstd' || hasWalgFeature(ctx.version, 'zstdCompression'));
+  for (const m of methods) {
+    const prefix = `${ctx.prefix}/compression-${m.method}`;
+    const dump = await archiveWith(ctx, prefix, `comp-${m.method}-${ctx.tag}`, { compression: m }, seen);
+    const objects = await readObjects(ctx.server, prefix);
+    const wal = objects.filter((o) => /^wal_005\/[0-9A-F]{24}\./.test(o.key));
+    const other = wal.filter((o) => !o.key.endsWith(EXTENSIONS[m.method]));
+    if (wal.length === 0 || other.length > 0) throw new Error(`${m.method}: WAL files ${wal.map((o) => o.key).join(', ')}: expected every one to end in ${EXTENSIONS[m.method]}`);
+    if (m.method === 'lz4' && !objects.some((o) => o.body.includes(PLAINTEXT))) throw new Error(`lz4: no stored object holds "${PLAINTEXT}": the plaintext check of the encryption scenario would prove nothing`);
+    await restoreAndJudge(ctx, prefix, undefined, `comp-${m.method}-${ctx.tag}-r`, seen, { rows: 300, what: `rows restored from a ${m.method} archive`, dump }, {}, { compression: m });
+  }
+}
+
+/** OpenPGP keys for the encryption scenario, made once by gpg (RSA: every WAL-G's OpenPGP reads it). */
+let pgpKeys: { key: string; other: string; passphrase: string } | undefined;
+function openPgpKeys(): { key: string; other: string; passphrase: string } {
+  if (pgpKeys) return pgpKeys;
+  const home = fs.mkdtempSync(path.join(RESULTS, 'gnupg-'));
+  fs.chmodSync(home, 0o700);
+  const passphrase = 'e2e pgp passphrase';
+  const gpg = (...args: string[]) => {
+    const r = spawnSync('gpg', ['--batch', '--homedir', home, '--pinentry-mode', 'loopback', '--passphrase', passphrase, ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`gpg ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  for (const uid of ['pg-walg e2e <e2e@example.com>', 'pg-walg e2e other <other@example.com>']) {
+    // RSA with an encryption subkey: the OpenPGP library of every WAL-G release reads it.
+    gpg('--quick-gen-key', uid, 'rsa2048', 'sign', 'never');
+    const fpr = /^fpr:+([0-9A-F]{40}):/m.exec(gpg('--with-colons', '--list-keys', uid))![1];
+    gpg('--quick-add-key', fpr, 'rsa2048', 'encr', 'never');
+  }
+  pgpKeys = { key: gpg('--armor', '--export-secret-keys', 'e2e@example.com'), other: gpg('--armor', '--export-secret-keys', 'other@example.com'), passphrase };
+  fs.rmSync(home, { recursive: true, force: true });
+  return pgpKeys;
+}
+
+/**
+ * Client-side encryption: libsodium where the version's WAL-G has it (built with the tag), else OpenPGP
+ * (with a passphrase). The stored objects must not hold the plaintext; a restore with the key returns
+ * every row; a restore without the encryption setting, or with another key, stops at once saying why.
+ */
+async function encryption(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
+  const prefix = `${ctx.prefix}/encrypted`;
+  const sodium = hasWalgFeature(ctx.version, 'libsodiumKeyPath');
+  if (!sodium && !hasWalgFeature(ctx.version, 'openPgpKeyPath')) throw new Error(`${ctx.version.name}: no client-side encryption to test`);
+  const secret = (name: string, data: Record<string, string>) => (chart: Chart) => {
+    new k8s.KubeSecret(chart, name, { metadata: { name }, stringData: data });
+  };
+  let enc: WalEncryption;
+  let good: (chart: Chart) => void;
+  let wrong: (chart: Chart) => void;
+  if (sodium) {
+    enc = WalEncryption.libsodium({ secretName: 'walg-e2e-key' });
+    good = secret('walg-e2e-key', { WALG_LIBSODIUM_KEY: 'e2e-libsodium-key-0123456789abcdefghijkl' });
+    wrong = secret('walg-e2e-key', { WALG_LIBSODIUM_KEY: 'e2e-libsodium-key-another-one-0123456789' });
+  } else {
+    const keys = openPgpKeys();
+    enc = WalEncryption.openPgp({ secretName: 'walg-e2e-key', passphraseKey: 'passphrase' });
+    good = secret('walg-e2e-key', { WALG_PGP_KEY: keys.key, passphrase: keys.passphrase });
+    wrong = secret('walg-e2e-key', { WALG_PGP_KEY: keys.other, passphrase: keys.passphrase });
+  }
+  const dump = await archiveWith(ctx, prefix, `enc-${ctx.tag}`, { encryption: enc }, seen, good);
+  const objects = await readObjects(ctx.server, prefix);
+  const leaks = objects.filter((o) => o.body.includes(PLAINTEXT)).map((o) => o.key);
+  if (objects.length === 0 || leaks.length > 0) throw new Error(`${objects.length} stored objects; the plaintext "${PLAINTEXT}" is readable in ${leaks.join(', ')}`);
+  await restoreAndJudge(ctx, prefix, undefined, `enc-${ctx.tag}-r`, seen, { rows: 300, what: `rows restored from an archive encrypted with ${enc.method}`, dump }, {}, { encryption: enc }, good);
+  const why = /cannot decrypt or decompress it: the archive was written with client-side encryption/;
+  await restoreRefused(ctx, prefix, `enc-${ctx.tag}-nokey`, {}, why, seen);
+  await restoreRefused(ctx, prefix, `enc-${ctx.tag}-wrongkey`, { encryption: enc }, why, seen, wrong);
 }
 
 /** The walg-backup sidecar: scheduled base backups and retention, next to the running server. */

@@ -263,7 +263,7 @@ export function walgFeatureTable(): string {
   const header = ['WAL-G setting or behaviour', 'since', ...releases.map((r) => `${r} (catalog)`), 'where WAL-G lacks it'];
   const tags = (r: string) => CATALOG.find((e) => e.walg === r)?.walgBuildTags;
   const rows = Object.values(WALG_FEATURES).map((f: WalgFeature) => [
-    f.name.replace(/^([A-Z0-9_]+)/, '`$1`'),
+    f.name.replace(/^([A-Z0-9_]+(?:=[a-z0-9]+)?)/, '`$1`'),
     f.since + (f.brokenIn ? `, not ${f.brokenIn.from}–${f.brokenIn.to}` : '') + (f.buildTag ? `; build tag \`${f.buildTag.tag}\`${f.buildTag.from === '0.0.0' ? '' : ` from ${f.buildTag.from}`}` : ''),
     ...releases.map((r) => (hasWalgFeature({ name: r, walgVersion: r, walgBuildTags: tags(r) }, feature(f)) ? '✓' : '✗')),
     f.without,

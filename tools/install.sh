@@ -3,7 +3,8 @@
 # outside the repository:
 #
 #   ${PG_WALG_CACHE:-$HOME/.cache/cdk8s-postgres-walg}
-#     walg/<version>/wal-g                      one directory per WAL-G line (+ .stamp), so that
+#     walg/<version>/wal-g                      one directory per WAL-G line (+ .stamp; built with the
+#                                               tags WALG_BUILD_TAGS), so that
 #                                               a pod's PATH selects one: 0.2.19 (the catalog
 #                                               images' line), 1.1.3 (fallback), 3.0.7 (pinned)
 #     bin/minio bin/fake-gcs-server             Go builds (+ bin/.<name>.stamp)
@@ -140,11 +141,17 @@ go_tool() {
 # (v1.1.3-rc-with-build -> walg/1.1.3): a pod's PATH puts exactly one of them first.
 walg_dir() { local v="${1#v}"; echo "$cache/walg/${v%%-*}"; }
 
+# zip_stamp VERSION SUM: what a zip build's .stamp says (a change of tags rebuilds it).
+zip_stamp() { echo "zip $1 $2 tags=$WALG_BUILD_TAGS"; }
+
 # walg_from_zip VERSION SUM VERSION_VAR: a WAL-G the module proxy serves, built from its module zip
-# (hash-checked: sum.golang.org has no entry for these) with cgo (DataDog/zstd), into walg_dir.
+# (hash-checked: sum.golang.org has no entry for these) with cgo (DataDog/zstd), into walg_dir, with the
+# build tags of WAL-G's own release builds and KubeDB's images (WALG_BUILD_TAGS: brotli, libsodium; Debian's
+# libbrotli-dev and libsodium-dev), so that the e2e can round-trip brotli and libsodium.
 # VERSION_VAR is the cmd/pg variable `wal-g --version` prints (WalgVersion in 0.2.x, walgVersion in 1.x).
 walg_from_zip() {
-  local ver="$1" want="$2" var="$3" dir stamp="zip $1 $2" t=$SECONDS info src sum tmp log
+  local ver="$1" want="$2" var="$3" dir stamp t=$SECONDS info src sum tmp log
+  stamp="$(zip_stamp "$1" "$2")"
   dir="$(walg_dir "$ver")"; log="$logdir/build-wal-g-$ver.log"
   if [ -x "$dir/wal-g" ] && [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp" ]; then return 0; fi
   if ! command -v go >/dev/null 2>&1; then say "go not found"; return 1; fi
@@ -159,7 +166,7 @@ walg_from_zip() {
   mkdir -p "$dir"
   tmp="$(mktemp -d "$dir/.build.XXXXXX")"
   cp -r "$src" "$tmp/src" && chmod -R u+w "$tmp/src"
-  if ! (cd "$tmp/src" && CGO_ENABLED=1 GOFLAGS=-mod=mod GOTOOLCHAIN="${GOTOOLCHAIN:-local}" go build -trimpath \
+  if ! (cd "$tmp/src" && CGO_ENABLED=1 GOFLAGS=-mod=mod GOTOOLCHAIN="${GOTOOLCHAIN:-local}" go build -trimpath -tags "$WALG_BUILD_TAGS" \
       -ldflags "-s -w -X github.com/wal-g/wal-g/cmd/pg.$var=$ver" -o "$tmp/wal-g" ./main/pg) >>"$log" 2>&1; then
     say "build of wal-g $ver failed, see $log"; tail -5 "$log" >&2
     rm -rf "$tmp"; return 1
@@ -181,7 +188,7 @@ migrate_bin_walg() {
   stamp="$(cat "$cache/bin/.wal-g.stamp" 2>/dev/null || true)"
   if [ -x "$old" ]; then
     case "$stamp" in
-      "fallback $WALG_FALLBACK_VERSION") dir="$(walg_dir "$WALG_FALLBACK_VERSION")"; stamp="zip $WALG_FALLBACK_VERSION $WALG_FALLBACK_SUM" ;;
+      "fallback $WALG_FALLBACK_VERSION") dir="$(walg_dir "$WALG_FALLBACK_VERSION")"; stamp="$(zip_stamp "$WALG_FALLBACK_VERSION" "$WALG_FALLBACK_SUM")" ;;
       "$WALG_VERSION $WALG_COMMIT") dir="$(walg_dir "$WALG_VERSION")" ;;
     esac
     if [ -n "$dir" ] && [ ! -x "$dir/wal-g" ]; then
@@ -289,9 +296,9 @@ walg_from_zip "$WALG_FALLBACK_VERSION" "$WALG_FALLBACK_SUM" "$WALG_FALLBACK_VERS
 walg_from_zip "$WALG_CATALOG_VERSION" "$WALG_CATALOG_SUM" "$WALG_CATALOG_VERSION_VAR" || true
 note_walg "$WALG_VERSION" "$WALG_VERSION $WALG_COMMIT" ||
   note "wal-g $(basename "$(walg_dir "$WALG_VERSION")")" "not installed: the Go module proxy here serves no WAL-G 2.x/3.x (PG_WALG_WALG_BINARY can supply it)"
-note_walg "$WALG_FALLBACK_VERSION" "zip $WALG_FALLBACK_VERSION $WALG_FALLBACK_SUM" ||
+note_walg "$WALG_FALLBACK_VERSION" "$(zip_stamp "$WALG_FALLBACK_VERSION" "$WALG_FALLBACK_SUM")" ||
   fail "wal-g ${WALG_FALLBACK_VERSION#v}" "see $logdir/build-wal-g-$WALG_FALLBACK_VERSION.log"
-note_walg "$WALG_CATALOG_VERSION" "zip $WALG_CATALOG_VERSION $WALG_CATALOG_SUM" ||
+note_walg "$WALG_CATALOG_VERSION" "$(zip_stamp "$WALG_CATALOG_VERSION" "$WALG_CATALOG_SUM")" ||
   fail "wal-g ${WALG_CATALOG_VERSION#v}" "see $logdir/build-wal-g-$WALG_CATALOG_VERSION.log"
 
 go_tool minio "$MINIO_PACKAGE" "$MINIO_GO_VERSION" "$MINIO_GO_VERSION" || true

@@ -786,6 +786,35 @@ export async function copyPrefix(server: StorageServer, from: string, to: string
   return listMinio(server, to);
 }
 
+/**
+ * Every object under `<bucket>/<prefix>/` of a Local or MinIO storage, with its bytes as the store holds
+ * them (a Local file, or a MinIO GetObject), read as latin1 so that every byte is one character: what an
+ * owner of the storage can read without the database's keys.
+ */
+export async function readObjects(server: StorageServer, prefix: string): Promise<Array<{ key: string; body: string }>> {
+  if (server.provider === 'local') {
+    const dir = path.join(server.endpoint, prefix);
+    return listLocal(dir).map((o) => ({ key: o.key, body: fs.readFileSync(path.join(dir, o.key)).toString('latin1') }));
+  }
+  if (server.provider !== 'minio') throw new Error(`readObjects: no reading of a ${server.provider} store here`);
+  const out: Array<{ key: string; body: string }> = [];
+  for (const o of await listMinio(server, prefix)) {
+    const url = `${server.endpoint}/${server.bucket}/${prefix}/${o.key}`;
+    const headers = sigV4Headers({ method: 'GET', url, accessKey: server.credentials.accessKey, secretKey: server.credentials.secretKey });
+    const body = await new Promise<string>((resolve, reject) => {
+      const u = new URL(url);
+      (u.protocol === 'https:' ? https : http).get(u, { headers, ca: server.caFile ? fs.readFileSync(server.caFile) : undefined, timeout: 60_000, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString('latin1')) : reject(new Error(`minio: get ${o.key}: ${res.statusCode}`))));
+        res.on('error', reject);
+      }).on('error', reject);
+    });
+    out.push({ key: o.key, body });
+  }
+  return out;
+}
+
 export async function startServer(provider: Provider, opts: CommonOptions & { tls?: boolean } = {}): Promise<StorageServer> {
   switch (provider) {
     case 'minio': return startMinio(opts);

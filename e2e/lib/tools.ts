@@ -82,6 +82,26 @@ export interface WalgLine {
   readonly bin: string;
   /** The directory a pod puts first on its PATH to run this line. */
   readonly dir: string;
+  /**
+   * The Go build tags of the binary that the library asks about (WalgBuildTag), read from what it links:
+   * brotli and libsodium are cgo, so a build with the tag links libbrotlienc / libsodium. The e2e's
+   * custom() versions declare exactly these, as a user must declare their image's.
+   */
+  readonly buildTags: Array<'brotli' | 'libsodium'>;
+}
+
+/** The build tags of a wal-g binary, from the shared libraries it links (`ldd`). */
+export function walgBuildTags(bin: string): Array<'brotli' | 'libsodium'> {
+  let libs = '';
+  try {
+    libs = execFileSync('ldd', [bin], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return [];
+  }
+  const tags: Array<'brotli' | 'libsodium'> = [];
+  if (/libbrotlienc\.so/.test(libs)) tags.push('brotli');
+  if (/libsodium\.so/.test(libs)) tags.push('libsodium');
+  return tags;
 }
 
 /** `$CACHE/walg`: one directory per installed WAL-G line. */
@@ -99,7 +119,7 @@ export function walgLineOf(bin: string): WalgLine | undefined {
   }
   const version = parseWalgVersion(text);
   if (!version) return undefined;
-  return { id: `${version.major}.${version.minor}.${version.patch}`, version, text, bin, dir: path.dirname(bin) };
+  return { id: `${version.major}.${version.minor}.${version.patch}`, version, text, bin, dir: path.dirname(bin), buildTags: walgBuildTags(bin) };
 }
 
 /**

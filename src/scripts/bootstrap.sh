@@ -192,6 +192,11 @@ bootstrap_restore() {
     _list=$(list_backups restore)
     _timed=$(backup_times "$_list")
     _backup=$(printf '%s\n' "$_timed" | select_backup)
+    if [ "$_backup" = LATEST ]; then
+      decode_probe "$(printf '%s\n' "$_list" | awk 'NF { n = $1 } END { print n }')"
+    else
+      decode_probe "$_backup"
+    fi
     log "fetching base backup $_backup from $(storage_location) into $PGDATA"
     if ! retry "fetch base backup $_backup" fetch_base_backup "$_backup"; then
       die "cannot fetch base backup $_backup from $(storage_location) after $PG_WALG_ATTEMPTS attempts. Last error: $LAST_ERROR"

@@ -143,7 +143,6 @@ load_storage() {
     export "WALG_S3_CA_CERT_FILE=$PG_WALG_CONFIG/$_role-ca.crt"
   fi
   _dir="$PG_WALG_SECRETS/$_role"
-  [ -d "$_dir" ] || return 0
   for _file in "$_dir"/*; do
     [ -f "$_file" ] || continue
     _key=${_file##*/}
@@ -305,8 +304,27 @@ retry() {
 # undecodable ERRLOG: whether WAL-G failed to decrypt or decompress what it downloaded (the messages of
 # its lz4, lzma, zstd, brotli, libsodium and OpenPGP readers): the archive was written with encryption
 # that these settings lack, with another key, or it is damaged. Retrying cannot help.
+# (An upload's encryption error, e.g. an OpenPGP key without an encryption subkey, is not one of them.)
 undecodable() {
-  grep -Eq '^ERROR: .*(lz4: bad magic number|invalid lz4 data|DecompressLz4|LZMA header|newRangeDecoder|DecompressLzma|cbrotli: |zstd: |magic number mismatch|corrupted chunk|openpgp: )' "$1"
+  grep '^ERROR: ' "$1" | grep -v -e 'upload' -e 'encryption error' |
+    grep -Eq '(lz4: bad magic number|invalid lz4 data|DecompressLz4|LZMA header|newRangeDecoder|DecompressLzma|cbrotli: |zstd: |magic number mismatch|corrupted chunk|openpgp: )'
+}
+
+# decode_probe BACKUP: fetch the WAL segment where base backup BACKUP began (its name after "base_", without
+# a delta's "_D_…"), to learn before the fetch of the base backup whether these settings can decrypt and
+# decompress the archive: WAL-G 1.1's backup-fetch hangs on a file it cannot decode instead of failing.
+# Dies, saying why, when WAL-G cannot decode the segment; any other outcome is left to the fetch itself.
+decode_probe() {
+  _seg=${1#base_}
+  _seg=${_seg%%_D_*}
+  case $_seg in
+    *[!0-9A-F]*) return 0 ;;
+  esac
+  [ "${#_seg}" -eq 24 ] || return 0
+  _dp=$(fetch_back "$_seg")
+  case $_dp in
+    *"$UNDECODABLE_HINT"*) die "cannot read the archive $(storage_location): WAL segment $_seg (where base backup $1 began) ${_dp#failed: }" ;;
+  esac
 }
 UNDECODABLE_HINT="WAL-G downloaded the file but cannot decrypt or decompress it: the archive was written with client-side encryption that this storage's settings lack (set the storage's encryption to the archive's, with its key), with another key, or its files are damaged"
 

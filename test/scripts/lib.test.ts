@@ -499,3 +499,93 @@ describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('walg_error under %s
     expect(out.endsWith('...')).toBe(true);
   });
 });
+
+describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('the storage\'s encryption key under %s (load_encryption)', (_name, shell) => {
+  function load(files: Record<string, string>, settings: string) {
+    const s = stub('exit 0');
+    const secrets = path.join(s.work, 'secrets');
+    fs.mkdirSync(path.join(secrets, 'restore-encryption'), { recursive: true });
+    for (const [f, text] of Object.entries(files)) fs.writeFileSync(path.join(secrets, 'restore-encryption', f), text);
+    s.config('restore.env', settings.replace(/SECRETS/g, secrets));
+    return s.lib(shell, 'load_storage restore; echo "PASSPHRASE=${WALG_PGP_KEY_PASSPHRASE:-}"', [], { PG_WALG_SECRETS: secrets });
+  }
+  const sodium = 'WALE_S3_PREFIX=s3://walg/pg\nWALG_LIBSODIUM_KEY_PATH=SECRETS/restore-encryption/libsodium-key\n';
+  const pgp = 'WALE_S3_PREFIX=s3://walg/pg\nWALG_PGP_KEY_PATH=SECRETS/restore-encryption/pgp-key\n';
+  const armored = '-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nxyz\n-----END PGP PRIVATE KEY BLOCK-----\n';
+
+  test('a libsodium key of 32 bytes or more (line ends aside): accepted', () => {
+    expect(load({ 'libsodium-key': `${'k'.repeat(32)}\n` }, sodium).status).toBe(0);
+  });
+  test('a libsodium key shorter than 32 bytes: refused before WAL-G runs (WAL-G 1.x would read past its end)', () => {
+    const r = load({ 'libsodium-key': `${'k'.repeat(31)}\n` }, sodium);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('is 31 bytes long: a key of at least 32 bytes is needed');
+  });
+  test('an encoded libsodium key is left to WAL-G', () => {
+    expect(load({ 'libsodium-key': 'aGVsbG8=\n' }, `${sodium}WALG_LIBSODIUM_KEY_TRANSFORM=base64\n`).status).toBe(0);
+  });
+  test('an empty libsodium key file: refused', () => {
+    expect(load({ 'libsodium-key': '' }, sodium).stderr).toContain('the libsodium key of the restore storage (the key of the Secret that its encryption names, mounted as');
+  });
+  test('an armored OpenPGP key and its passphrase: the passphrase exported for WAL-G', () => {
+    const r = load({ 'pgp-key': armored, 'pgp-passphrase': 'open sesame\n' }, pgp);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('PASSPHRASE=open sesame\n');
+  });
+  test('an OpenPGP key that is not armored: refused', () => {
+    const r = load({ 'pgp-key': 'binary key bytes' }, pgp);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('is not an ASCII-armored OpenPGP key');
+  });
+  test('a passphrase of two lines: refused without showing it', () => {
+    const r = load({ 'pgp-key': armored, 'pgp-passphrase': 'one\ntwo\n' }, pgp);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('the OpenPGP passphrase of the restore storage is more than one line');
+    expect(r.stderr).not.toContain('two');
+  });
+});
+
+describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('decode_probe under %s', (_name, shell) => {
+  function probe(body: string, backup = 'base_000000010000000000000002_D_000000010000000000000001') {
+    const s = stub(`case $1 in wal-fetch)\n${body}\n;; esac`);
+    fs.writeFileSync(path.join(s.dir, 'seg'), '');
+    walSegment(path.join(s.dir, 'seg'));
+    const r = s.lib(shell, 'decode_probe "$1"; echo probed', [backup], { WALE_S3_PREFIX: 's3://walg/pg' });
+    return { ...r, calls: s.calls() };
+  }
+  test('fetches the segment where the backup began (a delta\'s own name), once, without prefetch', () => {
+    const r = probe('cp "$STUB_DIR/seg" "$3"');
+    expect(r.stdout).toContain('probed');
+    expect(r.calls[0]).toMatch(/^wal-fetch 000000010000000000000002 /);
+  });
+  test('a segment WAL-G cannot decode: dies before the base backup is fetched, saying why', () => {
+    const r = probe(`echo "${NOW} lz4: bad magic number" >&2; exit 1`);
+    expect(r.status).toBe(1);
+    expect(r.stdout).not.toContain('probed');
+    expect(r.stderr).toContain('cannot read the archive s3://walg/pg: WAL segment 000000010000000000000002 (where base backup base_000000010000000000000002_D_000000010000000000000001 began) wal-g exited 1: ERROR: 2026/11/30 10:04:38.115958 lz4: bad magic number. WAL-G downloaded the file but cannot decrypt or decompress it');
+    expect(r.calls).toHaveLength(1);
+  });
+  test.each([
+    ['missing', `printf '%s' "${notInArchive('000000010000000000000002').trim()}" >&2; exit 1`],
+    ['a storage error', `echo "${NOW} connection refused" >&2; exit 1`],
+  ])('%s: left to the fetch of the base backup', (_, body) => {
+    expect(probe(body).stdout).toContain('probed');
+  });
+  test('LATEST or a name that is not a backup name: no probe', () => {
+    expect(probe('exit 1', 'LATEST').calls).toHaveLength(0);
+  });
+});
+
+describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('retry under %s', (_name, shell) => {
+  test('stops at the first error that says WAL-G cannot decode what it downloaded', () => {
+    const s = stub(`echo "${NOW} corrupted chunk" >&2; exit 1`);
+    const r = s.lib(shell, 'retry "fetch base backup X" wal-g backup-fetch /data X || echo "LAST_ERROR=$LAST_ERROR"');
+    expect(s.calls()).toHaveLength(1);
+    expect(r.stdout).toContain(`LAST_ERROR=${NOW} corrupted chunk. WAL-G downloaded the file but cannot decrypt or decompress it`);
+  });
+  test('an upload\'s encryption error (a key without an encryption subkey) is retried like any error', () => {
+    const s = stub(`echo "${NOW} upload: encryption error opengpg encryption error: openpgp: invalid argument: cannot encrypt a message to key id aa2e1a85e038e005 because it has no encryption keys" >&2; exit 1`);
+    s.lib(shell, 'retry "push a base backup" wal-g backup-push /data || true');
+    expect(s.calls()).toHaveLength(3);
+  });
+});

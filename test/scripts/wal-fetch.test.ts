@@ -55,6 +55,17 @@ describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('wal-fetch.sh under 
     expect(r).toMatchObject({ status: 255, calls: 3, left: false });
     expect(r.stderr).toContain('RECOVERYXLOG is partial: 4096 bytes of a 1048576-byte WAL segment');
   });
+  test.each([
+    ['libsodium key missing, lz4 reader', 'ERROR: 2026/11/30 21:48:08.221997 lz4: bad magic number'],
+    ['another libsodium key', 'ERROR: 2026/11/30 21:48:14.305539 corrupted chunk'],
+    ['brotli reader on ciphertext', 'ERROR: 2026/11/30 21:48:08.547179 cbrotli: RESERVED'],
+    ['OpenPGP, another key', 'ERROR: 2026/11/30 21:48:08.547179 openpgp: incorrect key'],
+  ])('WAL-G cannot decode the file (%s): 255 at once, saying why, no retry of the same bytes', (_, message) => {
+    const r = fetch(`echo "${message}" >&2; exit 1`);
+    expect(r).toMatchObject({ status: 255, calls: 1, left: false });
+    expect(r.stderr).toContain("cannot decrypt or decompress it: the archive was written with client-side encryption that this storage's settings lack");
+    expect(r.stderr).toContain(`ERROR: cannot decode ${SEG} from s3://walg/pg; aborting recovery (another attempt reads the same bytes)`);
+  });
   test('exit 0 with nothing written: retried, then 255', () => {
     expect(fetch('exit 0')).toMatchObject({ status: 255, calls: 3 });
   });
