@@ -6,8 +6,8 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import { Namespaces, NetworkPolicyIpBlock, PersistentVolumeClaim, Pods, ServiceType, Volume } from 'cdk8s-plus-27';
 import {
-  ArchivingPostgres, AzureCredentials, ExternalTrafficPolicy, GcsCredentials, PostgresInstanceOptions, PostgresVersion, S3Credentials, SuperuserPassword,
-  SwiftCredentials, WalProvider, WalRestoredPostgres, WalStorage,
+  ArchivingPostgres, AzureCredentials, ExternalTrafficPolicy, GcsCredentials, LibsodiumKeyTransform, PostgresInstanceOptions, PostgresVersion, S3Credentials,
+  SuperuserPassword, SwiftCredentials, WalCompression, WalEncryption, WalProvider, WalRestoredPostgres, WalStorage,
 } from '../src';
 import { hasWalgFeature } from '../src/_capabilities';
 
@@ -586,6 +586,46 @@ const CASES: Case[] = [
       });
       new WalRestoredPostgres(c, 'ledger-copy', {
         name: 'ledger-copy', source: archive, archive: s3Ref(V.V17, 'billing/ledger-copy'), networkPolicy: { clients: [api] },
+      });
+    },
+  },
+  // --- the data path: compression, client-side encryption (keys from Secrets), concurrency ------------------
+  {
+    id: 'modern-data-path',
+    description: 'PostgreSQL 17 archiving zstd, libsodium-encrypted, with tuned concurrency; a copy restored with the key, archiving onward with OpenPGP',
+    constructs: ['ArchivingPostgres', 'WalRestoredPostgres'],
+    providers: [WalProvider.S3, WalProvider.MINIO],
+    build: (c) => {
+      const data = {
+        compression: WalCompression.ZSTD,
+        encryption: WalEncryption.libsodium({ secretName: 'ledger-walg-key', keyTransform: LibsodiumKeyTransform.BASE64 }),
+        uploadConcurrency: 8,
+        downloadConcurrency: 16,
+      };
+      const archive = WalStorage.s3(V.V17, { bucket: 'walg-archive', prefix: 'billing/ledger', region: 'eu-west-1', credentials: S3Credentials.fromSecret('s3-walg'), ...data });
+      new ArchivingPostgres(c, 'ledger', { name: 'ledger', storage: archive });
+      new WalRestoredPostgres(c, 'ledger-copy', {
+        name: 'ledger-copy',
+        source: archive,
+        archive: WalStorage.minio(V.V17, {
+          bucket: 'walg', prefix: 'billing/ledger-copy', endpoint: 'https://minio.storage.svc:9000', credentials: S3Credentials.fromSecret('minio-walg'),
+          compression: WalCompression.BROTLI, encryption: WalEncryption.openPgp({ secretName: 'ledger-copy-pgp', passphraseKey: 'passphrase' }),
+        }),
+      });
+    },
+  },
+  {
+    id: 'kubedb-openpgp',
+    description: 'KubeDB 11.2-v1 (WAL-G 0.2.13) archiving brotli with OpenPGP to MinIO',
+    constructs: ['ArchivingPostgres'],
+    providers: [WalProvider.MINIO],
+    build: (c) => {
+      new ArchivingPostgres(c, 'orders', {
+        name: 'orders',
+        storage: WalStorage.minio(V.V11_2_V1, {
+          bucket: 'walg', prefix: 'shop/orders', endpoint: 'https://minio.storage.svc:9000', credentials: S3Credentials.fromSecret('minio-walg'),
+          compression: WalCompression.BROTLI, encryption: WalEncryption.openPgp({ secretName: 'orders-pgp' }),
+        }),
       });
     },
   },
