@@ -45,7 +45,7 @@ const LINE_ROWS = CHILD ? process.env.E2E_LINE_ROWS === '1' : true;
 const PROVIDERS = (process.env.E2E_PROVIDERS ?? 's3,minio,gcs,azure,swift,local').split(',');
 const MAJORS = (process.env.E2E_MAJORS ?? '10,11,14,15,17,18').split(',').map(Number);
 const WALG_FILTER = process.env.E2E_WALG?.split(',').map((x) => x.trim().replace(/^walg-/, '').replace(/^v/, '')).filter((x) => x !== '');
-const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials', 'workload-identity',
+const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'retention-age', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials', 'workload-identity',
   'compression', 'encryption'];
 const SCENARIO_FILTER = process.env.E2E_SCENARIOS?.split(',').map((x) => x.trim()).filter((x) => x !== '');
 for (const s of SCENARIO_FILTER ?? []) if (!SCENARIOS.includes(s)) throw new Error(`E2E_SCENARIOS: unknown scenario ${s} (known: ${SCENARIOS.join(', ')})`);
@@ -387,6 +387,10 @@ async function providerMajor(ctx: Ctx): Promise<void> {
   if (want('scheduled-backups')) {
     let sb: Pod | undefined;
     await cell(ctx, 'scheduled-backups', () => scheduledBackups(ctx, (x) => { sb = x; }), () => [sb?.log() ?? '']);
+  }
+  if (want('retention-age')) {
+    const seen: Pod[] = [];
+    await cell(ctx, 'retention-age', () => retentionAge(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
   }
   if (want('fault')) {
     let f: Pod | undefined;
@@ -976,6 +980,83 @@ async function scheduledBackups(ctx: Ctx, seen: (p: Pod) => void): Promise<void>
   }
   // The newest backup (a scheduled one) plus WAL restores everything.
   await restoreAndJudge(ctx, prefix, undefined, `restore-${tag}-scheduled`, seen, { rows: 200, what: 'rows restored from the scheduled backup', dump: source! });
+}
+
+/** The window of the retention-age cell, in seconds: at least its baseBackupInterval (3 s). */
+const RETENTION_WINDOW = 20;
+
+/**
+ * Retention by age and delta backups, with the walg-backup sidecar next to the running server: a
+ * scheduled base backup every 3 s, up to 3 deltas after each full one, a window of RETENTION_WINDOW s.
+ * Once the first scheduled full backup has its three deltas, a point in time is taken; retention must then
+ * delete the backups before that full backup (the bootstrap's and its deltas), once it finished before the
+ * window's start, and keep what a recovery to that point needs: the restore to it fetches a delta (its
+ * full backup and the deltas between, WAL-G's chain) and replays WAL to the point.
+ */
+async function retentionAge(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
+  const { provider, server, version, tag } = ctx;
+  const prefix = `${ctx.prefix}/retention`;
+  const name = `retention-${tag}`;
+  const objects = synth((chart) => new ArchivingPostgres(chart, 'retention', {
+    name, storage: storageFor(chart, provider, server, version, prefix), superuserPassword: PASSWORD,
+    baseBackupInterval: Duration.seconds(3), retainFor: Duration.seconds(RETENTION_WINDOW), deltaMaxSteps: 3,
+    storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
+  }));
+  const p = await pod(ctx, objects, name);
+  seen(p);
+  const sidecar = new Pod({ ...p.o, container: 'walg-backup', sharesVolumesWith: p });
+  /** The sidecar's base backups, in the order it pushed them. */
+  const pushed = () => [...sidecar.log().matchAll(/ base backup (base_\S+) is in /g)].map((m) => m[1]);
+  const delta = (b: string) => b.includes('_D_');
+  let full = '';
+  let target = '';
+  let source: Dump | undefined;
+  p.start();
+  try {
+    await p.waitReady(180_000);
+    await p.sql(SCHEMA);
+    await p.sql(batchSql(1, 1, 100));
+    sidecar.start();
+    // The sidecar's first three backups are deltas of the bootstrap's full one; then a full one, and its deltas.
+    await waitFor(() => { const l = pushed(); const i = l.findIndex((b) => !delta(b)); return i >= 0 && l.length >= i + 4; },
+      300_000, { what: 'a scheduled full base backup and three delta backups after it', proc: sidecar.proc });
+    const list = pushed();
+    const i = list.findIndex((b) => !delta(b));
+    full = list[i];
+    expectEq('the sidecar\'s backups before its first full one (deltas of the bootstrap\'s full backup), then its next three', list.slice(0, i + 4).map((b) => (delta(b) ? 'delta' : 'full')).join(' '), 'delta delta delta full delta delta delta');
+    await new Promise((r) => setTimeout(r, 1100));
+    await p.sql(batchSql(2, 101, 200));
+    source = await takeDump(p);
+    target = await p.sql("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+    await new Promise((r) => setTimeout(r, 1100));
+    await p.sql(batchSql(3, 201, 300));
+    await waitArchived(p, await p.sql('SELECT pg_walfile_name(pg_switch_wal())'));
+    // The backups before that full backup go once it finished before the window's start.
+    await waitFor(() => new RegExp(`retention: \\d+ base backup\\(s\\) kept, from ${full} on`).test(sidecar.log()),
+      300_000, { what: `retention by age deleting the base backups before ${full}`, proc: sidecar.proc });
+    await sidecar.proc!.stop(5000);
+    const log = sidecar.log();
+    if (/WARNING|ERROR/.test(log)) throw new Error('the sidecar warned');
+    // Every retention kept the recovery to the target: its window began by then (else the cell proves nothing).
+    const starts = [...log.matchAll(/(?:the newest base backup by|no base backup finished by) (\S+) \(the start of the window\)/g)].map((m) => m[1]);
+    if (starts.length === 0) throw new Error('no retention by age in the sidecar\'s log');
+    const late = starts.filter((t) => t.slice(0, 19) > target.slice(0, 19));
+    if (late.length > 0) throw new Error(`a retention's window began at ${late[0]}, after the recovery target ${target}: the timing of the cell is off`);
+    const deleted = [...log.matchAll(/retention: deleting the base backups before (base_\S+) /g)].map((m) => m[1]);
+    expectEq('the backups retention deleted before', [...new Set(deleted)].join(' '), full);
+    const kept = Number(new RegExp(`retention: (\\d+) base backup\\(s\\) kept, from ${full} on`).exec(log)![1]);
+    if (kept < 4) throw new Error(`retention kept ${kept} base backups from ${full} on: expected it and its three deltas at least`);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\nsidecar log:\n${sidecar.log().slice(-3000)}`);
+  } finally {
+    if (sidecar.proc?.isRunning()) await sidecar.proc.stop(5000);
+    await p.stop();
+  }
+  // A point in time inside the window: a delta backup, its chain, and the WAL after it.
+  let restored: Pod | undefined;
+  await restoreAndJudge(ctx, prefix, { time: target }, `restore-${tag}-retention`, (x) => { restored = x; seen(x); }, { rows: 200, what: `rows at ${target}`, dump: source! });
+  const fetched = /fetching base backup (base_\S+) /.exec(restored!.log())?.[1];
+  if (!fetched || !delta(fetched)) throw new Error(`the restore to ${target} fetched ${fetched ?? 'no base backup'}, not a delta backup`);
 }
 
 async function waitArchived(p: Pod, segment: string, timeoutMs = 120_000): Promise<void> {

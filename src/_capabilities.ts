@@ -103,11 +103,17 @@ export const WALG_FEATURES = {
   fetchNotFoundExit74: { name: 'wal-fetch exit code 74 for a file not in the archive', since: '2.0.0', without: 'exit 1 plus WAL-G\'s "does not exist" message means not in the archive (the message is always required)' },
   /**
    * `backup-list --detail`: each base backup with the finish time that `backup-push` recorded in its
-   * metadata.json (both from 0.2.10). Without it, a time target is compared with the storage's
-   * modification time of each backup, which a copied archive (bucket replication, rclone, a restore of
-   * the bucket) resets to the copy time.
+   * metadata.json (both from 0.2.10). Without it, a time target (and retention by age) is compared with
+   * the storage's modification time of each backup, which a copied archive (bucket replication, rclone, a
+   * restore of the bucket) resets to the copy time.
    */
-  backupListDetail: { name: 'backup-list --detail (finish times of base backups)', since: '0.2.10', without: 'a time target is compared with the storage modification time of each base backup (a copied archive shows the copy time)' },
+  backupListDetail: { name: 'backup-list --detail (finish times of base backups)', since: '0.2.10', without: 'a time target, and `retainFor`, compare the storage modification time of each base backup (a copied archive shows the copy time)' },
+  /**
+   * Delta base backups (`WALG_DELTA_MAX_STEPS`, read from the environment; `delete` with FIND_FULL,
+   * which keeps a kept delta's full backup, came in the same release). A release without it pushes
+   * full backups and says nothing.
+   */
+  deltaBackups: { name: 'WALG_DELTA_MAX_STEPS', since: '0.1.3', without: '`deltaMaxSteps` refused' },
   /** `backup-push` of PostgreSQL 15 and later (pg_backup_start(); pg_start_backup() is gone). */
   backupPostgres15: { name: 'backup-push of PostgreSQL 15 and later', since: '2.0.1', without: '`custom()` refuses the version for PostgreSQL 15 and later' },
   /**

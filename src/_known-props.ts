@@ -37,8 +37,17 @@ const INSTANCE: Record<keyof PostgresInstanceOptions, true> = {
   networkPolicy: true,
 };
 const ARCHIVING: Record<keyof ArchivingOptions, true> = {
-  archiveTimeout: true, baseBackupInterval: true, retainBaseBackups: true, baseBackupTimeout: true, allowNonEmptyArchive: true,
+  archiveTimeout: true,
+  baseBackupInterval: true,
+  retainBaseBackups: true,
+  retainFor: true,
+  deltaMaxSteps: true,
+  baseBackupTimeout: true,
+  allowNonEmptyArchive: true,
 };
+
+/** Every property of ArchivingOptions (a restore without an onward archive refuses them). */
+export const ARCHIVING_OPTIONS = Object.keys(ARCHIVING) as Array<keyof ArchivingOptions>;
 
 /** Every property of ArchivingPostgresProps. */
 export const ARCHIVING_POSTGRES_PROPS: Record<keyof ArchivingPostgresProps, true> = { ...INSTANCE, ...ARCHIVING, storage: true };

@@ -1,7 +1,7 @@
 import { ApiObject, Chart, Duration, Names } from 'cdk8s';
 import { EnvValue, ImagePullPolicy, ISecret, k8s, Namespaces, Pods, Secret } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { fetchNotFoundExit, hasWalgFeature, recoveryStyle } from './_capabilities';
+import { fetchNotFoundExit, hasWalgFeature, recoveryStyle, requireWalgFeature } from './_capabilities';
 import { WALG_IMAGE } from './_catalog';
 import { CredentialSpec, checkCredentialSpec } from './_credential-spec';
 import { addNetworkPolicy } from './_network-policy';
@@ -663,23 +663,55 @@ export abstract class PostgresInstanceBase extends Construct {
     options: ArchivingOptions, version: PostgresVersion, pod: PodSettings, env: PodEnv, volumeMounts: k8s.VolumeMount[],
   ): k8s.Container {
     const interval = seconds(this, 'baseBackupInterval', options.baseBackupInterval, 86400);
-    const retain = options.retainBaseBackups === undefined ? 7 : checkNonNegativeInteger(this, 'retainBaseBackups', options.retainBaseBackups);
+    const sidecarEnv: PodEnv = { ...env, PG_WALG_BACKUP_INTERVAL_SECONDS: String(interval) };
+    Object.assign(sidecarEnv, this.retention(options, version, interval));
+    if (options.deltaMaxSteps !== undefined) {
+      const steps = checkPositiveInteger(this, 'deltaMaxSteps', options.deltaMaxSteps, 1000);
+      requireWalgFeature(this, 'deltaMaxSteps', steps, version, 'deltaBackups');
+      sidecarEnv.PG_WALG_DELTA_MAX_STEPS = String(steps);
+    }
     return {
       name: 'walg-backup',
       image: version.image,
       imagePullPolicy: pod.pullPolicy,
       command: ['/bin/sh', `${PATHS.config}/backup.sh`],
-      env: toEnv({
-        ...env,
-        PG_WALG_BACKUP_INTERVAL_SECONDS: String(interval),
-        PG_WALG_RETAIN_FULL: String(retain),
-      }),
+      env: toEnv(sidecarEnv),
       resources: {
         requests: { 'cpu': k8s.Quantity.fromString('50m'), 'memory': k8s.Quantity.fromString('64Mi'), 'ephemeral-storage': k8s.Quantity.fromString('64Mi') },
         limits: { 'cpu': k8s.Quantity.fromString('1'), 'memory': k8s.Quantity.fromString('512Mi'), 'ephemeral-storage': k8s.Quantity.fromString('1Gi') },
       },
       securityContext: containerSecurity(version),
       volumeMounts,
+    };
+  }
+
+  /**
+   * The sidecar's retention settings: the full backups kept (retainBaseBackups) and, with retainFor, the
+   * window in seconds and how the sidecar learns the backups' finish times.
+   */
+  private retention(options: ArchivingOptions, version: PostgresVersion, interval: number): PodEnv {
+    if (options.retainFor === undefined) {
+      const retain = options.retainBaseBackups === undefined ? 7 : checkNonNegativeInteger(this, 'retainBaseBackups', options.retainBaseBackups);
+      return { PG_WALG_RETAIN_FULL: String(retain) };
+    }
+    const window = checkWholeSeconds(this, 'retainFor', options.retainFor, 'expected a Duration such as Duration.days(14)',
+      `expected a whole number of seconds, at least baseBackupInterval (${interval} s)`);
+    if (window < interval) {
+      invalid(this, 'retainFor', options.retainFor, `expected at least baseBackupInterval (${interval} s): retention runs after each scheduled backup, ` +
+        'and the backup before it finished before any shorter window began, so a shorter window keeps the same backups');
+    }
+    let retain = 1;
+    if (options.retainBaseBackups !== undefined) {
+      retain = checkNonNegativeInteger(this, 'retainBaseBackups', options.retainBaseBackups);
+      if (retain === 0) {
+        invalid(this, 'retainBaseBackups', 0, 'expected at least 1 with retainFor: 0 keeps every backup, so retainFor would delete nothing (leave retainBaseBackups out to keep at least the newest full backup)');
+      }
+    }
+    return {
+      PG_WALG_RETAIN_FULL: String(retain),
+      PG_WALG_RETAIN_SECONDS: String(window),
+      PG_WALG_LIST_DETAIL: hasWalgFeature(version, 'backupListDetail') ? 'on' : 'off',
+      PG_WALG_WALG_VERSION: version.walgVersion,
     };
   }
 

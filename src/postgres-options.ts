@@ -289,12 +289,54 @@ export interface ArchivingOptions {
   readonly baseBackupInterval?: Duration;
   /**
    * How many full base backups to keep: after each scheduled backup, older backups and the WAL only
-   * they need are deleted (`wal-g delete retain FULL n --confirm`). 0 keeps everything.
+   * they need are deleted (`wal-g delete retain FULL n --confirm`). 0 keeps everything. A delta backup
+   * is kept with the full backup it builds on (see `deltaMaxSteps`): only full backups are counted.
    *
-   * @default 7
+   * With `retainFor`, the least number of full backups kept whatever their age (at least 1: 0 is
+   * refused there, since it would keep everything and the window would delete nothing).
+   *
+   * @default 7, or 1 with `retainFor` (the newest full backup and its deltas)
    * @see https://wal-g.readthedocs.io/#delete
    */
   readonly retainBaseBackups?: number;
+  /**
+   * Retention by age: keep every base backup and WAL segment that point-in-time recovery to any moment
+   * of the last `retainFor` needs, and at least the newest `retainBaseBackups` full backups (1 unless
+   * set). After each scheduled backup the walg-backup sidecar takes the newest base backup that finished
+   * at or before now − `retainFor` (a recovery to the window's start begins there; when no backup is that
+   * old, nothing is deleted) and the `retainBaseBackups`-th newest full backup, keeps the older of the two
+   * (for a delta backup, from the full backup it builds on) and everything after it, and deletes the older
+   * backups and the WAL before it (`wal-g delete before FIND_FULL <backup> --confirm`, which every WAL-G of
+   * the catalog has). A backup counts as finished at the finish time WAL-G recorded in it
+   * (`backup-list --detail`, WAL-G 0.2.10 and later), else at its storage modification time plus a second
+   * (WAL-G prints it cut to the second): both come after the backup's end, and a copied archive shows the
+   * copy time, so a backup may be kept longer, never deleted too soon. Retention runs after each scheduled
+   * backup only, so the archive reaches back between `retainFor` and `retainFor` + `baseBackupInterval`.
+   *
+   * Whole seconds, at least `baseBackupInterval` (24 h unless set): with a shorter window the backup
+   * before the newest always finished before the window's start, so every shorter value would keep the
+   * same backups as one of `baseBackupInterval`. Not with `retainBaseBackups: 0`.
+   *
+   * @default - no retention by age: the newest `retainBaseBackups` full backups are kept
+   * @see https://wal-g.readthedocs.io/#delete
+   */
+  readonly retainFor?: Duration;
+  /**
+   * Delta backups: up to this many scheduled base backups after each full one hold only the pages
+   * changed since the previous backup. Then the next one is full again (WAL-G's `WALG_DELTA_MAX_STEPS`,
+   * set in the walg-backup sidecar; every WAL-G of the catalog reads it, and `custom()` versions from
+   * `walgVersion` 0.1.3; refused for an older one). The first base backup of a new archive, pushed before the server accepts
+   * clients, is always full.
+   *
+   * A delta is smaller and quicker to push than a full backup, but a restore from it fetches its full
+   * backup and every delta in between (up to `deltaMaxSteps` + 1 backups), one after the other: it takes
+   * longer, and needs every one of them intact. Retention keeps the full backup and the deltas that each
+   * kept delta builds on. Whole number from 1 to 1000.
+   *
+   * @default - none: every base backup is full
+   * @see https://wal-g.readthedocs.io/PostgreSQL/
+   */
+  readonly deltaMaxSteps?: number;
   /**
    * How long one `wal-g backup-push` may run before it is stopped (and, for the first base backup, tried
    * again up to `storageAttempts` times): a push that hangs on an unreachable store ends instead of

@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkKnownProps, WAL_RESTORED_POSTGRES_PROPS } from './_known-props';
+import { ARCHIVING_OPTIONS, checkKnownProps, WAL_RESTORED_POSTGRES_PROPS } from './_known-props';
 import { InstancePlan, PostgresInstanceBase } from './_postgres-instance';
 import { invalid } from './_validation';
 import { ArchivingOptions, PostgresInstanceOptions } from './postgres-options';
@@ -95,7 +95,7 @@ function restorePlan(self: Construct, props: WalRestoredPostgresProps): Instance
         `but the archive's version differs in ${differs.map((k) => `${k} (${String(a[k])} instead of ${String(s[k])})`).join(', ')}`);
     }
   } else {
-    for (const k of ['archiveTimeout', 'baseBackupInterval', 'retainBaseBackups', 'baseBackupTimeout', 'allowNonEmptyArchive'] as const) {
+    for (const k of ARCHIVING_OPTIONS) {
       if (props[k] !== undefined) {
         invalid(self, k, props[k], 'expected no archiving option without an archive; set archive to archive onward');
       }

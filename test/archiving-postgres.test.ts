@@ -3,9 +3,10 @@ import { Chart, Duration, Testing } from 'cdk8s';
 import { ServiceType } from 'cdk8s-plus-27';
 import {
   ArchivingPostgres, ArchivingPostgresProps, AzureCredentials, GcsCredentials, PostgresVersion, S3Credentials, SuperuserPassword, SwiftCredentials,
-  WalProvider, WalStorage,
+  WalProvider, WalRestoredPostgres, WalStorage,
 } from '../src';
 import { container, envOf, everyPodOption, find, forSnapshot, newChart, Obj, parseEnvFile, PROVIDER_LIST, shippedScript, storageFor, synth } from './util';
+import { CATALOG } from '../src/_catalog';
 import { configChecksum } from '../src/_pod-options';
 import { script } from '../src/_scripts';
 
@@ -160,6 +161,62 @@ test('archive timeout, backup schedule, retention, storage and resources are con
   expect(container(objs, 'orders').resources).toEqual({
     requests: { 'cpu': '1', 'memory': '512Mi', 'ephemeral-storage': '128Mi' },
     limits: { 'cpu': '1', 'memory': '4Gi', 'ephemeral-storage': '2Gi' },
+  });
+});
+
+describe('retention by age (retainFor) and delta backups (deltaMaxSteps)', () => {
+  /** The walg-backup sidecar's env, the postgres container's, and the ConfigMap's archive settings, for `props`. */
+  function pod(props: Partial<ArchivingPostgresProps>, version: PostgresVersion = PostgresVersion.V11_2_V1) {
+    const chart = newChart();
+    new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: storageFor(chart, WalProvider.S3, version), ...props });
+    const objs = synth(chart);
+    return { sidecar: envOf(container(objs, 'orders', 'walg-backup')), postgres: envOf(container(objs, 'orders')), config: find(objs, 'ConfigMap').data };
+  }
+  const RETENTION = ['PG_WALG_RETAIN_FULL', 'PG_WALG_RETAIN_SECONDS', 'PG_WALG_LIST_DETAIL', 'PG_WALG_WALG_VERSION', 'PG_WALG_DELTA_MAX_STEPS'];
+  const pick = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).filter(([k]) => RETENTION.includes(k)));
+
+  test('neither: the newest 7 full backups, no window, full backups only', () => {
+    expect(pick(pod({}).sidecar)).toEqual({ PG_WALG_RETAIN_FULL: '7' });
+  });
+  test('retainFor alone: the window in seconds, at least the newest full backup, and how finish times are read', () => {
+    expect(pick(pod({ retainFor: Duration.days(14) }).sidecar)).toEqual({
+      PG_WALG_RETAIN_FULL: '1', PG_WALG_RETAIN_SECONDS: '1209600', PG_WALG_LIST_DETAIL: 'on', PG_WALG_WALG_VERSION: '0.2.13',
+    });
+  });
+  test('retainFor with retainBaseBackups: both', () => {
+    expect(pick(pod({ retainFor: Duration.days(14), retainBaseBackups: 3 }).sidecar)).toMatchObject({ PG_WALG_RETAIN_FULL: '3', PG_WALG_RETAIN_SECONDS: '1209600' });
+  });
+  test('retainFor equal to baseBackupInterval is the shortest window', () => {
+    expect(pod({ retainFor: Duration.hours(6), baseBackupInterval: Duration.hours(6) }).sidecar).toMatchObject({ PG_WALG_RETAIN_SECONDS: '21600', PG_WALG_BACKUP_INTERVAL_SECONDS: '21600' });
+  });
+  test.each(CATALOG.map((e) => [e.name, e.walg] as const))('%s (WAL-G %s): finish times from the detailed list from WAL-G 0.2.10 on, else storage modification times', (name, walg) => {
+    const v = (PostgresVersion as any)[`V${name.replace(/[.-]/g, '_').toUpperCase()}`] as PostgresVersion;
+    const env = pod({ retainFor: Duration.days(7), deltaMaxSteps: 6 }, v).sidecar;
+    expect(env).toMatchObject({ PG_WALG_LIST_DETAIL: walg === '0.2.13' || walg === '3.0.8' ? 'on' : 'off', PG_WALG_WALG_VERSION: walg, PG_WALG_DELTA_MAX_STEPS: '6' });
+  });
+  test('deltaMaxSteps: only the sidecar has it, as the script\'s setting; no WAL-G setting in any env or in the ConfigMap (the first base backup stays full)', () => {
+    const p = pod({ deltaMaxSteps: 6 });
+    expect(p.sidecar.PG_WALG_DELTA_MAX_STEPS).toBe('6');
+    expect(p.postgres.PG_WALG_DELTA_MAX_STEPS).toBeUndefined();
+    expect(Object.keys({ ...p.sidecar, ...p.postgres }).filter((k) => k.startsWith('WALG_'))).toEqual([]);
+    expect(p.config['archive.env']).not.toContain('DELTA');
+    expect(pick(p.sidecar)).toEqual({ PG_WALG_RETAIN_FULL: '7', PG_WALG_DELTA_MAX_STEPS: '6' });
+  });
+  test('the window and the delta steps reach only the sidecar: the postgres container\'s env is the same without them', () => {
+    expect(pod({ retainFor: Duration.days(14), deltaMaxSteps: 3 }).postgres).toEqual(pod({}).postgres);
+  });
+  test('a restore that archives onward applies them to its sidecar', () => {
+    const chart = newChart();
+    new WalRestoredPostgres(chart, 'copy', {
+      name: 'copy',
+      source: storageFor(chart, WalProvider.S3, PostgresVersion.V11_2_V1),
+      archive: storageFor(chart, WalProvider.S3, PostgresVersion.V11_2_V1, 'prod/copy'),
+      retainFor: Duration.days(3),
+      deltaMaxSteps: 2,
+    });
+    expect(pick(envOf(container(synth(chart), 'copy', 'walg-backup')))).toEqual({
+      PG_WALG_RETAIN_FULL: '1', PG_WALG_RETAIN_SECONDS: '259200', PG_WALG_LIST_DETAIL: 'on', PG_WALG_WALG_VERSION: '0.2.13', PG_WALG_DELTA_MAX_STEPS: '2',
+    });
   });
 });
 

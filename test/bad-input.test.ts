@@ -7,6 +7,7 @@ import {
   ArchivingPostgres, ArchivingPostgresProps, AzureCredentials, GcsCredentials, PostgresVersion, S3Credentials, SuperuserPassword,
   SwiftCredentials, WalRestoredPostgres, WalRestoredPostgresProps, WalStorage,
 } from '../src';
+import { CATALOG } from '../src/_catalog';
 
 const V = PostgresVersion.V11_2_V1;
 /** A version whose WAL-G reads every setting the library writes (range checks of those settings). */
@@ -63,6 +64,10 @@ const LSN = 'expected a WAL location such as "0/3000060" (two hexadecimal number
 const XID = 'expected a transaction id as a string: a whole number of 3 or more, such as "1234"';
 const BACKUP = 'expected "LATEST" or a WAL-G backup name such as "base_000000010000000000000002" (see wal-g backup-list)';
 const SECONDS = 'expected a whole number of seconds, at least 1';
+const SHORT_WINDOW = (interval: number) => `expected at least baseBackupInterval (${interval} s): retention runs after each scheduled backup, ` +
+  'and the backup before it finished before any shorter window began, so a shorter window keeps the same backups';
+/** A custom version whose WAL-G predates delta backups (0.1.3). */
+const WALG_0_1_2 = PostgresVersion.custom({ name: '11-walg012', serverVersion: '11.22', image: 'example.com/pg:11', walgVersion: '0.1.2' });
 const MOUNT_PATH = 'expected an absolute path such as "/var/walg-archive", without "..", empty segments, a trailing "/", spaces or shell characters';
 const NON_EMPTY = 'expected a non-empty string';
 const quantity = (example: string) => `expected a positive Kubernetes quantity such as "${example}"`;
@@ -256,6 +261,22 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['base backup interval of 0', () => archiving({ baseBackupInterval: Duration.seconds(0) }), `Invalid baseBackupInterval "0 seconds" in ${PATH}: ${SECONDS}.`],
   ['negative retention', () => archiving({ retainBaseBackups: -1 }), `Invalid retainBaseBackups -1 in ${PATH}: expected a whole number, 0 or more.`],
   ['fractional retention', () => archiving({ retainBaseBackups: 1.5 }), `Invalid retainBaseBackups 1.5 in ${PATH}: expected a whole number, 0 or more.`],
+  ['retainFor that is a number', () => archiving({ retainFor: 14 }), `Invalid retainFor 14 in ${PATH}: expected a Duration such as Duration.days(14).`],
+  ['retainFor of 0', () => archiving({ retainFor: Duration.seconds(0) }), `Invalid retainFor "0 seconds" in ${PATH}: expected a whole number of seconds, at least baseBackupInterval (86400 s).`],
+  ['retainFor of 1.5 s', () => archiving({ retainFor: Duration.millis(1500), baseBackupInterval: Duration.seconds(1) }), `Invalid retainFor "1.5 seconds" in ${PATH}: expected a whole number of seconds, at least baseBackupInterval (1 s).`],
+  ['retainFor shorter than the default baseBackupInterval', () => archiving({ retainFor: Duration.hours(12) }), `Invalid retainFor "43200 seconds" in ${PATH}: ${SHORT_WINDOW(86400)}.`],
+  ['retainFor shorter than baseBackupInterval', () => archiving({ retainFor: Duration.hours(5), baseBackupInterval: Duration.hours(6) }), `Invalid retainFor "18000 seconds" in ${PATH}: ${SHORT_WINDOW(21600)}.`],
+  ['retainFor with retainBaseBackups 0', () => archiving({ retainFor: Duration.days(14), retainBaseBackups: 0 }), `Invalid retainBaseBackups 0 in ${PATH}: expected at least 1 with retainFor: 0 keeps every backup, so retainFor would delete nothing (leave retainBaseBackups out to keep at least the newest full backup).`],
+  ['retainFor with a fractional retainBaseBackups', () => archiving({ retainFor: Duration.days(14), retainBaseBackups: 2.5 }), `Invalid retainBaseBackups 2.5 in ${PATH}: expected a whole number, 0 or more.`],
+  ['retainFor on a restore that does not archive', () => restored({ retainFor: Duration.days(14) }), `Invalid retainFor "1209600 seconds" in ${PATH}: expected no archiving option without an archive; set archive to archive onward.`],
+  ['deltaMaxSteps of 0', () => archiving({ deltaMaxSteps: 0 }), `Invalid deltaMaxSteps 0 in ${PATH}: expected a whole number from 1 to 1000.`],
+  ['deltaMaxSteps of 1001', () => archiving({ deltaMaxSteps: 1001 }), `Invalid deltaMaxSteps 1001 in ${PATH}: expected a whole number from 1 to 1000.`],
+  ['fractional deltaMaxSteps', () => archiving({ deltaMaxSteps: 2.5 }), `Invalid deltaMaxSteps 2.5 in ${PATH}: expected a whole number from 1 to 1000.`],
+  ['deltaMaxSteps that is a string', () => archiving({ deltaMaxSteps: '6' }), `Invalid deltaMaxSteps "6" in ${PATH}: expected a whole number from 1 to 1000.`],
+  ['deltaMaxSteps on a restore that does not archive', () => restored({ deltaMaxSteps: 6 }), `Invalid deltaMaxSteps 6 in ${PATH}: expected no archiving option without an archive; set archive to archive onward.`],
+  ['deltaMaxSteps with WAL-G 0.1.2', () => archiving({ storage: WalStorage.s3(WALG_0_1_2, { bucket: 'walg-archive', credentials: secret() }), deltaMaxSteps: 6 }),
+    `Invalid deltaMaxSteps 6 in ${PATH}: PostgresVersion 11-walg012 bundles WAL-G 0.1.2, which ignores WALG_DELTA_MAX_STEPS; WAL-G 0.1.3 and later read it. Leave deltaMaxSteps out, ` +
+    `or use a version whose WAL-G reads it: ${CATALOG.map((e) => e.name).join(', ')}, or PostgresVersion.custom() with walgVersion "0.1.3" or later.`],
   ['storageAttempts of 0', () => archiving({ storageAttempts: 0 }), `Invalid storageAttempts 0 in ${PATH}: expected a whole number from 1 to 1000.`],
   ['storageAttempts of 1001', () => archiving({ storageAttempts: 1001 }), `Invalid storageAttempts 1001 in ${PATH}: expected a whole number from 1 to 1000.`],
   ['storage retry interval of 0.5 s', () => archiving({ storageRetryInterval: Duration.millis(500) }), `Invalid storageRetryInterval "0.5 seconds" in ${PATH}: ${SECONDS}.`],

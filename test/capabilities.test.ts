@@ -19,6 +19,7 @@ test('the first release of each feature', () => {
     azureEndpointSuffix: '2.0.0', // ae33828d, v2.0.0-rc1
     fetchNotFoundExit74: '2.0.0', // 3107d83f (#1195), v2.0.0-rc1
     backupListDetail: '0.2.10', // 57a1c0ba (#283): cmd/pg/backup_list.go of v0.2.10 has --detail, v0.2.9 neither it nor metadata.json
+    deltaBackups: '0.1.3', // commands.go of v0.1.3 reads WALG_DELTA_MAX_STEPS (and parses delete … FIND_FULL); v0.1.2 has neither
     backupPostgres15: '2.0.1', // v2.0.0 still calls pg_start_backup()
     brotliCompression: '0.2.4', // built in (cgo) up to v0.2.9; internal/compression/brotli_enabled.go `+build brotli` in v0.2.13
     zstdCompression: '3.0.0', // zstd_enabled.go (07c2734e) first in v3.0.0; v0.2.13 to v2.0.1 only read zstd

@@ -40,7 +40,9 @@ test('the manifests set only contract names marked manifest, and set every one o
   new ArchivingPostgres(chart, 'a', { name: 'a', storage: s3('a'), allowNonEmptyArchive: true, baseBackupTimeout: Duration.hours(6) });
   new WalRestoredPostgres(chart, 'r', { name: 'r', source: s3('a'), backupName: 'base_000000010000000000000002', baseBackupFetchTimeout: Duration.hours(6) });
   new WalRestoredPostgres(chart, 't', { name: 't', source: s3('a'), recoveryTarget: { time: '2026-11-30T10:00:00Z' } });
-  new ArchivingPostgres(chart, 'm', { name: 'm', storage: WalStorage.s3(PostgresVersion.V17, { bucket: 'walg', prefix: 'm', credentials: S3Credentials.fromSecret('s3') }) });
+  new ArchivingPostgres(chart, 'm', {
+    name: 'm', storage: WalStorage.s3(PostgresVersion.V17, { bucket: 'walg', prefix: 'm', credentials: S3Credentials.fromSecret('s3') }), retainFor: Duration.days(14), deltaMaxSteps: 6,
+  });
   const set = new Set<string>();
   for (const sts of Testing.synth(chart).filter((o) => o.kind === 'StatefulSet')) {
     for (const c of sts.spec.template.spec.containers) for (const e of c.env) set.add(e.name);

@@ -1,7 +1,10 @@
 #!/bin/sh
 # Entry point of the walg-backup sidecar (cdk8s-postgres-walg). POSIX sh.
-# Every PG_WALG_BACKUP_INTERVAL_SECONDS it pushes a base backup of the running primary and, when
-# PG_WALG_RETAIN_FULL > 0, deletes the backups (and their WAL) older than the newest N full ones.
+# Every PG_WALG_BACKUP_INTERVAL_SECONDS it pushes a base backup of the running primary (a delta backup
+# while the newest full one has fewer than PG_WALG_DELTA_MAX_STEPS deltas, where that is set) and then
+# applies the retention: with PG_WALG_RETAIN_SECONDS, it keeps what point-in-time recovery to any moment
+# of that window needs and at least the newest PG_WALG_RETAIN_FULL full backups (retention_cut, lib.sh);
+# without it, when PG_WALG_RETAIN_FULL > 0, the newest N full backups. Older backups and their WAL go.
 # Every minute, also while a push runs, it checks pg_stat_archiver and pg_wal/archive_status and logs a warning while WAL
 # archiving is failing, hanging or falling behind; and it checks that the newest segment PostgreSQL
 # counts as archived can be fetched back whole (a wal-push that reports success without uploading
@@ -13,6 +16,7 @@ check_walg
 
 interval=${PG_WALG_BACKUP_INTERVAL_SECONDS:-86400}
 retain=${PG_WALG_RETAIN_FULL:-0}
+window=${PG_WALG_RETAIN_SECONDS:-}
 check=${PG_WALG_CHECK_SECONDS:-60}
 if [ "$interval" -lt "$check" ]; then
   check=$interval
@@ -52,10 +56,46 @@ check_archived() {
   esac
 }
 
+# retain_by_age: delete the base backups, and the WAL before them, that neither point-in-time recovery to
+# a moment of the last $window seconds nor the newest $retain full backups need (retention_cut says which
+# backup is the oldest kept). Nothing is deleted when the backups or their times cannot be read.
+retain_by_age() {
+  _cut=$(($(date +%s) - window))
+  [ "$_cut" -ge 0 ] || _cut=0
+  _list=$(retry "list the base backups at $(storage_location)" list_once) || {
+    LAST_ERROR="cannot list the base backups at $(storage_location); nothing was deleted"
+    return 1
+  }
+  _times=$(retention_times "$_list")
+  _decision=$(printf '%s\n' "$_times" | retention_cut "$_cut" "$retain" 2>&1) || {
+    LAST_ERROR="$_decision; nothing was deleted"
+    return 1
+  }
+  _oldest=${_decision%% *}
+  if [ "$_oldest" = - ]; then
+    log "retention: nothing to delete: ${_decision#- }"
+    return 0
+  fi
+  log "retention: deleting the base backups before $_oldest and the WAL before it: ${_decision#* }"
+  retry "delete the base backups before $_oldest" bounded "${PG_WALG_DELETE_TIMEOUT:-3600}" wal-g delete before FIND_FULL "$_oldest" --confirm || return 1
+  log "retention: $(list_backups archive | wc -l | tr -d ' ') base backup(s) kept, from $_oldest on"
+}
+
 push_backup() {
-  log "pushing a base backup to $(storage_location)"
+  if [ -n "${PG_WALG_DELTA_MAX_STEPS:-}" ]; then
+    # Only this push (a background subshell) reads it: the first base backup of an archive is full.
+    WALG_DELTA_MAX_STEPS=$PG_WALG_DELTA_MAX_STEPS
+    export WALG_DELTA_MAX_STEPS
+    log "pushing a base backup to $(storage_location) (a delta backup while the newest full backup has fewer than $PG_WALG_DELTA_MAX_STEPS deltas after it)"
+  else
+    log "pushing a base backup to $(storage_location)"
+  fi
   if push_base_backup; then
-    if [ "$retain" -gt 0 ]; then
+    if [ -n "$window" ]; then
+      if ! retain_by_age; then
+        log "WARNING: retention failed: $LAST_ERROR"
+      fi
+    elif [ "$retain" -gt 0 ]; then
       if retry "delete backups beyond the newest $retain" bounded "${PG_WALG_DELETE_TIMEOUT:-3600}" wal-g delete retain FULL "$retain" --confirm; then
         log "retention: $(list_backups archive | wc -l | tr -d ' ') base backup(s) kept (the newest $retain full)"
       else

@@ -23,11 +23,16 @@
 #   PG_WALG_RECOVERY_STYLE          recovery.conf (PostgreSQL <= 11) or recovery.signal (>= 12)
 #   PG_WALG_BACKUP_NAME             the base backup a restore fetches (backupName; unset: the newest)
 #   PG_WALG_TARGET_TIME_UTC         a time target in UTC: the base backup must have finished by it
-#   PG_WALG_LIST_DETAIL             with a time target: on when WAL-G lists finish times (backup-list --detail),
-#                                   else off (the storage's modification times are compared)
-#   PG_WALG_WALG_VERSION            with a time target: the WAL-G release of the PostgresVersion (for messages)
+#   PG_WALG_LIST_DETAIL             with a time target or retainFor: on when WAL-G lists finish times
+#                                   (backup-list --detail), else off (the storage's modification times)
+#   PG_WALG_WALG_VERSION            with a time target or retainFor: the WAL-G release of the PostgresVersion
+#                                   (for messages)
 #   PG_WALG_BACKUP_INTERVAL_SECONDS the sidecar: seconds between scheduled base backups
 #   PG_WALG_RETAIN_FULL             the sidecar: full base backups kept (0: all)
+#   PG_WALG_RETAIN_SECONDS          the sidecar: retainFor, the window of point-in-time recovery kept, in
+#                                   seconds (unset: retention by count only)
+#   PG_WALG_DELTA_MAX_STEPS         the sidecar: deltaMaxSteps, WALG_DELTA_MAX_STEPS of its scheduled pushes
+#                                   (unset: full backups only)
 #   PG_WALG_BACKUP_PUSH_TIMEOUT     seconds one backup-push may take (baseBackupTimeout, default 86400)
 #   PG_WALG_BACKUP_FETCH_TIMEOUT    seconds one backup-fetch may take (baseBackupFetchTimeout, default 86400)
 #   PG_WALG_WALG_DIR                where the init container copied wal-g (first on the PATH); unset when
@@ -547,6 +552,111 @@ finish_times_once() {
     echo "wal-g backup-list --detail --json exited $_frc: $_flast" >&2
     return 1
   fi
+}
+
+# retention_times LIST: LIST ("name modified" lines from list_once) as "name time kind" lines, the time
+# retention by age compares for each base backup: its finish time as WAL-G recorded it ("finish", from
+# backup-list --detail, where PG_WALG_LIST_DETAIL is on), else its storage modification time ("modified").
+# Both come after the end of the backup (WAL-G stores the backup's sentinel and metadata once PostgreSQL
+# has ended it), and a copied archive shows the copy time: a backup may be kept longer, never deleted too
+# soon. Says why when a list with finish times was expected but not had.
+retention_times() {
+  _rt_ft=
+  if [ "${PG_WALG_LIST_DETAIL:-off}" = on ]; then
+    _rt_ft=$(retry "list the finish times of the base backups at $(storage_location)" finish_times_once || printf 'failed: %s\n' "$LAST_ERROR")
+    case $_rt_ft in
+      'failed: '*)
+        log "WARNING: WAL-G's detailed backup list failed: ${_rt_ft#failed: }; retention compares the storage modification times of the base backups instead (never earlier than their finish times: it may keep more, never less)"
+        _rt_ft=
+        ;;
+      'none: '*)
+        log "retention: a base backup has no metadata (pushed by a WAL-G that recorded no finish time: ${_rt_ft#none: }); the storage modification times of the base backups are compared instead"
+        _rt_ft=
+        ;;
+    esac
+  fi
+  printf '%s\n' "$1" | awk -v ft="$_rt_ft" '
+    BEGIN { n = split(ft, l, "\n"); for (i = 1; i <= n; i++) { split(l[i], f, " "); if (f[1] != "" && f[2] != "-") fin[f[1]] = f[2] } }
+    $1 == "" { next }
+    $1 in fin { print $1, fin[$1], "finish"; next }
+    { print $1, $2, "modified" }'
+}
+
+# retention_cut CUTOFF FULL: the oldest base backup that retention by age keeps, of those read as
+# "name time kind" lines (retention_times; in any order). Prints one line: "NAME WHY" to delete the
+# backups before full backup NAME and the WAL before it (`wal-g delete before FIND_FULL NAME`), or "- WHY"
+# to delete nothing; WHY says what was kept and why. The backup kept is the older of
+#   (a) the newest backup whose time is at or before CUTOFF (seconds since the epoch: now - retainFor):
+#       a recovery to the start of the window begins from it (without one, the oldest backup), and
+#   (b) the FULL-th newest full backup (without as many, the oldest backup),
+# or, for a delta, the full backup it builds on: the newest full one before it, as WAL-G's FIND_FULL takes
+# it. Backups are in WAL-G's order, by timeline and start segment (the 24 hex digits of their names; a
+# delta's name has "_D_"). A time with a fraction of a second counts as the next second, and a storage
+# modification time one second later (WAL-G prints it cut to the second). A time that cannot be read fails
+# it (exit 2, saying which): nothing is deleted on a guess.
+retention_cut() {
+  awk -v cut="$1" -v full="$2" '
+    # Seconds since the epoch of an RFC 3339 time (Z or an offset), a fraction of a second rounded up;
+    # "" when it is not one.
+    function epoch(s,   y, mo, d, rest, frac, off, era, yoe, doy, doe) {
+      if (s !~ /^[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]/) return ""
+      y = substr(s, 1, 4) + 0; mo = substr(s, 6, 2) + 0; d = substr(s, 9, 2) + 0
+      if (y < 1970 || mo < 1 || mo > 12 || d < 1) return ""
+      rest = substr(s, 20); frac = 0
+      if (match(rest, /^\.[0-9]+/)) { frac = (substr(rest, 2, RLENGTH - 1) ~ /[1-9]/); rest = substr(rest, RLENGTH + 1) }
+      if (rest == "Z") off = 0
+      else if (rest ~ /^[+-][0-2][0-9]:[0-5][0-9]$/) { off = substr(rest, 2, 2) * 3600 + substr(rest, 5, 2) * 60; if (substr(rest, 1, 1) == "-") off = -off }
+      else return ""
+      # Days since 1970-01-01 of the civil date (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms").
+      y -= (mo <= 2); era = int(y / 400); yoe = y - era * 400
+      doy = int((153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5) + d - 1
+      doe = yoe * 365 + int(yoe / 4) - int(yoe / 100) + doy
+      return (era * 146097 + doe - 719468) * 86400 + substr(s, 12, 2) * 3600 + substr(s, 15, 2) * 60 + substr(s, 18, 2) + frac - off
+    }
+    # The RFC 3339 UTC time of seconds since the epoch (at least 0).
+    function rfc(e,   z, sec, era, doe, yoe, doy, mp, y, m) {
+      sec = e % 86400; z = (e - sec) / 86400 + 719468
+      era = int(z / 146097); doe = z - era * 146097
+      yoe = int((doe - int(doe / 1460) + int(doe / 36524) - int(doe / 146096)) / 365)
+      doy = doe - (365 * yoe + int(yoe / 4) - int(yoe / 100)); mp = int((5 * doy + 2) / 153)
+      m = mp < 10 ? mp + 3 : mp - 9; y = yoe + era * 400 + (m <= 2)
+      return sprintf("%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, doy - int((153 * mp + 2) / 5) + 1, int(sec / 3600), int(sec % 3600 / 60), sec % 60)
+    }
+    function when(i) { return kind[i] == "finish" ? "finished at " t[i] : "was stored at " t[i] " (storage modification time)" }
+    $1 == "" { next }
+    bad == "" {
+      e = epoch($2)
+      if (e == "") { bad = $1 " (" $2 ")"; next }
+      n++; name[n] = $1; t[n] = $2; ep[n] = e + ($3 == "finish" ? 0 : 1); kind[n] = $3; key[n] = "k" substr($1, 6, 24)
+    }
+    END {
+      if (bad != "") { print "cannot read the time of base backup " bad | "cat >&2"; exit 2 }
+      if (n == 0) { print "- the archive holds no base backup"; exit 0 }
+      for (i = 2; i <= n; i++) {
+        for (j = i; j > 1; j--) {
+          p = j - 1
+          if (key[p] < key[j] || (key[p] == key[j] && (ep[p] < ep[j] || (ep[p] == ep[j] && name[p] <= name[j])))) break
+          x = name[p]; name[p] = name[j]; name[j] = x; x = t[p]; t[p] = t[j]; t[j] = x
+          x = ep[p]; ep[p] = ep[j]; ep[j] = x; x = kind[p]; kind[p] = kind[j]; kind[j] = x; x = key[p]; key[p] = key[j]; key[j] = x
+        }
+      }
+      a = 0
+      for (i = n; i >= 1 && !a; i--) if (ep[i] <= cut + 0) a = i
+      b = 0; c = 0
+      for (i = n; i >= 1 && !b; i--) if (name[i] !~ /_D_/ && ++c == full + 0) b = i
+      start = rfc(cut + 0)
+      why = a ? name[a] " " when(a) ", the newest base backup by " start " (the start of the window)" : "no base backup finished by " start " (the start of the window)"
+      if (b) why = why "; " (full == 1 ? "the newest full backup is " name[b] : "the newest " full " full backups begin at " name[b])
+      else why = why "; the archive holds " c " full backup(s), fewer than " full
+      k = a ? a : 1
+      if (b && b < k) k = b
+      if (!b) k = 1
+      f = 0
+      for (i = k; i >= 1 && !f; i--) if (name[i] !~ /_D_/) f = i
+      if (f == 0) { print "- " why "; " name[k] " is a delta backup without a full backup before it in the archive"; exit 0 }
+      if (f == 1) { print "- " why "; nothing is older than " name[1]; exit 0 }
+      print name[f], why (f == k ? "" : "; " name[k] " builds on the full backup " name[f])
+    }'
 }
 
 # push_base_backup: `wal-g backup-push` of the running server, with retries, checked against the
