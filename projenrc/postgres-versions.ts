@@ -110,12 +110,12 @@ export function renderPostgresVersions(marker: string): string {
   w('  readonly walgVersion?: string;');
   w('  /**');
   w('   * The Go build tags its `wal-g` was built with, of those that decide what it can do: `BROTLI` (brotli');
-  w('   * compression; built into every release up to 0.2.9 without a tag) and `LIBSODIUM` (libsodium');
+  w('   * compression; built into every release up to 0.2.11 without a tag) and `LIBSODIUM` (libsodium');
   w('   * encryption). A build without a tag lacks the feature: from 0.2.14 to 1.0 it even ignores a libsodium');
   w('   * key and stores the data unencrypted. The library cannot see how a binary was built, so it enables');
   w('   * those features only for the tags declared here. WAL-G\'s own release binaries and its images are');
   w('   * built with both (`make pg_build` with USE_BROTLI and USE_LIBSODIUM); `go install` sets none.');
-  w('   * @default - none: brotli (from WAL-G 0.2.10) and libsodium are refused');
+  w('   * @default - none: brotli (from WAL-G 0.2.12) and libsodium are refused');
   w('   * @see https://github.com/wal-g/wal-g/blob/master/docs/PostgreSQL.md');
   w('   */');
   w('  readonly walgBuildTags?: WalgBuildTag[];');

@@ -63,6 +63,8 @@ export interface WalgFeature {
   readonly buildTag?: { readonly tag: WalgBuildTagId; readonly from: string };
   /** What releases before `since` do with the setting (the error's verb). @default "ignores" */
   readonly older?: string;
+  /** What releases from `since` on do with it (the error's words). @default "read it" */
+  readonly newer?: string;
   /** Releases from..to (inclusive) that have the setting but ignore it (a bug): treated as lacking it. */
   readonly brokenIn?: { readonly from: string; readonly to: string; readonly why: string };
 }
@@ -117,13 +119,13 @@ export const WALG_FEATURES = {
   /** `backup-push` of PostgreSQL 15 and later (pg_backup_start(); pg_start_backup() is gone). */
   backupPostgres15: { name: 'backup-push of PostgreSQL 15 and later', since: '2.0.1', without: '`custom()` refuses the version for PostgreSQL 15 and later' },
   /**
-   * Brotli compression (cgo, libbrotli). Built into every release up to 0.2.9 (the oldest read is
-   * 0.2.4); from 0.2.13 only into builds with the `brotli` tag (the releases between are counted with
-   * 0.2.13: unconfirmed). An untagged build refuses the method.
+   * Brotli compression (cgo, libbrotli). Built into every release up to 0.2.11 (the oldest read is
+   * 0.2.4); from 0.2.12 (internal/compression/brotli_enabled.go, `+build brotli`) only into builds with
+   * the `brotli` tag. An untagged build refuses the method.
    */
-  brotliCompression: { name: 'WALG_COMPRESSION_METHOD=brotli', since: '0.2.4', without: '`WalCompression.BROTLI` refused', buildTag: { tag: 'brotli', from: '0.2.10' } },
+  brotliCompression: { name: 'WALG_COMPRESSION_METHOD=brotli', since: '0.2.4', without: '`WalCompression.BROTLI` refused', buildTag: { tag: 'brotli', from: '0.2.12' } },
   /** Zstandard compression: 0.2.x to 2.0 read it but refuse to write it. */
-  zstdCompression: { name: 'WALG_COMPRESSION_METHOD=zstd', since: '3.0.0', without: '`WalCompression.ZSTD` refused', older: 'refuses' },
+  zstdCompression: { name: 'WALG_COMPRESSION_METHOD=zstd', since: '3.0.0', without: '`WalCompression.ZSTD` refused', older: 'refuses', newer: 'write it' },
   /**
    * OpenPGP encryption with a key file (WALG_PGP_KEY_PATH, and WALG_PGP_KEY_PASSPHRASE). 0.2.4 has only
    * the external gpg binary and ignores both: the data would be stored unencrypted.
@@ -226,12 +228,16 @@ export function requireWalgFeature(scope: IConstruct | string, prop: string, val
   }
   const f: WalgFeature = WALG_FEATURES[feature];
   const why = {
-    'too-old': `PostgresVersion ${version.name} bundles WAL-G ${version.walgVersion}, which ${f.older ?? 'ignores'} ${f.name}; WAL-G ${f.since} and later read it`,
+    'too-old': `PostgresVersion ${version.name} bundles WAL-G ${version.walgVersion}, which ${f.older ?? 'ignores'} ${f.name}; WAL-G ${f.since} and later ${f.newer ?? 'read it'}`,
     'broken': `PostgresVersion ${version.name} bundles WAL-G ${version.walgVersion}, which has ${f.name} but ${f.brokenIn?.why}`,
     'no-build-tag': `PostgresVersion ${version.name} does not declare its WAL-G (${version.walgVersion}) built with the Go build tag "${f.buildTag?.tag}", ` +
       `which ${f.name} needs (WAL-G's own release binaries have it; declare it with walgBuildTags in PostgresVersion.custom() only if the image's wal-g was built with it)`,
   }[state];
-  invalid(scope, prop, value, `${why}. ${instead ? `${instead}, or use` : 'Use'} a version whose WAL-G reads it: ${whoHasWalgFeature(feature)}`);
+  // "3.0" counts as 3.0.0: a custom() version that names no patch release may lack what its image has.
+  const patch = /^\d+\.\d+$/.test(version.walgVersion)
+    ? ` (walgVersion "${version.walgVersion}", given or custom()'s default, counts as ${version.walgVersion}.0: name the patch release of the image's wal-g, as \`wal-g --version\` prints it)`
+    : '';
+  invalid(scope, prop, value, `${why}${patch}. ${instead ? `${instead}, or use` : 'Use'} a version whose WAL-G reads it: ${whoHasWalgFeature(feature)}`);
 }
 
 /**

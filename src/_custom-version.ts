@@ -2,6 +2,7 @@
 // the recovery configuration style (from the server's major) and the WAL-G env spelling, so a bad value
 // would otherwise surface as an invalid manifest or, worse, a restore configured for the wrong major.
 import { walgCanBackUp, WALG_FEATURES } from './_capabilities';
+import { checkKnownProps, NESTED_PROPS } from './_known-props';
 import { checkAbsolutePath, invalid, requireString } from './_validation';
 // A type-only import: erased at compile time, so no import cycle at run time.
 import type { CustomPostgresVersionProps, PostgresVersion, PostgresVersionImages } from './postgres-version';
@@ -19,6 +20,7 @@ export function checkCustomVersion(props: CustomPostgresVersionProps): void {
   if (props === null || typeof props !== 'object') {
     invalid(WHERE, 'props', props, 'expected an object with name, serverVersion and image');
   }
+  checkKnownProps(WHERE, 'CustomPostgresVersionProps', props, NESTED_PROPS.custom);
   const name = requireString(WHERE, 'name', props.name, 'expected a name such as "17.2-walg3"');
   if (!LABEL_VALUE.test(name)) {
     invalid(WHERE, 'name', name, 'expected at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit (it becomes the app.kubernetes.io/version label)');
@@ -90,6 +92,7 @@ export function checkVersionImages(version: PostgresVersion, images: PostgresVer
       invalid(where, prop, value, 'expected image, walgImage or walgBinaryPath: the pods run the database image and the WAL-G image only');
     }
   }
+  checkKnownProps(where, 'PostgresVersionImages', images, NESTED_PROPS.images);
   checkImages(where, images);
   if (version.walgImage === undefined) {
     for (const prop of ['walgImage', 'walgBinaryPath'] as const) {

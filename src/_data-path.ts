@@ -86,7 +86,7 @@ function encrypt(scope: IConstruct, prop: string, version: PostgresVersion, give
     return { secretName, items: [{ key, path: ENCRYPTION_FILES.libsodiumKey }], pathEnv: { WALG_LIBSODIUM_KEY_PATH: ENCRYPTION_FILES.libsodiumKey } };
   }
   const po = o as OpenPgpEncryptionOptions;
-  requireWalgFeature(scope, prop, 'openpgp', version, 'openPgpKeyPath', 'Leave encryption out');
+  requireWalgFeature(scope, prop, 'openpgp', version, 'openPgpKeyPath', '');
   const key = secretKey(scope, `${prop}.key`, po.key, 'WALG_PGP_KEY');
   const items: Array<{ key: string; path: string }> = [{ key, path: ENCRYPTION_FILES.pgpKey }];
   if (po.passphraseKey !== undefined) {
@@ -101,6 +101,11 @@ function encrypt(scope: IConstruct, prop: string, version: PostgresVersion, give
 
 function secretKey(scope: IConstruct, prop: string, value: unknown, fallback: string | undefined): string {
   const key = value === undefined ? fallback : value;
+  // The name of the Secret's data key, not the key itself: a value that looks like key material would
+  // land in the StatefulSet (a volume's items), which is not a Secret. Its value is not shown.
+  if (typeof key === 'string' && (/^[0-9a-fA-F]{32,}$/.test(key) || (/^[A-Za-z0-9]{32,}$/.test(key) && /[0-9]/.test(key) && /[a-z]/.test(key) && /[A-Z]/.test(key)))) {
+    invalid(scope, prop, '(not shown: it looks like key material)', 'expected the name of the Secret\'s data key that holds the key (e.g. "WALG_LIBSODIUM_KEY"), not the key itself');
+  }
   checkSecretKey(scope, prop, key);
   return key as string;
 }

@@ -7,9 +7,12 @@ import { IConstruct } from 'constructs';
 import { invalid } from './_validation';
 import type { ArchivingPostgresProps } from './archiving-postgres';
 import type { ArchivingOptions, PostgresInstanceOptions } from './postgres-options';
+import type { CustomPostgresVersionProps, PostgresVersionImages } from './postgres-version';
+import type { RecoveryTarget } from './recovery-target';
 import type { WalDataPathOptions } from './storage-data-path';
 import type { WalStorageLocationOptions } from './storage-location';
 import type { AzureStorageOptions, GcsStorageOptions, LocalStorageOptions, MinioStorageOptions, S3StorageOptions, SwiftStorageOptions } from './wal-storage';
+import type { LibsodiumEncryptionOptions, OpenPgpEncryptionOptions } from './wal-encryption';
 import type { WalRestoredPostgresProps } from './wal-restored-postgres';
 
 const INSTANCE: Record<keyof PostgresInstanceOptions, true> = {
@@ -75,6 +78,21 @@ export const STORAGE_PROPS = {
   local: { ...STORAGE, volume: true, mountPath: true } satisfies Record<keyof LocalStorageOptions, true>,
 };
 
+/** The options objects inside the props: a misspelt property there would be dropped just the same. */
+export const NESTED_PROPS = {
+  libsodium: { secretName: true, key: true, keyTransform: true } satisfies Record<keyof LibsodiumEncryptionOptions, true>,
+  openPgp: { secretName: true, key: true, passphraseKey: true } satisfies Record<keyof OpenPgpEncryptionOptions, true>,
+  custom: {
+    name: true, serverVersion: true, image: true, toolsImage: true, exporterImage: true, walgVersion: true, walgBuildTags: true, uid: true,
+    walgImage: true, walgBinaryPath: true,
+  } satisfies Record<keyof CustomPostgresVersionProps, true>,
+  images: { image: true, walgImage: true, walgBinaryPath: true } satisfies Record<keyof PostgresVersionImages, true>,
+  recoveryTarget: { time: true, xid: true, name: true, lsn: true, immediate: true, inclusive: true, timeline: true } satisfies Record<keyof RecoveryTarget, true>,
+};
+
+/** Where a property of the storage options is found when it is given to a construct instead. */
+const STORAGE_ONLY = new Set(Object.keys(STORAGE));
+
 /**
  * Refuses a property of `props` that `known` does not list. The value is not shown (a misspelt
  * superuserPassword would hold a password); the nearest known name is, when it is close.
@@ -83,8 +101,10 @@ export function checkKnownProps(scope: IConstruct | string, typeName: string, pr
   for (const key of Object.keys(props)) {
     if (!Object.prototype.hasOwnProperty.call(known, key)) {
       const near = nearest(key, Object.keys(known));
+      const storage = !near && STORAGE_ONLY.has(key) && ('storage' in known || 'source' in known)
+        ? ` (${key} is an option of the storage: WalStorage.s3(version, { …, ${key} }) and the other factories)` : '';
       invalid(scope, key, '(an unknown property: its value is not shown)',
-        `expected a property of ${typeName}${near ? ` (did you mean "${near}"?)` : ''}; an unknown property would be ignored`);
+        `expected a property of ${typeName}${near ? ` (did you mean "${near}"?)` : storage}; an unknown property would be ignored`);
     }
   }
 }

@@ -5,6 +5,7 @@ import { fetchNotFoundExit, hasWalgFeature, recoveryStyle, requireWalgFeature } 
 import { WALG_IMAGE } from './_catalog';
 import { CredentialSpec, checkCredentialSpec } from './_credential-spec';
 import { addNetworkPolicy } from './_network-policy';
+import { EncryptionMount, ENCRYPTION_FILES } from './_data-path';
 import { DEFAULT_DATABASE, PATHS, PodEnv, PORT, RECOVERY_SETTINGS_KEY, StorageRole, SUPERUSER } from './_pod-contract';
 import { checkPodOptions, ClientService, CONFIG_CHECKSUM_ANNOTATION, configChecksum, PodOptions, PodScheduling } from './_pod-options';
 import { confString, renderRecovery } from './_recovery';
@@ -56,6 +57,12 @@ const MANAGED_PARAMETERS = [
 
 /** Locations archived to by constructs of one app, to refuse two clusters in one archive. */
 const ARCHIVES = new WeakMap<IConstruct, Map<string, string>>();
+/**
+ * Per app: each location's encryption as an archive writes it or a restore reads it (method, and a
+ * libsodium key's transform), with the construct path and property, to refuse a restore of an archive
+ * of the same app that the restore could not decrypt (a forgotten or different `encryption`).
+ */
+const ENCRYPTIONS = new WeakMap<IConstruct, Map<string, { what: string; role: StorageRole; where: string }>>();
 /** The instances of an app by namespace and name: two of one name in one namespace would overwrite each other's objects. */
 const NAMES = new WeakMap<IConstruct, Map<string, string>>();
 /** The labels the library sets on every object: the user's labels may not set them. */
@@ -408,6 +415,7 @@ export abstract class PostgresInstanceBase extends Construct {
     if (p.restore && p.archive && bound[0].binding.identity === bound[1].binding.identity) {
       invalid(this, p.archive.prop, p.archive.storage.location, `the onward archive must differ from the restore source (${p.restore.prop}): archiving into the archive being restored would mix two WAL histories; use another prefix`);
     }
+    this.checkEncryptionAgrees(bound);
     let serviceAccount: string | undefined;
     const local: Array<{ mountPath: string; volume: k8s.Volume }> = [];
     for (const b of bound) {
@@ -418,6 +426,29 @@ export abstract class PostgresInstanceBase extends Construct {
     // load_storage learns the Secret keys of exactly these storages.
     files['lib.sh'] = renderSecretKeys(files['lib.sh'], bound.flatMap((b) => b.binding.secretKeys ?? []));
     return bound;
+  }
+
+  /**
+   * An archive and a restore of one location in one app must agree on its encryption: a restore without
+   * the archive's (or with another method) would stop at its first file. Checked whichever comes first.
+   */
+  private checkEncryptionAgrees(bound: BoundStorage[]): void {
+    const seen = ENCRYPTIONS.get(this.node.root) ?? new Map<string, { what: string; role: StorageRole; where: string }>();
+    ENCRYPTIONS.set(this.node.root, seen);
+    for (const { role, prop, binding } of bound) {
+      const enc = binding.encryption;
+      const what = !enc ? 'no encryption' : enc.pathEnv.WALG_LIBSODIUM_KEY_PATH
+        ? `libsodium encryption${binding.env.WALG_LIBSODIUM_KEY_TRANSFORM ? ` (key transform ${binding.env.WALG_LIBSODIUM_KEY_TRANSFORM})` : ''}` : 'OpenPGP encryption';
+      const other = seen.get(`${role === 'restore' ? 'archive' : 'restore'} ${binding.identity}`);
+      if (other && other.what !== what) {
+        const [writer, reader] = role === 'restore' ? [other.where, `this restore (${prop})`] : [`this archive (${prop})`, other.where];
+        invalid(this, `${prop}.encryption`, what, `${writer} writes this location with ${role === 'restore' ? other.what : what}, and ${reader} would read it with ${role === 'restore' ? what : other.what}: ` +
+          'give both storages the same encryption (the same method and key)');
+      }
+      if (!seen.has(`${role} ${binding.identity}`)) {
+        seen.set(`${role} ${binding.identity}`, { what, role, where: `${this.node.path} (${prop})` });
+      }
+    }
   }
 
   /** `<role>.env` and `<role>-ca.crt`. */
@@ -595,10 +626,24 @@ export abstract class PostgresInstanceBase extends Construct {
         continue;
       }
       const name = `${role}-encryption`;
-      mounts.volumes.push({ name, secret: { secretName: enc.secretName, defaultMode: 0o440, items: enc.items.map((i) => ({ key: i.key, path: i.path })) } });
-      const m = { name, mountPath: `${PATHS.secrets}/${name}`, readOnly: true };
-      mounts.mounts.push(m);
-      if (role === 'archive') mounts.sidecarMounts.push(m);
+      const mountPath = `${PATHS.secrets}/${name}`;
+      const volume = (volumeName: string, items: EncryptionMount['items']): k8s.Volume =>
+        ({ name: volumeName, secret: { secretName: enc.secretName, defaultMode: 0o440, items: items.map((i) => ({ key: i.key, path: i.path })) } });
+      // The archiving server only encrypts, which needs no passphrase: it is not mounted where the server
+      // (and so a superuser's pg_read_file) could read it. The sidecar decrypts the newest segment to check
+      // it, so it gets the passphrase, in its own container.
+      const serverItems = role === 'archive' ? enc.items.filter((i) => i.path !== ENCRYPTION_FILES.pgpPassphrase) : enc.items;
+      mounts.volumes.push(volume(name, serverItems));
+      mounts.mounts.push({ name, mountPath, readOnly: true });
+      if (role !== 'archive') {
+        continue;
+      }
+      if (serverItems.length === enc.items.length) {
+        mounts.sidecarMounts.push({ name, mountPath, readOnly: true });
+      } else {
+        mounts.volumes.push(volume(`${name}-check`, enc.items));
+        mounts.sidecarMounts.push({ name: `${name}-check`, mountPath, readOnly: true });
+      }
     }
   }
 

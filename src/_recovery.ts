@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { checkKnownProps, NESTED_PROPS } from './_known-props';
 import { hasPostgresFeature, POSTGRES_FEATURES, recoveryStyle } from './_capabilities';
 import { checkSingleLine, invalid, requireString } from './_validation';
 import { PostgresVersion } from './postgres-version';
@@ -23,6 +24,8 @@ export function renderRecovery(scope: IConstruct, version: PostgresVersion, targ
   if (typeof t !== 'object') {
     invalid(scope, 'recoveryTarget', t, 'expected an object with at most one of time, xid, name, lsn and immediate');
   }
+  // A misspelt target ("tiem") would otherwise restore to the end of the archive.
+  checkKnownProps(scope, 'RecoveryTarget', t, NESTED_PROPS.recoveryTarget);
   const set = (['time', 'xid', 'name', 'lsn', 'immediate'] as const).filter((k) => t[k] !== undefined && t[k] !== false);
   if (set.length > 1) {
     invalid(scope, 'recoveryTarget', t, `expected at most one of time, xid, name, lsn and immediate (got ${set.join(' and ')})`);

@@ -69,12 +69,12 @@ export interface CustomPostgresVersionProps {
   readonly walgVersion?: string;
   /**
    * The Go build tags its `wal-g` was built with, of those that decide what it can do: `BROTLI` (brotli
-   * compression; built into every release up to 0.2.9 without a tag) and `LIBSODIUM` (libsodium
+   * compression; built into every release up to 0.2.11 without a tag) and `LIBSODIUM` (libsodium
    * encryption). A build without a tag lacks the feature: from 0.2.14 to 1.0 it even ignores a libsodium
    * key and stores the data unencrypted. The library cannot see how a binary was built, so it enables
    * those features only for the tags declared here. WAL-G's own release binaries and its images are
    * built with both (`make pg_build` with USE_BROTLI and USE_LIBSODIUM); `go install` sets none.
-   * @default - none: brotli (from WAL-G 0.2.10) and libsodium are refused
+   * @default - none: brotli (from WAL-G 0.2.12) and libsodium are refused
    * @see https://github.com/wal-g/wal-g/blob/master/docs/PostgreSQL.md
    */
   readonly walgBuildTags?: WalgBuildTag[];

@@ -17,7 +17,7 @@ export interface AzureStorageOptions extends WalStorageLocationOptions, WalDataP
    * The endpoint suffix (`AZURE_ENDPOINT_SUFFIX`), for sovereign clouds such as
    * "core.chinacloudapi.cn" or an Azure-compatible endpoint. WAL-G 2.0 and later honour it; WAL-G
    * 0.2.20 to 1.x only know the named clouds (`AZURE_ENVIRONMENT_NAME`), which is also set for the
-   * suffixes of the China, US Government and German clouds; older WAL-G (every catalog version) only the
+   * suffixes of the China, US Government and German clouds; older WAL-G (every KubeDB catalog version) only the
    * public cloud. A suffix the version's WAL-G cannot reach is refused at synth time.
    *
    * @default "core.windows.net"

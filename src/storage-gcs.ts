@@ -29,7 +29,7 @@ export interface GcsStorageOptions extends WalStorageLocationOptions, WalDataPat
    * How many times WAL-G retries a failed request before the command fails (`GCS_MAX_RETRIES`). PostgreSQL
    * retries a failed archive_command itself and keeps the WAL meanwhile, so a small number makes an
    * outage show in the logs within seconds instead of after WAL-G's own long backoff, and loses nothing.
-   * WAL-G reads it from 0.2.20 on: for an older version (every catalog version) it is refused at synth
+   * WAL-G reads it from 0.2.20 on: for an older version (every KubeDB catalog version) it is refused at synth
    * time, and by default not written.
    *
    * @default 3 where the version's WAL-G reads it

@@ -47,7 +47,7 @@ export interface S3BucketOptions extends WalStorageLocationOptions, WalDataPathO
    * How many times WAL-G retries a failed request before the command fails (`WALG_S3_MAX_RETRIES`). PostgreSQL
    * retries a failed archive_command itself and keeps the WAL meanwhile, so a small number makes an
    * outage show in the logs within seconds instead of after WAL-G's own long backoff, and loses nothing.
-   * WAL-G reads it from 1.1.2 on: for an older version (every catalog version) it is refused at synth
+   * WAL-G reads it from 1.1.2 on: for an older version (every KubeDB catalog version) it is refused at synth
    * time, and by default not written (such WAL-G retries 15 times).
    *
    * @default 3 where the version's WAL-G reads it
@@ -119,7 +119,7 @@ export class S3Credentials {
   /**
    * No keys: the pod runs as this Kubernetes ServiceAccount and WAL-G uses the AWS SDK's default
    * chain (IAM Roles for Service Accounts, EKS Pod Identity, instance profile). WAL-G reads a web
-   * identity from 2.0 on: with an older version (every catalog version) it is refused at synth time.
+   * identity from 2.0 on: with an older version (every KubeDB catalog version) it is refused at synth time.
    * The library sets `AWS_ROLE_SESSION_NAME`, without which WAL-G 2.0.2 to 3.0.5 fail to assume the role.
    *
    * @see https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html

@@ -23,7 +23,7 @@ export class WalCompression {
   public static readonly ZSTD = new WalCompression('zstd');
 
   /**
-   * Brotli. Built into WAL-G up to 0.2.9; from 0.2.10 only into builds with the `brotli` build tag
+   * Brotli. Built into WAL-G up to 0.2.11; from 0.2.12 only into builds with the `brotli` build tag
    * (KubeDB's images and WAL-G's own release binaries have it, `go install` builds do not): refused for a
    * `PostgresVersion.custom()` that does not declare `WalgBuildTag.BROTLI`.
    */

@@ -1,3 +1,5 @@
+import { checkKnownProps, NESTED_PROPS } from './_known-props';
+
 /**
  * How a libsodium key is written in its Secret (`WALG_LIBSODIUM_KEY_TRANSFORM`).
  *
@@ -7,7 +9,8 @@ export enum LibsodiumKeyTransform {
   /**
    * The key's bytes as they are: WAL-G uses the first 32. The library requires at least 32 bytes (after
    * the line ends at its end), so that every WAL-G release reads the same key (WAL-G 2.0 and later would
-   * pad a shorter key with zeros; 1.x would read past its end).
+   * pad a shorter key with zeros; 1.x would read past its end). E.g. `openssl rand -base64 48` (64
+   * characters, of which WAL-G uses 32: 192 bits).
    */
   NONE = 'none',
   /** Base64 of 32 bytes, e.g. `openssl rand -base64 32`. WAL-G 2.0.0 and later. */
@@ -25,7 +28,8 @@ export interface LibsodiumEncryptionOptions {
    */
   readonly secretName: string;
   /**
-   * The key of the Secret that holds the libsodium key.
+   * The name of the Secret's data key whose value is the libsodium key (not the key itself: a value that
+   * looks like key material is refused).
    * @default "WALG_LIBSODIUM_KEY"
    */
   readonly key?: string;
@@ -40,18 +44,21 @@ export interface LibsodiumEncryptionOptions {
 export interface OpenPgpEncryptionOptions {
   /**
    * The name of an existing Secret in the database's namespace that holds the ASCII-armored key. An
-   * archiving pod needs the public key (a private key holds it too); a restore needs the private key.
+   * archive is written with the public key (a private key holds it too); a restore, and the sidecar's
+   * check of the newest archived segment, need the private key.
    * It is mounted read-only as a file, whose path WAL-G reads (`WALG_PGP_KEY_PATH`).
    */
   readonly secretName: string;
   /**
-   * The key of the Secret that holds the armored OpenPGP key.
+   * The name of the Secret's data key whose value is the armored OpenPGP key.
    * @default "WALG_PGP_KEY"
    */
   readonly key?: string;
   /**
-   * The key of the same Secret that holds the private key's passphrase (`WALG_PGP_KEY_PASSPHRASE`), read
-   * by the pod's scripts from the mounted file: one line.
+   * The name of the same Secret's data key whose value is the private key's passphrase
+   * (`WALG_PGP_KEY_PASSPHRASE`), read by the pod's scripts from the mounted file: one line. Only a restore
+   * and the walg-backup sidecar (which decrypts the newest archived segment to check it) get it; the
+   * archiving server only encrypts, with the public key, and never sees the passphrase.
    * @default - the private key has no passphrase
    */
   readonly passphraseKey?: string;
@@ -72,11 +79,17 @@ export class WalEncryption {
    * version has it: the modern catalog versions do.
    */
   public static libsodium(options: LibsodiumEncryptionOptions): WalEncryption {
+    if (options !== null && typeof options === 'object') {
+      checkKnownProps('WalEncryption.libsodium()', 'LibsodiumEncryptionOptions', options, NESTED_PROPS.libsodium);
+    }
     return new WalEncryption('libsodium', options);
   }
 
-  /** OpenPGP with an armored key. Needs WAL-G 0.2.7 or later (KubeDB tiers B and C, the modern versions). */
+  /** OpenPGP with an armored key. Needs WAL-G 0.2.7 or later: every catalog version but KubeDB's 9.6-v2, 9.6.7-v2, 10.2-v2, 10.6 and 11.1 (WAL-G 0.2.4). */
   public static openPgp(options: OpenPgpEncryptionOptions): WalEncryption {
+    if (options !== null && typeof options === 'object') {
+      checkKnownProps('WalEncryption.openPgp()', 'OpenPgpEncryptionOptions', options, NESTED_PROPS.openPgp);
+    }
     return new WalEncryption('openpgp', options);
   }
 

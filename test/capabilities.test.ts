@@ -21,7 +21,7 @@ test('the first release of each feature', () => {
     backupListDetail: '0.2.10', // 57a1c0ba (#283): cmd/pg/backup_list.go of v0.2.10 has --detail, v0.2.9 neither it nor metadata.json
     deltaBackups: '0.1.3', // commands.go of v0.1.3 reads WALG_DELTA_MAX_STEPS (and parses delete … FIND_FULL); v0.1.2 has neither
     backupPostgres15: '2.0.1', // v2.0.0 still calls pg_start_backup()
-    brotliCompression: '0.2.4', // built in (cgo) up to v0.2.9; internal/compression/brotli_enabled.go `+build brotli` in v0.2.13
+    brotliCompression: '0.2.4', // built in (cgo) up to v0.2.11; internal/compression/brotli_enabled.go `+build brotli` from v0.2.12
     zstdCompression: '3.0.0', // zstd_enabled.go (07c2734e) first in v3.0.0; v0.2.13 to v2.0.1 only read zstd
     openPgpKeyPath: '0.2.7', // ConfigurePGPCrypter reads WALG_PGP_KEY_PATH in v0.2.7; v0.2.4 only WALE_GPG_KEY_ID
     libsodiumKeyPath: '1.1.0', // cadf598e: an untagged v1.1 build refuses the key; v0.2.14a to v1.0 ignore it
@@ -32,7 +32,7 @@ test('the first release of each feature', () => {
 test('features that need a build tag, and releases that ignore a setting they have', () => {
   expect(Object.fromEntries(Object.entries(WALG_FEATURES).filter(([, f]) => 'buildTag' in f || 'brokenIn' in f)
     .map(([k, f]) => [k, { tag: (f as WalgFeature).buildTag, broken: (f as WalgFeature).brokenIn && [(f as WalgFeature).brokenIn!.from, (f as WalgFeature).brokenIn!.to] }]))).toEqual({
-    brotliCompression: { tag: { tag: 'brotli', from: '0.2.10' }, broken: undefined },
+    brotliCompression: { tag: { tag: 'brotli', from: '0.2.12' }, broken: undefined }, // brotli_enabled.go (`+build brotli`) first in v0.2.12
     // bc77d079 (#1832) fixed `libsodiumKeyPath := config.IsSet(conf.LibsodiumKeySetting)` in v3.0.5
     libsodiumKeyPath: { tag: { tag: 'libsodium', from: '0.0.0' }, broken: ['3.0.0', '3.0.4'] },
   });
@@ -126,7 +126,7 @@ test('who has a feature: catalog versions, then custom()', () => {
   expect(whoHasWalgFeature('s3CaCertFile')).toBe('9.6-v5, 9.6.7-v5, 10.2-v5, 10.6-v3, 11.1-v3, 11.2-v1, 14, 15, 16, 17, 18, or PostgresVersion.custom() with walgVersion "0.2.10" or later');
   expect(whoHasWalgFeature('azureEndpointSuffix')).toBe('14, 15, 16, 17, 18, or PostgresVersion.custom() with walgVersion "2.0.0" or later');
   expect(whoHasWalgFeature('libsodiumKeyPath')).toBe('14, 15, 16, 17, 18, or PostgresVersion.custom() with walgVersion "1.1.0" or later (not 3.0.0 to 3.0.4) and walgBuildTags including "libsodium"');
-  expect(whoHasWalgFeature('brotliCompression')).toMatch(/^9\.6-v2, .*, 18, or PostgresVersion\.custom\(\) with walgVersion "0\.2\.4" or later and, from 0\.2\.10, walgBuildTags including "brotli"$/);
+  expect(whoHasWalgFeature('brotliCompression')).toMatch(/^9\.6-v2, .*, 18, or PostgresVersion\.custom\(\) with walgVersion "0\.2\.4" or later and, from 0\.2\.12, walgBuildTags including "brotli"$/);
 });
 
 /** The pod's environment and the archive settings for a version. */

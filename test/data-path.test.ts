@@ -53,17 +53,18 @@ test('no compression setting is written by default (WAL-G\'s lz4)', () => {
 
 test('zstd is refused for WAL-G before 3.0, with what supports it', () => {
   expect(() => archive(PostgresVersion.V11_2_V1, { compression: WalCompression.ZSTD })).toThrow(
-    'Invalid storage.compression "zstd" in test/pg: PostgresVersion 11.2-v1 bundles WAL-G 0.2.13, which refuses WALG_COMPRESSION_METHOD=zstd; WAL-G 3.0.0 and later read it. ' +
+    'Invalid storage.compression "zstd" in test/pg: PostgresVersion 11.2-v1 bundles WAL-G 0.2.13, which refuses WALG_COMPRESSION_METHOD=zstd; WAL-G 3.0.0 and later write it. ' +
     'Use WalCompression.LZ4 or WalCompression.LZMA (every WAL-G writes them), or use a version whose WAL-G reads it: 14, 15, 16, 17, 18, or PostgresVersion.custom() with walgVersion "3.0.0" or later.',
   );
 });
 
-test('brotli needs the build tag from WAL-G 0.2.10 on: a custom version must declare it', () => {
+test('brotli needs the build tag from WAL-G 0.2.12 on: a custom version must declare it', () => {
   expect(() => archive(custom('1.1.3'), { compression: WalCompression.BROTLI })).toThrow(
     'Invalid storage.compression "brotli" in test/pg: PostgresVersion mine does not declare its WAL-G (1.1.3) built with the Go build tag "brotli", which WALG_COMPRESSION_METHOD=brotli needs',
   );
   expect(settings(archive(custom('1.1.3', [WalgBuildTag.BROTLI]), { compression: WalCompression.BROTLI }).objs, 'archive').WALG_COMPRESSION_METHOD).toBe('brotli');
-  // Up to 0.2.9 every build has it.
+  // Up to 0.2.11 every build has it.
+  expect(settings(archive(custom('0.2.11'), { compression: WalCompression.BROTLI }).objs, 'archive').WALG_COMPRESSION_METHOD).toBe('brotli');
   expect(settings(archive(PostgresVersion.V11_2, { compression: WalCompression.BROTLI }).objs, 'archive').WALG_COMPRESSION_METHOD).toBe('brotli');
 });
 
@@ -138,7 +139,7 @@ describe('OpenPGP', () => {
     const { objs } = archive(PostgresVersion.V11_2_V1, { encryption: WalEncryption.openPgp({ secretName: 'pgp', passphraseKey: 'passphrase' }) });
     expect(settings(objs, 'archive').WALG_PGP_KEY_PATH).toBe('/etc/pg-walg/secrets/archive-encryption/pgp-key');
     expect(find(objs, 'ConfigMap').data['archive.env']).not.toContain('PASSPHRASE');
-    expect(podSpec(objs).volumes.find((v: any) => v.name === 'archive-encryption').secret.items).toEqual([
+    expect(podSpec(objs).volumes.find((v: any) => v.name === 'archive-encryption-check').secret.items).toEqual([
       { key: 'WALG_PGP_KEY', path: 'pgp-key' }, { key: 'passphrase', path: 'pgp-passphrase' },
     ]);
   });
@@ -147,7 +148,7 @@ describe('OpenPGP', () => {
     const chart = newChart();
     const storage = WalStorage.s3(PostgresVersion.V11_1, { bucket: 'walg', credentials: S3Credentials.fromSecret('s3'), encryption: WalEncryption.openPgp({ secretName: 'pgp' }) });
     expect(() => new ArchivingPostgres(chart, 'pg', { name: 'pg', storage })).toThrow(
-      'Invalid storage.encryption "openpgp" in test/pg: PostgresVersion 11.1 bundles WAL-G 0.2.4, which ignores WALG_PGP_KEY_PATH (OpenPGP encryption); WAL-G 0.2.7 and later read it. Leave encryption out, or use a version whose WAL-G reads it: 9.6-v3,',
+      'Invalid storage.encryption "openpgp" in test/pg: PostgresVersion 11.1 bundles WAL-G 0.2.4, which ignores WALG_PGP_KEY_PATH (OpenPGP encryption); WAL-G 0.2.7 and later read it. Use a version whose WAL-G reads it: 9.6-v3,',
     );
   });
 
@@ -216,4 +217,80 @@ describe('walgBuildTags of custom()', () => {
   test.each([[['lzo']], [['brotli', 'brotli']], ['brotli']])('%j is refused', (tags) => {
     expect(() => custom('3.0.8', tags as any)).toThrow(`Invalid walgBuildTags ${JSON.stringify(tags)} in PostgresVersion.custom(): expected a list of distinct WalgBuildTag values ("brotli", "libsodium") that the image's wal-g was built with.`);
   });
+});
+
+describe('a newcomer\'s mistakes, refused', () => {
+  test.each([
+    ['libsodium', () => WalEncryption.libsodium({ secretName: 'k', keytransform: LibsodiumKeyTransform.HEX } as any),
+      'Invalid keytransform "(an unknown property: its value is not shown)" in WalEncryption.libsodium(): expected a property of LibsodiumEncryptionOptions (did you mean "keyTransform"?); an unknown property would be ignored.'],
+    ['openPgp', () => WalEncryption.openPgp({ secretName: 'k', passphrase: 'p' } as any),
+      'Invalid passphrase "(an unknown property: its value is not shown)" in WalEncryption.openPgp(): expected a property of OpenPgpEncryptionOptions'],
+    ['custom()', () => PostgresVersion.custom({ name: 'x', serverVersion: '17', image: 'a/b:1', walgVersoin: '3.0.8' } as any),
+      'Invalid walgVersoin "(an unknown property: its value is not shown)" in PostgresVersion.custom(): expected a property of CustomPostgresVersionProps (did you mean "walgVersion"?)'],
+    ['withImages()', () => PostgresVersion.V17.withImages({ walgImge: 'registry.internal/wal-g:1' } as any),
+      'Invalid walgImge "(an unknown property: its value is not shown)" in PostgresVersion 17: withImages(): expected a property of PostgresVersionImages (did you mean "walgImage"?)'],
+  ])('a misspelt property of %s', (_, make, message) => {
+    expect(make).toThrow(message);
+  });
+
+  test('a misspelt recovery target would restore to the end of the archive', () => {
+    const chart = newChart();
+    expect(() => new WalRestoredPostgres(chart, 'copy', { name: 'copy', source: minio(PostgresVersion.V17), recoveryTarget: { tiem: '2026-11-30T10:00:00Z' } as any })).toThrow(
+      'Invalid tiem "(an unknown property: its value is not shown)" in test/copy: expected a property of RecoveryTarget (did you mean "time"?); an unknown property would be ignored.',
+    );
+  });
+
+  test('a storage option given to the construct says where it belongs', () => {
+    const chart = newChart();
+    expect(() => new ArchivingPostgres(chart, 'pg', { name: 'pg', storage: minio(PostgresVersion.V17), encryption: WalEncryption.libsodium({ secretName: 'k' }) } as any)).toThrow(
+      'Invalid encryption "(an unknown property: its value is not shown)" in test/pg: expected a property of ArchivingPostgresProps (encryption is an option of the storage: WalStorage.s3(version, { …, encryption }) and the other factories); an unknown property would be ignored.',
+    );
+  });
+
+  test.each([
+    ['hex', 'a3f1c9e2b7d4a6f8c1e3b5d7f9a2c4e6a3f1c9e2b7d4a6f8c1e3b5d7f9a2c4e6'],
+    ['alphanumeric', 'Zk3q9XbT0pLm7VwR2sYc8NdF4hJg6KaE'],
+  ])('key material (%s) given as the Secret\'s key name is refused, not shown', (_, material) => {
+    const f = () => archive(PostgresVersion.V17, { encryption: WalEncryption.libsodium({ secretName: 'k', key: material }) });
+    expect(f).toThrow('Invalid storage.encryption.key "(not shown: it looks like key material)" in test/pg: expected the name of the Secret\'s data key that holds the key (e.g. "WALG_LIBSODIUM_KEY"), not the key itself.');
+    try { f(); } catch (e) { expect((e as Error).message).not.toContain(material); }
+  });
+
+  test('custom()\'s default walgVersion "3.0" counts as 3.0.0, and the message says so', () => {
+    const v = PostgresVersion.custom({ name: 'mine', serverVersion: '17', image: 'a/b:1', walgImage: 'a/w:1', walgBuildTags: [WalgBuildTag.LIBSODIUM] });
+    expect(() => archive(v, { encryption: WalEncryption.libsodium({ secretName: 'k' }) })).toThrow(
+      '(walgVersion "3.0", given or custom()\'s default, counts as 3.0.0: name the patch release of the image\'s wal-g, as `wal-g --version` prints it).',
+    );
+  });
+
+  test('a restore of an archive of the same app must use its encryption, whichever is made first', () => {
+    const enc = WalEncryption.libsodium({ secretName: 'k' });
+    const a = newChart();
+    new ArchivingPostgres(a, 'pg', { name: 'pg', storage: minio(PostgresVersion.V17, { encryption: enc }) });
+    expect(() => new WalRestoredPostgres(a, 'copy', { name: 'copy', source: minio(PostgresVersion.V17) })).toThrow(
+      'Invalid source.encryption "no encryption" in test/copy: test/pg (storage) writes this location with libsodium encryption, and this restore (source) would read it with no encryption: give both storages the same encryption (the same method and key).',
+    );
+    const b = newChart();
+    new WalRestoredPostgres(b, 'copy', { name: 'copy', source: minio(PostgresVersion.V17, { encryption: WalEncryption.openPgp({ secretName: 'pgp' }) }) });
+    expect(() => new ArchivingPostgres(b, 'pg', { name: 'pg', storage: minio(PostgresVersion.V17, { encryption: enc }) })).toThrow(
+      'Invalid storage.encryption "libsodium encryption" in test/pg: this archive (storage) writes this location with libsodium encryption, and test/copy (source) would read it with OpenPGP encryption',
+    );
+    // The same method with another Secret (a public-key Secret for the archive, a private one for restores) is fine.
+    const c = newChart();
+    new ArchivingPostgres(c, 'pg', { name: 'pg', storage: minio(PostgresVersion.V17, { encryption: WalEncryption.openPgp({ secretName: 'pgp-public' }) }) });
+    new WalRestoredPostgres(c, 'copy', { name: 'copy', source: minio(PostgresVersion.V17, { encryption: WalEncryption.openPgp({ secretName: 'pgp-private', passphraseKey: 'passphrase' }) }) });
+    expect(synth(c).filter((o) => o.kind === 'StatefulSet')).toHaveLength(2);
+  });
+});
+
+test('the OpenPGP passphrase reaches the sidecar (its check decrypts) and a restore, never the archiving server', () => {
+  const { objs } = archive(PostgresVersion.V17, { encryption: WalEncryption.openPgp({ secretName: 'pgp', passphraseKey: 'passphrase' }) });
+  const volumes = Object.fromEntries(podSpec(objs).volumes.filter((v: any) => v.name.startsWith('archive-encryption')).map((v: any) => [v.name, v.secret.items.map((i: any) => i.path)]));
+  expect(volumes).toEqual({ 'archive-encryption': ['pgp-key'], 'archive-encryption-check': ['pgp-key', 'pgp-passphrase'] });
+  expect(mountsOf(objs, 'postgres')).toContainEqual({ name: 'archive-encryption', mountPath: '/etc/pg-walg/secrets/archive-encryption', readOnly: true });
+  expect(mountsOf(objs, 'walg-backup')).toContainEqual({ name: 'archive-encryption-check', mountPath: '/etc/pg-walg/secrets/archive-encryption', readOnly: true });
+  expect(mountsOf(objs, 'walg-backup').map((m: any) => m.name)).not.toContain('archive-encryption');
+  const chart = newChart();
+  new WalRestoredPostgres(chart, 'copy', { name: 'copy', source: minio(PostgresVersion.V17, { encryption: WalEncryption.openPgp({ secretName: 'pgp', passphraseKey: 'passphrase' }) }) });
+  expect(podSpec(synth(chart)).volumes.find((v: any) => v.name === 'restore-encryption').secret.items.map((i: any) => i.path)).toEqual(['pgp-key', 'pgp-passphrase']);
 });
