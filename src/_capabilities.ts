@@ -206,7 +206,8 @@ export function hasWalgFeature(version: HasWalg, feature: WalgFeatureId): boolea
 /** Who has a feature: the catalog versions, and custom() from its first release on (with its build tag). */
 export function whoHasWalgFeature(feature: WalgFeatureId): string {
   const f: WalgFeature = WALG_FEATURES[feature];
-  const catalog = CATALOG.filter((e) => hasWalgFeature({ name: e.name, walgVersion: e.walg, walgBuildTags: e.walgBuildTags }, feature)).map((e) => e.name);
+  const catalog = CATALOG.filter((e) => hasWalgFeature({ name: e.name, walgVersion: e.walg, walgBuildTags: e.walgBuildTags }, feature))
+    .map((e) => e.name);
   const broken = f.brokenIn ? ` (not ${f.brokenIn.from} to ${f.brokenIn.to})` : '';
   const tag = !f.buildTag ? '' : f.buildTag.from === '0.0.0' ? ` and walgBuildTags including "${f.buildTag.tag}"`
     : ` and, from ${f.buildTag.from}, walgBuildTags including "${f.buildTag.tag}"`;
@@ -265,7 +266,7 @@ export function prefixSpelling(version: HasWalg): 'WALE' | 'WALG' {
   return walgAtLeast(version.walgVersion, '1.0') ? 'WALG' : 'WALE';
 }
 
-function feature(f: WalgFeature): WalgFeatureId {
+function featureId(f: WalgFeature): WalgFeatureId {
   return (Object.keys(WALG_FEATURES) as WalgFeatureId[]).find((id) => WALG_FEATURES[id] === f)!;
 }
 
@@ -277,7 +278,7 @@ export function walgFeatureTable(): string {
   const rows = Object.values(WALG_FEATURES).map((f: WalgFeature) => [
     f.name.replace(/^([A-Z0-9_]+(?:=[a-z0-9]+)?)/, '`$1`'),
     f.since + (f.brokenIn ? `, not ${f.brokenIn.from}–${f.brokenIn.to}` : '') + (f.buildTag ? `; build tag \`${f.buildTag.tag}\`${f.buildTag.from === '0.0.0' ? '' : ` from ${f.buildTag.from}`}` : ''),
-    ...releases.map((r) => (hasWalgFeature({ name: r, walgVersion: r, walgBuildTags: tags(r) }, feature(f)) ? '✓' : '✗')),
+    ...releases.map((r) => (hasWalgFeature({ name: r, walgVersion: r, walgBuildTags: tags(r) }, featureId(f)) ? '✓' : '✗')),
     f.without,
   ]);
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;

@@ -57,7 +57,7 @@ function compression(scope: IConstruct, prop: string, version: PostgresVersion, 
   }
   const feature = COMPRESSION_FEATURES[method];
   if (feature) {
-    requireWalgFeature(scope, prop, method, version, feature, `Use WalCompression.LZ4 or WalCompression.LZMA (every WAL-G writes them)`);
+    requireWalgFeature(scope, prop, method, version, feature, 'Use WalCompression.LZ4 or WalCompression.LZMA (every WAL-G writes them)');
   }
   return method;
 }

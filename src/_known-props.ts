@@ -11,9 +11,9 @@ import type { CustomPostgresVersionProps, PostgresVersionImages } from './postgr
 import type { RecoveryTarget } from './recovery-target';
 import type { WalDataPathOptions } from './storage-data-path';
 import type { WalStorageLocationOptions } from './storage-location';
-import type { AzureStorageOptions, GcsStorageOptions, LocalStorageOptions, MinioStorageOptions, S3StorageOptions, SwiftStorageOptions } from './wal-storage';
 import type { LibsodiumEncryptionOptions, OpenPgpEncryptionOptions } from './wal-encryption';
 import type { WalRestoredPostgresProps } from './wal-restored-postgres';
+import type { AzureStorageOptions, GcsStorageOptions, LocalStorageOptions, MinioStorageOptions, S3StorageOptions, SwiftStorageOptions } from './wal-storage';
 
 const INSTANCE: Record<keyof PostgresInstanceOptions, true> = {
   name: true,
@@ -64,8 +64,15 @@ const STORAGE: Record<keyof WalStorageLocationOptions | keyof WalDataPathOptions
   prefix: true, compression: true, encryption: true, uploadConcurrency: true, downloadConcurrency: true,
 };
 const S3_BUCKET = {
-  ...STORAGE, bucket: true, credentials: true, region: true, forcePathStyle: true, caCertificate: true,
-  allowInsecureEndpoint: true, maxRetries: true, storageClass: true,
+  ...STORAGE,
+  bucket: true,
+  credentials: true,
+  region: true,
+  forcePathStyle: true,
+  caCertificate: true,
+  allowInsecureEndpoint: true,
+  maxRetries: true,
+  storageClass: true,
 } as const;
 
 /** Every property of each WalStorage factory's options, by factory name. */
@@ -83,11 +90,21 @@ export const NESTED_PROPS = {
   libsodium: { secretName: true, key: true, keyTransform: true } satisfies Record<keyof LibsodiumEncryptionOptions, true>,
   openPgp: { secretName: true, key: true, passphraseKey: true } satisfies Record<keyof OpenPgpEncryptionOptions, true>,
   custom: {
-    name: true, serverVersion: true, image: true, toolsImage: true, exporterImage: true, walgVersion: true, walgBuildTags: true, uid: true,
-    walgImage: true, walgBinaryPath: true,
+    name: true,
+    serverVersion: true,
+    image: true,
+    toolsImage: true,
+    exporterImage: true,
+    walgVersion: true,
+    walgBuildTags: true,
+    uid: true,
+    walgImage: true,
+    walgBinaryPath: true,
   } satisfies Record<keyof CustomPostgresVersionProps, true>,
   images: { image: true, walgImage: true, walgBinaryPath: true } satisfies Record<keyof PostgresVersionImages, true>,
-  recoveryTarget: { time: true, xid: true, name: true, lsn: true, immediate: true, inclusive: true, timeline: true } satisfies Record<keyof RecoveryTarget, true>,
+  recoveryTarget: {
+    time: true, xid: true, name: true, lsn: true, immediate: true, inclusive: true, timeline: true,
+  } satisfies Record<keyof RecoveryTarget, true>,
 };
 
 /** Where a property of the storage options is found when it is given to a construct instead. */

@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
-import { checkKnownProps, NESTED_PROPS } from './_known-props';
 import { hasPostgresFeature, POSTGRES_FEATURES, recoveryStyle } from './_capabilities';
+import { checkKnownProps, NESTED_PROPS } from './_known-props';
 import { checkSingleLine, invalid, requireString } from './_validation';
 import { PostgresVersion } from './postgres-version';
 import { RecoveryTarget } from './recovery-target';

@@ -97,5 +97,8 @@ export class WalEncryption {
    * @param method "libsodium" or "openpgp"
    * @param _options the Secret and keys (checked at synth time)
    */
-  private constructor(public readonly method: string, /** @internal */ public readonly _options: LibsodiumEncryptionOptions | OpenPgpEncryptionOptions) {}
+  private constructor(
+    public readonly method: string,
+    /** @internal */ public readonly _options: LibsodiumEncryptionOptions | OpenPgpEncryptionOptions,
+  ) {}
 }

@@ -6,11 +6,11 @@ import { StorageBinder, StorageBinding } from './_storage-binding';
 import { show } from './_validation';
 import { IAllStoragePostgresVersion, IAzureSwiftPostgresVersion, IPostgresVersion, PostgresVersion, WalProvider } from './postgres-version';
 import { AzureStorageOptions, azureBinder } from './storage-azure';
+import { WalDataPathOptions } from './storage-data-path';
 import { GcsStorageOptions, gcsBinder } from './storage-gcs';
 import { LocalStorageOptions, localBinder } from './storage-local';
 import { MinioStorageOptions, S3StorageOptions, s3Binder } from './storage-s3';
 import { SwiftStorageOptions, swiftBinder } from './storage-swift';
-import { WalDataPathOptions } from './storage-data-path';
 
 // Each provider's file holds its options, its credentials and its binder; they are public through here,
 // so that a new provider is its file, a factory below, and its line in the catalog's matrix.

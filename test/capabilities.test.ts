@@ -31,11 +31,15 @@ test('the first release of each feature', () => {
 
 test('features that need a build tag, and releases that ignore a setting they have', () => {
   expect(Object.fromEntries(Object.entries(WALG_FEATURES).filter(([, f]) => 'buildTag' in f || 'brokenIn' in f)
-    .map(([k, f]) => [k, { tag: (f as WalgFeature).buildTag, broken: (f as WalgFeature).brokenIn && [(f as WalgFeature).brokenIn!.from, (f as WalgFeature).brokenIn!.to] }]))).toEqual({
-    brotliCompression: { tag: { tag: 'brotli', from: '0.2.12' }, broken: undefined }, // brotli_enabled.go (`+build brotli`) first in v0.2.12
-    // bc77d079 (#1832) fixed `libsodiumKeyPath := config.IsSet(conf.LibsodiumKeySetting)` in v3.0.5
-    libsodiumKeyPath: { tag: { tag: 'libsodium', from: '0.0.0' }, broken: ['3.0.0', '3.0.4'] },
-  });
+    .map(([k, f]) => {
+      const w = f as WalgFeature;
+      return [k, { tag: w.buildTag, broken: w.brokenIn && [w.brokenIn.from, w.brokenIn.to] }];
+    })))
+    .toEqual({
+      brotliCompression: { tag: { tag: 'brotli', from: '0.2.12' }, broken: undefined }, // brotli_enabled.go (`+build brotli`) first in v0.2.12
+      // bc77d079 (#1832) fixed `libsodiumKeyPath := config.IsSet(conf.LibsodiumKeySetting)` in v3.0.5
+      libsodiumKeyPath: { tag: { tag: 'libsodium', from: '0.0.0' }, broken: ['3.0.0', '3.0.4'] },
+    });
 });
 
 test.each([

@@ -2,11 +2,12 @@
 // compression, client-side encryption and parallelism, each checked against the version's WAL-G.
 import { Chart } from 'cdk8s';
 import {
-  ArchivingPostgres, LibsodiumKeyTransform, PostgresVersion, S3Credentials, WalCompression, WalEncryption, WalgBuildTag, WalRestoredPostgres, WalStorage,
+  ArchivingPostgres, LibsodiumKeyTransform, PostgresVersion, S3Credentials, WalCompression, WalEncryption, WalgBuildTag, WalRestoredPostgres,
+  WalStorage,
 } from '../src';
+import { find, newChart, Obj, synth } from './util';
 import { hasWalgFeature } from '../src/_capabilities';
 import { CATALOG, memberName } from '../src/_catalog';
-import { find, newChart, Obj, synth } from './util';
 
 type Opts = Parameters<typeof WalStorage.minio>[1];
 const minio = (version: PostgresVersion, more: Partial<Opts> = {}, prefix = 'prod/orders') => WalStorage.minio(version as any, {
