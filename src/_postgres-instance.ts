@@ -8,7 +8,7 @@ import { addNetworkPolicy } from './_network-policy';
 import { DEFAULT_DATABASE, PATHS, PodEnv, PORT, RECOVERY_SETTINGS_KEY, StorageRole, SUPERUSER } from './_pod-contract';
 import { checkPodOptions, ClientService, CONFIG_CHECKSUM_ANNOTATION, configChecksum, PodOptions, PodScheduling } from './_pod-options';
 import { confString, renderRecovery } from './_recovery';
-import { renderSecretKeys, SCRIPT_FILES, script } from './_scripts';
+import { libScript, SCRIPT_FILES, script } from './_scripts';
 import { StorageBinding } from './_storage-binding';
 import {
   checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue, checkNonNegativeInteger, checkPositiveInteger, checkQuantity, checkSecretKey,
@@ -415,7 +415,7 @@ export abstract class PostgresInstanceBase extends Construct {
       this.mountLocal(b, local, mounts);
     }
     // load_storage learns the Secret keys of exactly these storages.
-    files['lib.sh'] = renderSecretKeys(files['lib.sh'], bound.flatMap((b) => b.binding.secretKeys ?? []));
+    files['lib.sh'] = libScript(bound.flatMap((b) => b.binding.secretKeys ?? []));
     return bound;
   }
 
