@@ -5,10 +5,12 @@
 //       In one process: synthesizes the library's app once and the baseline once (the outputs must be
 //       byte-identical), writes the manifests for the memory children, runs <warmups> more pairs untimed
 //       (the JIT compiler's warm-up), then <runs> pairs of timed runs, alternating which of the two goes
-//       first. Each run builds its app and calls app.synth().
+//       first. Each run builds its app and calls app.synth(); the baseline's run is given a fresh copy of
+//       the objects (made before its clock starts), as the library makes its own.
 //   mem <library|baseline> <N> <outdir> <manifests.jsonl>
 //       One run in a fresh process; reports its peak RSS (process.resourceUsage().maxRSS). The baseline
-//       reads its input line by line (one object a line), so that no copy of the whole input is in memory.
+//       reads its input line by line (one object a line), so that no copy of the whole input is in memory,
+//       and keeps one string per script text, as the library does.
 import * as fs from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
@@ -24,6 +26,17 @@ function written(dir: string): Map<string, Buffer> {
 
 function bytes(dir: string): number {
   return fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+}
+
+/** A copy of the objects and arrays (the strings, immutable, are shared as the library shares them). */
+function fresh<T>(value: T): T {
+  if (Array.isArray(value)) {
+    return value.map(fresh) as T;
+  }
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fresh(v)])) as T;
+  }
+  return value;
 }
 
 /** Builds an app and synthesizes it; returns the wall and CPU (user + system) milliseconds it took. */
@@ -66,7 +79,9 @@ function time(n: number, runs: number, warmups: number, outdir: string, manifest
         if (r >= 0) library.push(t);
       } else {
         clean(baseDir);
-        const t = timed(() => baselineApp(charts, baseDir));
+        // Objects made for this run, as the library makes its own (not the same old objects run after run).
+        const input = fresh(charts);
+        const t = timed(() => baselineApp(input, baseDir));
         if (r >= 0) baseline.push(t);
       }
     }
@@ -84,13 +99,25 @@ function writeManifests(file: string, charts: readonly ChartManifests[]): void {
   fs.closeSync(fd);
 }
 
+/**
+ * The manifests written by writeManifests(), as objects. Long strings (the scripts) are one string per
+ * text, as the library holds them, not one per object.
+ */
 async function readManifests(file: string): Promise<ChartManifests[]> {
+  const texts = new Map<string, string>();
+  const intern = (_key: string, v: unknown) => {
+    if (typeof v !== 'string' || v.length < 1024) return v;
+    const known = texts.get(v);
+    if (known !== undefined) return known;
+    texts.set(v, v);
+    return v;
+  };
   let charts: Array<{ id: string; namespace?: string; objects: any[] }> | undefined;
   for await (const line of readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity })) {
     if (charts === undefined) {
       charts = (JSON.parse(line) as Array<{ id: string; namespace?: string }>).map((c) => ({ ...c, objects: [] }));
     } else if (line) {
-      const [i, o] = JSON.parse(line) as [number, any];
+      const [i, o] = JSON.parse(line, intern) as [number, any];
       charts[i].objects.push(o);
     }
   }

@@ -165,8 +165,10 @@ export function runSynthBench(o: SynthOptions): SynthResult {
 export function synthMarkdown(result: SynthResult, runs: number, memRuns: number): string {
   const lines = [
     `Wall time: medians of ${runs} run(s) of each app in one process (after warm-up runs of each), the two alternating; `
-    + 'ratio = median of the pairs\' library/baseline (CPU: the same with each run\'s user + system CPU time). Peak memory: peak RSS of a fresh process that builds and synthesizes '
-    + `the app once (median of ${memRuns}); the baseline's includes reading its input (the same objects, as JSON lines).`,
+    + 'ratio = median of the pairs\' library/baseline (CPU ratio: the same with each run\'s user + system CPU time, steadier '
+    + 'when other processes share the machine). Each run builds its app and calls `app.synth()`. Peak memory: peak RSS of a fresh '
+    + `process that builds and synthesizes the app once (median of ${memRuns}); the baseline's includes reading its input `
+    + '(the same objects, as JSON lines).',
     '',
     '| N | objects | YAML | library | baseline | ratio | CPU ratio | library per DB | library peak RSS | baseline peak RSS | ratio |',
     '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
