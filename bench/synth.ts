@@ -1,8 +1,9 @@
 // The synthesis part of `npx projen bench`: N ArchivingPostgres (mixed providers and versions) against a
 // baseline app that writes the same objects as plain ApiObjects (bench/synth-apps.ts), side by side:
 //
-//   wall time    per N, one child process runs both apps: a warm-up each, then `runs` pairs, alternating
-//                which goes first; medians, and the median of the pairs' ratios
+//   wall time    per N, one child process runs both apps: warm-up runs of each, then timed pairs (more
+//                for small N, whose runs are short and noisy), alternating which goes first; medians,
+//                and the median of the pairs' ratios
 //   peak memory  per N and app, fresh child processes that run it once: process.resourceUsage().maxRSS
 //   require()    the cold require() of the library in fresh processes, beside cdk8s and cdk8s-plus-27 alone
 import { spawnSync } from 'child_process';
@@ -13,8 +14,10 @@ import { ROOT } from './build';
 export interface SynthOptions {
   /** The numbers of databases. */
   readonly sizes: readonly number[];
-  /** Timed pairs per N (and fresh processes per cold require()). */
+  /** Timed pairs per N, at least (and fresh processes per cold require()). */
   readonly runs: number;
+  /** More timed pairs for small N: at least this many databases' worth, up to 51 pairs. */
+  readonly timedDatabases: number;
   /**
    * Untimed pairs before them, per N: at least `warmupDatabases` databases' worth (the JIT compiler's warm-up;
    * a run of one database is over before it has compiled anything), and one more of each app that checks
@@ -33,6 +36,8 @@ export interface SynthOptions {
 
 export interface SynthRow {
   readonly n: number;
+  /** Timed pairs. */
+  readonly pairs: number;
   /** Objects written, and bytes of YAML. */
   readonly objects: number;
   readonly yamlBytes: number;
@@ -109,8 +114,9 @@ export function runSynthBench(o: SynthOptions): SynthResult {
   for (const n of o.sizes) {
     const manifests = path.join(o.workDir, `manifests-${n}.jsonl`);
     const warmups = Math.ceil(o.warmupDatabases / n);
-    log(`synthesis N=${n}: ${warmups} + 1 warm-up and ${o.runs} timed pair(s) in one process`);
-    const t = child(['--expose-gc'], [script, 'time', String(n), String(o.runs), String(warmups), o.workDir, manifests]);
+    const pairs = Math.max(o.runs, Math.min(51, Math.ceil(o.timedDatabases / n)));
+    log(`synthesis N=${n}: ${warmups} + 1 warm-up and ${pairs} timed pair(s) in one process`);
+    const t = child(['--expose-gc'], [script, 'time', String(n), String(pairs), String(warmups), o.workDir, manifests]);
     const peaks: Record<'library' | 'baseline', number[]> = { library: [], baseline: [] };
     log(`synthesis N=${n}: peak memory, ${o.memRuns} fresh process(es) per app`);
     for (let r = 0; r < o.memRuns; r++) {
@@ -127,6 +133,7 @@ export function runSynthBench(o: SynthOptions): SynthResult {
     const baselineMs = wall(t.baseline).map((x) => round(x));
     rows.push({
       n,
+      pairs,
       objects: t.objects,
       yamlBytes: t.yamlBytes,
       identical: t.identical,
@@ -164,17 +171,17 @@ export function runSynthBench(o: SynthOptions): SynthResult {
 /** The results as markdown tables. */
 export function synthMarkdown(result: SynthResult, runs: number, memRuns: number): string {
   const lines = [
-    `Wall time: medians of ${runs} run(s) of each app in one process (after warm-up runs of each), the two alternating; `
+    'Wall time: medians of the timed runs (pairs) of each app in one process, after warm-up runs of each, the two alternating; '
     + 'ratio = median of the pairs\' library/baseline (CPU ratio: the same with each run\'s user + system CPU time, steadier '
     + 'when other processes share the machine). Each run builds its app and calls `app.synth()`. Peak memory: peak RSS of a fresh '
     + `process that builds and synthesizes the app once (median of ${memRuns}); the baseline's includes reading its input `
     + '(the same objects, as JSON lines).',
     '',
-    '| N | objects | YAML | library | baseline | ratio | CPU ratio | library per DB | library peak RSS | baseline peak RSS | ratio |',
-    '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| N | objects | YAML | pairs | library | baseline | ratio | CPU ratio | library per DB | library peak RSS | baseline peak RSS | ratio |',
+    '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const r of result.rows) {
-    lines.push(`| ${r.n} | ${r.objects} | ${(r.yamlBytes / 1e6).toFixed(2)} MB | ${r.libraryMedianMs.toFixed(0)} ms | ${r.baselineMedianMs.toFixed(0)} ms `
+    lines.push(`| ${r.n} | ${r.objects} | ${(r.yamlBytes / 1e6).toFixed(2)} MB | ${r.pairs} | ${r.libraryMedianMs.toFixed(0)} ms | ${r.baselineMedianMs.toFixed(0)} ms `
       + `| ${r.ratio.toFixed(2)} | ${r.cpuRatio.toFixed(2)} | ${(r.libraryMedianMs / r.n).toFixed(2)} ms | ${r.libraryPeakMedianMb.toFixed(0)} MB | ${r.baselinePeakMedianMb.toFixed(0)} MB `
       + `| ${r.peakRatio.toFixed(2)} |`);
   }
