@@ -70,7 +70,7 @@ export function runBench(options: BenchOptions = {}): BenchResult {
   log('transpiling src/ and bench/ for the child processes');
   const buildDir = buildForBench(path.join(out, '.build'));
   const workDir = path.join(out, '.work');
-  const runs = smoke ? 1 : 5;
+  const runs = smoke ? 1 : 7;
   const memRuns = smoke ? 1 : 3;
   const requireRuns = smoke ? 1 : 11;
   const synthesis = runSynthBench({
