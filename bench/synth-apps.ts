@@ -18,15 +18,20 @@ export const PROVIDER_CYCLE: WalProvider[] = [
   WalProvider.S3, WalProvider.MINIO, WalProvider.GCS, WalProvider.AZURE, WalProvider.SWIFT, WalProvider.LOCAL,
 ];
 
-/** The catalog's versions that support each provider (every version of the catalog takes its turn). */
-function versionsFor(provider: WalProvider): PostgresVersion[] {
-  return PostgresVersion.catalog().filter((v) => v.supports(provider));
+/**
+ * The catalog's versions that support each provider (every version of the catalog takes its turn), found
+ * once per process: the bench's own choice of versions is no part of the library's time.
+ */
+let byProvider: Map<WalProvider, PostgresVersion[]> | undefined;
+function versionsByProvider(): Map<WalProvider, PostgresVersion[]> {
+  byProvider ??= new Map(PROVIDER_CYCLE.map((p) => [p, PostgresVersion.catalog().filter((v) => v.supports(p))] as const));
+  return byProvider;
 }
 
 /** Database i's storage: the i-th provider in turn, with the next catalog version that supports it. */
-function storage(chart: Construct, i: number, byProvider: Map<WalProvider, PostgresVersion[]>): WalStorage {
+function storage(chart: Construct, i: number): WalStorage {
   const provider = PROVIDER_CYCLE[i % PROVIDER_CYCLE.length];
-  const versions = byProvider.get(provider)!;
+  const versions = versionsByProvider().get(provider)!;
   // The factories' parameter types encode the support matrix; versionsFor() picked a supporting version.
   const v = versions[Math.floor(i / PROVIDER_CYCLE.length) % versions.length] as any;
   const prefix = `bench/db-${i}`;
@@ -62,11 +67,10 @@ function storage(chart: Construct, i: number, byProvider: Map<WalProvider, Postg
 export function libraryApp(n: number, outdir: string): App {
   const app = new App({ outdir });
   const chart = new Chart(app, CHART_ID, { namespace: NAMESPACE });
-  const byProvider = new Map(PROVIDER_CYCLE.map((p) => [p, versionsFor(p)] as const));
   for (let i = 0; i < n; i++) {
     new ArchivingPostgres(chart, `db-${i}`, {
       name: `db-${i}`,
-      storage: storage(chart, i, byProvider),
+      storage: storage(chart, i),
       // Every fifth database with its password given in code: a Secret of its own.
       superuserPassword: i % 5 === 0 ? SuperuserPassword.fromValue(`example-password-${i}`) : undefined,
     });
