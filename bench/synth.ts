@@ -2,8 +2,8 @@
 // baseline app that writes the same objects as plain ApiObjects (bench/synth-apps.ts), side by side:
 //
 //   wall time    per N, one child process runs both apps: warm-up runs of each, then timed pairs (more
-//                for small N, whose runs are short and noisy), alternating which goes first; medians,
-//                and the median of the pairs' ratios
+//                for small N, whose runs are short and noisy), alternating which goes first; medians and
+//                their ratio (and, in the JSON, the median of the pairs' ratios)
 //   peak memory  per N and app, fresh child processes that run it once: process.resourceUsage().maxRSS
 //   require()    the cold require() of the library in fresh processes, beside cdk8s and cdk8s-plus-27 alone
 import { spawnSync } from 'child_process';
@@ -50,12 +50,15 @@ export interface SynthRow {
   readonly baselineMs: number[];
   readonly libraryMedianMs: number;
   readonly baselineMedianMs: number;
-  /** The median of library/baseline over the pairs. */
+  /** libraryMedianMs / baselineMedianMs. */
   readonly ratio: number;
-  /** CPU time (user + system) of each timed run, ms, and the median of the pairs' ratios. */
+  /** The median of library/baseline over the pairs. */
+  readonly pairRatio: number;
+  /** CPU time (user + system) of each timed run, ms; the ratio of their medians, and the median of the pairs' ratios. */
   readonly libraryCpuMs: number[];
   readonly baselineCpuMs: number[];
   readonly cpuRatio: number;
+  readonly cpuPairRatio: number;
   /** Peak RSS of each fresh process, MB. */
   readonly libraryPeakMb: number[];
   readonly baselinePeakMb: number[];
@@ -143,10 +146,12 @@ export function runSynthBench(o: SynthOptions): SynthResult {
       baselineMs,
       libraryMedianMs: round(median(wall(t.library))),
       baselineMedianMs: round(median(wall(t.baseline))),
-      ratio: pairRatio(wall(t.library), wall(t.baseline)),
+      ratio: round(median(wall(t.library)) / median(wall(t.baseline)), 2),
+      pairRatio: pairRatio(wall(t.library), wall(t.baseline)),
       libraryCpuMs: cpu(t.library).map((x) => round(x)),
       baselineCpuMs: cpu(t.baseline).map((x) => round(x)),
-      cpuRatio: pairRatio(cpu(t.library), cpu(t.baseline)),
+      cpuRatio: round(median(cpu(t.library)) / median(cpu(t.baseline)), 2),
+      cpuPairRatio: pairRatio(cpu(t.library), cpu(t.baseline)),
       libraryPeakMb: peaks.library,
       baselinePeakMb: peaks.baseline,
       libraryPeakMedianMb: round(median(peaks.library)),
@@ -174,7 +179,7 @@ export function runSynthBench(o: SynthOptions): SynthResult {
 export function synthMarkdown(result: SynthResult, requireRuns: number, memRuns: number): string {
   const lines = [
     'Wall time: medians of the timed runs (pairs) of each app in one process, after warm-up runs of each, the two alternating; '
-    + 'ratio = median of the pairs\' library/baseline (CPU ratio: the same with each run\'s user + system CPU time, steadier '
+    + 'ratio = library/baseline of the medians (CPU ratio: the same of each run\'s user + system CPU time, steadier '
     + 'when other processes share the machine). Each run builds its app and calls `app.synth()`. Peak memory: peak RSS of a fresh '
     + `process that builds and synthesizes the app once (median of ${memRuns}); the baseline's includes reading its input `
     + '(the same objects, as JSON lines).',
