@@ -69,8 +69,32 @@ export function checkPodOptions(scope: IConstruct, o: PostgresInstanceOptions): 
  * same data gives the same checksum on every machine and run.
  */
 export function configChecksum(data: Record<string, string>): string {
-  const canonical = `{${Object.keys(data).sort().map((k) => `${JSON.stringify(k)}:${JSON.stringify(data[k])}`).join(',')}}`;
-  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+  // Hashed piece by piece: the same bytes as the whole canonical text, without building it.
+  const hash = createHash('sha256').update('{');
+  Object.keys(data).sort().forEach((k, i) => {
+    hash.update(`${i > 0 ? ',' : ''}${JSON.stringify(k)}:`, 'utf8');
+    hash.update(jsonOf(data[k]));
+  });
+  return hash.update('}').digest('hex');
+}
+
+/** Values this long are the pod scripts, the same in every instance: their JSON is encoded once per text. */
+const LONG_VALUE = 1024;
+const LONG_VALUES = new Map<string, Buffer>();
+
+/** A value as JSON, UTF-8 encoded. */
+function jsonOf(value: string): Buffer | string {
+  if (value.length < LONG_VALUE) {
+    return JSON.stringify(value);
+  }
+  let json = LONG_VALUES.get(value);
+  if (json === undefined) {
+    // A few texts at a time (the scripts, lib.sh per set of storages); a bound all the same.
+    if (LONG_VALUES.size >= 64) LONG_VALUES.clear();
+    json = Buffer.from(JSON.stringify(value), 'utf8');
+    LONG_VALUES.set(value, json);
+  }
+  return json;
 }
 
 /** A list option: undefined, or an array whose items `check` accepts; an empty list is left out. */

@@ -9,7 +9,7 @@ import { addNetworkPolicy } from './_network-policy';
 import { DEFAULT_DATABASE, PATHS, PodEnv, PORT, RECOVERY_SETTINGS_KEY, StorageRole, SUPERUSER } from './_pod-contract';
 import { checkPodOptions, ClientService, CONFIG_CHECKSUM_ANNOTATION, configChecksum, PodOptions, PodScheduling } from './_pod-options';
 import { confString, renderRecovery } from './_recovery';
-import { renderSecretKeys, SCRIPT_FILES, script } from './_scripts';
+import { libScript, SCRIPT_FILES, script } from './_scripts';
 import { StorageBinding } from './_storage-binding';
 import {
   checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue, checkNonNegativeInteger, checkPositiveInteger, checkQuantity, checkSecretKey,
@@ -81,11 +81,35 @@ interface Labels {
   readonly selector: Record<string, string>;
 }
 
+// The objects are written as their manifests: plain ApiObjects whose bodies have the API's field names
+// ("clusterIP", a targetPort "postgres", quantities as strings such as "512Mi"). cdk8s-plus-27's typed
+// classes (k8s.KubeStatefulSet, …) would convert a TypeScript-shaped body at every synth, field by field,
+// which for an instance's StatefulSet costs as much as all the rest the library adds to a plain cdk8s app
+// (bench/, `npx projen bench`). The body types are the k8s ones wherever the API has the same names.
+
+/** Requests and limits as the manifest holds them ("250m", "512Mi"). */
+interface ResourcesManifest {
+  readonly requests: Record<string, string>;
+  readonly limits: Record<string, string>;
+}
+
+/** A container: the k8s.Container fields the library sets (named as in the API), resources as strings. */
+type ContainerManifest = Omit<k8s.Container, 'resources'> & { readonly resources: ResourcesManifest };
+
+/** A volume of the pod: the sources the library writes, or a Local storage's volume (from k8s.toJson_Volume()). */
+interface VolumeManifest {
+  readonly name: string;
+  readonly configMap?: k8s.ConfigMapVolumeSource;
+  readonly secret?: k8s.SecretVolumeSource;
+  readonly emptyDir?: { readonly medium?: string; readonly sizeLimit?: string };
+  readonly [source: string]: unknown;
+}
+
 /** The checked settings of the pod's containers and data volume. */
 interface PodSettings {
   readonly storageSize: string;
   readonly storageClassName?: string;
-  readonly resources: k8s.ResourceRequirements;
+  readonly resources: ResourcesManifest;
   readonly pullPolicy: ImagePullPolicy;
   readonly attempts: number;
   readonly retrySeconds: number;
@@ -93,17 +117,24 @@ interface PodSettings {
 
 /** What the pod template is made of, as the steps build it. */
 interface PodParts {
-  readonly initContainers: k8s.Container[];
-  readonly containers: k8s.Container[];
-  readonly volumes: k8s.Volume[];
+  readonly initContainers: ContainerManifest[];
+  readonly containers: ContainerManifest[];
+  readonly volumes: VolumeManifest[];
   /** The pod template's annotations: the user's and the config checksum. */
   readonly annotations: Record<string, string>;
   readonly scheduling: PodScheduling;
 }
 
+/** A Local storage's volume as mounted: where, the volume, and its name in the pod. */
+interface LocalMount {
+  readonly mountPath: string;
+  readonly volume: k8s.Volume;
+  readonly name: string;
+}
+
 /** Volumes and mounts, as the steps add them. */
 interface Mounts {
-  readonly volumes: k8s.Volume[];
+  readonly volumes: VolumeManifest[];
   /** The postgres container's. */
   readonly mounts: k8s.VolumeMount[];
   /** The walg-backup sidecar's. */
@@ -207,7 +238,7 @@ export abstract class PostgresInstanceBase extends Construct {
     this.claimArchive(p, storages, env);
     this.restoreSettings(p, files, env);
     this.configMapName = `${this.name}-config`;
-    new k8s.KubeConfigMap(this, 'ConfigMap', { metadata: { name: this.configMapName, labels: labels.all }, data: files });
+    new ApiObject(this, 'ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: this.configMapName, labels: labels.all }, data: files });
     const password = this.passwordSecret(o.superuserPassword, labels);
     this.authSecretName = password.secretName;
     this.authSecret = Secret.fromSecretName(this, 'AuthSecretReference', password.secretName);
@@ -298,19 +329,19 @@ export abstract class PostgresInstanceBase extends Construct {
     const storageClassName = o.storageClassName === undefined ? undefined : checkDnsSubdomain(this, 'storageClassName', o.storageClassName);
     const r = o.resources ?? {};
     const quantity = (prop: keyof typeof r, fallback: string) =>
-      k8s.Quantity.fromString(r[prop] === undefined ? fallback : checkQuantity(this, `resources.${prop}`, r[prop], fallback));
+      r[prop] === undefined ? fallback : checkQuantity(this, `resources.${prop}`, r[prop], fallback);
     const resources = {
       requests: {
         'cpu': quantity('cpuRequest', '250m'),
         'memory': quantity('memoryRequest', '512Mi'),
         // The node disk the container uses outside the PVC: /tmp and the socket directory (emptyDirs)
         // and its logs (the root filesystem is read-only). Bounded, so a runaway cannot fill the node.
-        'ephemeral-storage': k8s.Quantity.fromString('128Mi'),
+        'ephemeral-storage': '128Mi',
       },
       limits: {
         'cpu': quantity('cpuLimit', '1'),
         'memory': quantity('memoryLimit', '1Gi'),
-        'ephemeral-storage': k8s.Quantity.fromString('2Gi'),
+        'ephemeral-storage': '2Gi',
       },
     };
     const pullPolicy = o.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT;
@@ -417,14 +448,14 @@ export abstract class PostgresInstanceBase extends Construct {
     }
     this.checkEncryptionAgrees(bound);
     let serviceAccount: string | undefined;
-    const local: Array<{ mountPath: string; volume: k8s.Volume }> = [];
+    const local: LocalMount[] = [];
     for (const b of bound) {
       this.storageFiles(b, files);
       serviceAccount = this.serviceAccount(b, serviceAccount);
       this.mountLocal(b, local, mounts);
     }
     // load_storage learns the Secret keys of exactly these storages.
-    files['lib.sh'] = renderSecretKeys(files['lib.sh'], bound.flatMap((b) => b.binding.secretKeys ?? []));
+    files['lib.sh'] = libScript(bound.flatMap((b) => b.binding.secretKeys ?? []));
     return bound;
   }
 
@@ -481,7 +512,7 @@ export abstract class PostgresInstanceBase extends Construct {
    * A Local storage's volume and mount. Two Local storages on one mount path share it when they are
    * the same volume; a restore source is mounted read-only unless the onward archive shares it.
    */
-  private mountLocal({ role, prop, binding }: BoundStorage, local: Array<{ mountPath: string; volume: k8s.Volume }>, mounts: Mounts): void {
+  private mountLocal({ role, prop, binding }: BoundStorage, local: LocalMount[], mounts: Mounts): void {
     if (!binding.volume || !binding.mountPath) {
       return;
     }
@@ -489,12 +520,12 @@ export abstract class PostgresInstanceBase extends Construct {
     if (same && JSON.stringify({ ...same.volume, name: '' }) !== JSON.stringify({ ...binding.volume, name: '' })) {
       invalid(this, `${prop}.mountPath`, binding.mountPath, 'expected a mount path that the other Local storage (another volume) does not use');
     }
-    const name = same?.volume.name ?? `${role}-local`;
+    const name = same?.name ?? `${role}-local`;
     if (!same) {
-      const volume = { ...binding.volume, name };
-      mounts.volumes.push(volume);
+      // Any volume source cdk8s-plus renders (Volume._toKube()), named as in the API by cdk8s-plus's own conversion.
+      mounts.volumes.push({ ...k8s.toJson_Volume(binding.volume), name });
       mounts.mounts.push({ name, mountPath: binding.mountPath, readOnly: role === 'restore' ? true : undefined });
-      local.push({ mountPath: binding.mountPath, volume });
+      local.push({ mountPath: binding.mountPath, volume: binding.volume, name });
     } else if (role === 'archive') {
       const i = mounts.mounts.findIndex((m) => m.name === name);
       mounts.mounts[i] = { name, mountPath: binding.mountPath };
@@ -567,7 +598,9 @@ export abstract class PostgresInstanceBase extends Construct {
     const secretName = spec.secretName ?? `${this.name}-auth`;
     checkSecretKey(this, 'superuserPassword key', password._key);
     if (spec.secretData) {
-      new k8s.KubeSecret(this, 'AuthSecret', { metadata: { name: secretName, labels: labels.all }, type: 'Opaque', stringData: spec.secretData });
+      new ApiObject(this, 'AuthSecret', {
+        apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName, labels: labels.all }, type: 'Opaque', stringData: spec.secretData,
+      });
     }
     return { secretName, key: password._key };
   }
@@ -579,7 +612,7 @@ export abstract class PostgresInstanceBase extends Construct {
       { name: 'auth', secret: { secretName: password.secretName, defaultMode: 0o440, items: [{ key: password.key, path: 'POSTGRES_PASSWORD' }] } },
       { name: 'run', emptyDir: {} },
       { name: 'tmp', emptyDir: {} },
-      { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('256Mi') } },
+      { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: '256Mi' } },
     );
     const common: k8s.VolumeMount[] = [
       { name: 'data', mountPath: PATHS.dataMount },
@@ -601,7 +634,9 @@ export abstract class PostgresInstanceBase extends Construct {
       let secretName = cred.secretName;
       if (!secretName) {
         secretName = `${this.name}-${role}-credentials`;
-        new k8s.KubeSecret(this, role === 'archive' ? 'ArchiveCredentials' : 'RestoreCredentials', {
+        new ApiObject(this, role === 'archive' ? 'ArchiveCredentials' : 'RestoreCredentials', {
+          apiVersion: 'v1',
+          kind: 'Secret',
           metadata: { name: secretName, labels: labels.all },
           type: 'Opaque',
           stringData: cred.secretData,
@@ -652,11 +687,11 @@ export abstract class PostgresInstanceBase extends Construct {
    * the binary into an emptyDir, mounted read-only on the postgres and sidecar containers, whose
    * scripts put it first on the PATH. No network at start-up, the root filesystems stay read-only.
    */
-  private walgInstall(version: PostgresVersion, pod: PodSettings, env: PodEnv, mounts: Mounts): k8s.Container[] {
+  private walgInstall(version: PostgresVersion, pod: PodSettings, env: PodEnv, mounts: Mounts): ContainerManifest[] {
     if (version.walgImage === undefined) {
       return [];
     }
-    mounts.volumes.push({ name: 'walg', emptyDir: { sizeLimit: k8s.Quantity.fromString('512Mi') } });
+    mounts.volumes.push({ name: 'walg', emptyDir: { sizeLimit: '512Mi' } });
     const m = { name: 'walg', mountPath: PATHS.walg, readOnly: true };
     mounts.mounts.push(m);
     mounts.sidecarMounts.push(m);
@@ -667,8 +702,8 @@ export abstract class PostgresInstanceBase extends Construct {
       imagePullPolicy: pod.pullPolicy,
       command: ['cp', version.walgBinaryPath ?? WALG_IMAGE.binaryPath, `${PATHS.walg}/wal-g`],
       resources: {
-        requests: { 'cpu': k8s.Quantity.fromString('10m'), 'memory': k8s.Quantity.fromString('32Mi'), 'ephemeral-storage': k8s.Quantity.fromString('16Mi') },
-        limits: { 'cpu': k8s.Quantity.fromString('500m'), 'memory': k8s.Quantity.fromString('256Mi'), 'ephemeral-storage': k8s.Quantity.fromString('64Mi') },
+        requests: { 'cpu': '10m', 'memory': '32Mi', 'ephemeral-storage': '16Mi' },
+        limits: { 'cpu': '500m', 'memory': '256Mi', 'ephemeral-storage': '64Mi' },
       },
       securityContext: containerSecurity(version),
       volumeMounts: [{ name: 'walg', mountPath: PATHS.walg }],
@@ -676,9 +711,9 @@ export abstract class PostgresInstanceBase extends Construct {
   }
 
   /** The postgres container and, when archiving, the walg-backup sidecar. */
-  private containers(p: InstancePlan, pod: PodSettings, env: PodEnv, mounts: Mounts): k8s.Container[] {
+  private containers(p: InstancePlan, pod: PodSettings, env: PodEnv, mounts: Mounts): ContainerManifest[] {
     const securityContext = containerSecurity(p.version);
-    const containers: k8s.Container[] = [{
+    const containers: ContainerManifest[] = [{
       name: 'postgres',
       image: p.version.image,
       imagePullPolicy: pod.pullPolicy,
@@ -706,7 +741,7 @@ export abstract class PostgresInstanceBase extends Construct {
   /** The walg-backup sidecar: scheduled base backups and retention. */
   private backupSidecar(
     options: ArchivingOptions, version: PostgresVersion, pod: PodSettings, env: PodEnv, volumeMounts: k8s.VolumeMount[],
-  ): k8s.Container {
+  ): ContainerManifest {
     const interval = seconds(this, 'baseBackupInterval', options.baseBackupInterval, 86400);
     const sidecarEnv: PodEnv = { ...env, PG_WALG_BACKUP_INTERVAL_SECONDS: String(interval) };
     Object.assign(sidecarEnv, this.retention(options, version, interval));
@@ -722,8 +757,8 @@ export abstract class PostgresInstanceBase extends Construct {
       command: ['/bin/sh', `${PATHS.config}/backup.sh`],
       env: toEnv(sidecarEnv),
       resources: {
-        requests: { 'cpu': k8s.Quantity.fromString('50m'), 'memory': k8s.Quantity.fromString('64Mi'), 'ephemeral-storage': k8s.Quantity.fromString('64Mi') },
-        limits: { 'cpu': k8s.Quantity.fromString('1'), 'memory': k8s.Quantity.fromString('512Mi'), 'ephemeral-storage': k8s.Quantity.fromString('1Gi') },
+        requests: { 'cpu': '50m', 'memory': '64Mi', 'ephemeral-storage': '64Mi' },
+        limits: { 'cpu': '1', 'memory': '512Mi', 'ephemeral-storage': '1Gi' },
       },
       securityContext: containerSecurity(version),
       volumeMounts,
@@ -766,12 +801,16 @@ export abstract class PostgresInstanceBase extends Construct {
    */
   private services(labels: Labels, client: ClientService): { headless: string; client: ApiObject } {
     const headlessServiceName = `${this.name}-pods`;
-    const ports = [{ name: 'postgres', port: PORT, targetPort: k8s.IntOrString.fromString('postgres') }];
-    new k8s.KubeService(this, 'HeadlessService', {
+    const ports = [{ name: 'postgres', port: PORT, targetPort: 'postgres' }];
+    new ApiObject(this, 'HeadlessService', {
+      apiVersion: 'v1',
+      kind: 'Service',
       metadata: { name: headlessServiceName, labels: labels.all },
-      spec: { clusterIp: 'None', selector: labels.selector, ports, publishNotReadyAddresses: true },
+      spec: { clusterIP: 'None', selector: labels.selector, ports, publishNotReadyAddresses: true },
     });
-    const clientService = new k8s.KubeService(this, 'Service', {
+    const clientService = new ApiObject(this, 'Service', {
+      apiVersion: 'v1',
+      kind: 'Service',
       metadata: { name: this.name, labels: labels.all, annotations: client.annotations },
       spec: {
         type: client.type,
@@ -808,7 +847,9 @@ export abstract class PostgresInstanceBase extends Construct {
         invalid(this, `labels.${k}`, labels.all[k], `expected "${v}" or no such label: the storage's keyless identity needs it on the pod`);
       }
     }
-    return new k8s.KubeStatefulSet(this, 'StatefulSet', {
+    return new ApiObject(this, 'StatefulSet', {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
       metadata: { name: this.name, labels: labels.all },
       spec: {
         serviceName: this.headlessServiceName,
@@ -819,7 +860,7 @@ export abstract class PostgresInstanceBase extends Construct {
         template: {
           metadata: { labels: { ...labels.all, ...identityLabels }, annotations: c.annotations },
           spec: {
-            ...c.scheduling,
+            ...schedulingManifest(c.scheduling),
             automountServiceAccountToken: false,
             serviceAccountName,
             enableServiceLinks: false,
@@ -844,7 +885,7 @@ export abstract class PostgresInstanceBase extends Construct {
           spec: {
             accessModes: ['ReadWriteOnce'],
             storageClassName: pod.storageClassName,
-            resources: { requests: { storage: k8s.Quantity.fromString(pod.storageSize) } },
+            resources: { requests: { storage: pod.storageSize } },
           },
         }],
       },
@@ -860,6 +901,21 @@ function checkDatabaseName(scope: IConstruct, value: unknown): string {
     invalid(scope, 'connectionEnv database', name, expected);
   }
   return name;
+}
+
+/**
+ * The pod spec's fields from the scheduling options, named as in the API: the k8s structs the user gave
+ * (checked field by field in _pod-options.ts) through cdk8s-plus's own conversions.
+ */
+function schedulingManifest(s: PodScheduling): Record<string, unknown> {
+  return {
+    nodeSelector: s.nodeSelector,
+    tolerations: s.tolerations?.map((t) => k8s.toJson_Toleration(t)),
+    affinity: k8s.toJson_Affinity(s.affinity),
+    topologySpreadConstraints: s.topologySpreadConstraints?.map((t) => k8s.toJson_TopologySpreadConstraint(t)),
+    priorityClassName: s.priorityClassName,
+    imagePullSecrets: s.imagePullSecrets?.map((r) => k8s.toJson_LocalObjectReference(r)),
+  };
 }
 
 /** Every container's security context: Pod Security Standard "restricted". */

@@ -22,6 +22,23 @@ export function script(name: (typeof SCRIPT_FILES)[number]): string {
 
 const SECRET_KEYS_MARKER = /^( *)# @secret-keys:.*\n(?:\1#.*\n)*/m;
 
+/** lib.sh rendered for each set of rules so far (the providers' constant rules: a handful of sets). */
+const libByRules = new Map<string, string>();
+
+/**
+ * The lib.sh a pod ships: renderSecretKeys() of the file for the rules of its storages, rendered once per
+ * set of rules, so that the instances of an app with the same providers share one text.
+ */
+export function libScript(rules: readonly SecretKeyRule[]): string {
+  const key = JSON.stringify(rules.map((r) => [r.key, r.env, r.as]));
+  let text = libByRules.get(key);
+  if (text === undefined) {
+    text = renderSecretKeys(script('lib.sh'), rules);
+    libByRules.set(key, text);
+  }
+  return text;
+}
+
 /**
  * lib.sh with the case arms of `rules` inserted where load_storage marks them (after the marker's
  * comment): exact keys first (so that "AZURE_ACCOUNT_KEY" wins over "AZURE_*"), then one arm for the

@@ -1,5 +1,6 @@
 // The checks behind the pod options (src/_pod-options.ts) on their own: what they accept, and that the
 // Kubernetes structs they check are the ones cdk8s-plus-27 publishes.
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ServiceType } from 'cdk8s-plus-27';
@@ -28,6 +29,17 @@ test('the config checksum is the sha256 of canonical JSON: keys sorted, no space
   expect(configChecksum({})).toBe('44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a'); // sha256('{}')
   expect(configChecksum({ b: '2', a: 'x"\n' })).toBe(configChecksum({ a: 'x"\n', b: '2' }));
   expect(configChecksum({ a: '1' })).not.toBe(configChecksum({ a: '1 ' }));
+});
+
+test('the config checksum of long values (the scripts, encoded once per text) is the sha256 of the whole canonical text', () => {
+  const long = `#!/bin/sh\necho "ünïcode \\ \t"\n${'x'.repeat(2000)}\n`;
+  const data = { 'lib.sh': long, 'archive.env': 'A=1\n', 'bootstrap.sh': `${long}more` };
+  const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+  const expected = sha256(`{"archive.env":${JSON.stringify(data['archive.env'])},"bootstrap.sh":${JSON.stringify(data['bootstrap.sh'])},"lib.sh":${JSON.stringify(long)}}`);
+  // Twice: the second time from the encoded texts kept from the first.
+  expect(configChecksum(data)).toBe(expected);
+  expect(configChecksum(data)).toBe(expected);
+  expect(configChecksum({ ...data, 'lib.sh': `${long} ` })).not.toBe(expected);
 });
 
 test.each<[string, { serviceType: ServiceType; loadBalancerSourceRanges?: string[] }]>([

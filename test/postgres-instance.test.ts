@@ -1,6 +1,6 @@
 // What apps connect with (src/_postgres-instance.ts): the auth Secret, the client Service, the pod
 // selector and connectionEnv(), for both constructs and every superuser password variant.
-import { Chart, Testing } from 'cdk8s';
+import { Chart, JsonPatch, Testing } from 'cdk8s';
 import { Deployment, EnvValue, NetworkPolicyPort, PodConnectionsIsolation } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
@@ -134,6 +134,18 @@ describe.each(CONSTRUCTS)('%s', (_kind, make) => {
     const own = (objs: Obj[]) => objs.filter((o) => o.metadata.labels?.['app.kubernetes.io/instance'] === 'orders');
     expect(own(synth(withApp))).toEqual(synth(without));
   });
+});
+
+test('escape hatches patch the manifests as written, with the API\'s field names', () => {
+  const chart = newChart();
+  const db = new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: s3(chart, 'prod/orders') });
+  // "clusterIP" and "hostIPC" are the API's names (cdk8s-plus's typed classes call them clusterIp and hostIpc).
+  db.clientService.addJsonPatch(JsonPatch.add('/spec/clusterIP', '10.96.0.50'));
+  db.statefulSet.addJsonPatch(JsonPatch.add('/spec/template/spec/hostIPC', false), JsonPatch.replace('/spec/template/spec/terminationGracePeriodSeconds', 120));
+  const objs = synth(chart);
+  expect(find(objs, 'Service', 'orders').spec.clusterIP).toBe('10.96.0.50');
+  const pod = find(objs, 'StatefulSet', 'orders').spec.template.spec;
+  expect([pod.hostIPC, pod.terminationGracePeriodSeconds]).toEqual([false, 120]);
 });
 
 test('an app in another chart and namespace connects by the database\'s namespace', () => {

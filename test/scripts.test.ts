@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { shippedScript } from './util';
-import { renderSecretKeys, SCRIPT_FILES, script } from '../src/_scripts';
+import { libScript, renderSecretKeys, SCRIPT_FILES, script } from '../src/_scripts';
 
 const DIR = path.join(__dirname, '..', 'src', 'scripts');
 
@@ -70,6 +70,15 @@ describe('the Secret keys rendered into lib.sh', () => {
   test('without the marker, rendering fails', () => {
     expect(() => renderSecretKeys('load_storage() { :; }\n', rules)).toThrow('lib.sh has no "# @secret-keys:" marker in load_storage');
   });
+});
+
+test('libScript() is lib.sh rendered for the rules, whatever rules came before', () => {
+  const s3 = [{ key: 'CA_CERT_DATA', env: 'WALG_S3_CA_CERT_FILE', as: 'path' as const }, { key: 'AWS_*' }];
+  const swift = [{ key: 'ST_*' }, { key: 'OS_*' }];
+  for (const rules of [s3, swift, s3, [...s3, ...swift], swift, []]) {
+    expect(libScript(rules)).toBe(renderSecretKeys(script('lib.sh'), rules));
+  }
+  expect(libScript(s3)).not.toBe(libScript(swift));
 });
 
 test('shippedScript (the test helper) refuses a rendered arm that is not a constant key rule', () => {
