@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { cdk8s, javascript, TextFile } from 'projen';
+import { cdk8s, javascript, JsonFile, TextFile } from 'projen';
 import { renderMatrixTypeTest, renderModernCellsGo, renderModernCellsJava, renderModernCellsPython, renderPostgresVersions } from './projenrc/postgres-versions';
 import { walgFeatureTable } from './src/_capabilities';
 import { supportTable } from './src/_catalog';
@@ -46,11 +46,11 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   docgen: true,
   stability: 'experimental',
   tsconfigDev: {
-    include: ['../examples/**/*.ts', '../e2e/**/*.ts', '../validate/**/*.ts'],
+    include: ['../examples/**/*.ts', '../e2e/**/*.ts', '../validate/**/*.ts', '../bench/**/*.ts'],
     // examples/cdk8s-app imports the library by its package name, as a user's app does.
     compilerOptions: { paths: { 'cdk8s-postgres-walg': ['../src'] } },
   },
-  gitignore: ['/.cache/', '/.ci-logs/', '/e2e-results/', '/validate-results/', '/bindings-results/', '/.parallel-logs/', '/test/.readme-example-*.ts', '/test/types/.matrix.probe.ts'],
+  gitignore: ['/.cache/', '/.ci-logs/', '/e2e-results/', '/validate-results/', '/bindings-results/', '/bench-results/', '/.parallel-logs/', '/test/.readme-example-*.ts', '/test/types/.matrix.probe.ts'],
   jestOptions: {
     jestConfig: {
       // examples/cdk8s-app's own test (main.test.ts, the snapshot recipe in the README) runs in this suite,
@@ -106,7 +106,7 @@ project.jest!.addTestMatch('<rootDir>/examples/cdk8s-app/**/*.test.ts');
 // The pod's shell scripts are real files; they ship next to the compiled code and are read at synth.
 project.postCompileTask.prependExec('mkdir -p lib/scripts && cp src/scripts/*.sh lib/scripts/');
 project.addPackageIgnore('!/lib/scripts/*.sh');
-for (const dir of ['/e2e/', '/imports/', '/examples/', '/tools/', '/validate/', '/bindings/', '/.ci/', '/e2e-results/', '/validate-results/', '/bindings-results/', '/.parallel-logs/']) {
+for (const dir of ['/e2e/', '/imports/', '/examples/', '/tools/', '/validate/', '/bindings/', '/bench/', '/.ci/', '/e2e-results/', '/validate-results/', '/bindings-results/', '/bench-results/', '/.parallel-logs/']) {
   project.addPackageIgnore(dir);
 }
 
@@ -160,6 +160,19 @@ const bindings = project.addTask('bindings', {
 for (const lang of ['python', 'java', 'go', 'dotnet']) {
   project.tasks.tryFind(`package:${lang}`)!.reset(`bash bindings/package.sh ${lang} dist`);
 }
+
+// The restore bench: replay speed through the library's restore_command against the floor, a serial setup and
+// a sweep of the download concurrency, on loopback and with latency; archiving under load. Needs root (pods in
+// mount namespaces, as the e2e) and the e2e's tools; prints a table and writes bench-results/restore.{md,json}.
+const benchRestore = project.addTask('bench:restore', {
+  description: 'Restore replay speed (floor, serial, defaults, download concurrency sweep; loopback and +RTT) and archive lag under pgbench (writes bench-results/restore.md; BENCH_WAL_MB=1024 for the full run)',
+  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
+});
+benchRestore.spawn(installTools);
+benchRestore.exec('ts-node --project test/tsconfig.json bench/restore.ts');
+project.eslint?.addLintPattern('bench');
+// bench/ is type-checked with the tests (test/tsconfig.json includes it) and linted with this project file.
+new JsonFile(project, 'bench/tsconfig.json', { obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'] } });
 
 // Every suite, as CI runs it.
 const testAll = project.addTask('test:all', {
