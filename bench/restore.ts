@@ -24,13 +24,14 @@
 //   BENCH_PARTS [restore,load]  which parts to run
 //   BENCH_WAYS [all]            which ways of restoring (ids: floor, cp, defaults, no-fast-path, serial, c<N>)
 //   BENCH_RESULTS [bench-results]  where restore.md and restore.json go (git-ignored)
+//   BENCH_REPORT                only write the report again from this restore.json (nothing is run)
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { DelayProxy, startDelayProxy } from './delay-proxy';
-import { ArchiveLag, lagLines, Machine, machineLine, median, replayOf, Row, table, verdicts } from './restore-report';
+import { ArchiveLag, Machine, median, renderReport, replayOf, Results, Row, verdicts } from './restore-report';
 import { Obj, Pod } from '../e2e/lib/pod';
 import { freePort } from '../e2e/lib/ports';
 import { chownFor, Env, mkdtempFor, run, runAs, startProcess, stopAll, userBaseEnv, waitFor } from '../e2e/lib/proc';
@@ -451,39 +452,33 @@ async function main(): Promise<void> {
     await stopAll();
   }
   const m1 = machine(ctx);
-  const mach: Machine = { ...m0, load: `${m0.load} (start), ${m1.load} (end)` };
-  const md: string[] = [
-    '# Restore bench', '',
-    `Machine: ${machineLine(mach)}.`, '',
-  ];
-  let v: ReturnType<typeof verdicts> | undefined;
-  if (src) {
-    md.push(`Workload: pgbench, ${(src.walBytes / 1024 / 1024).toFixed(0)} MiB of WAL in MinIO (${ctx.version.name}); medians of ${RUNS} runs, the ways of restoring alternating; replay time from PostgreSQL's log ("redo starts" to "redo done"); every restore checked against the source's rows.`, '');
-    const floorRow = rows.find((r) => r.id === 'floor');
-    for (const network of networks) {
-      md.push(`## ${network === LOOPBACK ? 'MinIO on loopback' : `MinIO behind a proxy that adds ${proxies[network].rttMs} ms per round trip`}`, '');
-      md.push(...table(rows.filter((r) => r.network === network), floorRow), '');
-    }
-    v = verdicts(rows, networks);
-    md.push('## Targets', '', ...v.lines, '');
-  }
-  if (lag) md.push('## Archiving under load (the defaults)', '', ...lagLines(lag), '');
-  const text = md.join('\n');
+  const results: Results = {
+    machine: { ...m0, load: `${m0.load} (start), ${m1.load} (end)` },
+    settings: {
+      walMb: WAL_MB, runs: RUNS, rttMs: RTT_MS, sweep: SWEEP, major: MAJOR, version: version.name, walg: walg.text, loadSeconds: LOAD_SECONDS,
+    },
+    source: src,
+    networks: networks.map((name) => ({ name, rttMs: proxies[name]?.rttMs ?? 0 })),
+    rows: rows.map((r) => ({ ...r, median: median(r.seconds) })),
+    archiveLag: lag,
+  };
+  write(results);
+}
+
+/** Writes restore.json and restore.md (renderReport), and prints the markdown. */
+function write(results: Results): void {
+  const text = renderReport(results);
   console.log(`\n${text}`);
   fs.mkdirSync(OUT, { recursive: true });
   fs.writeFileSync(path.join(OUT, 'restore.md'), text);
-  fs.writeFileSync(path.join(OUT, 'restore.json'), `${JSON.stringify({
-    machine: mach,
-    settings: { walMb: WAL_MB, runs: RUNS, rttMs: RTT_MS, sweep: SWEEP, major: MAJOR, walg: walg.text, loadSeconds: LOAD_SECONDS },
-    source: src,
-    rows: rows.map((r) => ({ ...r, median: median(r.seconds) })),
-    best: v?.best,
-    archiveLag: lag,
-  }, null, 2)}\n`);
+  fs.writeFileSync(path.join(OUT, 'restore.json'), `${JSON.stringify({ ...results, best: verdicts(results.rows, results.networks.map((n) => n.name)).best }, null, 2)}\n`);
   say(`wrote ${path.join(OUT, 'restore.md')} and restore.json`);
 }
 
-if (require.main === module) {
+if (require.main === module && process.env.BENCH_REPORT) {
+  // Only the report again, from a restore.json (e.g. after a change of the report).
+  write(JSON.parse(fs.readFileSync(process.env.BENCH_REPORT, 'utf8')) as Results);
+} else if (require.main === module) {
   const keepAlive = setInterval(() => undefined, 60_000);
   main().then(() => clearInterval(keepAlive)).catch(async (e) => {
     console.error(e);

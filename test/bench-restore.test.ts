@@ -79,7 +79,7 @@ describe('the report', () => {
       '- loopback: the defaults take 1.00× the floor (target ≤ 1.1×: met).',
       '- +50 ms: the fastest download concurrency is c32 (11.00 s); the defaults take 18.2 % longer (target ≤ 10 %: **not met**).',
       '- +50 ms: the serial setup takes 2.31× as long as the defaults (target ≥ 2×: met).',
-      '- +50 ms: without serving prefetched segments directly (the wrapper before this change), the defaults take 1.54× as long.',
+      '- +50 ms: without serving prefetched segments directly (the wrapper before this change), restores take 1.54× as long.',
     ]);
   });
   test('archive lag against one segment and archive_timeout', () => {
