@@ -404,6 +404,7 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the restore bench runs pods in mount namespaces, as the e2e: run it as root');
   for (const d of [WORK, LOGS]) fs.rmSync(d, { recursive: true, force: true });
   fs.mkdirSync(WORK, { recursive: true });
+  fs.mkdirSync(OUT, { recursive: true });
   const walg = walgLines().find((l) => l.id === WALG || l.id.startsWith(`${WALG}.`));
   if (!walg) throw new Error(`BENCH_WALG=${WALG}: no such WAL-G line (installed: ${walgLines().map((l) => l.id).join(', ')}; PG_WALG_WALG_BIN adds one)`);
   const version = versionFor(MAJOR, walg);
@@ -440,6 +441,8 @@ async function main(): Promise<void> {
           x.seconds.push(r.seconds);
           x.bytes = r.bytes;
           say(`run ${i + 1}/${RUNS} ${j.network} ${j.id}: ${r.seconds.toFixed(2)} s (${(r.bytes / 1024 / 1024 / r.seconds).toFixed(1)} MiB/s)`);
+          // What is measured so far, in case the run is cut short.
+          fs.writeFileSync(path.join(OUT, 'restore.partial.json'), `${JSON.stringify({ source: src, networks, rows }, null, 2)}\n`);
         }
       }
       fs.rmSync(floor.dir, { recursive: true, force: true });
@@ -472,6 +475,7 @@ function write(results: Results): void {
   fs.mkdirSync(OUT, { recursive: true });
   fs.writeFileSync(path.join(OUT, 'restore.md'), text);
   fs.writeFileSync(path.join(OUT, 'restore.json'), `${JSON.stringify({ ...results, best: verdicts(results.rows, results.networks.map((n) => n.name)).best }, null, 2)}\n`);
+  fs.rmSync(path.join(OUT, 'restore.partial.json'), { force: true });
   say(`wrote ${path.join(OUT, 'restore.md')} and restore.json`);
 }
 
