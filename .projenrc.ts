@@ -172,6 +172,15 @@ bench.exec('ts-node --project test/tsconfig.json bench/main.ts', { receiveArgs: 
 new JsonFile(project, 'bench/tsconfig.json', { obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'] } });
 project.eslint?.addLintPattern('bench');
 project.eslint?.allowDevDeps('bench/**');
+// The restore bench: replay speed through the library's restore_command against the floor, a serial setup and
+// a sweep of the download concurrency, on loopback and with latency; archiving under load. Needs root (pods in
+// mount namespaces, as the e2e) and the e2e's tools; prints a table and writes bench-results/restore.{md,json}.
+const benchRestore = project.addTask('bench:restore', {
+  description: 'Restore replay speed (floor, serial, defaults, download concurrency sweep; loopback and +RTT) and archive lag under pgbench (writes bench-results/restore.md; BENCH_WAL_MB=1024 for the full run)',
+  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
+});
+benchRestore.spawn(installTools);
+benchRestore.exec('ts-node --project test/tsconfig.json bench/restore.ts');
 
 // Every suite, as CI runs it.
 const testAll = project.addTask('test:all', {

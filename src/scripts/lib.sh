@@ -42,6 +42,8 @@
 #   PG_WALG_LIST_TIMEOUT            seconds one backup-list or probe read may take (default 60)
 #   PG_WALG_FETCH_TIMEOUT           seconds one wal-fetch of the restore_command may take (default 60)
 #   PG_WALG_FETCH_ATTEMPTS          tries of one WAL file in the restore_command (default PG_WALG_ATTEMPTS)
+#   PG_WALG_SERVE_PREFETCHED        off to fetch every WAL file with wal-g, even one that WAL-G's prefetch
+#                                   already downloaded (default on: serve_prefetched)
 #   PG_WALG_CHECK_SECONDS           the sidecar: seconds between archiving checks (default 60)
 #   PG_WALG_BEHIND_SEGMENTS         the sidecar: waiting segments that make it warn (default 4)
 #   PG_WALG_DELETE_TIMEOUT          the sidecar: seconds one retention delete may take (default 3600)
@@ -412,6 +414,81 @@ whole_file() {
     echo "$2 is partial: $_size bytes of a $_segsize-byte WAL segment"
     return 1
   fi
+}
+
+# serve_prefetched FILE DEST: the fast path of the restore_command: put the WAL segment FILE in DEST
+# without starting wal-g (tens of milliseconds a call, for every segment), when WAL-G's prefetch already
+# downloaded it. Every WAL-G release from 0.2.4 to 3.0 (read in its source) prefetches into
+# <directory of DEST>/.wal-g/prefetch: a download is written into running/FILE and renamed to FILE when it
+# has ended (from 0.2.14 on also when it ended with an error: a file there may be partial). The file is
+# renamed to DEST (atomic: no other process takes it too), then held to the check of a file that wal-g
+# wal-fetch wrote (whole_file: the WAL magic and the segment size of its header, as in fetch_outcome): one
+# that fails it is removed, and the caller fetches FILE with wal-g as before. So this succeeds only when DEST
+# holds a whole segment, and it never says "not in the archive". It stays out of the way (returns 1 at
+# once) for a file that is not a WAL segment (WAL-G never prefetches history files), when prefetch is off
+# (WALG_DOWNLOAD_CONCURRENCY is 1, or not a number of at most 4 digits), when WALG_PREFETCH_DIR is set
+# (WAL-G 0.2.22 to 3.0.5 prefetch there but look in the default place), and with PG_WALG_SERVE_PREFETCHED=off.
+serve_prefetched() {
+  [ "${PG_WALG_SERVE_PREFETCHED:-on}" != off ] || return 1
+  [ -z "${WALG_PREFETCH_DIR:-}" ] || return 1
+  case ${WALG_DOWNLOAD_CONCURRENCY:-10} in '' | *[!0-9]* | 0 | 1 | 0[0-9]* | ?????*) return 1 ;; esac
+  case $1 in
+    [0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F]) ;;
+    *) return 1 ;;
+  esac
+  case $2 in
+    */*) _sp_dir=${2%/*}/.wal-g/prefetch ;;
+    *) _sp_dir=.wal-g/prefetch ;;
+  esac
+  # A regular file, not a link: WAL-G writes only files there.
+  if [ ! -f "$_sp_dir/$1" ] || [ -h "$_sp_dir/$1" ]; then
+    return 1
+  fi
+  mv -f "$_sp_dir/$1" "$2" 2>/dev/null || return 1
+  if ! _sp_why=$(whole_file "$1" "$2"); then
+    rm -f "$2"
+    log "the copy of $1 that WAL-G prefetched is not whole ($_sp_why): fetching it with wal-g"
+    return 1
+  fi
+  keep_prefetching "$1" "$2" "$_sp_dir"
+  return 0
+}
+
+# keep_prefetching FILE DEST DIR: after serve_prefetched served FILE from the prefetch directory DIR, start
+# in the background what wal-g wal-fetch starts after every fetch, `wal-g wal-prefetch FILE DEST`, which
+# downloads those of the next WALG_DOWNLOAD_CONCURRENCY segments that are neither downloaded nor being
+# downloaded. Only when at most half of them are queued after FILE (in DIR or DIR/running), and the one it
+# started last has ended (its PID is in DIR/../pg-walg-prefetch.pid while it runs, a name that WAL-G's
+# clean-up of DIR leaves alone): the segments keep coming without a wal-g process for each of them. Bounded
+# in time like a fetch; its log goes to the server log, as WAL-G's own prefetch's does.
+keep_prefetching() {
+  _kp_pidfile=${3%/prefetch}/pg-walg-prefetch.pid
+  _kp_pid=
+  if [ -f "$_kp_pidfile" ]; then
+    read -r _kp_pid <"$_kp_pidfile" || true
+  fi
+  case $_kp_pid in
+    '' | *[!0-9]*) ;;
+    *) if kill -0 "$_kp_pid" 2>/dev/null; then return 0; fi ;;
+  esac
+  # Names compare as strings (awk would compare two all-digit names as numbers, and lose digits).
+  _kp_ahead=$(printf '%s\n' "$3"/* "$3"/running/* | awk -v f="$1" '
+    { sub(/.*\//, "") }
+    length($0) == 24 && substr($0, 1, 8) == substr(f, 1, 8) && ("" $0) > ("" f) { n++ }
+    END { print n + 0 }')
+  # WALG_DOWNLOAD_CONCURRENCY is a number above 1 here (serve_prefetched).
+  _kp_conc=${WALG_DOWNLOAD_CONCURRENCY:-10}
+  [ "${_kp_ahead:-0}" -le $((_kp_conc / 2)) ] || return 0
+  # A subshell of its own, which exits 0 whatever wal-g does: a process left behind by the restore_command
+  # is adopted by PID 1, the postmaster once the pod runs it, which takes any other exit status for a crash
+  # of one of its backends. Its standard output is replaced with exec, not by a redirection of the
+  # function call (the shell would keep the caller's stdout open in a saved descriptor while it runs).
+  (
+    exec </dev/null >/dev/null
+    bounded "${PG_WALG_FETCH_TIMEOUT:-60}" wal-g wal-prefetch "$1" "$2" || :
+    rm -f "$_kp_pidfile"
+  ) &
+  echo "$!" >"$_kp_pidfile"
 }
 
 # list_outcome RC OUT ERRLOG: how `wal-g backup-list` ended. Prints "listed" (it exited 0 and printed

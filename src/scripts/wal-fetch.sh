@@ -9,6 +9,11 @@
 set -u
 # shellcheck source=lib.sh
 . "$PG_WALG_CONFIG/lib.sh"
+# A segment that WAL-G's prefetch already downloaded whole is served without starting wal-g (the same
+# check of the file as below; it never answers "not in the archive"): serve_prefetched in lib.sh.
+if serve_prefetched "$1" "$2"; then
+  exit 0
+fi
 # As many attempts as every storage operation of the pod (storageAttempts), each bounded in time: a
 # WAL segment is 16 MiB by default, and WAL-G before 1.1.2 retries S3 requests for minutes by itself.
 attempts=${PG_WALG_FETCH_ATTEMPTS:-$PG_WALG_ATTEMPTS}

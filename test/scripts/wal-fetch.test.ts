@@ -1,6 +1,7 @@
 // wal-fetch.sh, the restore_command: PostgreSQL ends recovery at the first file it is told is not in
 // the archive (exit 1 to 125), and aborts recovery on an exit above 125. So exit 1 only for a file
 // WAL-G says is missing; retry anything else, then exit 255 (the pod restarts and resumes).
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { notInArchive, SHELLS, stub, walSegment } from './stub';
@@ -71,5 +72,208 @@ describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('wal-fetch.sh under 
   });
   test('an unknown failure with WAL-G 2.0+ (not 74): retried, then 255', () => {
     expect(fetch('echo "ERROR: something else" >&2; exit 1', '74')).toMatchObject({ status: 255, calls: 3 });
+  });
+});
+
+// The fast path (serve_prefetched in lib.sh): a segment that WAL-G's prefetch already downloaded whole,
+// into <dir of %p>/.wal-g/prefetch/, is renamed to %p without starting wal-g; anything else goes to wal-g
+// wal-fetch as before. A file there may be partial (WAL-G 0.2.14 and later rename a download there also
+// when it failed half-way), so it is held to the same check as a file that wal-g wrote.
+describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('wal-fetch.sh\'s fast path under %s', (_name, shell) => {
+  const NEXT = '000000010000000000000004';
+  interface Case {
+    /** Files to make under pg_wal/.wal-g/prefetch (name → content maker); "running/NAME" for a download in progress. */
+    readonly prefetched?: Record<string, (f: string) => void>;
+    /** What the stand-in wal-g wal-fetch does (default: writes a whole segment). */
+    readonly fetch?: string;
+    /** What the stand-in wal-g wal-prefetch does (default: nothing). */
+    readonly prefetch?: string;
+    readonly env?: Record<string, string>;
+    readonly file?: string;
+  }
+  /** Runs wal-fetch.sh for SEG (or file) with %p = pg_wal/RECOVERYXLOG, as PostgreSQL does, from PGDATA. */
+  function run(c: Case = {}) {
+    const s = stub(`case $1 in\nwal-fetch)\n${c.fetch ?? 'cp "$STUB_DIR/seg" "$3"'}\n;;\nwal-prefetch)\n${c.prefetch ?? ':'}\n;;\nesac`);
+    walSegment(path.join(s.dir, 'seg'));
+    const pgWal = path.join(s.work, 'pg_wal');
+    const dir = path.join(pgWal, '.wal-g', 'prefetch');
+    fs.mkdirSync(path.join(dir, 'running'), { recursive: true });
+    for (const [name, make] of Object.entries(c.prefetched ?? {})) make(path.join(dir, name));
+    const dest = path.join(pgWal, 'RECOVERYXLOG');
+    // stderr to a file, as PostgreSQL's server log: a background wal-prefetch keeps it open after the
+    // script has exited (PostgreSQL waits for the script only; a pipe would make spawnSync wait for both).
+    const errFile = path.join(s.dir, 'stderr');
+    s.config('wrap.sh', `${shell.join(' ')} "$PG_WALG_CONFIG/wal-fetch.sh" "$@" 2>>"${errFile}"\n`);
+    const fetchOnce = (file: string, env: Record<string, string> = {}) => {
+      const res = s.run(['sh'], 'wrap.sh', [file, dest], { PG_WALG_FETCH_ATTEMPTS: '2', PG_WALG_FETCH_TIMEOUT: '5', WALE_S3_PREFIX: 's3://walg/pg', ...c.env, ...env });
+      return { status: res.status, stderr: fs.existsSync(errFile) ? fs.readFileSync(errFile, 'utf8') : '' };
+    };
+    const r = fetchOnce(c.file ?? SEG);
+    const fetches = () => s.calls().filter((l) => l.startsWith('wal-fetch '));
+    const prefetches = () => s.calls().filter((l) => l.startsWith('wal-prefetch '));
+    const left = (name: string) => fs.existsSync(path.join(dir, name));
+    const served = fs.existsSync(dest) ? fs.readFileSync(dest) : undefined;
+    return { r, s, dest, dir, served, fetches, prefetches, left, fetchOnce };
+  }
+  /** Waits (at most 10 s) until the background wal-prefetch, if any was started, has ended. */
+  function settle(dir: string): void {
+    const pidFile = path.join(dir, '..', 'pg-walg-prefetch.pid');
+    const deadline = Date.now() + 10_000;
+    while (fs.existsSync(pidFile) && Date.now() < deadline) {
+      try {
+        process.kill(Number(fs.readFileSync(pidFile, 'utf8').trim()), 0);
+      } catch {
+        return;
+      }
+      spawnSync('sleep', ['0.1']);
+    }
+  }
+  const whole = (f: string) => walSegment(f);
+
+  test('a whole prefetched segment: renamed to %p without starting wal-g wal-fetch, 0', () => {
+    const { r, served, fetches, left, dir } = run({ prefetched: { [SEG]: whole } });
+    settle(dir);
+    expect(r.status).toBe(0);
+    expect(fetches()).toEqual([]);
+    expect(left(SEG)).toBe(false);
+    const expected = path.join(dir, 'expected');
+    walSegment(expected);
+    expect(served?.equals(fs.readFileSync(expected))).toBe(true);
+    expect(r.stderr).toBe('');
+  });
+
+  test.each([
+    ['partial (a download that failed half-way, renamed anyway)', (f: string) => walSegment(f, 512 * 1024, 1024 * 1024), 'is partial: 524288 bytes of a 1048576-byte WAL segment'],
+    ['empty', (f: string) => fs.writeFileSync(f, ''), 'is missing or empty'],
+    ['shorter than a page header', (f: string) => fs.writeFileSync(f, 'x'.repeat(20)), 'is partial: 20 bytes, shorter than a WAL page header'],
+    ['without the WAL magic', (f: string) => fs.writeFileSync(f, Buffer.alloc(1024 * 1024)), 'does not start with a WAL page header (magic 0)'],
+  ])('a prefetched copy that is %s is not served: removed, and wal-g fetches the segment', (_what, make, why) => {
+    const { r, served, fetches, left } = run({ prefetched: { [SEG]: make } });
+    expect(r.status).toBe(0);
+    expect(fetches()).toEqual([expect.stringMatching(new RegExp(`^wal-fetch ${SEG} .*/pg_wal/RECOVERYXLOG$`))]);
+    expect(left(SEG)).toBe(false);
+    expect(r.stderr).toContain(`the copy of ${SEG} that WAL-G prefetched is not whole (`);
+    expect(r.stderr).toContain(why);
+    expect(served?.length).toBe(1024 * 1024);
+  });
+
+  test('a partial prefetched copy is never handed to PostgreSQL: when wal-g then fails too, 255 and %p is gone', () => {
+    const { r, served, fetches } = run({
+      prefetched: { [SEG]: (f) => walSegment(f, 512 * 1024, 1024 * 1024) },
+      fetch: 'echo "ERROR: 2026/11/30 RequestError: send request failed caused by: connect: connection refused" >&2; exit 1',
+    });
+    expect(r.status).toBe(255);
+    expect(fetches()).toHaveLength(2);
+    expect(served).toBeUndefined();
+  });
+
+  test('a partial prefetched copy of a segment WAL-G then says is not in the archive: 1, only because WAL-G said so', () => {
+    const { r, served, fetches } = run({ prefetched: { [SEG]: (f) => walSegment(f, 4096, 1024 * 1024) }, fetch: `printf '%s' "${notInArchive(SEG).trim()}" >&2; exit 1` });
+    expect(r.status).toBe(1);
+    expect(fetches()).toHaveLength(1);
+    expect(served).toBeUndefined();
+  });
+
+  test('a download still in progress (running/) is left to wal-g', () => {
+    const { r, fetches, left } = run({ prefetched: { [`running/${SEG}`]: whole } });
+    expect(r.status).toBe(0);
+    expect(fetches()).toHaveLength(1);
+    expect(left(`running/${SEG}`)).toBe(true);
+  });
+
+  test('a link in the prefetch directory is not followed: left to wal-g', () => {
+    const { r, fetches, left } = run({ prefetched: { target: whole, [SEG]: (f) => fs.symlinkSync('target', f) } });
+    expect(r.status).toBe(0);
+    expect(fetches()).toHaveLength(1);
+    expect(left(SEG)).toBe(true);
+  });
+
+  test('a history file is always fetched with wal-g (WAL-G never prefetches one)', () => {
+    const { r, fetches } = run({ file: '00000002.history', prefetched: { '00000002.history': (f) => fs.writeFileSync(f, '1\t0/3000000\tno recovery target specified\n') } });
+    expect(r.status).toBe(0);
+    expect(fetches()).toEqual([expect.stringMatching(/^wal-fetch 00000002\.history /)]);
+  });
+
+  test.each([
+    ['PG_WALG_SERVE_PREFETCHED=off', { PG_WALG_SERVE_PREFETCHED: 'off' }],
+    ['prefetch off (WALG_DOWNLOAD_CONCURRENCY=1)', { WALG_DOWNLOAD_CONCURRENCY: '1' }],
+    ['WALG_DOWNLOAD_CONCURRENCY not a number', { WALG_DOWNLOAD_CONCURRENCY: 'lots' }],
+    ['WALG_DOWNLOAD_CONCURRENCY with a leading zero (octal to the shell)', { WALG_DOWNLOAD_CONCURRENCY: '08' }],
+    ['WALG_DOWNLOAD_CONCURRENCY too large for the shell', { WALG_DOWNLOAD_CONCURRENCY: '99999999999999999999' }],
+    ['WALG_PREFETCH_DIR set (WAL-G 0.2.22 to 3.0.5 prefetch there but look elsewhere)', { WALG_PREFETCH_DIR: '/var/prefetch' }],
+  ])('off with %s: every segment through wal-g', (_what, env) => {
+    const { r, fetches, left } = run({ prefetched: { [SEG]: whole }, env });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(fetches()).toHaveLength(1);
+    expect(left(SEG)).toBe(true);
+  });
+
+  // Keeping the prefetch going: wal-g wal-fetch starts `wal-g wal-prefetch FILE %p` after every fetch;
+  // the fast path starts it only when the queue runs low.
+  const ahead = (names: string[]) => Object.fromEntries(names.map((n) => [n, whole]));
+  test('with no more than half of WALG_DOWNLOAD_CONCURRENCY queued, it starts wal-g wal-prefetch in the background', () => {
+    const { r, dir, prefetches } = run({ prefetched: { [SEG]: whole, ...ahead([NEXT, 'running/000000010000000000000005']) }, env: { WALG_DOWNLOAD_CONCURRENCY: '4' } });
+    settle(dir);
+    expect(r.status).toBe(0);
+    expect(prefetches()).toEqual([expect.stringMatching(new RegExp(`^wal-prefetch ${SEG} .*/pg_wal/RECOVERYXLOG$`))]);
+  });
+  test('with more than half queued, no wal-g at all', () => {
+    const { r, dir, prefetches, fetches } = run({
+      prefetched: { [SEG]: whole, ...ahead([NEXT, '000000010000000000000005', 'running/000000010000000000000006']) },
+      env: { WALG_DOWNLOAD_CONCURRENCY: '4' },
+    });
+    settle(dir);
+    expect(r.status).toBe(0);
+    expect(fetches()).toEqual([]);
+    expect(prefetches()).toEqual([]);
+  });
+  test('only later segments of the same timeline count as queued (names compared as strings)', () => {
+    // Older segments, another timeline, and other files are not ahead of SEG: 0 of 4 queued.
+    const { dir, prefetches } = run({
+      prefetched: { [SEG]: whole, ...ahead(['000000010000000000000002', '000000020000000000000005', '000000020000000000000006', '000000010000000000000004.partial', '00000002.history']) },
+      env: { WALG_DOWNLOAD_CONCURRENCY: '4' },
+    });
+    settle(dir);
+    expect(prefetches()).toHaveLength(1);
+  });
+  test('names of digits only compare as names: 2 of 2 queued right after SEG start none', () => {
+    // As numbers, 000000010000000000000003 and 000000010000000000000004 are the same double.
+    const { dir, prefetches } = run({ prefetched: { [SEG]: whole, ...ahead([NEXT, '000000010000000000000005']) }, env: { WALG_DOWNLOAD_CONCURRENCY: '2' } });
+    settle(dir);
+    expect(prefetches()).toEqual([]);
+  });
+  test('by default (WALG_DOWNLOAD_CONCURRENCY unset: WAL-G\'s 10), 5 queued starts one, 6 do not', () => {
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `0000000100000000000000${(0x04 + i).toString(16).toUpperCase().padStart(2, '0')}`);
+    const five = run({ prefetched: { [SEG]: whole, ...ahead(names(5)) } });
+    settle(five.dir);
+    expect(five.prefetches()).toHaveLength(1);
+    const six = run({ prefetched: { [SEG]: whole, ...ahead(names(6)) } });
+    settle(six.dir);
+    expect(six.prefetches()).toHaveLength(0);
+  });
+  test('one background prefetch at a time: none is started while the last one runs', () => {
+    // The first call starts a wal-prefetch that runs until released; the second call, for the next
+    // segment, finds it running.
+    const { s, dir, dest, prefetches, fetches, r, fetchOnce } = run({
+      prefetched: { [SEG]: whole, [NEXT]: whole }, prefetch: 'while [ ! -f "$STUB_DIR/release" ]; do sleep 0.1; done', env: { PG_WALG_FETCH_TIMEOUT: '30' },
+    });
+    expect(r.status).toBe(0);
+    fs.rmSync(dest);
+    const r2 = fetchOnce(NEXT);
+    fs.writeFileSync(path.join(s.dir, 'release'), '');
+    settle(dir);
+    expect(r2.status).toBe(0);
+    expect(fs.existsSync(dest)).toBe(true);
+    expect(fetches()).toEqual([]);
+    expect(prefetches()).toEqual([expect.stringMatching(new RegExp(`^wal-prefetch ${SEG} `))]);
+  });
+  test('a background prefetch that hangs is stopped by the time bound', () => {
+    const { dir, s, prefetches, r } = run({ prefetched: { [SEG]: whole }, prefetch: 'exec sleep 30', env: { PG_WALG_FETCH_TIMEOUT: '1' } });
+    expect(r.status).toBe(0);
+    settle(dir);
+    // bounded's note, in the server log, once it has stopped the hung wal-g (a sleep of 30 s).
+    expect(fs.readFileSync(path.join(s.dir, 'stderr'), 'utf8')).toBe('timed out after 1 s\n');
+    expect(prefetches()).toHaveLength(1);
   });
 });
