@@ -662,7 +662,7 @@ export abstract class PostgresInstanceBase extends Construct {
       }
       const name = `${role}-encryption`;
       const mountPath = `${PATHS.secrets}/${name}`;
-      const volume = (volumeName: string, items: EncryptionMount['items']): k8s.Volume =>
+      const volume = (volumeName: string, items: EncryptionMount['items']): VolumeManifest =>
         ({ name: volumeName, secret: { secretName: enc.secretName, defaultMode: 0o440, items: items.map((i) => ({ key: i.key, path: i.path })) } });
       // The archiving server only encrypts, which needs no passphrase: it is not mounted where the server
       // (and so a superuser's pg_read_file) could read it. The sidecar decrypts the newest segment to check
