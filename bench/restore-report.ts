@@ -57,6 +57,11 @@ export interface Row {
   readonly seconds: number[];
   /** WAL bytes of the replay (the same in every run). */
   bytes: number;
+  /**
+   * CPU seconds the store's processes (MinIO, and the delaying proxy) used during each restore: on this
+   * bench's one machine they share its CPUs with the replay, as a real object store's would not.
+   */
+  readonly storeCpu?: number[];
 }
 
 export interface ArchiveLag {
@@ -68,6 +73,26 @@ export interface ArchiveLag {
   readonly maxSecondsBehind: number;
   readonly drainSeconds: number;
   readonly failed: number;
+}
+
+/** The storage cost of one compression method: the same workload archived with it, and restores of it. */
+export interface CostRow {
+  /** WALG_COMPRESSION_METHOD */
+  readonly method: string;
+  /** Why the library refused the method for the version (its synth-time error's first line), if it did. */
+  readonly refused?: string;
+  /** WAL the workload wrote (bytes). */
+  readonly walBytes: number;
+  /** Bytes under the archive's prefix: base backup and WAL. */
+  readonly stored: number;
+  /** Of which the WAL (wal_005/). */
+  readonly storedWal: number;
+  /** Seconds from the archiving pod's start to the last segment archived (pgbench included). */
+  readonly archiveSeconds?: number;
+  /** Replay seconds of each restore with the defaults ("redo starts" to "redo done"). */
+  readonly replay: number[];
+  /** Seconds from each restore pod's start to the server accepting connections (backup-fetch included). */
+  readonly ready: number[];
 }
 
 export interface Machine {
@@ -103,8 +128,13 @@ function fmt(x: number, digits = 2): string {
  * restoring once, so a change of the machine's load between rounds falls on both sides of each ratio.
  */
 export function pairedRatio(a: Row, b: Row): number {
-  const n = Math.min(a.seconds.length, b.seconds.length);
-  return median(a.seconds.slice(0, n).map((s, i) => s / b.seconds[i]));
+  return runRatio(a.seconds, b.seconds);
+}
+
+/** The median of the ratios a[i] / b[i] of two series of runs, round by round. */
+export function runRatio(a: readonly number[], b: readonly number[]): number {
+  const n = Math.min(a.length, b.length);
+  return median(a.slice(0, n).map((s, i) => s / b[i]));
 }
 
 /**
@@ -114,14 +144,15 @@ export function pairedRatio(a: Row, b: Row): number {
 export function table(rows: readonly Row[], floor: Row | undefined): string[] {
   const defaults = rows.find((r) => r.id === 'defaults');
   const out = [
-    '| restore | median s | MiB/s | × floor | × defaults | runs (s) |',
-    '| --- | ---: | ---: | ---: | ---: | --- |',
+    '| restore | median s | MiB/s | × floor | × defaults | store CPU s | runs (s) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of rows) {
     const m = median(r.seconds);
     const f = floor ? pairedRatio(r, floor) : NaN;
     const d = defaults ? pairedRatio(r, defaults) : NaN;
-    out.push(`| ${r.label} | ${fmt(m)} | ${fmt(mbps(r.bytes, m), 1)} | ${fmt(f)} | ${fmt(d)} | ${r.seconds.map((s) => fmt(s, 1)).join(', ')} |`);
+    const cpu = r.storeCpu?.length ? fmt(median(r.storeCpu), 1) : '–';
+    out.push(`| ${r.label} | ${fmt(m)} | ${fmt(mbps(r.bytes, m), 1)} | ${fmt(f)} | ${fmt(d)} | ${cpu} | ${r.seconds.map((s) => fmt(s, 1)).join(', ')} |`);
   }
   return out;
 }
@@ -169,6 +200,28 @@ export function lagLines(lag: ArchiveLag): string[] {
   ];
 }
 
+/**
+ * The storage-cost table: per compression method, the bytes stored against the WAL written (the archive's
+ * share of it), and the restores' median replay and time to ready, with the replay's ratio to LZ4's.
+ */
+export function costLines(rows: readonly CostRow[]): string[] {
+  const lz4 = rows.find((r) => r.method === 'lz4' && !r.refused);
+  const out = [
+    '| compression | WAL written | stored (base backup + WAL) | of the WAL written | WAL stored | replay s | × lz4 | ready after s | runs: replay (s) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const r of rows) {
+    if (r.refused) {
+      out.push(`| ${r.method} | refused: ${r.refused.replace(/\|/g, '\\|')} | | | | | | | |`);
+      continue;
+    }
+    const replay = median(r.replay);
+    out.push(`| ${r.method} | ${fmt(r.walBytes / MiB, 0)} MiB | ${fmt(r.stored / MiB, 1)} MiB | ${fmt((100 * r.stored) / r.walBytes, 1)} % | ` +
+      `${fmt(r.storedWal / MiB, 1)} MiB | ${fmt(replay)} | ${lz4 ? fmt(runRatio(r.replay, lz4.replay)) : '–'} | ${fmt(median(r.ready), 1)} | ${r.replay.map((x) => fmt(x, 1)).join(', ')} |`);
+  }
+  return out;
+}
+
 export function machineLine(m: Machine): string {
   return `${m.date}; ${m.nproc} × ${m.cpu}; Node ${m.node}; load ${m.load}; ${m.postgres}; ${m.walg}; MinIO ${m.minio}; scripts under ${m.shell}`;
 }
@@ -185,6 +238,7 @@ export interface Results {
     readonly version: string;
     readonly walg: string;
     readonly loadSeconds: number;
+    readonly storageMb?: number;
   };
   /** The archive the restores replayed (absent when only the load part ran). */
   readonly source?: { readonly prefix: string; readonly history: number; readonly lastSegment: string; readonly walBytes: number };
@@ -192,6 +246,7 @@ export interface Results {
   readonly networks: ReadonlyArray<{ readonly name: string; readonly rttMs: number }>;
   readonly rows: Row[];
   readonly archiveLag?: ArchiveLag;
+  readonly storage?: CostRow[];
 }
 
 /** The markdown report of a run: the machine, a table per network, the verdicts, the archive lag. */
@@ -209,5 +264,10 @@ export function renderReport(r: Results): string {
     md.push('## Targets', '', ...verdicts(r.rows, r.networks.map((n) => n.name)).lines, '');
   }
   if (r.archiveLag) md.push('## Archiving under load (the defaults)', '', ...lagLines(r.archiveLag), '');
+  if (r.storage) {
+    md.push('## Storage cost per compression method', '',
+      `The same workload (pgbench until ${r.settings.storageMb ?? '?'} MiB of WAL) archived with each method, then restored with the defaults on loopback; ` +
+      'medians of the runs, the methods alternating.', '', ...costLines(r.storage), '');
+  }
   return md.join('\n');
 }

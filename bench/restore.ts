@@ -4,7 +4,9 @@
 // pg_wal), a serial setup like KubeDB's (WALG_DOWNLOAD_CONCURRENCY=1: no prefetch) and a sweep of the
 // download concurrency (WAL-G's prefetch depth); on loopback and with a round-trip time added between WAL-G
 // and MinIO by a delaying proxy (bench/delay-proxy.ts). Then archiving under load: pgbench against an
-// ArchivingPostgres with the defaults, and the largest archive lag.
+// ArchivingPostgres with the defaults, and the largest archive lag. Then storage cost: the same workload
+// archived with each compression method the version's WAL-G writes, its bytes in the bucket beside the time
+// a restore of it takes.
 //
 // Every way of restoring replays the same archive; the runs alternate (one of each, then again), so that
 // a change in the machine's load falls on all of them alike; medians of BENCH_RUNS. Times are PostgreSQL's
@@ -12,16 +14,18 @@
 // rows of pgbench_history), so that a replay that ended early cannot pass for a fast one.
 //
 // Needs root (mount namespaces, as the e2e) and tools/install.sh's tools; run as
-//   PG_WALG_USER=<user> npx projen bench:restore
-// Environment (defaults in brackets):
-//   BENCH_WAL_MB [256]          WAL to replay, in MiB (the issue's figure: 1024)
-//   BENCH_RUNS [3]              runs of each way of restoring
-//   BENCH_RTT_MS [50]           round-trip times added by the proxy, a comma list (0 or empty: loopback only)
-//   BENCH_CONCURRENCY [2,4,8,16,32]  the download concurrencies of the sweep
+//   PG_WALG_USER=<user> npx projen bench:restore [--smoke]
+// --smoke: the smallest run (32 MiB, one run of each, a sweep of one, +20 ms, 5 s of load), as CI runs it
+// to keep the bench working; it measures nothing. Environment (defaults in brackets; --smoke's after them):
+//   BENCH_WAL_MB [1024; 32]     WAL to replay, in MiB
+//   BENCH_RUNS [3; 1]           runs of each way of restoring
+//   BENCH_RTT_MS [50; 20]       round-trip times added by the proxy, a comma list (0 or empty: loopback only)
+//   BENCH_CONCURRENCY [2,4,16; 4]  the download concurrencies of the sweep (the defaults' 10 runs anyway)
 //   BENCH_MAJOR [11]            PostgreSQL major
 //   BENCH_WALG [1.1.3]          the WAL-G line (tools.ts walgLines(); PG_WALG_WALG_BIN adds a hand-built one)
-//   BENCH_LOAD_SECONDS [60]     pgbench seconds of the archiving-under-load part (0: skip it)
-//   BENCH_PARTS [restore,load]  which parts to run
+//   BENCH_LOAD_SECONDS [60; 5]  pgbench seconds of the archiving-under-load part (0: skip it)
+//   BENCH_PARTS [restore,load,storage]  which parts to run
+//   BENCH_STORAGE_MB [256; 32]  WAL of the storage-cost part's workload, in MiB, per compression method
 //   BENCH_WAYS [all]            which ways of restoring (ids: floor, cp, defaults, no-fast-path, serial, c<N>)
 //   BENCH_RESULTS [bench-results]  where restore.md and restore.json go (git-ignored)
 //   BENCH_REPORT                only write the report again from this restore.json (nothing is run)
@@ -31,16 +35,16 @@ import * as os from 'os';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { DelayProxy, startDelayProxy } from './delay-proxy';
-import { ArchiveLag, Machine, median, renderReport, replayOf, Results, Row, verdicts } from './restore-report';
+import { ArchiveLag, CostRow, Machine, median, renderReport, replayOf, Results, Row, verdicts } from './restore-report';
+import { lineOf } from '../e2e/lib/lines';
 import { Obj, Pod } from '../e2e/lib/pod';
 import { freePort } from '../e2e/lib/ports';
 import { chownFor, Env, mkdtempFor, run, runAs, startProcess, stopAll, userBaseEnv, waitFor } from '../e2e/lib/proc';
-import { startMinio, StorageServer } from '../e2e/lib/servers';
+import { listObjects, startMinio, StorageServer } from '../e2e/lib/servers';
 import { PG_USER, pgBinDir, versions, WalgLine, walgLines } from '../e2e/lib/tools';
 import {
-  ArchivingPostgres, PostgresVersion, S3Credentials, SuperuserPassword, WalRestoredPostgres, WalStorage,
+  ArchivingPostgres, PostgresVersion, S3Credentials, SuperuserPassword, WalCompression, WalRestoredPostgres, WalStorage,
 } from '../src';
-import { CATALOG, isKubedb, memberName } from '../src/_catalog';
 
 const num = (name: string, dflt: number): number => {
   const v = process.env[name];
@@ -49,14 +53,17 @@ const num = (name: string, dflt: number): number => {
   if (!Number.isFinite(n) || n < 0) throw new Error(`${name}=${v}: expected a number`);
   return n;
 };
-const WAL_MB = num('BENCH_WAL_MB', 256);
-const RUNS = num('BENCH_RUNS', 3);
-const RTT_MS = (process.env.BENCH_RTT_MS ?? '50').split(',').map((x) => x.trim()).filter((x) => x !== '' && Number(x) > 0).map(Number);
-const SWEEP = (process.env.BENCH_CONCURRENCY ?? '2,4,8,16,32').split(',').filter((x) => x.trim() !== '').map(Number);
+const ARGS = require.main === module ? process.argv.slice(2) : [];
+const SMOKE = ARGS.includes('--smoke');
+const WAL_MB = num('BENCH_WAL_MB', SMOKE ? 32 : 1024);
+const RUNS = num('BENCH_RUNS', SMOKE ? 1 : 3);
+const RTT_MS = (process.env.BENCH_RTT_MS ?? (SMOKE ? '20' : '50')).split(',').map((x) => x.trim()).filter((x) => x !== '' && Number(x) > 0).map(Number);
+const SWEEP = (process.env.BENCH_CONCURRENCY ?? (SMOKE ? '4' : '2,4,16')).split(',').filter((x) => x.trim() !== '').map(Number);
 const MAJOR = num('BENCH_MAJOR', 11);
 const WALG = process.env.BENCH_WALG ?? '1.1.3';
-const LOAD_SECONDS = num('BENCH_LOAD_SECONDS', 60);
-const PARTS = (process.env.BENCH_PARTS ?? 'restore,load').split(',');
+const LOAD_SECONDS = num('BENCH_LOAD_SECONDS', SMOKE ? 5 : 60);
+const PARTS = (process.env.BENCH_PARTS ?? 'restore,load,storage').split(',');
+const STORAGE_MB = num('BENCH_STORAGE_MB', SMOKE ? 32 : 256);
 const OUT = path.resolve(process.env.BENCH_RESULTS ?? path.join(__dirname, '..', 'bench-results'));
 const WORK = path.join(OUT, 'restore-work');
 /** The restore pods' logs (the pods' directories are removed after each run). */
@@ -71,30 +78,11 @@ function say(msg: string): void {
   console.log(`${new Date().toISOString().slice(11, 19)} ${msg}`);
 }
 
-/** The PostgresVersion a major runs on the WAL-G line, as e2e/run.ts chooses it. */
+/** The PostgresVersion a major runs on the WAL-G line, as the e2e chooses it (e2e/lib/lines.ts). */
 function versionFor(major: number, walg: WalgLine): PostgresVersion {
-  const v = walg.version;
-  if (v.major === 0) {
-    if (major === 10) return PostgresVersion.V10_6_V3;
-    if (major === 11) return PostgresVersion.V11_2_V1;
-    throw new Error(`WAL-G ${walg.id}: KubeDB's catalog has no PostgreSQL ${major}`);
-  }
-  if (major >= 15 && v.major < 2) throw new Error(`WAL-G ${walg.id} calls pg_start_backup(), gone in PostgreSQL ${major}`);
-  const entry = CATALOG.find((e) => !isKubedb(e) && e.name === String(major));
-  if (entry) {
-    const catalog = (PostgresVersion as any)[memberName(entry.name)] as PostgresVersion;
-    if (catalog.walgVersion === walg.id) return catalog;
-    return PostgresVersion.custom({
-      name: `${major}-walg${walg.id.replace(/\./g, '')}`,
-      serverVersion: entry.postgres,
-      image: entry.image,
-      uid: entry.uid,
-      walgVersion: walg.id,
-      walgImage: `example.com/wal-g:${walg.id}`,
-      walgBinaryPath: '/usr/local/bin/wal-g',
-    });
-  }
-  return PostgresVersion.custom({ name: `${major}-walg${v.major}`, serverVersion: `${major}.0`, image: `example.com/postgres-walg:${major}-walg${v.major}`, uid: 70, walgVersion: walg.id });
+  const v = lineOf(walg).versionFor(major);
+  if (typeof v === 'string') throw new Error(`WAL-G ${walg.id} cannot run PostgreSQL ${major}: ${v}`);
+  return v;
 }
 
 interface Ctx {
@@ -112,8 +100,9 @@ function synth(build: (chart: Chart) => void): Obj[] {
   return Testing.synth(chart) as Obj[];
 }
 
-function storage(ctx: Ctx, prefix: string, endpoint: string): WalStorage {
+function storage(ctx: Ctx, prefix: string, endpoint: string, compression?: WalCompression): WalStorage {
   return WalStorage.s3(ctx.version as any, {
+    compression,
     bucket: ctx.server.bucket,
     prefix,
     region: 'us-east-1',
@@ -136,6 +125,41 @@ let seq = 0;
 async function pod(ctx: Ctx, objects: Obj[], name: string, label = name): Promise<Pod> {
   const dir = path.join(WORK, `${String(++seq).padStart(3, '0')}-${label}`);
   return new Pod({ objects, name, major: MAJOR, walgDir: ctx.walg.dir, busybox: ctx.busybox, port: await freePort(), infraEnv: {}, claims: {}, dir });
+}
+
+const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** CPU seconds (user + system) used so far by the processes with these PIDs and all their descendants. */
+export function treeCpuSeconds(pids: readonly number[]): number {
+  const stats: Array<{ pid: number; ppid: number; ticks: number }> = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(d)) continue;
+    let text: string;
+    try {
+      text = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after its last ')'.
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    stats.push({ pid: Number(d), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+  }
+  const inTree = new Set(pids);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const x of stats) {
+      if (!inTree.has(x.pid) && inTree.has(x.ppid)) {
+        inTree.add(x.pid);
+        grew = true;
+      }
+    }
+  }
+  return stats.filter((x) => inTree.has(x.pid)).reduce((n, x) => n + x.ticks, 0) / TICKS;
+}
+
+/** The store's processes on a network: MinIO, and the delaying proxy in front of it. */
+function storePids(ctx: Ctx, network: string): number[] {
+  return [...ctx.server.procs.map((p) => p.pid), ...(network === LOOPBACK ? [] : [ctx.proxies[network].proc.pid])];
 }
 
 function dataDir(p: Pod): string {
@@ -170,23 +194,27 @@ async function waitArchived(p: Pod, segment: string, timeoutMs = 600_000): Promi
 /** What the restores replay: the archive's prefix, the source's rows, and the segments it holds. */
 interface Source { readonly prefix: string; readonly history: number; readonly lastSegment: string; readonly walBytes: number }
 
-/** An ArchivingPostgres (the library's defaults) into which pgbench writes about WAL_MB of WAL. */
-async function makeSource(ctx: Ctx): Promise<Source> {
-  const prefix = `restore-${Date.now()}`;
-  const objects = synth((chart) => new ArchivingPostgres(chart, 'source', { name: 'source', storage: storage(ctx, prefix, ctx.server.endpoint), superuserPassword: PASSWORD }));
-  const p = await pod(ctx, objects, 'source');
+/**
+ * An ArchivingPostgres (the library's defaults, or another compression method) into which pgbench writes
+ * about walMb MiB of WAL.
+ */
+async function makeSource(ctx: Ctx, walMb = WAL_MB, compression?: WalCompression): Promise<Source> {
+  const prefix = `restore-${compression?.method ?? 'default'}-${Date.now()}`;
+  const objects = synth((chart) => new ArchivingPostgres(chart, 'source', { name: 'source', storage: storage(ctx, prefix, ctx.server.endpoint, compression), superuserPassword: PASSWORD }));
+  const p = await pod(ctx, objects, 'source', `source-${compression?.method ?? 'default'}`);
   p.start();
   try {
     await p.waitReady(300_000);
     const start = await p.sql('SELECT pg_current_wal_lsn()');
     // About a quarter of the WAL from loading the tables, the rest from transactions (mix()).
-    const scale = Math.max(1, Math.min(16, Math.round(WAL_MB / 64)));
-    say(`source: pgbench -i -s ${scale}, then pgbench (tpcb-like and a 100-row update) until ${WAL_MB} MiB of WAL`);
+    const scale = Math.max(1, Math.min(16, Math.round(walMb / 64)));
+    say(`source: pgbench -i -s ${scale}, then pgbench (tpcb-like and a 100-row update) until ${walMb} MiB of WAL`);
     await pgbench(p, ['-i', '-q', '-s', String(scale)], 1_800_000);
     for (;;) {
       const bytes = Number(await p.sql(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '${start}')`));
-      if (bytes >= WAL_MB * 1024 * 1024) break;
-      await pgbench(p, ['-n', '-c', '4', '-j', '2', '-T', '10', ...mix(scale)], 120_000);
+      if (bytes >= walMb * 1024 * 1024) break;
+      // Short steps for a small workload, so that the WAL written ends close to walMb.
+      await pgbench(p, ['-n', '-c', '4', '-j', '2', '-T', walMb >= 512 ? '10' : '2', ...mix(scale)], 120_000);
     }
     const history = Number(await p.sql('SELECT count(*) FROM pgbench_history'));
     const walBytes = Number(await p.sql(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '${start}')`));
@@ -213,20 +241,26 @@ function ways(): Way[] {
 }
 
 /** Restores the source with a WalRestoredPostgres pod; returns its replay's seconds and bytes. */
-async function podRestore(ctx: Ctx, src: Source, way: Way, network: string): Promise<{ seconds: number; bytes: number }> {
+async function podRestore(
+  ctx: Ctx, src: Source, way: Way, network: string, compression?: WalCompression,
+): Promise<{ seconds: number; bytes: number; readySeconds: number; storeCpu: number }> {
   const endpoint = network === LOOPBACK ? ctx.server.endpoint : ctx.proxies[network].endpoint;
   const name = `restore-${way.id}`;
-  const objects = synth((chart) => new WalRestoredPostgres(chart, 'restore', { name, source: storage(ctx, src.prefix, endpoint), superuserPassword: PASSWORD }));
+  const objects = synth((chart) => new WalRestoredPostgres(chart, 'restore', { name, source: storage(ctx, src.prefix, endpoint, compression), superuserPassword: PASSWORD }));
   addEnv(objects, 'restore', way.env);
   const p = await pod(ctx, objects, name, `${way.id}-${network === LOOPBACK ? 'lo' : 'rtt'}`);
+  const t0 = Date.now();
+  const cpu0 = treeCpuSeconds(storePids(ctx, network));
   p.start();
   try {
-    await p.waitReady(600_000 + WAL_MB * 2000);
+    await p.waitReady(600_000 + (src.walBytes / 1024 / 1024) * 2000);
+    const readySeconds = (Date.now() - t0) / 1000;
+    const storeCpu = treeCpuSeconds(storePids(ctx, network)) - cpu0;
     const history = Number(await p.sql('SELECT count(*) FROM pgbench_history'));
     if (history !== src.history) throw new Error(`${way.id} (${network}): ${history} rows in pgbench_history, the source has ${src.history}`);
     const r = replayOf(p.log());
     if (!r) throw new Error(`${way.id} (${network}): no "redo starts"/"redo done" in the pod's log ${p.logFile}`);
-    return r;
+    return { ...r, readySeconds, storeCpu };
   } finally {
     await p.stop();
     fs.mkdirSync(LOGS, { recursive: true });
@@ -385,6 +419,44 @@ async function archiveUnderLoad(ctx: Ctx): Promise<ArchiveLag> {
   }
 }
 
+/**
+ * Storage cost: for each compression method the version's WAL-G writes (the library refuses the others at
+ * synth time, and the report says why), an ArchivingPostgres archives the same workload (pgbench until
+ * STORAGE_MB of WAL); the bytes of its prefix in the bucket, then RUNS restores of it with the defaults,
+ * the methods alternating run by run.
+ */
+async function storageCost(ctx: Ctx): Promise<CostRow[]> {
+  const rows: CostRow[] = [];
+  const sources = new Map<string, { src: Source; compression: WalCompression }>();
+  for (const c of [WalCompression.LZ4, WalCompression.LZMA, WalCompression.ZSTD, WalCompression.BROTLI]) {
+    try {
+      synth((chart) => new ArchivingPostgres(chart, 'probe', { name: 'probe', storage: storage(ctx, 'probe', ctx.server.endpoint, c), superuserPassword: PASSWORD }));
+    } catch (e) {
+      rows.push({ method: c.method, refused: String((e as Error).message).split('\n')[0], walBytes: 0, stored: 0, storedWal: 0, replay: [], ready: [] });
+      continue;
+    }
+    const t0 = Date.now();
+    const src = await makeSource(ctx, STORAGE_MB, c);
+    const objects = await listObjects(ctx.server, src.prefix);
+    const sum = (f: (key: string) => boolean) => objects.filter((o) => f(o.key)).reduce((n, o) => n + o.size, 0);
+    rows.push({ method: c.method, walBytes: src.walBytes, stored: sum(() => true), storedWal: sum((k) => k.startsWith('wal_')), archiveSeconds: (Date.now() - t0) / 1000, replay: [], ready: [] });
+    sources.set(c.method, { src, compression: c });
+    say(`storage: ${c.method}: ${(src.walBytes / 1024 / 1024).toFixed(0)} MiB of WAL stored in ${(rows[rows.length - 1].stored / 1024 / 1024).toFixed(1)} MiB`);
+  }
+  const defaults = ways().find((w) => w.id === 'defaults')!;
+  for (let i = 0; i < RUNS; i++) {
+    for (const row of rows) {
+      const source = sources.get(row.method);
+      if (!source) continue;
+      const r = await podRestore(ctx, source.src, defaults, LOOPBACK, source.compression);
+      row.replay.push(r.seconds);
+      row.ready.push(r.readySeconds);
+      say(`storage run ${i + 1}/${RUNS} ${row.method}: replay ${r.seconds.toFixed(2)} s, ready after ${r.readySeconds.toFixed(1)} s`);
+    }
+  }
+  return rows;
+}
+
 function machine(ctx: Ctx): Machine {
   const pg = execFileSync(path.join(pgBinDir(MAJOR), 'postgres'), ['--version'], { encoding: 'utf8' }).trim();
   return {
@@ -417,6 +489,7 @@ async function main(): Promise<void> {
   say(`restore bench: PostgreSQL ${MAJOR} (${version.name}), ${walg.text}, ${WAL_MB} MiB of WAL, ${RUNS} runs, networks ${networks.join(', ')}`);
   const rows: Row[] = [];
   let lag: ArchiveLag | undefined;
+  let cost: CostRow[] | undefined;
   let src: Source | undefined;
   try {
     if (PARTS.includes('restore')) {
@@ -424,12 +497,12 @@ async function main(): Promise<void> {
       const floor = await prepareFloor(ctx, src);
       const row = (id: string, label: string, network: string): Row => {
         let r = rows.find((x) => x.id === id && x.network === network);
-        if (!r) rows.push(r = { id, label, network, seconds: [], bytes: 0 });
+        if (!r) rows.push(r = { id, label, network, seconds: [], bytes: 0, storeCpu: [] });
         return r;
       };
-      const jobs: Array<{ id: string; label: string; network: string; go: () => Promise<{ seconds: number; bytes: number }> }> = [
-        { id: 'floor', label: 'floor: the WAL already in pg_wal (no restore_command)', network: LOOPBACK, go: () => localRestore(floor, src!, 'floor') },
-        { id: 'cp', label: 'restore_command = cp from a local directory', network: LOOPBACK, go: () => localRestore(floor, src!, 'cp') },
+      const jobs: Array<{ id: string; label: string; network: string; go: () => Promise<{ seconds: number; bytes: number; storeCpu: number }> }> = [
+        { id: 'floor', label: 'floor: the WAL already in pg_wal (no restore_command)', network: LOOPBACK, go: async () => ({ ...await localRestore(floor, src!, 'floor'), storeCpu: 0 }) },
+        { id: 'cp', label: 'restore_command = cp from a local directory', network: LOOPBACK, go: async () => ({ ...await localRestore(floor, src!, 'cp'), storeCpu: 0 }) },
         ...networks.flatMap((network) => ways().map((w) => ({ id: w.id, label: w.label, network, go: () => podRestore(ctx, src!, w, network) }))),
       ].filter((j) => !WAYS || WAYS.includes(j.id));
       for (let i = 0; i < RUNS; i++) {
@@ -439,6 +512,7 @@ async function main(): Promise<void> {
           const r = await j.go();
           const x = row(j.id, j.label, j.network);
           x.seconds.push(r.seconds);
+          x.storeCpu?.push(r.storeCpu);
           x.bytes = r.bytes;
           say(`run ${i + 1}/${RUNS} ${j.network} ${j.id}: ${r.seconds.toFixed(2)} s (${(r.bytes / 1024 / 1024 / r.seconds).toFixed(1)} MiB/s)`);
           // What is measured so far, in case the run is cut short.
@@ -448,6 +522,7 @@ async function main(): Promise<void> {
       fs.rmSync(floor.dir, { recursive: true, force: true });
     }
     if (PARTS.includes('load') && LOAD_SECONDS > 0) lag = await archiveUnderLoad(ctx);
+    if (PARTS.includes('storage') && STORAGE_MB > 0) cost = await storageCost(ctx);
   } finally {
     for (const p of Object.values(proxies)) await p.stop();
     await server.stop({ keepDir: true });
@@ -458,12 +533,21 @@ async function main(): Promise<void> {
   const results: Results = {
     machine: { ...m0, load: `${m0.load} (start), ${m1.load} (end)` },
     settings: {
-      walMb: WAL_MB, runs: RUNS, rttMs: RTT_MS, sweep: SWEEP, major: MAJOR, version: version.name, walg: walg.text, loadSeconds: LOAD_SECONDS,
+      walMb: WAL_MB,
+      runs: RUNS,
+      rttMs: RTT_MS,
+      sweep: SWEEP,
+      major: MAJOR,
+      version: version.name,
+      walg: walg.text,
+      loadSeconds: LOAD_SECONDS,
+      storageMb: STORAGE_MB,
     },
     source: src,
     networks: networks.map((name) => ({ name, rttMs: proxies[name]?.rttMs ?? 0 })),
     rows: rows.map((r) => ({ ...r, median: median(r.seconds) })),
     archiveLag: lag,
+    storage: cost,
   };
   write(results);
 }
@@ -483,6 +567,10 @@ if (require.main === module && process.env.BENCH_REPORT) {
   // Only the report again, from a restore.json (e.g. after a change of the report).
   write(JSON.parse(fs.readFileSync(process.env.BENCH_REPORT, 'utf8')) as Results);
 } else if (require.main === module) {
+  const unknown = ARGS.filter((a) => a !== '--smoke');
+  if (unknown.length) {
+    throw new Error(`bench/restore.ts: unknown argument ${unknown.join(' ')} (the only one is --smoke; the settings are environment variables)`);
+  }
   const keepAlive = setInterval(() => undefined, 60_000);
   main().then(() => clearInterval(keepAlive)).catch(async (e) => {
     console.error(e);

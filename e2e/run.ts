@@ -23,11 +23,12 @@ import { Chart, Duration, Testing } from 'cdk8s';
 import { k8s, Volume } from 'cdk8s-plus-27';
 import {
   ArchivingPostgres, AzureCredentials, GcsCredentials, PostgresVersion, RecoveryTarget, S3Credentials, SuperuserPassword,
-  SwiftCredentials, WalCompression, WalDataPathOptions, WalEncryption, WalgBuildTag, WalRestoredPostgres, WalStorage,
+  SwiftCredentials, WalCompression, WalDataPathOptions, WalEncryption, WalRestoredPostgres, WalStorage,
 } from '../src';
 import { hasWalgFeature } from '../src/_capabilities';
-import { CATALOG, isKubedb, memberName, WALG_IMAGE } from '../src/_catalog';
+import { WALG_IMAGE } from '../src/_catalog';
 import { batchSql, Dump, judgeRestore, SCHEMA, takeDump } from './lib/judge';
+import { Line, lineOf } from './lib/lines';
 import { freePort, isListening } from './lib/ports';
 import { Obj, Pod } from './lib/pod';
 import { Env, stopAll, waitFor } from './lib/proc';
@@ -62,73 +63,6 @@ const cells: Cell[] = [];
 function record(c: Cell): void {
   cells.push(c);
   console.log(`${c.status} ${c.provider} pg${c.major} ${c.walg} ${c.scenario} ${c.seconds.toFixed(1)}${c.status === 'PASS' ? '' : `  # ${c.detail.split('\n')[0]}`}`);
-}
-
-/** One WAL-G line and the PostgresVersions the harness runs on it. */
-interface Line {
-  readonly walg: WalgLine;
-  /** "walg-0.2.19": the cells' label. */
-  readonly label: string;
-  /** "w0219": for pod names (a Kubernetes name) and storage prefixes. */
-  readonly tag: string;
-  /** The PostgresVersion this line runs for a PostgreSQL major, or why it cannot run that major. */
-  versionFor(major: number): PostgresVersion | string;
-  /** Why this line cannot reach a provider's test server, if it cannot. */
-  blockedProvider(provider: string): string | undefined;
-}
-
-/** Reasons, said once. */
-const PRE2_NO_PG15 = 'WAL-G before 2.0 calls pg_start_backup(), gone in PostgreSQL 15';
-const PRE2_NO_AZURITE = 'WAL-G before 2.0 dials only <account>.blob.core.windows.net (no endpoint suffix): it cannot reach an emulator';
-
-/** What a WAL-G binary runs: the catalog versions on 0.x, custom versions that name its release on >= 1. */
-function lineOf(walg: WalgLine): Line {
-  const v = walg.version;
-  const base = {
-    walg, label: `walg-${walg.id}`, tag: `w${v.major}${v.minor}${v.patch}`,
-    blockedProvider: (provider: string) => (provider === 'azure' && v.major < 2 ? PRE2_NO_AZURITE : undefined),
-  };
-  if (v.major === 0) {
-    // KubeDB's catalog images carry WAL-G 0.2.x (0.2.13 for these two): WAL-E prefix names, and only the
-    // settings that WAL-G reads.
-    return {
-      ...base,
-      versionFor: (major) => (major === 10 ? PostgresVersion.V10_6_V3 : major === 11 ? PostgresVersion.V11_2_V1
-        : `KubeDB's catalog has no PostgreSQL ${major} (it ends at 11.2); ${PRE2_NO_PG15}`),
-    };
-  }
-  const gen = v.major === 1 ? 'walg1' : `walg${v.major}`;
-  return {
-    ...base,
-    versionFor: (major) => {
-      if (major >= 15 && v.major < 2) return PRE2_NO_PG15;
-      const modern = modernVersion(major, walg);
-      if (modern) return modern;
-      return PostgresVersion.custom({ name: `${major}-${gen}`, serverVersion: `${major}.0`, image: `example.com/postgres-walg:${major}-${gen}`, uid: 70, walgVersion: walg.id, walgBuildTags: tagsOf(walg) });
-    },
-  };
-}
-
-/**
- * The modern path of a PostgreSQL major on a WAL-G line: the catalog version itself when the line is the
- * WAL-G it declares, else its images with a WAL-G image of the line's release (custom(): what a version
- * declares decides its capabilities, so it must name the WAL-G that really runs). Undefined for a major
- * without a modern catalog version.
- */
-function modernVersion(major: number, walg: WalgLine): PostgresVersion | undefined {
-  const entry = CATALOG.find((e) => !isKubedb(e) && e.name === String(major));
-  if (!entry) return undefined;
-  const catalog = (PostgresVersion as any)[memberName(entry.name)] as PostgresVersion;
-  if (catalog.walgVersion === walg.id) return catalog;
-  return PostgresVersion.custom({
-    name: `${major}-walg${walg.id.replace(/\./g, '')}`, serverVersion: entry.postgres, image: entry.image, uid: entry.uid,
-    walgVersion: walg.id, walgBuildTags: tagsOf(walg), walgImage: `example.com/wal-g:${walg.id}`, walgBinaryPath: '/usr/local/bin/wal-g',
-  });
-}
-
-/** The build tags a custom() version of the line declares: those its binary was built with (tools.ts). */
-function tagsOf(walg: WalgLine): WalgBuildTag[] {
-  return walg.buildTags.map((t) => (t === 'brotli' ? WalgBuildTag.BROTLI : WalgBuildTag.LIBSODIUM));
 }
 
 /** Whether E2E_WALG selects a line: "0.2" selects 0.2.19, "3" selects 3.0.7 (all lines by default). */

@@ -5,8 +5,8 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { startDelayProxy } from '../bench/delay-proxy';
-import { segmentNames } from '../bench/restore';
-import { lagLines, lsnBytes, median, replayOf, Row, table, verdicts } from '../bench/restore-report';
+import { segmentNames, treeCpuSeconds } from '../bench/restore';
+import { costLines, lagLines, lsnBytes, median, replayOf, Row, table, verdicts } from '../bench/restore-report';
 
 describe('replayOf', () => {
   test('PostgreSQL 11: from "redo starts at" to "redo done at", by the log\'s time stamps', () => {
@@ -66,9 +66,9 @@ describe('the report', () => {
   ];
   test('a table with MiB/s and the ratios to the floor and to the defaults', () => {
     const t = table(rows.filter((r) => r.network === 'loopback'), rows[0]);
-    expect(t[0]).toBe('| restore | median s | MiB/s | × floor | × defaults | runs (s) |');
-    expect(t).toContain('| defaults | 11.00 | 93.1 | 1.00 | 1.00 | 10.5, 11.0, 11.5 |');
-    expect(t).toContain('| serial | 14.00 | 73.1 | 1.27 | 1.27 | 13.0, 14.0, 15.0 |');
+    expect(t[0]).toBe('| restore | median s | MiB/s | × floor | × defaults | store CPU s | runs (s) |');
+    expect(t).toContain('| defaults | 11.00 | 93.1 | 1.00 | 1.00 | – | 10.5, 11.0, 11.5 |');
+    expect(t).toContain('| serial | 14.00 | 73.1 | 1.27 | 1.27 | – | 13.0, 14.0, 15.0 |');
   });
   test('verdicts on the issue\'s targets, each with its figures', () => {
     const v = verdicts(rows, ['loopback', '+50 ms']);
@@ -95,6 +95,21 @@ describe('the report', () => {
     };
     expect(lagLines(lag)).toContain('Target: at most one segment waiting and no more than archive_timeout behind: **not met**.');
     expect(lagLines({ ...lag, maxWaiting: 1 })).toContain('Target: at most one segment waiting and no more than archive_timeout behind: met.');
+  });
+  test('storage cost: bytes against the WAL written, replay against lz4\'s run by run, refusals with their reason', () => {
+    const lines = costLines([
+      { method: 'lz4', walBytes: 256 * MiB, stored: 128 * MiB, storedWal: 100 * MiB, replay: [10, 20, 12], ready: [15, 25, 17] },
+      { method: 'lzma', walBytes: 260 * MiB, stored: 65 * MiB, storedWal: 50 * MiB, replay: [15, 22, 18], ready: [30, 31, 32] },
+      { method: 'zstd', refused: 'WAL-G 1.1.3 cannot write zstd | it reads it', walBytes: 0, stored: 0, storedWal: 0, replay: [], ready: [] },
+    ]);
+    expect(lines).toEqual([
+      '| compression | WAL written | stored (base backup + WAL) | of the WAL written | WAL stored | replay s | × lz4 | ready after s | runs: replay (s) |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+      '| lz4 | 256 MiB | 128.0 MiB | 50.0 % | 100.0 MiB | 12.00 | 1.00 | 17.0 | 10.0, 20.0, 12.0 |',
+      // Ratios 1.5, 1.1, 1.5: median 1.5 (the medians' ratio would be 18 / 12 = 1.5 too; the runs' pairs decide).
+      '| lzma | 260 MiB | 65.0 MiB | 25.0 % | 50.0 MiB | 18.00 | 1.50 | 31.0 | 15.0, 22.0, 18.0 |',
+      '| zstd | refused: WAL-G 1.1.3 cannot write zstd \\| it reads it | | | | | | | |',
+    ]);
   });
 });
 
@@ -146,4 +161,26 @@ describe('the delaying proxy', () => {
     }
     expect(proxy.proc.isRunning()).toBe(false);
   });
+});
+
+test('treeCpuSeconds counts a process\'s descendants', () => {
+  // A shell whose child shell burns CPU for a while: the first shell itself uses almost none.
+  const child = require('child_process').spawn('sh', ['-c', 'sh -c \'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; sleep 5\'; true'], { stdio: 'ignore' });
+  const own = () => {
+    const f = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  };
+  try {
+    const deadline = Date.now() + 20_000;
+    let cpu = 0;
+    while (Date.now() < deadline && cpu < 0.2) {
+      require('child_process').execFileSync('sleep', ['0.2']);
+      cpu = treeCpuSeconds([child.pid]);
+    }
+    expect(cpu).toBeGreaterThanOrEqual(0.2);
+    expect(own()).toBeLessThan(0.1);
+    expect(treeCpuSeconds([2 ** 22 + 1])).toBe(0); // no such process
+  } finally {
+    child.kill('SIGKILL');
+  }
 });

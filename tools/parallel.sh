@@ -2,20 +2,28 @@
 # Runs projen tasks at the same time and prints each one's output whole, in the order given, when all
 # have finished; exits non-zero if any failed. test:all runs `bindings` (CPU-bound builds) next to `e2e`
 # (mostly waiting on PostgreSQL and storage servers, about one core of two): together they take about
-# as long as e2e alone.
+# as long as e2e alone. A lane of several tasks, joined by commas, runs them one after the other (stopping at
+# the first that fails).
 #
-#   bash tools/parallel.sh TASK...        e.g. bash tools/parallel.sh bindings e2e
+#   bash tools/parallel.sh LANE...        e.g. bash tools/parallel.sh bindings,bench:smoke e2e
 #
-# Each task's output is also kept in .parallel-logs/<task>.log.
+# Each lane's output is also kept in .parallel-logs/<lane>.log.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 mkdir -p .parallel-logs
 declare -A pids=()
 started=$SECONDS
+lane() {
+  local task tasks
+  IFS=, read -r -a tasks <<<"$1"
+  for task in "${tasks[@]}"; do
+    npx projen "$task" </dev/null || return
+  done
+}
 for task in "$@"; do
-  npx projen "$task" </dev/null >".parallel-logs/$task.log" 2>&1 &
+  lane "$task" >".parallel-logs/$task.log" 2>&1 &
   pids[$task]=$!
-  echo "parallel: started $task (output when all have finished; meanwhile: tail -f .parallel-logs/$task.log)"
+  echo "parallel: started $task (output when all have finished; meanwhile: tail -f '.parallel-logs/$task.log')"
 done
 status=0
 declare -A rcs=()

@@ -728,8 +728,8 @@ export async function startLocal(opts: CommonOptions & { user?: string } = {}): 
 
 // ----------------------------------------------------- copying a prefix ----
 
-/** An object of a storage prefix: its key below the prefix and its modification time. */
-export interface StoredObject { key: string; modified: Date }
+/** An object of a storage prefix: its key below the prefix, its modification time and its size in bytes. */
+export interface StoredObject { key: string; modified: Date; size: number }
 
 /** The objects under `<bucket>/<prefix>/` of a MinIO server (ListObjectsV2, every page). */
 async function listMinio(server: StorageServer, prefix: string): Promise<StoredObject[]> {
@@ -741,8 +741,9 @@ async function listMinio(server: StorageServer, prefix: string): Promise<StoredO
     const res = await request(url, { ca: server.caFile, timeoutMs: 30_000,
       headers: sigV4Headers({ method: 'GET', url, accessKey: server.credentials.accessKey, secretKey: server.credentials.secretKey }) });
     if (res.status !== 200) throw new Error(`minio: list ${prefix}: ${res.status} ${res.body}`);
-    for (const m of res.body.matchAll(/<Contents>.*?<Key>(.*?)<\/Key>.*?<LastModified>(.*?)<\/LastModified>.*?<\/Contents>/gs)) {
-      out.push({ key: m[1].slice(prefix.length + 1), modified: new Date(m[2]) });
+    for (const m of res.body.matchAll(/<Contents>(.*?)<\/Contents>/gs)) {
+      const field = (name: string) => new RegExp(`<${name}>(.*?)</${name}>`, 's').exec(m[1])?.[1] ?? '';
+      out.push({ key: field('Key').slice(prefix.length + 1), modified: new Date(field('LastModified')), size: Number(field('Size')) });
     }
     token = /<IsTruncated>true<\/IsTruncated>/.test(res.body) ? /<NextContinuationToken>(.*?)<\/NextContinuationToken>/.exec(res.body)?.[1] : undefined;
   } while (token);
@@ -756,11 +757,21 @@ function listLocal(dir: string): StoredObject[] {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else out.push({ key: path.relative(dir, p), modified: fs.statSync(p).mtime });
+      else {
+        const st = fs.statSync(p);
+        out.push({ key: path.relative(dir, p), modified: st.mtime, size: st.size });
+      }
     }
   };
   walk(dir);
   return out;
+}
+
+/** The objects under `<bucket>/<prefix>/` of a Local or MinIO storage, with their sizes. */
+export async function listObjects(server: StorageServer, prefix: string): Promise<StoredObject[]> {
+  if (server.provider === 'local') return listLocal(path.join(server.endpoint, prefix));
+  if (server.provider !== 'minio') throw new Error(`listObjects: no listing of a ${server.provider} store here`);
+  return listMinio(server, prefix);
 }
 
 /**
