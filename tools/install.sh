@@ -270,8 +270,22 @@ install_pg() { # MAJOR
   for f in psql pg_isready; do
     if [ ! -e "$dir/bin.tmp/$f" ] && [ -x "$client/$f" ]; then ln -s "$client/$f" "$dir/bin.tmp/$f"; fi
   done
-  rm -rf "$bindir"; mv "$dir/bin.tmp" "$bindir"
+  # The same links already there: leave them (a run of this script beside tests that use them, such as
+  # bench:smoke beside e2e in test:all, must not pull them away for a moment).
+  if [ -d "$bindir" ] && [ "$(links_of "$bindir")" = "$(links_of "$dir/bin.tmp")" ]; then
+    rm -rf "$dir/bin.tmp"
+  else
+    rm -rf "$bindir"; mv "$dir/bin.tmp" "$bindir"
+  fi
   chmod -R a+rX "$dir"
+}
+
+links_of() { # DIR -> "name -> target" per entry, sorted
+  local f
+  for f in "$1"/*; do
+    [ -e "$f" ] || [ -L "$f" ] || continue
+    printf '%s -> %s\n' "$(basename "$f")" "$(readlink "$f")"
+  done | sort
 }
 
 pg_check() { # MAJOR -> prints version; runs as $pg_user
