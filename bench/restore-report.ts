@@ -185,6 +185,17 @@ export function verdicts(rows: readonly Row[], networks: readonly string[]): Ver
       const x = pairedRatio(defaults, floor);
       lines.push(`- loopback: the defaults take ${fmt(x)}× the floor (target ≤ 1.1×: ${met(x <= 1.1)}).`);
     }
+    const archiveFloor = get('floor-archive', network);
+    if (network === 'loopback' && archiveFloor) {
+      lines.push(`- loopback: the defaults take ${fmt(pairedRatio(defaults, archiveFloor))}× the floor in archive recovery (the WAL in pg_wal, ` +
+        'restore_command = false: the mode every restore runs in, with the checkpointer\'s restartpoints), which takes ' +
+        `${fmt(floor ? pairedRatio(archiveFloor, floor) : NaN)}× the floor.`);
+    }
+    const cp = get('cp', network);
+    if (network === 'loopback' && cp) {
+      lines.push(`- loopback: the defaults take ${fmt(pairedRatio(defaults, cp))}× a restore_command that only copies each segment from local disk ` +
+        `(\`cp\`: what any restore_command pays to write the segment into pg_wal, which the floor does not), and \`cp\` ${fmt(floor ? pairedRatio(cp, floor) : NaN)}× the floor.`);
+    }
   }
   return { lines, best };
 }
@@ -207,17 +218,17 @@ export function lagLines(lag: ArchiveLag): string[] {
 export function costLines(rows: readonly CostRow[]): string[] {
   const lz4 = rows.find((r) => r.method === 'lz4' && !r.refused);
   const out = [
-    '| compression | WAL written | stored (base backup + WAL) | of the WAL written | WAL stored | replay s | × lz4 | ready after s | runs: replay (s) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| compression | WAL written | stored (base backup + WAL) | of the WAL written | WAL stored | archived after s | replay s | × lz4 | ready after s | runs: replay (s) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of rows) {
     if (r.refused) {
-      out.push(`| ${r.method} | refused: ${r.refused.replace(/\|/g, '\\|')} | | | | | | | |`);
+      out.push(`| ${r.method} | refused: ${r.refused.replace(/\|/g, '\\|')} | | | | | | | | |`);
       continue;
     }
     const replay = median(r.replay);
     out.push(`| ${r.method} | ${fmt(r.walBytes / MiB, 0)} MiB | ${fmt(r.stored / MiB, 1)} MiB | ${fmt((100 * r.stored) / r.walBytes, 1)} % | ` +
-      `${fmt(r.storedWal / MiB, 1)} MiB | ${fmt(replay)} | ${lz4 ? fmt(runRatio(r.replay, lz4.replay)) : '–'} | ${fmt(median(r.ready), 1)} | ${r.replay.map((x) => fmt(x, 1)).join(', ')} |`);
+      `${fmt(r.storedWal / MiB, 1)} MiB | ${fmt(r.archiveSeconds ?? NaN, 0)} | ${fmt(replay)} | ${lz4 ? fmt(runRatio(r.replay, lz4.replay)) : '–'} | ${fmt(median(r.ready), 1)} | ${r.replay.map((x) => fmt(x, 1)).join(', ')} |`);
   }
   return out;
 }

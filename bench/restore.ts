@@ -15,18 +15,18 @@
 //
 // Needs root (mount namespaces, as the e2e) and tools/install.sh's tools; run as
 //   PG_WALG_USER=<user> npx projen bench:restore [--smoke]
-// --smoke: the smallest run (32 MiB, one run of each, a sweep of one, +20 ms, 5 s of load), as CI runs it
+// --smoke: the smallest run (32 MiB, one run of each, no sweep, +20 ms, 5 s of load, 16 MiB a method), as CI runs it
 // to keep the bench working; it measures nothing. Environment (defaults in brackets; --smoke's after them):
 //   BENCH_WAL_MB [1024; 32]     WAL to replay, in MiB
 //   BENCH_RUNS [3; 1]           runs of each way of restoring
 //   BENCH_RTT_MS [50; 20]       round-trip times added by the proxy, a comma list (0 or empty: loopback only)
-//   BENCH_CONCURRENCY [2,4,16; 4]  the download concurrencies of the sweep (the defaults' 10 runs anyway)
+//   BENCH_CONCURRENCY [2,4,16; none]  the download concurrencies of the sweep (the defaults' 10 runs anyway)
 //   BENCH_MAJOR [11]            PostgreSQL major
 //   BENCH_WALG [1.1.3]          the WAL-G line (tools.ts walgLines(); PG_WALG_WALG_BIN adds a hand-built one)
 //   BENCH_LOAD_SECONDS [60; 5]  pgbench seconds of the archiving-under-load part (0: skip it)
 //   BENCH_PARTS [restore,load,storage]  which parts to run
-//   BENCH_STORAGE_MB [256; 32]  WAL of the storage-cost part's workload, in MiB, per compression method
-//   BENCH_WAYS [all]            which ways of restoring (ids: floor, cp, defaults, no-fast-path, serial, c<N>)
+//   BENCH_STORAGE_MB [256; 16]  WAL of the storage-cost part's workload, in MiB, per compression method
+//   BENCH_WAYS [all]            which ways of restoring (ids: floor, floor-archive, cp, defaults, no-fast-path, serial, c<N>)
 //   BENCH_RESULTS [bench-results]  where restore.md and restore.json go (git-ignored)
 //   BENCH_REPORT                only write the report again from this restore.json (nothing is run)
 import { execFileSync } from 'child_process';
@@ -58,12 +58,12 @@ const SMOKE = ARGS.includes('--smoke');
 const WAL_MB = num('BENCH_WAL_MB', SMOKE ? 32 : 1024);
 const RUNS = num('BENCH_RUNS', SMOKE ? 1 : 3);
 const RTT_MS = (process.env.BENCH_RTT_MS ?? (SMOKE ? '20' : '50')).split(',').map((x) => x.trim()).filter((x) => x !== '' && Number(x) > 0).map(Number);
-const SWEEP = (process.env.BENCH_CONCURRENCY ?? (SMOKE ? '4' : '2,4,16')).split(',').filter((x) => x.trim() !== '').map(Number);
+const SWEEP = (process.env.BENCH_CONCURRENCY ?? (SMOKE ? '' : '2,4,16')).split(',').filter((x) => x.trim() !== '').map(Number);
 const MAJOR = num('BENCH_MAJOR', 11);
 const WALG = process.env.BENCH_WALG ?? '1.1.3';
 const LOAD_SECONDS = num('BENCH_LOAD_SECONDS', SMOKE ? 5 : 60);
 const PARTS = (process.env.BENCH_PARTS ?? 'restore,load,storage').split(',');
-const STORAGE_MB = num('BENCH_STORAGE_MB', SMOKE ? 32 : 256);
+const STORAGE_MB = num('BENCH_STORAGE_MB', SMOKE ? 16 : 256);
 const OUT = path.resolve(process.env.BENCH_RESULTS ?? path.join(__dirname, '..', 'bench-results'));
 const WORK = path.join(OUT, 'restore-work');
 /** The restore pods' logs (the pods' directories are removed after each run). */
@@ -318,10 +318,12 @@ async function prepareFloor(ctx: Ctx, src: Source): Promise<Floor> {
 
 /**
  * A replay without WAL-G: a copy of the base backup with every segment either already in pg_wal (the floor:
- * crash recovery from backup_label, no restore_command) or fetched by `cp` from a local directory (one process
- * per segment, no network).
+ * crash recovery from backup_label, no restore_command), already in pg_wal in archive recovery (`floor-archive`:
+ * a restore_command that finds nothing, `false`, so PostgreSQL reads pg_wal; archive recovery also runs the
+ * checkpointer's restartpoints, which crash recovery before PostgreSQL 15 does not), or fetched by `cp` from a
+ * local directory (one process per segment, no network).
  */
-async function localRestore(floor: Floor, src: Source, how: 'floor' | 'cp'): Promise<{ seconds: number; bytes: number }> {
+async function localRestore(floor: Floor, src: Source, how: 'floor' | 'floor-archive' | 'cp'): Promise<{ seconds: number; bytes: number }> {
   const dir = mkdtempFor(PG_USER, `bench-${how}-`);
   const data = path.join(dir, 'data');
   const sock = path.join(dir, 'run');
@@ -331,11 +333,12 @@ async function localRestore(floor: Floor, src: Source, how: 'floor' | 'cp'): Pro
     chownFor(PG_USER, sock);
     const port = String(await freePort());
     const args = ['-D', data, '-k', sock, '-c', 'listen_addresses=', '-c', 'archive_mode=off', '-p', port];
-    if (how === 'floor') {
+    if (how !== 'cp') {
       for (const n of floor.names) fs.copyFileSync(path.join(floor.segments, n), path.join(data, 'pg_wal', n));
       chownFor(PG_USER, path.join(data, 'pg_wal'));
-    } else {
-      const restore = `cp "${floor.segments}/%f" "%p"`;
+    }
+    if (how !== 'floor') {
+      const restore = how === 'cp' ? `cp "${floor.segments}/%f" "%p"` : 'false';
       if (MAJOR <= 11) {
         fs.writeFileSync(path.join(data, 'recovery.conf'), `restore_command = '${restore}'\nrecovery_target_timeline = 'latest'\n`);
         chownFor(PG_USER, path.join(data, 'recovery.conf'));
@@ -502,6 +505,12 @@ async function main(): Promise<void> {
       };
       const jobs: Array<{ id: string; label: string; network: string; go: () => Promise<{ seconds: number; bytes: number; storeCpu: number }> }> = [
         { id: 'floor', label: 'floor: the WAL already in pg_wal (no restore_command)', network: LOOPBACK, go: async () => ({ ...await localRestore(floor, src!, 'floor'), storeCpu: 0 }) },
+        {
+          id: 'floor-archive',
+          label: 'floor in archive recovery: the WAL already in pg_wal, restore_command = false',
+          network: LOOPBACK,
+          go: async () => ({ ...await localRestore(floor, src!, 'floor-archive'), storeCpu: 0 }),
+        },
         { id: 'cp', label: 'restore_command = cp from a local directory', network: LOOPBACK, go: async () => ({ ...await localRestore(floor, src!, 'cp'), storeCpu: 0 }) },
         ...networks.flatMap((network) => ways().map((w) => ({ id: w.id, label: w.label, network, go: () => podRestore(ctx, src!, w, network) }))),
       ].filter((j) => !WAYS || WAYS.includes(j.id));

@@ -56,6 +56,8 @@ describe('the report', () => {
   const row = (id: string, network: string, seconds: number[]): Row => ({ id, label: id, network, seconds, bytes: 1024 * MiB });
   const rows: Row[] = [
     row('floor', 'loopback', [10, 11, 12]),
+    row('floor-archive', 'loopback', [10, 10.5, 12]),
+    row('cp', 'loopback', [10, 10, 11]),
     row('defaults', 'loopback', [10.5, 11, 11.5]),
     row('serial', 'loopback', [13, 14, 15]),
     row('c8', 'loopback', [10, 10.5, 20]),
@@ -77,6 +79,10 @@ describe('the report', () => {
       '- loopback: the fastest download concurrency is c8 (10.50 s); the defaults take 4.8 % longer (target ≤ 10 %: met).',
       '- loopback: the serial setup takes 1.27× as long as the defaults.',
       '- loopback: the defaults take 1.00× the floor (target ≤ 1.1×: met).',
+      '- loopback: the defaults take 1.05× the floor in archive recovery (the WAL in pg_wal, restore_command = false: the mode every ' +
+        'restore runs in, with the checkpointer\'s restartpoints), which takes 1.00× the floor.',
+      '- loopback: the defaults take 1.05× a restore_command that only copies each segment from local disk (`cp`: what any restore_command pays ' +
+        'to write the segment into pg_wal, which the floor does not), and `cp` 0.92× the floor.',
       '- +50 ms: the fastest download concurrency is c32 (11.00 s); the defaults take 18.2 % longer (target ≤ 10 %: **not met**).',
       '- +50 ms: the serial setup takes 2.31× as long as the defaults (target ≥ 2×: met).',
       '- +50 ms: without serving prefetched segments directly (the wrapper before this change), restores take 1.54× as long.',
@@ -98,17 +104,17 @@ describe('the report', () => {
   });
   test('storage cost: bytes against the WAL written, replay against lz4\'s run by run, refusals with their reason', () => {
     const lines = costLines([
-      { method: 'lz4', walBytes: 256 * MiB, stored: 128 * MiB, storedWal: 100 * MiB, replay: [10, 20, 12], ready: [15, 25, 17] },
-      { method: 'lzma', walBytes: 260 * MiB, stored: 65 * MiB, storedWal: 50 * MiB, replay: [15, 22, 18], ready: [30, 31, 32] },
+      { method: 'lz4', walBytes: 256 * MiB, stored: 128 * MiB, storedWal: 100 * MiB, archiveSeconds: 16.2, replay: [10, 20, 12], ready: [15, 25, 17] },
+      { method: 'lzma', walBytes: 260 * MiB, stored: 65 * MiB, storedWal: 50 * MiB, archiveSeconds: 66.5, replay: [15, 22, 18], ready: [30, 31, 32] },
       { method: 'zstd', refused: 'WAL-G 1.1.3 cannot write zstd | it reads it', walBytes: 0, stored: 0, storedWal: 0, replay: [], ready: [] },
     ]);
     expect(lines).toEqual([
-      '| compression | WAL written | stored (base backup + WAL) | of the WAL written | WAL stored | replay s | × lz4 | ready after s | runs: replay (s) |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
-      '| lz4 | 256 MiB | 128.0 MiB | 50.0 % | 100.0 MiB | 12.00 | 1.00 | 17.0 | 10.0, 20.0, 12.0 |',
+      '| compression | WAL written | stored (base backup + WAL) | of the WAL written | WAL stored | archived after s | replay s | × lz4 | ready after s | runs: replay (s) |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+      '| lz4 | 256 MiB | 128.0 MiB | 50.0 % | 100.0 MiB | 16 | 12.00 | 1.00 | 17.0 | 10.0, 20.0, 12.0 |',
       // Ratios 1.5, 1.1, 1.5: median 1.5 (the medians' ratio would be 18 / 12 = 1.5 too; the runs' pairs decide).
-      '| lzma | 260 MiB | 65.0 MiB | 25.0 % | 50.0 MiB | 18.00 | 1.50 | 31.0 | 15.0, 22.0, 18.0 |',
-      '| zstd | refused: WAL-G 1.1.3 cannot write zstd \\| it reads it | | | | | | | |',
+      '| lzma | 260 MiB | 65.0 MiB | 25.0 % | 50.0 MiB | 67 | 18.00 | 1.50 | 31.0 | 15.0, 22.0, 18.0 |',
+      '| zstd | refused: WAL-G 1.1.3 cannot write zstd \\| it reads it | | | | | | | | |',
     ]);
   });
 });
