@@ -1,5 +1,6 @@
 // The restore bench's arithmetic (bench/restore-report.ts) and its delaying proxy (bench/delay-proxy.ts).
 // No timing assertions on the machine: the proxy is only held to its lower bound (it never delays less).
+import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -171,7 +172,7 @@ describe('the delaying proxy', () => {
 
 test('treeCpuSeconds counts a process\'s descendants', () => {
   // A shell whose child shell burns CPU for a while: the first shell itself uses almost none.
-  const child = require('child_process').spawn('sh', ['-c', 'sh -c \'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; sleep 5\'; true'], { stdio: 'ignore' });
+  const child = spawn('sh', ['-c', 'sh -c \'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; sleep 5\'; true'], { stdio: 'ignore' });
   const own = () => {
     const f = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(f[11]) + Number(f[12])) / 100;
@@ -180,7 +181,7 @@ test('treeCpuSeconds counts a process\'s descendants', () => {
     const deadline = Date.now() + 20_000;
     let cpu = 0;
     while (Date.now() < deadline && cpu < 0.2) {
-      require('child_process').execFileSync('sleep', ['0.2']);
+      execFileSync('sleep', ['0.2']);
       cpu = treeCpuSeconds([child.pid]);
     }
     expect(cpu).toBeGreaterThanOrEqual(0.2);
