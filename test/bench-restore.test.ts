@@ -173,8 +173,10 @@ describe('the delaying proxy', () => {
 test('treeCpuSeconds counts a process\'s descendants', () => {
   // A shell whose child shell burns CPU for a while: the first shell itself uses almost none.
   const child = spawn('sh', ['-c', 'sh -c \'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; sleep 5\'; true'], { stdio: 'ignore' });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('sh did not start');
   const own = () => {
-    const f = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(f[11]) + Number(f[12])) / 100;
   };
   try {
@@ -182,7 +184,7 @@ test('treeCpuSeconds counts a process\'s descendants', () => {
     let cpu = 0;
     while (Date.now() < deadline && cpu < 0.2) {
       execFileSync('sleep', ['0.2']);
-      cpu = treeCpuSeconds([child.pid]);
+      cpu = treeCpuSeconds([pid]);
     }
     expect(cpu).toBeGreaterThanOrEqual(0.2);
     expect(own()).toBeLessThan(0.1);
