@@ -181,6 +181,8 @@ const benchRestore = project.addTask('bench:restore', {
   description: 'Restore replay speed (floor, serial, defaults, download concurrency sweep; loopback and +50 ms), archive lag under pgbench, storage cost per compression (writes bench-results/restore.{md,json}; --smoke: 32 MiB, one run)',
   env: benchEnv,
 });
+// Root before install:tools, which as another user would fail on every file of the cache.
+benchRestore.exec('node -e "if (process.getuid() !== 0) { console.error(\'bench:restore runs pods in mount namespaces, as the e2e: run it as root\'); process.exit(1); }"');
 benchRestore.spawn(installTools);
 benchRestore.exec('ts-node --project test/tsconfig.json bench/restore.ts', { receiveArgs: true });
 const bench = project.addTask('bench', { description: 'Both benchmarks at the sizes the README quotes (about an hour on 2 CPUs)' });

@@ -1,4 +1,4 @@
-// `npx projen bench [--smoke] [--out DIR]`: measures the library and prints a markdown table; writes
+// `npx projen bench:synth [--smoke] [--out DIR]`: measures the library and prints a markdown table; writes
 // DIR/bench.json and DIR/bench.md (default bench-results/, git-ignored) with the machine it ran on.
 //
 //   --smoke   N = 1 and 10, one run each: keeps the bench working (the unit tests run it), measures nothing
@@ -108,7 +108,7 @@ if (require.main === module) {
   const outAt = args.indexOf('--out');
   const unknown = args.filter((a, i) => a !== '--smoke' && a !== '--out' && (outAt < 0 || i !== outAt + 1));
   if (unknown.length > 0 || (outAt >= 0 && args[outAt + 1] === undefined)) {
-    console.error(`usage: npx projen bench [--smoke] [--out DIR] (got ${args.join(' ')})`);
+    console.error(`usage: npx projen bench:synth [--smoke] [--out DIR] (got ${args.join(' ')})`);
     process.exit(2);
   }
   const result = runBench({

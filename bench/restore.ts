@@ -39,7 +39,7 @@ import { ArchiveLag, CostRow, Machine, median, renderReport, replayOf, Results, 
 import { lineOf } from '../e2e/lib/lines';
 import { Obj, Pod } from '../e2e/lib/pod';
 import { freePort } from '../e2e/lib/ports';
-import { chownFor, Env, mkdtempFor, run, runAs, startProcess, stopAll, userBaseEnv, waitFor } from '../e2e/lib/proc';
+import { chownFor, Env, run, runAs, startProcess, stopAll, userBaseEnv, waitFor } from '../e2e/lib/proc';
 import { listObjects, startMinio, StorageServer } from '../e2e/lib/servers';
 import { PG_USER, pgBinDir, versions, WalgLine, walgLines } from '../e2e/lib/tools';
 import {
@@ -95,7 +95,8 @@ interface Ctx {
 }
 
 function synth(build: (chart: Chart) => void): Obj[] {
-  const chart = new Chart(Testing.app(), 'bench', { disableResourceNameHashes: true });
+  // An outdir of the bench's own (Testing.app() would leave a new directory in /tmp at every call).
+  const chart = new Chart(Testing.app({ outdir: path.join(WORK, 'cdk8s.out') }), 'bench', { disableResourceNameHashes: true });
   build(chart);
   return Testing.synth(chart) as Obj[];
 }
@@ -293,8 +294,16 @@ export function segmentNames(first: string, last: string): string[] {
   return out;
 }
 
+/** A directory of the test user's under WORK, which the next run (or this one, at its end) removes. */
+function scratchDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(WORK, prefix));
+  chownFor(PG_USER, dir);
+  fs.chmodSync(dir, 0o700);
+  return dir;
+}
+
 async function prepareFloor(ctx: Ctx, src: Source): Promise<Floor> {
-  const dir = mkdtempFor(PG_USER, 'bench-floor-');
+  const dir = scratchDir('floor-');
   const data = path.join(dir, 'data');
   const segments = path.join(dir, 'segments');
   const env = walgEnvOf(ctx, src);
@@ -324,7 +333,7 @@ async function prepareFloor(ctx: Ctx, src: Source): Promise<Floor> {
  * local directory (one process per segment, no network).
  */
 async function localRestore(floor: Floor, src: Source, how: 'floor' | 'floor-archive' | 'cp'): Promise<{ seconds: number; bytes: number }> {
-  const dir = mkdtempFor(PG_USER, `bench-${how}-`);
+  const dir = scratchDir(`${how}-`);
   const data = path.join(dir, 'data');
   const sock = path.join(dir, 'run');
   try {
@@ -464,7 +473,7 @@ function machine(ctx: Ctx): Machine {
   const pg = execFileSync(path.join(pgBinDir(MAJOR), 'postgres'), ['--version'], { encoding: 'utf8' }).trim();
   return {
     date: new Date().toISOString(),
-    nproc: os.cpus().length,
+    nproc: Number(execFileSync('nproc', { encoding: 'utf8' }).trim()),
     cpu: os.cpus()[0]?.model ?? '?',
     node: process.version,
     load: os.loadavg().map((x) => x.toFixed(1)).join(' '),
@@ -475,14 +484,36 @@ function machine(ctx: Ctx): Machine {
   };
 }
 
+/** A mistake in how the bench was run: said in one line, without a stack trace. */
+class UsageError extends Error {}
+
+/**
+ * The order of round i (from 0): the items taken with a stride coprime to their count (1, then backwards,
+ * then 2, 3, … skipping those that share a factor with it), starting i places in. A way of restoring then
+ * follows another one in each round — as many different ones as the count allows — so that no way always
+ * follows the same one.
+ */
+export function roundOrder<T>(items: readonly T[], i: number): T[] {
+  const n = items.length;
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const strides = [1, n - 1];
+  for (let st = 2; st < n - 1; st++) if (gcd(st, n) === 1) strides.push(st);
+  const stride = n > 0 ? strides[i % strides.length] : 1;
+  return items.map((_, k) => items[(i + k * stride) % n]);
+}
+
 async function main(): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error('the restore bench runs pods in mount namespaces, as the e2e: run it as root');
+  if (process.getuid?.() !== 0) throw new UsageError('the restore bench runs pods in mount namespaces, as the e2e: run it as root');
+  const walg = walgLines().find((l) => l.id === WALG || l.id.startsWith(`${WALG}.`));
+  if (!walg) {
+    throw new UsageError(`BENCH_WALG=${WALG}: no such WAL-G line (installed: ${walgLines().map((l) => l.id).join(', ')}; ` +
+      'PG_WALG_WALG_BIN=<path of a wal-g binary> adds its line, as in the e2e)');
+  }
+  const version = versionFor(MAJOR, walg);
+  // The previous run's scratch files and logs go only once this run can start.
   for (const d of [WORK, LOGS]) fs.rmSync(d, { recursive: true, force: true });
   fs.mkdirSync(WORK, { recursive: true });
   fs.mkdirSync(OUT, { recursive: true });
-  const walg = walgLines().find((l) => l.id === WALG || l.id.startsWith(`${WALG}.`));
-  if (!walg) throw new Error(`BENCH_WALG=${WALG}: no such WAL-G line (installed: ${walgLines().map((l) => l.id).join(', ')}; PG_WALG_WALG_BIN adds one)`);
-  const version = versionFor(MAJOR, walg);
   const server = await startMinio({ tls: false, dir: path.join(WORK, 'minio') });
   const proxies: Record<string, DelayProxy> = {};
   for (const rtt of RTT_MS) proxies[`+${rtt} ms`] = await startDelayProxy(path.join(WORK, `proxy-${rtt}`), `127.0.0.1:${server.port}`, rtt);
@@ -500,28 +531,27 @@ async function main(): Promise<void> {
       const floor = await prepareFloor(ctx, src);
       const row = (id: string, label: string, network: string): Row => {
         let r = rows.find((x) => x.id === id && x.network === network);
-        if (!r) rows.push(r = { id, label, network, seconds: [], bytes: 0, storeCpu: [] });
+        if (!r) rows.push(r = { id, label, network, seconds: [], bytes: 0, storeCpu: network === LOOPBACK && ['floor', 'floor-archive', 'cp'].includes(id) ? undefined : [] });
         return r;
       };
-      const jobs: Array<{ id: string; label: string; network: string; go: () => Promise<{ seconds: number; bytes: number; storeCpu: number }> }> = [
-        { id: 'floor', label: 'floor: the WAL already in pg_wal (no restore_command)', network: LOOPBACK, go: async () => ({ ...await localRestore(floor, src!, 'floor'), storeCpu: 0 }) },
+      const jobs: Array<{ id: string; label: string; network: string; go: () => Promise<{ seconds: number; bytes: number; storeCpu?: number }> }> = [
+        { id: 'floor', label: 'floor: the WAL already in pg_wal (no restore_command)', network: LOOPBACK, go: async () => ({ ...await localRestore(floor, src!, 'floor'), storeCpu: undefined }) },
         {
           id: 'floor-archive',
           label: 'floor in archive recovery: the WAL already in pg_wal, restore_command = false',
           network: LOOPBACK,
-          go: async () => ({ ...await localRestore(floor, src!, 'floor-archive'), storeCpu: 0 }),
+          go: async () => ({ ...await localRestore(floor, src!, 'floor-archive'), storeCpu: undefined }),
         },
-        { id: 'cp', label: 'restore_command = cp from a local directory', network: LOOPBACK, go: async () => ({ ...await localRestore(floor, src!, 'cp'), storeCpu: 0 }) },
+        { id: 'cp', label: 'restore_command = cp from a local directory', network: LOOPBACK, go: async () => ({ ...await localRestore(floor, src!, 'cp'), storeCpu: undefined }) },
         ...networks.flatMap((network) => ways().map((w) => ({ id: w.id, label: w.label, network, go: () => podRestore(ctx, src!, w, network) }))),
       ].filter((j) => !WAYS || WAYS.includes(j.id));
       for (let i = 0; i < RUNS; i++) {
-        // Each round in another order, so that no way of restoring always follows the same one.
-        const order = jobs.map((_, k) => jobs[(k + i * 3) % jobs.length]);
+        const order = roundOrder(jobs, i);
         for (const j of order) {
           const r = await j.go();
           const x = row(j.id, j.label, j.network);
           x.seconds.push(r.seconds);
-          x.storeCpu?.push(r.storeCpu);
+          if (r.storeCpu !== undefined) x.storeCpu?.push(r.storeCpu);
           x.bytes = r.bytes;
           say(`run ${i + 1}/${RUNS} ${j.network} ${j.id}: ${r.seconds.toFixed(2)} s (${(r.bytes / 1024 / 1024 / r.seconds).toFixed(1)} MiB/s)`);
           // What is measured so far, in case the run is cut short.
@@ -559,6 +589,8 @@ async function main(): Promise<void> {
     storage: cost,
   };
   write(results);
+  // The scratch files (pods' volumes, MinIO's data, the floors) go; the pods' logs stay in LOGS.
+  fs.rmSync(WORK, { recursive: true, force: true });
 }
 
 /** Writes restore.json and restore.md (renderReport), and prints the markdown. */
@@ -582,7 +614,7 @@ if (require.main === module && process.env.BENCH_REPORT) {
   }
   const keepAlive = setInterval(() => undefined, 60_000);
   main().then(() => clearInterval(keepAlive)).catch(async (e) => {
-    console.error(e);
+    console.error(e instanceof UsageError ? `bench:restore: ${e.message}` : e);
     await stopAll();
     process.exit(1);
   });

@@ -1,4 +1,4 @@
-// `npx projen bench --smoke` keeps the bench working: it runs here, in the unit tests, and its table and
+// `npx projen bench:synth --smoke` keeps the synthesis bench working: it runs here, in the unit tests, and its table and
 // results file are checked for their rows. It measures nothing worth asserting (one run of N = 1 and 10 on
 // whatever else the machine is doing): no timing is checked.
 import * as fs from 'fs';
