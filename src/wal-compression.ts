@@ -24,7 +24,7 @@ export class WalCompression {
   public static readonly LZMA = new WalCompression('lzma');
 
   /**
-   * Zstandard: about LZMA's size (60 % of LZ4's) within about a fifth of LZ4's time to archive and to
+   * Zstandard: about LZMA's size (60 % of LZ4's) within a fifth of LZ4's time to archive and to
    * replay, in the restore bench. WAL-G writes it from 3.0.0 (earlier
    * releases read it but refuse to write it): refused for older versions.
    */
