@@ -185,7 +185,7 @@ const benchRestore = project.addTask('bench:restore', {
 benchRestore.exec('node -e "if (process.getuid() !== 0) { console.error(\'bench:restore runs pods in mount namespaces, as the e2e: run it as root\'); process.exit(1); }"');
 benchRestore.spawn(installTools);
 benchRestore.exec('ts-node --project test/tsconfig.json bench/restore.ts', { receiveArgs: true });
-const bench = project.addTask('bench', { description: 'Both benchmarks at the sizes the README quotes (about an hour on 2 CPUs)' });
+const bench = project.addTask('bench', { description: 'Both benchmarks at the sizes the README quotes (about 45 minutes on 2 CPUs)' });
 bench.spawn(benchSynth);
 bench.spawn(benchRestore);
 // Without install:tools: in test:all it runs while e2e uses the tools, which test:all installed first.
