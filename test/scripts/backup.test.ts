@@ -18,15 +18,7 @@ esac`,
     });
     walSegment(path.join(s.dir, 'seg'));
     s.config('archive.env', 'WALE_S3_PREFIX=s3://walg/pg\n');
-    const r = s.run(shell, 'backup.sh', [], {
-      PGDATA: path.join(s.work, 'data'),
-      PG_WALG_STATE: path.join(s.work, 'state'),
-      PGHOST: s.work,
-      PGPORT: '5432',
-      PG_WALG_SECRETS: path.join(s.work, 'secrets'),
-      PG_WALG_CHECK_SECONDS: '1',
-      ...env,
-    }, seconds * 1000);
+    const r = s.sidecar(shell, env, seconds);
     return { stderr: r.stderr, calls: s.calls() };
   }
 

@@ -216,16 +216,7 @@ esac`, {
     fs.writeFileSync(path.join(s.dir, 'list'), `name modified wal_segment_backup_start\n${Object.entries(times).map(([n, t]) => `${n} ${t} ${n.slice(5, 29)}\n`).join('')}`);
     fs.writeFileSync(path.join(s.dir, 'detail.json'), JSON.stringify(Object.entries(times).filter(([, t]) => t.endsWith('Z')).map(([n, t]) => ({ backup_name: n, finish_time: t.replace('Z', '.250000Z') }))));
     s.config('archive.env', 'WALE_S3_PREFIX=s3://walg/pg\n');
-    const r = s.run(shell, 'backup.sh', [], {
-      PGDATA: path.join(s.work, 'data'),
-      PG_WALG_STATE: path.join(s.work, 'state'),
-      PGHOST: s.work,
-      PGPORT: '5432',
-      PG_WALG_SECRETS: path.join(s.work, 'secrets'),
-      PG_WALG_CHECK_SECONDS: '1',
-      PG_WALG_BACKUP_INTERVAL_SECONDS: '1',
-      ...env,
-    }, seconds * 1000);
+    const r = s.sidecar(shell, { PG_WALG_BACKUP_INTERVAL_SECONDS: '1', ...env }, seconds);
     const delta = fs.existsSync(path.join(s.dir, 'delta')) ? fs.readFileSync(path.join(s.dir, 'delta'), 'utf8').split('\n').filter(Boolean) : [];
     return { times, log: r.stderr, calls: s.calls().filter((c) => !c.startsWith('wal-fetch')), delta };
   }

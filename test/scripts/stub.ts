@@ -25,6 +25,11 @@ export interface Stub {
   lib(shell: readonly string[], script: string, args?: string[], env?: Record<string, string>): SpawnSyncReturns<string>;
   /** Runs a script file of src/scripts. */
   run(shell: readonly string[], file: string, args?: string[], env?: Record<string, string>, timeoutMs?: number): SpawnSyncReturns<string>;
+  /**
+   * Runs backup.sh, the walg-backup sidecar, for `seconds` with the pod's paths under work/ and an archiving
+   * check every second; env adds to (or overrides) that.
+   */
+  sidecar(shell: readonly string[], env: Record<string, string>, seconds: number): SpawnSyncReturns<string>;
 }
 
 const dirs: string[] = [];
@@ -64,6 +69,8 @@ export function stub(body: string, others: Record<string, string> = {}): Stub {
     WORK: work,
     ...env,
   });
+  const run: Stub['run'] = (shell, file, args = [], env, timeoutMs = 60_000) =>
+    spawnSync(shell[0], [...shell.slice(1), path.join(configDir, file), ...args], { encoding: 'utf8', env: baseEnv(env), timeout: timeoutMs });
   return {
     dir,
     work,
@@ -71,7 +78,16 @@ export function stub(body: string, others: Record<string, string> = {}): Stub {
     config: (name, text) => fs.writeFileSync(path.join(configDir, name), text),
     calls: () => (fs.existsSync(path.join(dir, 'calls')) ? fs.readFileSync(path.join(dir, 'calls'), 'utf8').split('\n').filter((l) => l !== '') : []),
     lib: (shell, script, args = [], env) => spawnSync(shell[0], [...shell.slice(1), '-c', `. "$PG_WALG_CONFIG/lib.sh"\n${script}`, 'sh', ...args], { encoding: 'utf8', env: baseEnv(env), timeout: 60_000 }),
-    run: (shell, file, args = [], env, timeoutMs = 60_000) => spawnSync(shell[0], [...shell.slice(1), path.join(configDir, file), ...args], { encoding: 'utf8', env: baseEnv(env), timeout: timeoutMs }),
+    run,
+    sidecar: (shell, env, seconds) => run(shell, 'backup.sh', [], {
+      PGDATA: path.join(work, 'data'),
+      PG_WALG_STATE: path.join(work, 'state'),
+      PGHOST: work,
+      PGPORT: '5432',
+      PG_WALG_SECRETS: path.join(work, 'secrets'),
+      PG_WALG_CHECK_SECONDS: '1',
+      ...env,
+    }, seconds * 1000),
   };
 }
 
