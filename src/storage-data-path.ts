@@ -30,8 +30,9 @@ export interface WalDataPathOptions {
    * How many files WAL-G downloads at once (`WALG_DOWNLOAD_CONCURRENCY`): the parts of a base backup in
    * `backup-fetch`, and the WAL segments that `wal-fetch` prefetches ahead of replay (WAL-G prefetches
    * this many, and none at 1). A whole number from 1 to 64. The restore bench (README, Benchmarks) found
-   * every setting from 2 to 16 within 3 % of WAL-G's default, with and without 50 ms added per round trip,
-   * and no prefetch (1) 1.3 to 1.4 times slower: the default is kept.
+   * every setting from 2 to 16 within 2 % of WAL-G's default round by round (5 % by the medians), with
+   * and without 50 ms added per round trip, and no prefetch (1) 1.3 to 1.4 times slower: the default is
+   * kept.
    * @default - WAL-G's default: 10 (up to 10 for base backups and 8 segments ahead in WAL-G 0.2.9 and earlier)
    * @see https://wal-g.readthedocs.io/#concurrency-settings
    */
