@@ -88,7 +88,7 @@ function record(c: Cell): void {
   console.log(`${c.status} ${c.provider} pg${c.major} ${c.walg} ${c.scenario} ${c.seconds.toFixed(1)}${c.status === 'PASS' ? '' : `  # ${c.detail.split('\n')[0]}`}`);
 }
 
-/** Whether E2E_WALG selects a line: "0.2" selects 0.2.19, "3" selects 3.0.7 (all lines by default). */
+/** Whether E2E_WALG selects a line: "0.2" selects 0.2.19, "3" selects 3.0.8 (all lines by default). */
 function selected(walg: WalgLine): boolean {
   return !WALG_FILTER || WALG_FILTER.some((f) => walg.id === f || walg.id.startsWith(`${f}.`));
 }

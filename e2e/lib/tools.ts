@@ -125,7 +125,7 @@ export function walgLineOf(bin: string): WalgLine | undefined {
 /**
  * Every WAL-G line available, oldest first: the installed ones ($CACHE/walg/<version>/wal-g with the
  * .stamp install.sh writes once it built or checked it) and PG_WALG_WALG_BIN, a hand-supplied binary
- * (e.g. WAL-G 3.0.7, which the module proxy here does not serve) that replaces an installed line of
+ * (e.g. WAL-G 3.0.8, which the module proxy here does not serve) that replaces an installed line of
  * the same version.
  */
 export function walgLines(): WalgLine[] {
