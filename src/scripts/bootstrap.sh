@@ -22,6 +22,8 @@ BACKUP_PENDING="$PG_WALG_STATE/first-backup-pending"
 # Present while PGDATA is being filled (initdb or backup-fetch): a container killed half-way leaves it,
 # and the next start empties PGDATA and begins again instead of taking a partial PGDATA for a cluster.
 PGDATA_INCOMPLETE="$PG_WALG_STATE/pgdata-incomplete" # written by begin_pgdata (lib.sh)
+# Present once a new cluster sharing its archive (allowNonEmptyArchive) was found on a timeline of its own.
+TIMELINE_CHECKED="$PG_WALG_STATE/archive-timeline-checked"
 
 # install_file SRC DEST: copy a ConfigMap file into PGDATA, owned by the server and mode 0600.
 install_file() {
@@ -242,10 +244,44 @@ finish_restore() {
       psql -X -q -v ON_ERROR_STOP=1 -h "$PGHOST" -p "$PGPORT" -U "${PGUSER:-postgres}" -d postgres >/dev/null
     pg_ctl -D "$PGDATA" -m fast -w stop >&2
   )
-  rm -f "$RESTORE_PENDING"
+  # In this order: a container stopped in between must still push the first base backup at its next start.
   if [ "$PG_WALG_ARCHIVE" = on ]; then
     : >"$BACKUP_PENDING"
   fi
+  rm -f "$RESTORE_PENDING"
+}
+
+# current_timeline: this cluster's timeline as 8 hex digits: that of the newest history file in its WAL
+# directory (a promotion writes one for the timeline it begins), or 00000001 when there is none.
+current_timeline() {
+  _tl=00000001
+  for _h in "$PGDATA"/pg_wal/*.history "$PGDATA"/pg_xlog/*.history; do
+    _n=${_h##*/}
+    _n=${_n%.history}
+    case $_n in *[!0-9A-F]*) continue ;; esac
+    if [ -f "$_h" ] && [ ${#_n} -eq 8 ] && [ "$(printf '%s\n%s\n' "$_tl" "$_n" | LC_ALL=C sort | tail -n 1)" = "$_n" ]; then
+      _tl=$_n
+    fi
+  done
+  printf '%s\n' "$_tl"
+}
+
+# timeline_must_be_free: with allowNonEmptyArchive a new cluster's archive may hold another cluster's
+# base backups. WAL-G names WAL segments and base backups by timeline and position alone, so on the same
+# timeline this cluster's would take the names of that cluster's and overwrite them: before this cluster
+# archives anything, stop if the archive holds a base backup on its timeline. Checked once: after the
+# first push the archive holds this cluster's own.
+timeline_must_be_free() {
+  if [ "${PG_WALG_ALLOW_NONEMPTY_ARCHIVE:-false}" != true ] || [ -f "$TIMELINE_CHECKED" ]; then
+    return 0
+  fi
+  _tl=$(current_timeline)
+  _list=$(list_backups archive)
+  _taken=$(printf '%s\n' "$_list" | awk -v p="base_$_tl" 'index($1, p) == 1 { print $1; exit }')
+  if [ -n "$_taken" ]; then
+    die "the archive $(storage_location) holds base backup $_taken of another cluster on timeline $_tl, the timeline this new cluster archives on: WAL-G names WAL segments and base backups by timeline and position only, so this cluster's would overwrite that cluster's. allowNonEmptyArchive lets clusters share a location only on different timelines: use an empty prefix."
+  fi
+  : >"$TIMELINE_CHECKED"
 }
 
 # first_base_backup: push the base backup that makes a new archive restorable.
@@ -253,6 +289,7 @@ first_base_backup() {
   if [ -f "$RESTORE_PENDING" ] || [ ! -f "$BACKUP_PENDING" ]; then
     return 0
   fi
+  timeline_must_be_free
   log "pushing the first base backup to $(storage_location)"
   pg_ctl -D "$PGDATA" -w -t 600 -o "-k $PGHOST -c listen_addresses=" start >&2
   if ! push_base_backup; then

@@ -51,6 +51,8 @@
 #   restore-pending                 a restore has its base backup and has not promoted yet
 #   first-backup-pending            a new archive's first base backup is still to be pushed
 #   pgdata-incomplete               PGDATA is being filled; the next start empties it and begins again
+#   archive-timeline-checked        a new cluster sharing its archive (allowNonEmptyArchive) is on a
+#                                   timeline of its own there
 
 PG_WALG_ATTEMPTS=${PG_WALG_ATTEMPTS:-12}
 PG_WALG_RETRY_SECONDS=${PG_WALG_RETRY_SECONDS:-5}
@@ -771,6 +773,7 @@ new_backup() {
 begin_pgdata() {
   mkdir -p "$PG_WALG_STATE"
   : >"$PG_WALG_STATE/pgdata-incomplete"
+  rm -f "$PG_WALG_STATE/archive-timeline-checked"
   rm -rf "$PGDATA"
   mkdir -m 0700 "$PGDATA"
 }

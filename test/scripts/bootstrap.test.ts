@@ -2,7 +2,7 @@
 // leave a partial PGDATA that the next start takes for a cluster.
 import * as fs from 'fs';
 import * as path from 'path';
-import { SHELLS, Stub, stub } from './stub';
+import { SERVER, SHELLS, Stub, stub } from './stub';
 import { WALG_OUTPUT } from './walg-output';
 
 const LIST = 'name last_modified wal_segment_backup_start\nbase_000000010000000000000002 2026-11-30T10:00:00Z 000000010000000000000002';
@@ -285,6 +285,120 @@ esac`, { 'restore.env': 'WALG_FILE_PREFIX=/archive/source\n', 'archive.env': 'WA
 
   test('an empty onward archive is accepted', () => {
     expect(restore({}).fetched).toBe(true);
+  });
+});
+
+// allowNonEmptyArchive lets a new cluster archive where another cluster's base backups are. WAL-G names WAL
+// segments and base backups by timeline and position only: on the same timeline the new cluster's would
+// overwrite the other's, so that is refused before the new cluster archives anything; on another timeline
+// (a restore promotes to a new one) it archives, and the check is not made again once it has passed.
+describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('a new cluster sharing its archive (allowNonEmptyArchive), under %s', (_name, shell) => {
+  const OTHER = 'base_000000010000000000000002';
+  /**
+   * bootstrap.sh for a new cluster archiving to /archive/shared, which holds `held` (and, once pushed, this
+   * cluster's backup `ours`): initdb, or a restore that has promoted to `timeline` (its history file in pg_wal).
+   */
+  function start(how: 'initdb' | 'restore', held: string[], opts: { timeline?: string; ours?: string; state?: string[]; existing?: boolean; env?: Record<string, string> } = {}) {
+    const ours = opts.ours ?? 'base_000000010000000000000004';
+    const s = stub(`case $1 in
+  backup-list)
+    echo 'name last_modified wal_segment_backup_start'
+    for b in ${held.join(' ')}; do echo "$b 2026-11-30T09:30:00Z 000000010000000000000002"; done
+    if [ -f "$STUB_DIR/pushed" ]; then echo "${ours} 2026-11-30T10:30:00Z 000000010000000000000004"; fi ;;
+  backup-push) : >"$STUB_DIR/pushed" ;;
+  *) echo "ERROR: stop here" >&2; exit 1 ;;
+esac`, SERVER);
+    for (const [name, text] of Object.entries({
+      'postgresql.conf': '# settings\n',
+      'pg_hba.conf': 'local all all trust\n',
+      'recovery-settings.conf': '# recovery\n',
+      'restore.env': 'WALG_FILE_PREFIX=/archive/source\n',
+      'archive.env': 'WALG_FILE_PREFIX=/archive/shared\n',
+    })) s.config(name, text);
+    fs.mkdirSync(path.join(s.work, 'secrets', 'auth'), { recursive: true });
+    fs.writeFileSync(path.join(s.work, 'secrets', 'auth', 'POSTGRES_PASSWORD'), 'pa55word\n');
+    const pgdata = path.join(s.work, 'data');
+    const state = path.join(s.work, 'state');
+    fs.mkdirSync(state);
+    if (how === 'restore' || opts.existing) {
+      fs.mkdirSync(path.join(pgdata, 'pg_wal'), { recursive: true });
+      fs.writeFileSync(path.join(pgdata, 'PG_VERSION'), '17\n');
+      fs.writeFileSync(path.join(pgdata, 'postgresql.conf'), '');
+    }
+    if (how === 'restore') {
+      // A restore that has fetched and replayed: PostgreSQL promoted it to `timeline`.
+      for (const t of ['00000002', opts.timeline ?? '00000003']) fs.writeFileSync(path.join(pgdata, 'pg_wal', `${t}.history`), '');
+      fs.writeFileSync(path.join(state, 'restore-pending'), '');
+    }
+    for (const f of opts.state ?? []) fs.writeFileSync(path.join(state, f), '');
+    const r = s.run(shell, 'bootstrap.sh', [], {
+      PGDATA: pgdata,
+      PG_WALG_STATE: state,
+      PGHOST: s.work,
+      PGPORT: '5432',
+      PGUSER: 'postgres',
+      PG_WALG_SECRETS: path.join(s.work, 'secrets'),
+      PG_WALG_BOOTSTRAP: how,
+      PG_WALG_ARCHIVE: 'on',
+      PG_WALG_PG_MAJOR: '17',
+      PG_WALG_RECOVERY_STYLE: 'recovery.signal',
+      PG_WALG_ALLOW_NONEMPTY_ARCHIVE: 'true',
+      PG_WALG_ATTEMPTS: '1',
+      ...opts.env,
+    });
+    const argv = fs.existsSync(path.join(s.dir, 'argv')) ? fs.readFileSync(path.join(s.dir, 'argv'), 'utf8') : '';
+    return {
+      ...r,
+      pushed: s.calls().filter((c) => c.startsWith('backup-push')).length,
+      // The server never ran with archive_mode on: pg_ctl start is the first start that archives.
+      archivingStarts: argv.split('\n').filter((l) => / start$/.test(l)).length,
+      checked: fs.existsSync(path.join(state, 'archive-timeline-checked')),
+      pending: ['restore-pending', 'first-backup-pending'].filter((f) => fs.existsSync(path.join(state, f))),
+    };
+  }
+  const refused = (timeline: string, backup: string) => `ERROR: the archive /archive/shared holds base backup ${backup} of another cluster on timeline ${timeline}, ` +
+    'the timeline this new cluster archives on: WAL-G names WAL segments and base backups by timeline and position only, so this cluster\'s would overwrite that cluster\'s. ' +
+    'allowNonEmptyArchive lets clusters share a location only on different timelines: use an empty prefix.';
+
+  test('a new cluster (initdb, timeline 1) where another cluster has timeline-1 base backups is refused before it archives anything', () => {
+    const r = start('initdb', [OTHER]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(refused('00000001', OTHER));
+    expect([r.pushed, r.archivingStarts, r.checked]).toEqual([0, 0, false]);
+    expect(r.pending).toEqual(['first-backup-pending']);
+  });
+
+  test('a new cluster (initdb) where the other cluster\'s base backups are all on timeline 2 archives, and pushes its first base backup', () => {
+    const r = start('initdb', ['base_000000020000000000000007']);
+    expect([r.status, r.pushed, r.checked, r.pending]).toEqual([0, 1, true, []]);
+    expect(r.stderr).toContain('base backup base_000000010000000000000004 is in /archive/shared');
+  });
+
+  test('a restore promoted to timeline 3 archives onward where another cluster has timeline-1 and timeline-2 base backups', () => {
+    const r = start('restore', [OTHER, 'base_000000020000000000000009'], { ours: 'base_00000003000000000000000A' });
+    expect([r.status, r.pushed, r.checked, r.pending]).toEqual([0, 1, true, []]);
+  });
+
+  test('a restore promoted to timeline 3 where another cluster has a timeline-3 base backup is refused, and at every start until the location changes', () => {
+    const held = [OTHER, 'base_000000030000000000000005'];
+    const r = start('restore', held);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(refused('00000003', 'base_000000030000000000000005'));
+    expect([r.pushed, r.archivingStarts, r.checked]).toEqual([0, 0, false]);
+    // The restore is done; what is left is the first base backup, which the next start tries again.
+    expect(r.pending).toEqual(['first-backup-pending']);
+  });
+
+  test('a start after the check passed does not take this cluster\'s own base backup for another\'s', () => {
+    // Stopped after its first push and before it recorded it: the archive holds its own timeline-1 backup.
+    const r = start('initdb', ['base_000000010000000000000004'], { existing: true, ours: 'base_000000010000000000000006', state: ['first-backup-pending', 'archive-timeline-checked'] });
+    expect([r.stderr, r.status, r.pushed]).toEqual([expect.stringContaining('base backup base_000000010000000000000006 is in /archive/shared'), 0, 1]);
+  });
+
+  test('without allowNonEmptyArchive the check is not made: the archive was found empty before the fetch', () => {
+    // (Here a backup on the restore's timeline is listed, which the check would refuse.)
+    const r = start('restore', ['base_000000030000000000000005'], { env: { PG_WALG_ALLOW_NONEMPTY_ARCHIVE: 'false' } });
+    expect([r.status, r.pushed, r.checked]).toEqual([0, 1, false]);
   });
 });
 

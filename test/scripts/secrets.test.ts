@@ -9,7 +9,7 @@ import * as path from 'path';
 import { PostgresVersion, WalProvider } from '../../src';
 import { renderSecretKeys, script } from '../../src/_scripts';
 import { newChart, PROVIDER_LIST, storageFor } from '../util';
-import { SHELLS, stub } from './stub';
+import { SERVER, SHELLS, stub } from './stub';
 
 /** The three endings every reader must read alike. */
 const ENDINGS = [['nothing', ''], ['"\\n"', '\n'], ['"\\r\\n"', '\r\n']] as const;
@@ -121,20 +121,6 @@ describe.each(shells)('load_storage under %s: the credentials of each provider\'
   });
 });
 
-// The server binaries: each records its arguments (one line a call); the single-user backend and psql
-// record the SQL they read on stdin; psql answers the queries of a restore that has just promoted.
-const SERVER = {
-  initdb: 'printf \'%s\\n\' "initdb $*" >>"$STUB_DIR/argv"; echo 17 >"$2/PG_VERSION"; : >"$2/postgresql.conf"',
-  postgres: 'printf \'%s\\n\' "postgres $*" >>"$STUB_DIR/argv"; if [ "$1" = --single ]; then cat >"$STUB_DIR/single.sql"; fi',
-  psql: `printf '%s\\n' "psql $*" >>"$STUB_DIR/argv"
-case "$*" in
-  *"pg_is_in_recovery()"*) echo f ;;
-  *"now()"*) echo 2026-11-30 ;;
-  *) cat >"$STUB_DIR/psql.sql" ;;
-esac`,
-  pg_isready: 'exit 0',
-  pg_ctl: 'printf \'%s\\n\' "pg_ctl $*" >>"$STUB_DIR/argv"',
-};
 const PASSWORD = 'it\'s a \\ "long" pa55word with `x` $y %s and 120 more: ' + 'a'.repeat(120);
 /** What PostgreSQL must read: the password as an escape string literal. */
 const literal = (pw: string) => `E'${pw.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;

@@ -109,3 +109,20 @@ export function walSegment(file: string, size = 1024 * 1024, headerSize = size):
 export function notInArchive(file: string): string {
   return `ERROR: 2026/11/30 10:04:37.859081 Archive '${file}' does not exist.\n`;
 }
+
+/**
+ * Stand-ins for the server binaries: each records its arguments (one line a call); the single-user backend and psql
+ * record the SQL they read on stdin; psql answers the queries of a restore that has just promoted.
+ */
+export const SERVER: Record<string, string> = {
+  initdb: 'printf \'%s\\n\' "initdb $*" >>"$STUB_DIR/argv"; echo 17 >"$2/PG_VERSION"; : >"$2/postgresql.conf"',
+  postgres: 'printf \'%s\\n\' "postgres $*" >>"$STUB_DIR/argv"; if [ "$1" = --single ]; then cat >"$STUB_DIR/single.sql"; fi',
+  psql: `printf '%s\\n' "psql $*" >>"$STUB_DIR/argv"
+case "$*" in
+  *"pg_is_in_recovery()"*) echo f ;;
+  *"now()"*) echo 2026-11-30 ;;
+  *) cat >"$STUB_DIR/psql.sql" ;;
+esac`,
+  pg_isready: 'exit 0',
+  pg_ctl: 'printf \'%s\\n\' "pg_ctl $*" >>"$STUB_DIR/argv"',
+};
