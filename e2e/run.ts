@@ -33,7 +33,7 @@ import { Line, lineOf } from './lib/lines';
 import { freePort, isListening } from './lib/ports';
 import { Obj, Pod } from './lib/pod';
 import { Env, stopAll, waitFor } from './lib/proc';
-import { copyPrefix, readObjects, startServer, StorageServer } from './lib/servers';
+import { copyPrefix, listObjects, readObjects, startServer, StorageServer } from './lib/servers';
 import { hasPg, PG_USER, versions, WalgLine, walgLines } from './lib/tools';
 
 /** Where results go (e2e/lines.ts gives each WAL-G line's harness a directory of its own). */
@@ -48,7 +48,7 @@ const PROVIDERS = (process.env.E2E_PROVIDERS ?? 's3,minio,gcs,azure,swift,local'
 const MAJORS = (process.env.E2E_MAJORS ?? '10,11,14,15,17,18').split(',').map(Number);
 const WALG_FILTER = process.env.E2E_WALG?.split(',').map((x) => x.trim().replace(/^walg-/, '').replace(/^v/, '')).filter((x) => x !== '');
 const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'retention-age', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials', 'workload-identity',
-  'compression', 'encryption'];
+  'compression', 'encryption', 'restart'];
 const SCENARIO_FILTER = process.env.E2E_SCENARIOS?.split(',').map((x) => x.trim()).filter((x) => x !== '');
 for (const s of SCENARIO_FILTER ?? []) if (!SCENARIOS.includes(s)) throw new Error(`E2E_SCENARIOS: unknown scenario ${s} (known: ${SCENARIOS.join(', ')})`);
 const INFRA_KEYS = ['STORAGE_EMULATOR_HOST', 'HTTPS_PROXY', 'SSL_CERT_FILE'];
@@ -359,6 +359,10 @@ async function providerMajor(ctx: Ctx): Promise<void> {
   if (runs(ctx, 'replay-fault')) {
     const seen: Pod[] = [];
     await cell(ctx, 'replay-fault', () => replayFault(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+  }
+  if (want('restart')) {
+    const seen: Pod[] = [];
+    await cell(ctx, 'restart', () => restart(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
   }
   // A wrong prefix: the bootstrap must exit non-zero, in bounded time, naming the problem.
   let bad: Pod | undefined;
@@ -712,9 +716,11 @@ async function replayFault(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
   }
 }
 
-/** Archives REPLAY_SEGMENTS segments, each after a batch of REPLAY_BATCH rows; returns the last one once archived, and the source's dump. */
-async function archiveSegments(ctx: Ctx, prefix: string, seen: (p: Pod) => void): Promise<{ last: string; dump: Dump }> {
-  const name = `replay-src-${ctx.tag}`;
+/**
+ * Archives `segments` segments (REPLAY_SEGMENTS by default), each after a batch of REPLAY_BATCH rows; returns
+ * the last one once archived, the source's dump, and the source's pod (stopped, its volumes kept).
+ */
+async function archiveSegments(ctx: Ctx, prefix: string, seen: (p: Pod) => void, segments = REPLAY_SEGMENTS, name = `replay-src-${ctx.tag}`): Promise<{ last: string; dump: Dump; source: Pod }> {
   const objects = synth((chart) => new ArchivingPostgres(chart, 'source', {
     name, storage: storageFor(chart, ctx.provider, ctx.server, ctx.version, prefix), superuserPassword: PASSWORD,
     storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
@@ -726,13 +732,13 @@ async function archiveSegments(ctx: Ctx, prefix: string, seen: (p: Pod) => void)
     await p.waitReady(180_000);
     await p.sql(SCHEMA);
     let last = '';
-    for (let b = 1; b <= REPLAY_SEGMENTS; b++) {
+    for (let b = 1; b <= segments; b++) {
       await p.sql(`INSERT INTO orders SELECT g, ${b} FROM generate_series(${(b - 1) * REPLAY_BATCH + 1}, ${b * REPLAY_BATCH}) g`);
       last = await p.sql('SELECT pg_walfile_name(pg_switch_wal())');
     }
     const dump = await takeDump(p);
     await waitArchived(p, last, 300_000);
-    return { last, dump };
+    return { last, dump, source: p };
   } finally {
     await p.stop();
   }
@@ -767,6 +773,105 @@ async function exitOrPromotion(p: Pod, timeoutMs: number): Promise<number | stri
     if (PROMOTED.test(p.log())) return 'promoted';
     if (Date.now() - t0 > timeoutMs) return 'timeout';
     await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** How many times `re` (a pattern without flags) matches in `text`. */
+function count(text: string, re: RegExp): number {
+  return (text.match(new RegExp(re.source, 'g')) ?? []).length;
+}
+
+/** The bootstrap's own lines of a pod log (pg-walg: …), for a failure message. */
+function bootstrapLines(log: string): string {
+  return log.split('\n').filter((l) => / pg-walg: /.test(l)).join('\n');
+}
+
+/** A base backup's stop sentinel in a store's listing (one per base backup, every WAL-G line). */
+const SENTINEL = /^basebackups_005\/base_[0-9A-F]{24}_backup_stop_sentinel\.json$/;
+/** The first start of a new archive, in the bootstrap's log. */
+const FIRST_PUSH = /pushing the first base backup to /;
+
+/**
+ * How many segments the restart cell archives (REPLAY_BATCH rows each): enough that its restore is still
+ * replaying when it is killed (the log is polled every 50 ms; the kill landed after the first segment of 21
+ * in every cell measured, WAL-G 0.2.19 and 1.1.3).
+ */
+const RESTART_SEGMENTS = 10;
+
+/**
+ * restart: pods started again on their volumes (issue 18, scenario 2), on one archive.
+ * - The archiving pod, stopped and started again: it pushes no other "first" base backup (its log, and the
+ *   store's base backups where the harness can list them) and keeps archiving: rows written after the
+ *   restart must be in the restore below.
+ * - A restore killed while it replays WAL (SIGKILL to every process of the pod, as a node loss): its next
+ *   start must not fetch the base backup again, and complete the restore with every row (judged).
+ * - That restored pod, stopped after its promotion and started again: no fetch, no replay, its timeline.
+ */
+async function restart(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
+  const { provider, server, version, tag } = ctx;
+  const prefix = `${ctx.prefix}/restart`;
+  const { source: a } = await archiveSegments(ctx, prefix, seen, RESTART_SEGMENTS, `restart-src-${tag}`);
+  const rows = RESTART_SEGMENTS * REPLAY_BATCH + 50;
+  expectEq('first base backups pushed by the archiving pod\'s first start', count(a.log(), FIRST_PUSH), 1);
+  let from = a.log().length;
+  let dump: Dump | undefined;
+  a.start();
+  try {
+    await a.waitReady(180_000);
+    const again = a.log().slice(from);
+    if (FIRST_PUSH.test(again) || !/archiving WAL to /.test(again)) {
+      throw new Error(`the archiving pod started again on its volume: expected no first base backup, and archiving on:\n${bootstrapLines(again)}`);
+    }
+    await a.sql(batchSql(RESTART_SEGMENTS + 1, rows - 49, rows));
+    dump = await takeDump(a);
+    await waitArchived(a, await a.sql('SELECT pg_walfile_name(pg_switch_wal())'));
+  } finally {
+    await a.stop();
+  }
+  if (COPIES.includes(provider)) {
+    const backups = (await listObjects(server, prefix)).filter((o) => SENTINEL.test(o.key)).map((o) => o.key);
+    expectEq(`base backups in ${prefix} after the archiving pod's restart (${backups.join(', ')})`, backups.length, 1);
+  }
+  const name = `restart-r-${tag}`;
+  const objects = synth((chart) => new WalRestoredPostgres(chart, 'restore', {
+    name, source: storageFor(chart, provider, server, version, prefix), superuserPassword: PASSWORD,
+    storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
+  }));
+  const r = await pod(ctx, objects, name);
+  seen(r);
+  r.start();
+  try {
+    await untilReplaying(r);
+    await r.kill();
+    const replayed = `${restoredSegments(r.log()).length} segments restored when it was killed`;
+    console.error(`${name}: killed during WAL replay, ${replayed} (${RESTART_SEGMENTS + 1} to restore)`);
+    if (PROMOTED.test(r.log())) throw new Error(`the kill did not land during WAL replay: the restore had ended recovery (${replayed})`);
+    const pending = path.join(r.volumes.data, 'pg-walg', 'restore-pending');
+    if (!fs.existsSync(pending)) throw new Error(`the restore was killed during WAL replay (${replayed}), but ${pending} is gone: its next start would not resume it`);
+    from = r.log().length;
+    r.start();
+    await r.waitReady(180_000).catch((e: Error) => {
+      throw new Error(`the restore killed during WAL replay (${replayed}) did not become ready on its next start: ${lastError(r.log())}\n${e.message}`);
+    });
+    const resumed = r.log().slice(from);
+    if (/fetching base backup /.test(resumed)) throw new Error(`the restore killed during WAL replay fetched its base backup again on its next start:\n${bootstrapLines(resumed)}`);
+    await judge(r, ctx, { rows, what: `rows after the restore killed during WAL replay (${replayed}) started again`, dump: dump! });
+    const timeline = await r.sql('SELECT timeline_id FROM pg_control_checkpoint()');
+    if (Number(timeline) < 2) throw new Error(`the restore promoted on timeline ${timeline}: expected a new timeline`);
+    await r.stop();
+    from = r.log().length;
+    r.start();
+    await r.waitReady(60_000);
+    const restarted = r.log().slice(from);
+    if (/fetching base backup |replaying WAL /.test(restarted)) throw new Error(`the restored pod, started again after its promotion, restored again:\n${bootstrapLines(restarted)}`);
+    expectEq('the timeline of the restored pod started again after its promotion', await r.sql('SELECT timeline_id FROM pg_control_checkpoint()'), timeline);
+    expectEq('rows of the restored pod started again after its promotion', await r.sql('SELECT count(*) FROM orders'), rows);
+    // It writes on that timeline: a new segment's name begins with it.
+    await r.sql(`INSERT INTO orders SELECT g, 0 FROM generate_series(${rows + 1}, ${rows + 10}) g`);
+    const segment = await r.sql('SELECT pg_walfile_name(pg_current_wal_lsn())');
+    expectEq(`the timeline of the segment written after the restart (${segment})`, parseInt(segment.slice(0, 8), 16), timeline);
+  } finally {
+    await r.stop();
   }
 }
 

@@ -55,6 +55,28 @@ function busyboxDir(): string {
   return dir;
 }
 
+/** The PIDs of every process below `root` in the process tree (from /proc: each process's parent). */
+function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    let stat: string;
+    try { stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8'); } catch { continue; }
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read after its last ")".
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(e)]);
+  }
+  const out: number[] = [];
+  const walk = (pid: number): void => {
+    for (const c of children.get(pid) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(root);
+  return out;
+}
+
 export class Pod {
   public proc?: Proc;
   public readonly logFile: string;
@@ -218,6 +240,33 @@ export class Pod {
       await this.proc.exited;
       clearTimeout(t);
     }
+  }
+
+  /**
+   * Kills the container as a node loss does: SIGKILL to every process of it at once, nothing shut down
+   * (PGDATA stays as a crash leaves it). Every process of the command's tree is frozen (SIGSTOP) until none
+   * is left that could fork, then killed: PostgreSQL's children leave the pod's process group (setsid), so
+   * a group kill would not reach them. Resolves once every one of them is gone (reaped: a zombie still
+   * answers kill(pid, 0), and PostgreSQL would take its PID in postmaster.pid for a live server, which on a
+   * lost node it is not); returns how many processes were killed.
+   */
+  async kill(): Promise<number> {
+    const proc = this.proc!;
+    const frozen = new Set<number>();
+    for (;;) {
+      const fresh = [proc.pid, ...descendants(proc.pid)].filter((pid) => !frozen.has(pid));
+      if (fresh.length === 0) break;
+      for (const pid of fresh) {
+        try { process.kill(pid, 'SIGSTOP'); } catch { /* gone */ }
+        frozen.add(pid);
+      }
+    }
+    for (const pid of frozen) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    await proc.exited;
+    await waitFor(() => [...frozen].every((pid) => !fs.existsSync(`/proc/${pid}`)), 30_000, { what: `the killed processes of pod ${this.o.name} reaped` });
+    return frozen.size;
   }
 
   /** Waits for the container to exit by itself; returns its exit code. */
