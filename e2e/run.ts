@@ -48,7 +48,7 @@ const PROVIDERS = (process.env.E2E_PROVIDERS ?? 's3,minio,gcs,azure,swift,local'
 const MAJORS = (process.env.E2E_MAJORS ?? '10,11,14,15,17,18').split(',').map(Number);
 const WALG_FILTER = process.env.E2E_WALG?.split(',').map((x) => x.trim().replace(/^walg-/, '').replace(/^v/, '')).filter((x) => x !== '');
 const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'retention-age', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials', 'workload-identity',
-  'compression', 'encryption', 'restart'];
+  'compression', 'encryption', 'restart', 'nonempty-archive'];
 const SCENARIO_FILTER = process.env.E2E_SCENARIOS?.split(',').map((x) => x.trim()).filter((x) => x !== '');
 for (const s of SCENARIO_FILTER ?? []) if (!SCENARIOS.includes(s)) throw new Error(`E2E_SCENARIOS: unknown scenario ${s} (known: ${SCENARIOS.join(', ')})`);
 const INFRA_KEYS = ['STORAGE_EMULATOR_HOST', 'HTTPS_PROXY', 'SSL_CERT_FILE'];
@@ -363,6 +363,11 @@ async function providerMajor(ctx: Ctx): Promise<void> {
   if (want('restart')) {
     const seen: Pod[] = [];
     await cell(ctx, 'restart', () => restart(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+  }
+  // Where the harness can list (and copy) the stored objects: Local, S3 and MinIO.
+  if (COPIES.includes(provider) && want('nonempty-archive')) {
+    const seen: Pod[] = [];
+    await cell(ctx, 'nonempty-archive', () => nonEmptyArchive(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
   }
   // A wrong prefix: the bootstrap must exit non-zero, in bounded time, naming the problem.
   let bad: Pod | undefined;
@@ -872,6 +877,73 @@ async function restart(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
     expectEq(`the timeline of the segment written after the restart (${segment})`, parseInt(segment.slice(0, 8), 16), timeline);
   } finally {
     await r.stop();
+  }
+}
+
+/**
+ * nonempty-archive: a new cluster must not archive where another cluster's base backups are (issue 18,
+ * scenario 4). One cluster's archive, and a copy of it; then an ArchivingPostgres into the archive, and a
+ * WalRestoredPostgres restoring it that archives onward into the copy, must each stop (exit non-zero)
+ * before initdb or the fetch, saying which location holds which base backup, and leave every stored object
+ * as it was. With allowNonEmptyArchive both start, and push their first base backup there; the restore is
+ * judged.
+ */
+async function nonEmptyArchive(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
+  const { provider, server, version, tag } = ctx;
+  const prefix = `${ctx.prefix}/nonempty`;
+  const copy = `${ctx.prefix}/nonempty-copy`;
+  const dump = await archiveWith(ctx, prefix, `nonempty-src-${tag}`, {}, seen);
+  await copyPrefix(server, prefix, copy);
+  const listing = async () => JSON.stringify(await Promise.all([prefix, copy].map(async (x) => (await listObjects(server, x))
+    .map((o) => `${x}/${o.key} ${o.size} ${o.modified.toISOString()}`).sort())));
+  const before = await listing();
+  const options = (allow: boolean) => ({ superuserPassword: PASSWORD, allowNonEmptyArchive: allow || undefined, storageAttempts: 2, storageRetryInterval: Duration.seconds(1) });
+  const archiving = (allow: boolean) => synth((chart) => new ArchivingPostgres(chart, 'archive', {
+    ...options(allow), name: `nonempty-new-${tag}`, storage: storageFor(chart, provider, server, version, prefix),
+  }));
+  const onward = (allow: boolean) => synth((chart) => new WalRestoredPostgres(chart, 'restore', {
+    ...options(allow), name: `nonempty-onward-${tag}`, source: storageFor(chart, provider, server, version, prefix), archive: storageFor(chart, provider, server, version, copy),
+  }));
+  const escape = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  for (const [objects, where, what] of [[archiving(false), prefix, 'an ArchivingPostgres'], [onward(false), copy, 'a WalRestoredPostgres archiving onward']] as const) {
+    const p = await pod(ctx, objects, objects.find((o) => o.kind === 'StatefulSet')!.metadata.name);
+    seen(p);
+    p.start();
+    const code = await p.exit(120_000);
+    const why = new RegExp(`pg-walg: ERROR: the archive \\S*/${escape(where)} already holds base backups of another cluster \\(base_[0-9A-F]{24} `);
+    if (code === 0 || code === 'timeout' || !why.test(p.log())) {
+      throw new Error(`${what} into ${where}, which holds another cluster's base backup: exit ${code}, expected a refusal naming the location:\n${bootstrapLines(p.log())}`);
+    }
+    if (/initialising a new cluster|fetching base backup /.test(p.log())) throw new Error(`${what} into ${where} began before it refused:\n${bootstrapLines(p.log())}`);
+    const after = await listing();
+    if (after !== before) throw new Error(`${what} refused to archive into ${where}, but the stored objects changed:\nbefore ${before}\nafter  ${after}`);
+  }
+  // Allowed: first the restore (an ArchivingPostgres allowed into the source would become its newest backup).
+  for (const [objects, where, what, restored] of [[onward(true), copy, 'a WalRestoredPostgres archiving onward', true], [archiving(true), prefix, 'an ArchivingPostgres', false]] as const) {
+    const p = await pod(ctx, objects, objects.find((o) => o.kind === 'StatefulSet')!.metadata.name);
+    seen(p);
+    const started = Math.floor(Date.now() / 1000) * 1000;
+    p.start();
+    try {
+      await p.waitReady(180_000).catch((e: Error) => {
+        throw new Error(`${what} with allowNonEmptyArchive into ${where} did not start: ${lastError(p.log())}\n${e.message}`);
+      });
+      // WAL-G names a base backup by its first segment: a new cluster's first one may take the name of the
+      // other's first one, and replace it (the log says so).
+      const pushed = new RegExp(`base backup (base_[0-9A-F]{24}) is in \\S*/${escape(where)}(, in place of |$)`, 'm').exec(p.log())?.[1];
+      if (!pushed) throw new Error(`${what} with allowNonEmptyArchive pushed no first base backup into ${where}:\n${bootstrapLines(p.log())}`);
+      const stored = (await listObjects(server, where)).find((o) => o.key === `basebackups_005/${pushed}_backup_stop_sentinel.json`);
+      if (!stored || stored.modified.getTime() < started) {
+        throw new Error(`${what} with allowNonEmptyArchive: base backup ${pushed} is not stored in ${where} since its start (${stored ? `stored ${stored.modified.toISOString()}` : 'no sentinel'})`);
+      }
+      // Both clusters of the same major began their first base backup at the same WAL segment: the same name.
+      if (!restored && !new RegExp(`base backup ${pushed} is in \\S+, in place of `).test(p.log())) {
+        throw new Error(`${what} with allowNonEmptyArchive: its first base backup ${pushed} did not replace the other cluster's first one:\n${bootstrapLines(p.log())}`);
+      }
+      if (restored) await judge(p, ctx, { rows: 300, what: `rows restored by ${what} with allowNonEmptyArchive`, dump });
+    } finally {
+      await p.stop();
+    }
   }
 }
 
