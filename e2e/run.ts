@@ -360,11 +360,12 @@ async function providerMajor(ctx: Ctx): Promise<void> {
     const seen: Pod[] = [];
     await cell(ctx, 'replay-fault', () => replayFault(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
   }
-  if (want('restart')) {
+  // Where the harness can list (and copy) the stored objects: Local, S3 and MinIO. What a restart on the
+  // same volume does depends on the pod's state there, not on the provider.
+  if (COPIES.includes(provider) && want('restart')) {
     const seen: Pod[] = [];
     await cell(ctx, 'restart', () => restart(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
   }
-  // Where the harness can list (and copy) the stored objects: Local, S3 and MinIO.
   if (COPIES.includes(provider) && want('nonempty-archive')) {
     const seen: Pod[] = [];
     await cell(ctx, 'nonempty-archive', () => nonEmptyArchive(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
@@ -806,8 +807,7 @@ const RESTART_SEGMENTS = 10;
 /**
  * restart: pods started again on their volumes (issue 18, scenario 2), on one archive.
  * - The archiving pod, stopped and started again: it pushes no other "first" base backup (its log, and the
- *   store's base backups where the harness can list them) and keeps archiving: rows written after the
- *   restart must be in the restore below.
+ *   store's base backups) and keeps archiving: rows written after the restart must be in the restore below.
  * - A restore killed while it replays WAL (SIGKILL to every process of the pod, as a node loss): its next
  *   start must not fetch the base backup again, and complete the restore with every row (judged).
  * - That restored pod, stopped after its promotion and started again: no fetch, no replay, its timeline.
@@ -833,10 +833,8 @@ async function restart(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
   } finally {
     await a.stop();
   }
-  if (COPIES.includes(provider)) {
-    const backups = (await listObjects(server, prefix)).filter((o) => SENTINEL.test(o.key)).map((o) => o.key);
-    expectEq(`base backups in ${prefix} after the archiving pod's restart (${backups.join(', ')})`, backups.length, 1);
-  }
+  const backups = (await listObjects(server, prefix)).filter((o) => SENTINEL.test(o.key)).map((o) => o.key);
+  expectEq(`base backups in ${prefix} after the archiving pod's restart (${backups.join(', ')})`, backups.length, 1);
   const name = `restart-r-${tag}`;
   const objects = synth((chart) => new WalRestoredPostgres(chart, 'restore', {
     name, source: storageFor(chart, provider, server, version, prefix), superuserPassword: PASSWORD,
