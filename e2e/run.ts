@@ -883,8 +883,9 @@ async function restart(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
  * scenario 4). One cluster's archive, and a copy of it; then an ArchivingPostgres into the archive, and a
  * WalRestoredPostgres restoring it that archives onward into the copy, must each stop (exit non-zero)
  * before initdb or the fetch, saying which location holds which base backup, and leave every stored object
- * as it was. With allowNonEmptyArchive both start, and push their first base backup there; the restore is
- * judged.
+ * as it was. With allowNonEmptyArchive the restore (promoted to timeline 2) archives into the copy, pushes
+ * its first base backup there and is judged; the ArchivingPostgres, which begins on timeline 1 like the
+ * cluster whose archive it is, still stops before it archives anything, the objects unchanged.
  */
 async function nonEmptyArchive(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
   const { provider, server, version, tag } = ctx;
@@ -916,32 +917,48 @@ async function nonEmptyArchive(ctx: Ctx, seen: (p: Pod) => void): Promise<void> 
     const after = await listing();
     if (after !== before) throw new Error(`${what} refused to archive into ${where}, but the stored objects changed:\nbefore ${before}\nafter  ${after}`);
   }
-  // Allowed: first the restore (an ArchivingPostgres allowed into the source would become its newest backup).
-  for (const [objects, where, what, restored] of [[onward(true), copy, 'a WalRestoredPostgres archiving onward', true], [archiving(true), prefix, 'an ArchivingPostgres', false]] as const) {
+  // Allowed, a restore archiving onward: PostgreSQL promotes it to timeline 2, on which the copy holds no
+  // base backup, so it archives there; its first base backup is on timeline 2.
+  {
+    const objects = onward(true);
+    const what = 'a WalRestoredPostgres archiving onward with allowNonEmptyArchive';
     const p = await pod(ctx, objects, objects.find((o) => o.kind === 'StatefulSet')!.metadata.name);
     seen(p);
     const started = Math.floor(Date.now() / 1000) * 1000;
     p.start();
     try {
       await p.waitReady(180_000).catch((e: Error) => {
-        throw new Error(`${what} with allowNonEmptyArchive into ${where} did not start: ${lastError(p.log())}\n${e.message}`);
+        throw new Error(`${what} into ${copy} did not start: ${lastError(p.log())}\n${e.message}`);
       });
-      // WAL-G names a base backup by its first segment: a new cluster's first one may take the name of the
-      // other's first one, and replace it (the log says so).
-      const pushed = new RegExp(`base backup (base_[0-9A-F]{24}) is in \\S*/${escape(where)}(, in place of |$)`, 'm').exec(p.log())?.[1];
-      if (!pushed) throw new Error(`${what} with allowNonEmptyArchive pushed no first base backup into ${where}:\n${bootstrapLines(p.log())}`);
-      const stored = (await listObjects(server, where)).find((o) => o.key === `basebackups_005/${pushed}_backup_stop_sentinel.json`);
+      const pushed = new RegExp(`base backup (base_[0-9A-F]{24}) is in \\S*/${escape(copy)}$`, 'm').exec(p.log())?.[1];
+      if (!pushed?.startsWith('base_00000002')) throw new Error(`${what} pushed no first base backup on timeline 2 into ${copy} (${pushed ?? 'none'}):\n${bootstrapLines(p.log())}`);
+      const stored = (await listObjects(server, copy)).find((o) => o.key === `basebackups_005/${pushed}_backup_stop_sentinel.json`);
       if (!stored || stored.modified.getTime() < started) {
-        throw new Error(`${what} with allowNonEmptyArchive: base backup ${pushed} is not stored in ${where} since its start (${stored ? `stored ${stored.modified.toISOString()}` : 'no sentinel'})`);
+        throw new Error(`${what}: base backup ${pushed} is not stored in ${copy} since its start (${stored ? `stored ${stored.modified.toISOString()}` : 'no sentinel'})`);
       }
-      // Both clusters of the same major began their first base backup at the same WAL segment: the same name.
-      if (!restored && !new RegExp(`base backup ${pushed} is in \\S+, in place of `).test(p.log())) {
-        throw new Error(`${what} with allowNonEmptyArchive: its first base backup ${pushed} did not replace the other cluster's first one:\n${bootstrapLines(p.log())}`);
-      }
-      if (restored) await judge(p, ctx, { rows: 300, what: `rows restored by ${what} with allowNonEmptyArchive`, dump });
+      await judge(p, ctx, { rows: 300, what: `rows restored by ${what}`, dump });
     } finally {
       await p.stop();
     }
+  }
+  // Allowed, a new cluster into the other's archive: both begin on timeline 1, where WAL-G would give this
+  // cluster's first base backup and WAL the names of the other's, and overwrite them. Refused before it
+  // archives anything, naming the backup; the other cluster's objects untouched.
+  {
+    const objects = archiving(true);
+    const what = 'an ArchivingPostgres with allowNonEmptyArchive';
+    const held = async () => JSON.stringify((await listObjects(server, prefix)).map((o) => `${o.key} ${o.size} ${o.modified.toISOString()}`).sort());
+    const untouched = await held();
+    const p = await pod(ctx, objects, objects.find((o) => o.kind === 'StatefulSet')!.metadata.name);
+    seen(p);
+    p.start();
+    const code = await p.exit(120_000);
+    const why = new RegExp(`pg-walg: ERROR: the archive \\S*/${escape(prefix)} holds base backup base_00000001[0-9A-F]{16} of another cluster on timeline 00000001, the timeline this new cluster archives on`);
+    if (code === 0 || code === 'timeout' || !why.test(p.log())) {
+      throw new Error(`${what} into ${prefix}, whose base backups are on its timeline: exit ${code}, expected a refusal naming the backup:\n${bootstrapLines(p.log())}`);
+    }
+    const after = await held();
+    if (after !== untouched) throw new Error(`${what} refused to archive into ${prefix}, but the stored objects changed:\nbefore ${untouched}\nafter  ${after}`);
   }
 }
 
