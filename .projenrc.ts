@@ -136,10 +136,10 @@ const e2e = project.addTask('e2e', {
 });
 e2e.spawn(installTools);
 e2e.exec('ts-node --project test/tsconfig.json e2e/lines.ts');
-// What test:all runs: the same, with the storage-outage scenarios (the longest cells) at one PostgreSQL
-// major per WAL-G line (E2E_PROFILE in e2e/run.ts says which and why).
+// What test:all runs: the same, with the longest scenarios at one PostgreSQL major per WAL-G line
+// (PROFILE in e2e/run.ts says which and why).
 const e2eCi = project.addTask('e2e:ci', {
-  description: 'The e2e as CI runs it: every scenario, the storage-outage ones at each WAL-G line\'s newest major only',
+  description: 'The e2e as CI runs it: every scenario, the longest ones at each WAL-G line\'s newest major only',
   env: { TS_NODE_TRANSPILE_ONLY: 'true', E2E_PROFILE: 'ci' },
 });
 e2eCi.spawn(installTools);
