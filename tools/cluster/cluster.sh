@@ -14,6 +14,7 @@ if ip -o link show | grep -qv ' lo:'; then echo "cluster.sh: not in a network na
 
 work="$(mktemp -d /tmp/e2e-cluster.XXXXXX)"
 pids=()
+# shellcheck disable=SC2317 # run by the trap
 cleanup() {
   local rc=$? pid
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -63,7 +64,8 @@ ossl pkey -in "$pki/sa.key" -pubout -out "$pki/sa.pub"
 echo "certificates: $((SECONDS - t0)) s" >&2
 
 # --- etcd --------------------------------------------------------------------------------
-etcd --name e2e --data-dir "$work/etcd" \
+# setpriv --pdeathsig: a server gets SIGTERM when this script ends, even by SIGKILL (the trap then cannot run).
+setpriv --pdeathsig TERM etcd --name e2e --data-dir "$work/etcd" \
   --listen-client-urls https://127.0.0.1:2379 --advertise-client-urls https://127.0.0.1:2379 \
   --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
   --initial-cluster e2e=http://127.0.0.1:2380 \
@@ -75,7 +77,7 @@ pids+=($!)
 # The service range is only allocated in API objects: nothing routes it (no kube-proxy), and this
 # namespace has nothing but loopback. The endpoint reconciler (the `kubernetes` Service's endpoints)
 # refuses a loopback address: off.
-"$bin/kube-apiserver" \
+setpriv --pdeathsig TERM "$bin/kube-apiserver" \
   --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port=6443 \
   --etcd-servers=https://127.0.0.1:2379 --etcd-cafile="$pki/ca.crt" \
   --etcd-certfile="$pki/apiserver-etcd-client.crt" --etcd-keyfile="$pki/apiserver-etcd-client.key" \
@@ -106,6 +108,13 @@ done
 if [ -z "$ready" ]; then echo "cluster.sh: kube-apiserver not ready after 120 tries" >&2; tail -n 30 "$work/kube-apiserver.log" >&2; exit 1; fi
 echo "cluster up in $((SECONDS - t0)) s: kube-apiserver $("$bin/kubectl" version -o json --request-timeout=5s | sed -n 's/.*"gitVersion": "\([^"]*\)".*/\1/p' | tail -1), etcd $ETCD_DEBIAN_VERSION, Pod Security $POD_SECURITY_LEVEL:$POD_SECURITY_VERSION" >&2
 
+# In the background and waited for: bash runs a trap only once the foreground command has ended, and
+# `wait` returns at once on a signal. The checks are stopped first, then the servers.
 cd "$root"
 CLUSTER_KUBECTL="$bin/kubectl" CLUSTER_WORK="$work" POD_SECURITY_LEVEL="$POD_SECURITY_LEVEL" POD_SECURITY_VERSION="$POD_SECURITY_VERSION" \
-  TS_NODE_TRANSPILE_ONLY=true node_modules/.bin/ts-node --project test/tsconfig.json e2e/cluster.ts
+  TS_NODE_TRANSPILE_ONLY=true node_modules/.bin/ts-node --project test/tsconfig.json e2e/cluster.ts &
+checks=$!
+pids=("$checks" "${pids[@]}")
+rc=0
+wait "$checks" || rc=$?
+exit "$rc"

@@ -12,4 +12,4 @@ if [ "$(id -u)" != 0 ]; then echo "e2e:cluster: run as root (it makes a network 
 t0=$SECONDS
 bash "$here/build.sh"
 echo "build step: $((SECONDS - t0)) s" >&2
-exec unshare --net --fork --kill-child -- bash "$here/cluster.sh"
+exec unshare --net --fork --kill-child=TERM -- bash "$here/cluster.sh"
