@@ -23,6 +23,8 @@ exec </dev/null
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck disable=SC1091
 source "$here/versions.env"
+# PG_WALG_CLUSTER_COMMANDS: build these commands instead (trying the next components, with PG_WALG_CACHE elsewhere).
+K8S_COMMANDS="${PG_WALG_CLUSTER_COMMANDS:-$K8S_COMMANDS}"
 
 cache="${PG_WALG_CACHE:-$HOME/.cache/cdk8s-postgres-walg}/cluster/$K8S_VERSION"
 mkdir -p "$cache/wrapper" "$cache/bin"
