@@ -21,6 +21,9 @@
 // a copy of a restricted pod made privileged; a copy with an unknown field (runAsNonroot); the hostPath
 // and NFS cases in a `restricted` namespace.
 //
+// With a node (PG_WALG_CLUSTER_NODE=1: containerd and a kubelet, CLUSTER_NODE), one more cell: a pod that
+// meets `restricted`, from an image built for the run, runs on it and its log is read through the API server.
+//
 // Prints `PASS|FAIL <cell>: <detail>` per cell and ends with `N passed, N failed`; exits 1 on a failure.
 // Each kubectl call is bounded (--request-timeout, and a process timeout).
 import { spawnSync } from 'child_process';
@@ -165,6 +168,49 @@ function exampleObjects(): KubeObject[] {
     .flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(path.join(out, f), 'utf8')).map((d) => d.toJSON()).filter(Boolean));
 }
 
+/** A pod from the run's busybox image runs on the node, and its log comes back through the API server. */
+function nodeCell(node: string): { ok: boolean; detail: string } {
+  const ns = 'node-smoke';
+  const line = 'hello from the e2e node';
+  const file = path.join(WORK, 'node-pod.yaml');
+  fs.writeFileSync(file, Yaml.stringify(
+    namespaceObject(ns, 'restricted'),
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: ns } },
+    {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hello', namespace: ns },
+      spec: {
+        nodeName: node, automountServiceAccountToken: false,
+        securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
+        containers: [{
+          name: 'hello', image: 'e2e.local/busybox:1', imagePullPolicy: 'Never',
+          command: ['/bin/sh', '-c', `echo ${line}; id -u; exec sleep 600`],
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+        }],
+      },
+    },
+  ));
+  const c = kubectl(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', file]);
+  if (!c.ok) return { ok: false, detail: `refused: ${c.err}` };
+  let phase = '';
+  for (let i = 0; i < 90 && phase !== 'Running'; i++) {
+    phase = kubectl(['get', 'pod', 'hello', '-n', ns, '-o', 'jsonpath={.status.phase}']).out;
+    if (phase !== 'Running') spawnSync('sleep', ['1']);
+  }
+  if (phase !== 'Running') {
+    const d = kubectl(['describe', 'pod', 'hello', '-n', ns]);
+    return { ok: false, detail: `pod not Running after 90 tries (${phase}): ${d.out.split('\n').slice(-8).join(' ')}` };
+  }
+  let log = '';
+  let err = '';
+  for (let i = 0; i < 10 && !log.includes(line); i++) {
+    ({ out: log, err } = kubectl(['logs', 'hello', '-n', ns]));
+    if (!log.includes(line)) spawnSync('sleep', ['1']);
+  }
+  return log.includes(line) && /^65534$/m.test(log)
+    ? { ok: true, detail: `pod hello Running on ${node} (restricted:${PSA_VERSION}), log: ${log.trim().replace(/\n/g, ' | ')}` }
+    : { ok: false, detail: `pod Running, but its log is ${JSON.stringify(log)} ${err}` };
+}
+
 function main(): void {
   const t0 = Date.now();
   const corpus = buildCorpus();
@@ -205,6 +251,13 @@ function main(): void {
     if (r.ok) passed++; else failed++;
     console.log(`${r.ok ? 'PASS' : 'FAIL'} ${cell.name} (${((Date.now() - t) / 1000).toFixed(1)} s): ${r.detail}`);
   });
+  const node = process.env.CLUSTER_NODE;
+  if (node) {
+    const t = Date.now();
+    const r = nodeCell(node);
+    if (r.ok) passed++; else failed++;
+    console.log(`${r.ok ? 'PASS' : 'FAIL'} node-pod-runs (${((Date.now() - t) / 1000).toFixed(1)} s): ${r.detail}`);
+  }
   console.log(`# ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   console.log(`${passed} passed, ${failed} failed`);
   process.exitCode = failed ? 1 : 0;

@@ -5,7 +5,8 @@
 #
 #   ${PG_WALG_CACHE:-$HOME/.cache/cdk8s-postgres-walg}/cluster/<K8S_VERSION>/
 #     wrapper/go.mod go.sum tools.go    the wrapper module (generated here)
-#     bin/kube-apiserver bin/kubectl    the builds (+ bin/.stamp when all are built)
+#     bin/kube-apiserver bin/kubectl    the builds (+ bin/.<command>.stamp each)
+#     bin/kubelet                       with PG_WALG_CLUSTER_NODE=1
 #     build.log
 #
 # k8s.io/kubernetes is not meant to be required by another module: its go.mod replaces its staging
@@ -23,13 +24,17 @@ exec </dev/null
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck disable=SC1091
 source "$here/versions.env"
-# PG_WALG_CLUSTER_COMMANDS: build these commands instead (trying the next components, with PG_WALG_CACHE elsewhere).
+# PG_WALG_CLUSTER_NODE=1: the node's commands and packages too. PG_WALG_CLUSTER_COMMANDS: build these instead.
+all_commands="$K8S_COMMANDS $K8S_NODE_COMMANDS"
+if [ "${PG_WALG_CLUSTER_NODE:-}" = 1 ]; then
+  K8S_COMMANDS="$K8S_COMMANDS $K8S_NODE_COMMANDS"
+  DEBIAN_PACKAGES="$DEBIAN_PACKAGES $DEBIAN_NODE_PACKAGES"
+fi
 K8S_COMMANDS="${PG_WALG_CLUSTER_COMMANDS:-$K8S_COMMANDS}"
 
 cache="${PG_WALG_CACHE:-$HOME/.cache/cdk8s-postgres-walg}/cluster/$K8S_VERSION"
 mkdir -p "$cache/wrapper" "$cache/bin"
-stamp="$cache/bin/.stamp"
-want="$K8S_MODULE@$K8S_VERSION staging=$K8S_STAGING_VERSION commands=$K8S_COMMANDS $(go env GOVERSION)"
+want="$K8S_MODULE@$K8S_VERSION staging=$K8S_STAGING_VERSION $(go env GOVERSION)"
 
 # --- Debian packages --------------------------------------------------------------
 missing=()
@@ -45,8 +50,13 @@ if [ "$etcd_version" != "$ETCD_DEBIAN_VERSION" ]; then
   echo "build.sh: etcd is $etcd_version, versions.env pins $ETCD_DEBIAN_VERSION" >&2; exit 1
 fi
 
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-  echo "cluster tools: $want (cached in $cache/bin)" >&2
+# One stamp per command (bin/.<command>.stamp): only those missing are built.
+todo=()
+for c in $K8S_COMMANDS; do
+  [ -f "$cache/bin/.$c.stamp" ] && [ "$(cat "$cache/bin/.$c.stamp")" = "$want" ] || todo+=("$c")
+done
+if [ "${#todo[@]}" = 0 ]; then
+  echo "cluster tools: $K8S_COMMANDS of $want (cached in $cache/bin)" >&2
   exit 0
 fi
 
@@ -73,7 +83,7 @@ rm -f go.mod go.sum
   echo "package tools"
   echo
   echo "import ("
-  for c in $K8S_COMMANDS; do echo "	_ \"$K8S_MODULE/cmd/$c\""; done
+  for c in $all_commands; do echo "	_ \"$K8S_MODULE/cmd/$c\""; done
   echo ")"
 } >tools.go
 
@@ -91,14 +101,14 @@ major="${K8S_VERSION#v}"; major="${major%%.*}"
 pkg=k8s.io/component-base/version
 ldflags="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
 ldflags="$ldflags -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION -X k8s.io/client-go/pkg/version.gitMajor=$major -X k8s.io/client-go/pkg/version.gitMinor=$minor"
-for c in $K8S_COMMANDS; do
+for c in "${todo[@]}"; do
   t1=$SECONDS
   echo "go build $K8S_MODULE/cmd/$c ..." >&2
   if ! GOMAXPROCS="${PG_WALG_CLUSTER_GOMAXPROCS:-2}" CGO_ENABLED=0 nice -n 19 go build -p 1 -trimpath -ldflags "$ldflags" -o "$cache/bin/$c.tmp" "$K8S_MODULE/cmd/$c" >>"$log" 2>&1; then
     tail -30 "$log" >&2; echo "build.sh: go build $c failed (log: $log)" >&2; exit 1
   fi
   mv "$cache/bin/$c.tmp" "$cache/bin/$c"
+  echo "$want" >"$cache/bin/.$c.stamp"
   echo "  $((SECONDS - t1)) s" >&2
 done
-echo "$want" >"$stamp"
-echo "cluster tools built in $((SECONDS - t0)) s: $want" >&2
+echo "cluster tools built in $((SECONDS - t0)) s: ${todo[*]} of $want" >&2
