@@ -215,12 +215,12 @@ YAML
 fi
 
 # In the background and waited for: bash runs a trap only once the foreground command has ended, and
-# `wait` returns at once on a signal. The checks are stopped first, then the servers.
+# `wait` returns at once on a signal. The checks, started last, are stopped first.
 cd "$root"
 CLUSTER_KUBECTL="$bin/kubectl" CLUSTER_WORK="$work" POD_SECURITY_LEVEL="$POD_SECURITY_LEVEL" POD_SECURITY_VERSION="$POD_SECURITY_VERSION" \
   TS_NODE_TRANSPILE_ONLY=true node_modules/.bin/ts-node --project test/tsconfig.json e2e/cluster.ts &
 checks=$!
-pids=("$checks" "${pids[@]}")
+pids+=("$checks")
 rc=0
 wait "$checks" || rc=$?
 exit "$rc"
