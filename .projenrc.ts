@@ -154,6 +154,15 @@ const validate = project.addTask('validate', {
 validate.exec('bash validate/install.sh');
 validate.exec('ts-node --project test/tsconfig.json validate/run.ts');
 
+// A real API server: kube-apiserver (built from k8s.io/kubernetes, cached outside the repository) and etcd in
+// a network namespace the run makes, Pod Security enforced; applies the example and the validation corpus
+// (e2e/cluster.ts). PG_WALG_CLUSTER_NODE=1 adds a node (containerd and a kubelet) and a pod that runs on it.
+// Needs root. Not in test:all yet: see the README for its timings.
+project.addTask('e2e:cluster', {
+  description: 'Apply the example and the validate corpus to a real kube-apiserver + etcd (server-side validation, Pod Security restricted; PG_WALG_CLUSTER_NODE=1: a kubelet runs a pod too); needs root',
+  exec: 'bash tools/cluster/run.sh',
+});
+
 // The jsii bindings: builds the Python wheel, Java jar, Go module and C# sources with jsii-pacmak and
 // checks them (examples byte-identical to TypeScript's, unsupported pairs rejected by javac, go build,
 // mypy, pyright and at run time in Python, README snippets). Writes bindings-results/.

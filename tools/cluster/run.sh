@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# `npx projen e2e:cluster`: builds (or finds cached) kube-apiserver and kubectl (build.sh), then runs
+# cluster.sh in a network namespace made for this run (`unshare --net`: only a loopback interface, so
+# nothing the run starts can reach the machine's network) and a mount namespace of its own. Needs root
+# (unshare, apt-get).
+#
+# Environment: PG_WALG_CACHE (build cache, as build.sh), PG_WALG_CLUSTER_KEEP=1 keeps the run's
+# directory (certificates, etcd data, logs) for inspection, PG_WALG_CLUSTER_NODE=1 adds a node
+# (containerd and a kubelet, see cluster.sh).
+set -euo pipefail
+exec </dev/null
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+if [ "$(id -u)" != 0 ]; then echo "e2e:cluster: run as root (it makes a network namespace)" >&2; exit 1; fi
+t0=$SECONDS
+bash "$here/build.sh"
+echo "build step: $((SECONDS - t0)) s" >&2
+exec unshare --net --mount --fork --kill-child=TERM -- bash "$here/cluster.sh"
