@@ -330,7 +330,9 @@ async function providerMajor(ctx: Ctx): Promise<void> {
     } finally {
       await q.stop();
     }
-    await restoreAndJudge(ctx, onward, undefined, `onward-${tag}-copy`, (x) => { p = x; }, { rows: 300, what: 'rows restored from the onward archive', dump: onwardDump! });
+    // Naming the onward archive's timeline (2: the restore promoted to it), which PostgreSQL accepts only
+    // when that timeline's history file is in the archive.
+    await restoreAndJudge(ctx, onward, { timeline: '2' }, `onward-${tag}-copy`, (x) => { p = x; }, { rows: 300, what: 'rows restored from the onward archive along its timeline 2', dump: onwardDump! });
   });
   // The data path, where the harness can read the stored objects back: every compression method on one
   // provider and major per line (Local; PostgreSQL 11, or 17 on WAL-G 2 and later), encryption on Local

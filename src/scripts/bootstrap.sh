@@ -246,6 +246,7 @@ finish_restore() {
   )
   # In this order: a container stopped in between must still push the first base backup at its next start.
   if [ "$PG_WALG_ARCHIVE" = on ]; then
+    mark_history_for_archive
     : >"$BACKUP_PENDING"
   fi
   rm -f "$RESTORE_PENDING"
@@ -282,6 +283,20 @@ timeline_must_be_free() {
     die "the archive $(storage_location) holds base backup $_taken of another cluster on timeline $_tl, the timeline this new cluster archives on: WAL-G names WAL segments and base backups by timeline and position only, so this cluster's would overwrite that cluster's. allowNonEmptyArchive lets clusters share a location only on different timelines: use an empty prefix."
   fi
   : >"$TIMELINE_CHECKED"
+}
+
+# mark_history_for_archive: the promotion wrote the new timeline's history file, but with archive_mode off
+# (the archive env was not loaded) did not mark it for archiving. Mark it, so that the archiver pushes it to
+# the onward archive at the first start that archives: a restore of that archive naming this timeline
+# (recovery_target_timeline) needs it.
+mark_history_for_archive() {
+  _tl=$(current_timeline)
+  for _wd in "$PGDATA/pg_wal" "$PGDATA/pg_xlog"; do
+    if [ -f "$_wd/$_tl.history" ]; then
+      mkdir -p "$_wd/archive_status"
+      : >"$_wd/archive_status/$_tl.history.ready"
+    fi
+  done
 }
 
 # first_base_backup: push the base backup that makes a new archive restorable.

@@ -354,6 +354,8 @@ esac`, SERVER);
       archivingStarts: argv.split('\n').filter((l) => / start$/.test(l)).length,
       checked: fs.existsSync(path.join(state, 'archive-timeline-checked')),
       pending: ['restore-pending', 'first-backup-pending'].filter((f) => fs.existsSync(path.join(state, f))),
+      // The history files marked for the archiver (the stand-in server archives nothing).
+      marked: fs.existsSync(path.join(pgdata, 'pg_wal', 'archive_status')) ? fs.readdirSync(path.join(pgdata, 'pg_wal', 'archive_status')).sort() : [],
     };
   }
   const refused = (timeline: string, backup: string) => `ERROR: the archive /archive/shared holds base backup ${backup} of another cluster on timeline ${timeline}, ` +
@@ -377,6 +379,14 @@ esac`, SERVER);
   test('a restore promoted to timeline 3 archives onward where another cluster has timeline-1 and timeline-2 base backups', () => {
     const r = start('restore', [OTHER, 'base_000000020000000000000009'], { ours: 'base_00000003000000000000000A' });
     expect([r.status, r.pushed, r.checked, r.pending]).toEqual([0, 1, true, []]);
+  });
+
+  // PostgreSQL promotes a restore with archive_mode off (the archive env is not loaded then), which leaves the
+  // new timeline's history file unmarked: a restore of the onward archive naming that timeline would fail
+  // ("recovery target timeline 3 does not exist"). Marked, the archiver pushes it at the first archiving start.
+  test('a restore archiving onward marks the history file of the timeline it was promoted to for the archiver, and no other', () => {
+    const r = start('restore', [OTHER], { ours: 'base_00000003000000000000000A' });
+    expect([r.status, r.pushed, r.marked]).toEqual([0, 1, ['00000003.history.ready']]);
   });
 
   test('a restore promoted to timeline 3 where another cluster has a timeline-3 base backup is refused, and at every start until the location changes', () => {
