@@ -475,78 +475,111 @@ async function workloadIdentity(ctx: Ctx, seen: (p: Pod) => void): Promise<void>
 /** The providers whose archives the harness can copy (e2e/lib/servers.ts copyPrefix): Local, and MinIO for S3. */
 const COPIES = ['local', 's3', 'minio'];
 
+/** A moment of a source: a time target (UTC, microseconds), the rows of orders committed by it, the source's dump then. */
+interface Moment { readonly time: string; readonly rows: number; readonly dump: Dump }
+
+/** The source's clock now, in UTC with microseconds ("2026-12-01T06:50:01.123456Z"): a time target. */
+const NOW_UTC = "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
+
 /**
- * pitr-copied: an archive copied to another prefix (as bucket replication, rclone or a restore of the
- * bucket do), so that every object's modification time is the copy time. It holds two base backups (the
- * first one, and one by the sidecar after the time target); a restore from the copy to the time target,
- * which is between the two backups' finish times and before the copy, must fetch the first by the finish
- * time WAL-G recorded in it, say so, and replay to the target's rows.
+ * Waits until the second after `ms` (epoch milliseconds) has begun: a time target taken then is, at whole
+ * seconds (how the bootstrap compares a base backup's finish time with it), after anything done by `ms`.
  */
-async function pitrCopied(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
-  const { provider, server, version, tag } = ctx;
-  const source = `${ctx.prefix}/copied-source`;
-  const copy = `${ctx.prefix}/copied`;
-  const objects = synth((chart) => new ArchivingPostgres(chart, 'copied', {
-    name: `copied-${tag}`, storage: storageFor(chart, provider, server, version, source), superuserPassword: PASSWORD,
-    archiveTimeout: Duration.seconds(5), baseBackupInterval: Duration.seconds(3), storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
+async function pastSecondOf(ms: number): Promise<void> {
+  const wait = Math.floor(ms / 1000) * 1000 + 1000 + 20 - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+}
+
+/**
+ * An archive with two base backups and time targets around them: the first backup pushed at bootstrap,
+ * the second by the walg-backup sidecar (its first scheduled push, 2 s after it starts; stopped then).
+ * `before` is a time before the first backup (taken before the pod starts); `between` a time between the
+ * two backups' finish times, 100 rows committed by it; `after` a time after the second backup's finish, 300
+ * rows by it (100 of them committed after that backup). A batch is committed after each target (a
+ * recovery to a time stops at the first commit after it), and the last segment archived.
+ */
+async function twoBackups(ctx: Ctx, prefix: string, name: string, seen: (p: Pod) => void): Promise<{ first: string; second: string; before: string; between: Moment; after: Moment }> {
+  const objects = synth((chart) => new ArchivingPostgres(chart, 'archive', {
+    name, storage: storageFor(chart, ctx.provider, ctx.server, ctx.version, prefix), superuserPassword: PASSWORD,
+    archiveTimeout: Duration.seconds(5), baseBackupInterval: Duration.seconds(2), storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
   }));
-  const p = await pod(ctx, objects, `copied-${tag}`);
+  const p = await pod(ctx, objects, name);
   seen(p);
   const sidecar = new Pod({ ...p.o, container: 'walg-backup', sharesVolumesWith: p });
   const pushed = /base backup (base_[0-9A-F]{24}) is in /;
-  let t1 = '';
-  let dump1: Dump | undefined;
+  // A second before the pod starts: every base backup of this archive finishes in a later second.
+  const before = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000).toISOString();
   p.start();
   try {
     await p.waitReady(180_000);
+    const ready = Date.now();
     const first = pushed.exec(p.log())?.[1];
     if (!first) throw new Error(`the first base backup is not in the log:\n${p.log().slice(-1500)}`);
     await p.sql(SCHEMA);
     await p.sql(batchSql(1, 1, 100));
-    dump1 = await takeDump(p);
-    await new Promise((r) => setTimeout(r, 1100));
-    t1 = await p.sql("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
-    await new Promise((r) => setTimeout(r, 1100));
+    const dump1 = await takeDump(p);
+    await pastSecondOf(ready);
+    const between = { time: await p.sql(NOW_UTC), rows: 100, dump: dump1 };
     await p.sql(batchSql(2, 101, 200));
-    // The second base backup: the sidecar's first scheduled one, after the target.
+    // The second base backup: the sidecar's first scheduled one, at least 2 s after the target between.
     seen(sidecar);
     sidecar.start();
     const second = (await waitFor(() => pushed.exec(sidecar.log()), 180_000, { what: 'a scheduled base backup', proc: sidecar.proc }))[1];
+    const pushedAt = Date.now();
     await sidecar.proc!.stop(5000);
+    await p.sql(batchSql(3, 201, 300));
+    const dump3 = await takeDump(p);
+    await pastSecondOf(pushedAt);
+    const after = { time: await p.sql(NOW_UTC), rows: 300, dump: dump3 };
+    await p.sql(batchSql(4, 301, 400));
     await waitArchived(p, await p.sql('SELECT pg_walfile_name(pg_switch_wal())'));
-    await p.stop();
-    // Copied at least a second after everything above: every copy is stored after the target and both finish times.
-    await new Promise((r) => setTimeout(r, 1100));
-    const copiedAt = new Date();
-    const copied = await copyPrefix(server, source, copy);
-    const old = copied.filter((o) => o.modified.getTime() < Math.floor(copiedAt.getTime() / 1000) * 1000);
-    if (copied.length === 0 || old.length > 0) throw new Error(`the copy kept modification times before ${copiedAt.toISOString()}: ${old.map((o) => `${o.key} ${o.modified.toISOString()}`).join(', ') || 'no objects copied'}`);
-    let r: Pod | undefined;
-    await restoreAndJudge(ctx, copy, { time: t1 }, `restore-${tag}-copied`, (x) => { r = x; seen(x); },
-      { rows: 100, what: `rows at ${t1} (base backups ${first} and ${second}, copied at ${copiedAt.toISOString()})`, dump: dump1! }, { TZ: 'Asia/Seoul' });
-    const chose = new RegExp(`base backup ${first} finished at \\S+ \\(finish time recorded by WAL-G in the backup\\), by the recovery target time`);
-    if (!chose.test(r!.log()) || !r!.log().includes(`fetching base backup ${first} `)) {
-      throw new Error(`the restore did not say it chose ${first} by its finish time:\n${r!.log().split('\n').filter((l) => /pg-walg/.test(l)).join('\n')}`);
-    }
-    // The same restore by a version whose WAL-G has no detailed list (0.2.9) sees only the copy time: it is
-    // refused, and the refusal says which time it compared and why. (Not over TLS: WAL-G 0.2.9 takes no CA;
-    // not from PostgreSQL 15 on: custom() refuses a WAL-G before 2.0.1 there, which cannot back it up.)
-    if (provider === 'minio' || ctx.major >= 15) return;
-    const old029 = PostgresVersion.custom({ name: `${ctx.major}-walg029`, serverVersion: `${ctx.major}.0`, image: `example.com/postgres-walg:${ctx.major}-walg029`, uid: 70, walgVersion: '0.2.9' });
-    const refused = synth((chart) => new WalRestoredPostgres(chart, 'restore', {
-      name: `refused-${tag}`, source: storageFor(chart, provider, server, old029, copy), recoveryTarget: { time: t1 }, superuserPassword: PASSWORD,
-      storageAttempts: 2, storageRetryInterval: Duration.seconds(1),
-    }));
-    const q = await pod({ ...ctx, version: old029 }, refused, `refused-${tag}`);
-    seen(q);
-    q.start();
-    const code = await q.exit(120_000);
-    const why = /no base backup in \S+ was stored before the recovery target time \S+ \(storage modification time: WAL-G 0\.2\.9 has no detailed backup list; a copied archive shows the copy time\)/;
-    if (code === 0 || code === 'timeout' || !why.test(q.log())) throw new Error(`WAL-G 0.2.9 (no detailed list), exit ${code}: the refusal does not say which time it compared:\n${q.log().slice(-800)}`);
+    return { first, second, before, between, after };
   } finally {
     if (sidecar.proc?.isRunning()) await sidecar.proc.stop(5000);
     await p.stop();
   }
+}
+
+/**
+ * pitr-copied: an archive copied to another prefix (as bucket replication, rclone or a restore of the
+ * bucket do), so that every object's modification time is the copy time. It holds two base backups
+ * (twoBackups); a restore from the copy to the time target between them, which is before the copy, must
+ * fetch the first by the finish time WAL-G recorded in it, say so, and replay to the target's rows.
+ */
+async function pitrCopied(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
+  const { provider, server, tag } = ctx;
+  const source = `${ctx.prefix}/copied-source`;
+  const copy = `${ctx.prefix}/copied`;
+  const { first, second, between } = await twoBackups(ctx, source, `copied-${tag}`, seen);
+  const t1 = between.time;
+  // Copied at least a second after everything above: every copy is stored after the target and both finish times.
+  await new Promise((r) => setTimeout(r, 1100));
+  const copiedAt = new Date();
+  const copied = await copyPrefix(server, source, copy);
+  const old = copied.filter((o) => o.modified.getTime() < Math.floor(copiedAt.getTime() / 1000) * 1000);
+  if (copied.length === 0 || old.length > 0) throw new Error(`the copy kept modification times before ${copiedAt.toISOString()}: ${old.map((o) => `${o.key} ${o.modified.toISOString()}`).join(', ') || 'no objects copied'}`);
+  let r: Pod | undefined;
+  await restoreAndJudge(ctx, copy, { time: t1 }, `restore-${tag}-copied`, (x) => { r = x; seen(x); },
+    { rows: between.rows, what: `rows at ${t1} (base backups ${first} and ${second}, copied at ${copiedAt.toISOString()})`, dump: between.dump }, { TZ: 'Asia/Seoul' });
+  const chose = new RegExp(`base backup ${first} finished at \\S+ \\(finish time recorded by WAL-G in the backup\\), by the recovery target time`);
+  if (!chose.test(r!.log()) || !r!.log().includes(`fetching base backup ${first} `)) {
+    throw new Error(`the restore did not say it chose ${first} by its finish time:\n${r!.log().split('\n').filter((l) => /pg-walg/.test(l)).join('\n')}`);
+  }
+  // The same restore by a version whose WAL-G has no detailed list (0.2.9) sees only the copy time: it is
+  // refused, and the refusal says which time it compared and why. (Not over TLS: WAL-G 0.2.9 takes no CA;
+  // not from PostgreSQL 15 on: custom() refuses a WAL-G before 2.0.1 there, which cannot back it up.)
+  if (provider === 'minio' || ctx.major >= 15) return;
+  const old029 = PostgresVersion.custom({ name: `${ctx.major}-walg029`, serverVersion: `${ctx.major}.0`, image: `example.com/postgres-walg:${ctx.major}-walg029`, uid: 70, walgVersion: '0.2.9' });
+  const refused = synth((chart) => new WalRestoredPostgres(chart, 'restore', {
+    name: `refused-${tag}`, source: storageFor(chart, provider, server, old029, copy), recoveryTarget: { time: t1 }, superuserPassword: PASSWORD,
+    storageAttempts: 2, storageRetryInterval: Duration.seconds(1),
+  }));
+  const q = await pod({ ...ctx, version: old029 }, refused, `refused-${tag}`);
+  seen(q);
+  q.start();
+  const code = await q.exit(120_000);
+  const why = /no base backup in \S+ was stored before the recovery target time \S+ \(storage modification time: WAL-G 0\.2\.9 has no detailed backup list; a copied archive shows the copy time\)/;
+  if (code === 0 || code === 'timeout' || !why.test(q.log())) throw new Error(`WAL-G 0.2.9 (no detailed list), exit ${code}: the refusal does not say which time it compared:\n${q.log().slice(-800)}`);
 }
 
 /** The index of each server's storage process in server.procs (respawn replaces the entry). */
