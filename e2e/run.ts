@@ -47,7 +47,7 @@ const LINE_ROWS = CHILD ? process.env.E2E_LINE_ROWS === '1' : true;
 const PROVIDERS = (process.env.E2E_PROVIDERS ?? 's3,minio,gcs,azure,swift,local').split(',');
 const MAJORS = (process.env.E2E_MAJORS ?? '10,11,14,15,17,18').split(',').map(Number);
 const WALG_FILTER = process.env.E2E_WALG?.split(',').map((x) => x.trim().replace(/^walg-/, '').replace(/^v/, '')).filter((x) => x !== '');
-const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'retention-age', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials', 'workload-identity',
+const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-two-backups', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'retention-age', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials', 'workload-identity',
   'compression', 'encryption', 'restart', 'nonempty-archive'];
 const SCENARIO_FILTER = process.env.E2E_SCENARIOS?.split(',').map((x) => x.trim()).filter((x) => x !== '');
 for (const s of SCENARIO_FILTER ?? []) if (!SCENARIOS.includes(s)) throw new Error(`E2E_SCENARIOS: unknown scenario ${s} (known: ${SCENARIOS.join(', ')})`);
@@ -298,6 +298,10 @@ async function providerMajor(ctx: Ctx): Promise<void> {
     const seen: Pod[] = [];
     await cell(ctx, 'pitr-copied', () => pitrCopied(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
   }
+  if (runs(ctx, 'pitr-two-backups')) {
+    const seen: Pod[] = [];
+    await cell(ctx, 'pitr-two-backups', () => pitrTwoBackups(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+  }
   await restoreCell('pitr-name', async () => {
     await restoreAndJudge(ctx, prefix, { name: 'after_batch1' }, `restore-${tag}-name`, (x) => { p = x; }, { rows: 100, what: 'rows at restore point after_batch1', dump: dump1! });
   });
@@ -539,6 +543,62 @@ async function twoBackups(ctx: Ctx, prefix: string, name: string, seen: (p: Pod)
     await p.stop();
   }
 }
+
+/** The bootstrap's line for a base backup chosen by a time target ("base backup X finished at T (…), by the recovery target time …"). */
+function chosenByTime(backup: string): RegExp {
+  return new RegExp(`base backup ${backup} (?:finished|was stored) at \\S+ \\([^)]*\\), by the recovery target time`);
+}
+
+/**
+ * pitr-two-backups (issue 18, scenario 1): an archive with two base backups (twoBackups). A time target
+ * between them must restore from the older one (the bootstrap's log names the backup it chose and fetched)
+ * and return exactly the rows committed by it, also in a pod whose image sets a time zone west of UTC (WAL-G
+ * prints times in its process's zone: a local time compared as UTC would put the second backup before the
+ * target); a target after the second backup must use the newer one; a target before the first backup must
+ * stop the bootstrap before any fetch, within its attempts, saying that no base backup finished by then.
+ */
+async function pitrTwoBackups(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
+  const { provider, server, version, tag } = ctx;
+  const prefix = `${ctx.prefix}/two-backups`;
+  const { first, second, before, between, after } = await twoBackups(ctx, prefix, `two-${tag}`, seen);
+  const restored = async (name: string, m: Moment, backup: string, imageEnv: Env = {}) => {
+    let r: Pod | undefined;
+    const zone = imageEnv.TZ ? `, TZ=${imageEnv.TZ}` : '';
+    await restoreAndJudge(ctx, prefix, { time: m.time }, name, (x) => { r = x; seen(x); },
+      { rows: m.rows, what: `rows at ${m.time} (base backups ${first} and ${second}${zone})`, dump: m.dump }, imageEnv);
+    const fetched = /fetching base backup (\S+) /.exec(r!.log())?.[1];
+    if (fetched !== backup || !chosenByTime(backup).test(r!.log())) {
+      throw new Error(`the restore to ${m.time}${zone} fetched ${fetched ?? 'no base backup'}: expected ${backup}, chosen by the target time:\n${bootstrapLines(r!.log())}`);
+    }
+  };
+  await restored(`two-${tag}-between`, between, first);
+  await restored(`two-${tag}-between-tz`, between, first, { TZ: WEST_TZ });
+  await restored(`two-${tag}-after`, after, second);
+  // Before the first backup: refused, before any fetch, within its attempts (a list, no retries: the archive answers).
+  const name = `two-${tag}-before`;
+  const objects = synth((chart) => new WalRestoredPostgres(chart, 'restore', {
+    name, source: storageFor(chart, provider, server, version, prefix), recoveryTarget: { time: before }, superuserPassword: PASSWORD,
+    storageAttempts: 2, storageRetryInterval: Duration.seconds(1),
+  }));
+  const q = await pod(ctx, objects, name, { TZ: WEST_TZ });
+  seen(q);
+  const t0 = Date.now();
+  q.start();
+  const code = await q.exit(REFUSAL_BOUND_MS);
+  const took = `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+  const escape = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const why = new RegExp(`pg-walg: ERROR: no base backup in \\S+ (?:finished|was stored) before the recovery target time ${escape(before.slice(0, 19))}Z \\(.*the archive holds .*${first} .*${second} `);
+  if (code === 0 || code === 'timeout' || !why.test(q.log())) {
+    throw new Error(`the restore to ${before}, before the first base backup ${first}: exit ${code} after ${took}, expected a refusal within ${REFUSAL_BOUND_MS / 1000} s saying that no base backup finished by then, naming both:\n${bootstrapLines(q.log())}`);
+  }
+  if (/fetching base backup /.test(q.log())) throw new Error(`the restore to ${before}, before the first base backup, fetched one before it stopped:\n${bootstrapLines(q.log())}`);
+  console.error(`${name}: refused in ${took}`);
+}
+
+/** A time zone west of UTC, with a half hour (-03:30, or -02:30 in summer): pitr-time's is east of it. */
+const WEST_TZ = 'America/St_Johns';
+/** How long a restore refused at the choice of its base backup may take: a list or two, and PostgreSQL never starts. */
+const REFUSAL_BOUND_MS = 60_000;
 
 /**
  * pitr-copied: an archive copied to another prefix (as bucket replication, rclone or a restore of the
