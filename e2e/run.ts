@@ -552,32 +552,35 @@ function chosenByTime(backup: string): RegExp {
 /**
  * pitr-two-backups (issue 18, scenario 1): an archive with two base backups (twoBackups). A time target
  * between them must restore from the older one (the bootstrap's log names the backup it chose and fetched)
- * and return exactly the rows committed by it, also in a pod whose image sets a time zone west of UTC (WAL-G
- * prints times in its process's zone: a local time compared as UTC would put the second backup before the
- * target); a target after the second backup must use the newer one; a target before the first backup must
- * stop the bootstrap before any fetch, within its attempts, saying that no base backup finished by then.
+ * and return exactly the rows committed by it, also in a pod whose image sets a time zone west of UTC, the
+ * target written in that zone's offset (WAL-G prints times in its process's zone: a local time compared as
+ * UTC would put the second backup before the target); a target after the second backup must use the newer
+ * one; a target before the first backup (in that zone too) must stop the bootstrap before any fetch, within
+ * its attempts, saying that no base backup finished by then (the time in UTC) and naming both.
  */
 async function pitrTwoBackups(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
   const { provider, server, version, tag } = ctx;
   const prefix = `${ctx.prefix}/two-backups`;
   const { first, second, before, between, after } = await twoBackups(ctx, prefix, `two-${tag}`, seen);
-  const restored = async (name: string, m: Moment, backup: string, imageEnv: Env = {}) => {
+  // In the pod with a time zone, the target is written in that zone's offset, as a user there would.
+  const restored = async (name: string, m: Moment, backup: string, tz?: string) => {
     let r: Pod | undefined;
-    const zone = imageEnv.TZ ? `, TZ=${imageEnv.TZ}` : '';
-    await restoreAndJudge(ctx, prefix, { time: m.time }, name, (x) => { r = x; seen(x); },
-      { rows: m.rows, what: `rows at ${m.time} (base backups ${first} and ${second}${zone})`, dump: m.dump }, imageEnv);
+    const time = tz ? inZone(m.time, tz) : m.time;
+    const zone = tz ? `, TZ=${tz}` : '';
+    await restoreAndJudge(ctx, prefix, { time }, name, (x) => { r = x; seen(x); },
+      { rows: m.rows, what: `rows at ${time} (base backups ${first} and ${second}${zone})`, dump: m.dump }, tz ? { TZ: tz } : {});
     const fetched = /fetching base backup (\S+) /.exec(r!.log())?.[1];
     if (fetched !== backup || !chosenByTime(backup).test(r!.log())) {
-      throw new Error(`the restore to ${m.time}${zone} fetched ${fetched ?? 'no base backup'}: expected ${backup}, chosen by the target time:\n${bootstrapLines(r!.log())}`);
+      throw new Error(`the restore to ${time}${zone} fetched ${fetched ?? 'no base backup'}: expected ${backup}, chosen by the target time:\n${bootstrapLines(r!.log())}`);
     }
   };
   await restored(`two-${tag}-between`, between, first);
-  await restored(`two-${tag}-between-tz`, between, first, { TZ: WEST_TZ });
+  await restored(`two-${tag}-between-tz`, between, first, WEST_TZ);
   await restored(`two-${tag}-after`, after, second);
   // Before the first backup: refused, before any fetch, within its attempts (a list, no retries: the archive answers).
   const name = `two-${tag}-before`;
   const objects = synth((chart) => new WalRestoredPostgres(chart, 'restore', {
-    name, source: storageFor(chart, provider, server, version, prefix), recoveryTarget: { time: before }, superuserPassword: PASSWORD,
+    name, source: storageFor(chart, provider, server, version, prefix), recoveryTarget: { time: inZone(before, WEST_TZ) }, superuserPassword: PASSWORD,
     storageAttempts: 2, storageRetryInterval: Duration.seconds(1),
   }));
   const q = await pod(ctx, objects, name, { TZ: WEST_TZ });
@@ -589,7 +592,7 @@ async function pitrTwoBackups(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
   const escape = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const why = new RegExp(`pg-walg: ERROR: no base backup in \\S+ (?:finished|was stored) before the recovery target time ${escape(before.slice(0, 19))}Z \\(.*the archive holds .*${first} .*${second} `);
   if (code === 0 || code === 'timeout' || !why.test(q.log())) {
-    throw new Error(`the restore to ${before}, before the first base backup ${first}: exit ${code} after ${took}, expected a refusal within ${REFUSAL_BOUND_MS / 1000} s saying that no base backup finished by then, naming both:\n${bootstrapLines(q.log())}`);
+    throw new Error(`the restore to ${inZone(before, WEST_TZ)} (${before}), before the first base backup ${first}: exit ${code} after ${took}, expected a refusal within ${REFUSAL_BOUND_MS / 1000} s saying that no base backup finished by then, naming both:\n${bootstrapLines(q.log())}`);
   }
   if (/fetching base backup /.test(q.log())) throw new Error(`the restore to ${before}, before the first base backup, fetched one before it stopped:\n${bootstrapLines(q.log())}`);
   console.error(`${name}: refused in ${took}`);
@@ -597,6 +600,18 @@ async function pitrTwoBackups(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
 
 /** A time zone west of UTC, with a half hour (-03:30, or -02:30 in summer): pitr-time's is east of it. */
 const WEST_TZ = 'America/St_Johns';
+/**
+ * A UTC time stamp ("…T09:50:01.123456Z") as the wall-clock time of zone `tz` with its offset then
+ * ("…T06:20:01.123456-03:30"): the same instant, as a user in that zone writes a recovery target.
+ */
+function inZone(utc: string, tz: string): string {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', {
+    timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'longOffset',
+  }).formatToParts(new Date(utc)).map((x) => [x.type, x.value]));
+  const offset = parts.timeZoneName.replace(/^GMT/, '') || '+00:00';
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}${/\.\d+/.exec(utc)?.[0] ?? ''}${offset}`;
+}
+
 /** How long a restore refused at the choice of its base backup may take: a list or two, and PostgreSQL never starts. */
 const REFUSAL_BOUND_MS = 60_000;
 
