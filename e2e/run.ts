@@ -47,7 +47,7 @@ const LINE_ROWS = CHILD ? process.env.E2E_LINE_ROWS === '1' : true;
 const PROVIDERS = (process.env.E2E_PROVIDERS ?? 's3,minio,gcs,azure,swift,local').split(',');
 const MAJORS = (process.env.E2E_MAJORS ?? '10,11,14,15,17,18').split(',').map(Number);
 const WALG_FILTER = process.env.E2E_WALG?.split(',').map((x) => x.trim().replace(/^walg-/, '').replace(/^v/, '')).filter((x) => x !== '');
-const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'retention-age', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials', 'workload-identity',
+const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-two-backups', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'retention-age', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials', 'workload-identity',
   'compression', 'encryption', 'restart', 'nonempty-archive'];
 const SCENARIO_FILTER = process.env.E2E_SCENARIOS?.split(',').map((x) => x.trim()).filter((x) => x !== '');
 for (const s of SCENARIO_FILTER ?? []) if (!SCENARIOS.includes(s)) throw new Error(`E2E_SCENARIOS: unknown scenario ${s} (known: ${SCENARIOS.join(', ')})`);
@@ -298,6 +298,10 @@ async function providerMajor(ctx: Ctx): Promise<void> {
     const seen: Pod[] = [];
     await cell(ctx, 'pitr-copied', () => pitrCopied(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
   }
+  if (runs(ctx, 'pitr-two-backups')) {
+    const seen: Pod[] = [];
+    await cell(ctx, 'pitr-two-backups', () => pitrTwoBackups(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+  }
   await restoreCell('pitr-name', async () => {
     await restoreAndJudge(ctx, prefix, { name: 'after_batch1' }, `restore-${tag}-name`, (x) => { p = x; }, { rows: 100, what: 'rows at restore point after_batch1', dump: dump1! });
   });
@@ -477,78 +481,182 @@ async function workloadIdentity(ctx: Ctx, seen: (p: Pod) => void): Promise<void>
 /** The providers whose archives the harness can copy (e2e/lib/servers.ts copyPrefix): Local, and MinIO for S3. */
 const COPIES = ['local', 's3', 'minio'];
 
+/** A moment of a source: a time target (UTC, microseconds), the rows of orders committed by it, the source's dump then. */
+interface Moment { readonly time: string; readonly rows: number; readonly dump: Dump }
+
+/** The source's clock now, in UTC with microseconds ("2026-12-01T06:50:01.123456Z"): a time target. */
+const NOW_UTC = "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
+
 /**
- * pitr-copied: an archive copied to another prefix (as bucket replication, rclone or a restore of the
- * bucket do), so that every object's modification time is the copy time. It holds two base backups (the
- * first one, and one by the sidecar after the time target); a restore from the copy to the time target,
- * which is between the two backups' finish times and before the copy, must fetch the first by the finish
- * time WAL-G recorded in it, say so, and replay to the target's rows.
+ * Waits until the second after `ms` (epoch milliseconds) has begun: a time target taken then is, at whole
+ * seconds (how the bootstrap compares a base backup's finish time with it), after anything done by `ms`.
  */
-async function pitrCopied(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
-  const { provider, server, version, tag } = ctx;
-  const source = `${ctx.prefix}/copied-source`;
-  const copy = `${ctx.prefix}/copied`;
-  const objects = synth((chart) => new ArchivingPostgres(chart, 'copied', {
-    name: `copied-${tag}`, storage: storageFor(chart, provider, server, version, source), superuserPassword: PASSWORD,
-    archiveTimeout: Duration.seconds(5), baseBackupInterval: Duration.seconds(3), storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
+async function pastSecondOf(ms: number): Promise<void> {
+  const wait = Math.floor(ms / 1000) * 1000 + 1000 + 20 - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+}
+
+/**
+ * An archive with two base backups and time targets around them: the first backup pushed at bootstrap,
+ * the second by the walg-backup sidecar (its first scheduled push, 2 s after it starts; stopped then).
+ * `before` is a time before the first backup (taken before the pod starts); `between` a time between the
+ * two backups' finish times, 100 rows committed by it; `after` a time after the second backup's finish, 300
+ * rows by it (100 of them committed after that backup). A batch is committed after each target (a
+ * recovery to a time stops at the first commit after it), and the last segment archived.
+ */
+async function twoBackups(ctx: Ctx, prefix: string, name: string, seen: (p: Pod) => void): Promise<{ first: string; second: string; before: string; between: Moment; after: Moment }> {
+  const objects = synth((chart) => new ArchivingPostgres(chart, 'archive', {
+    name, storage: storageFor(chart, ctx.provider, ctx.server, ctx.version, prefix), superuserPassword: PASSWORD,
+    archiveTimeout: Duration.seconds(5), baseBackupInterval: Duration.seconds(2), storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
   }));
-  const p = await pod(ctx, objects, `copied-${tag}`);
+  const p = await pod(ctx, objects, name);
   seen(p);
   const sidecar = new Pod({ ...p.o, container: 'walg-backup', sharesVolumesWith: p });
   const pushed = /base backup (base_[0-9A-F]{24}) is in /;
-  let t1 = '';
-  let dump1: Dump | undefined;
+  // A second before the pod starts: every base backup of this archive finishes in a later second.
+  const before = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000).toISOString();
   p.start();
   try {
     await p.waitReady(180_000);
+    const ready = Date.now();
     const first = pushed.exec(p.log())?.[1];
     if (!first) throw new Error(`the first base backup is not in the log:\n${p.log().slice(-1500)}`);
     await p.sql(SCHEMA);
     await p.sql(batchSql(1, 1, 100));
-    dump1 = await takeDump(p);
-    await new Promise((r) => setTimeout(r, 1100));
-    t1 = await p.sql("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
-    await new Promise((r) => setTimeout(r, 1100));
+    const dump1 = await takeDump(p);
+    await pastSecondOf(ready);
+    const between = { time: await p.sql(NOW_UTC), rows: 100, dump: dump1 };
     await p.sql(batchSql(2, 101, 200));
-    // The second base backup: the sidecar's first scheduled one, after the target.
+    // The second base backup: the sidecar's first scheduled one, at least 2 s after the target between.
     seen(sidecar);
     sidecar.start();
     const second = (await waitFor(() => pushed.exec(sidecar.log()), 180_000, { what: 'a scheduled base backup', proc: sidecar.proc }))[1];
+    const pushedAt = Date.now();
     await sidecar.proc!.stop(5000);
+    await p.sql(batchSql(3, 201, 300));
+    const dump3 = await takeDump(p);
+    await pastSecondOf(pushedAt);
+    const after = { time: await p.sql(NOW_UTC), rows: 300, dump: dump3 };
+    await p.sql(batchSql(4, 301, 400));
     await waitArchived(p, await p.sql('SELECT pg_walfile_name(pg_switch_wal())'));
-    await p.stop();
-    // Copied at least a second after everything above: every copy is stored after the target and both finish times.
-    await new Promise((r) => setTimeout(r, 1100));
-    const copiedAt = new Date();
-    const copied = await copyPrefix(server, source, copy);
-    const old = copied.filter((o) => o.modified.getTime() < Math.floor(copiedAt.getTime() / 1000) * 1000);
-    if (copied.length === 0 || old.length > 0) throw new Error(`the copy kept modification times before ${copiedAt.toISOString()}: ${old.map((o) => `${o.key} ${o.modified.toISOString()}`).join(', ') || 'no objects copied'}`);
-    let r: Pod | undefined;
-    await restoreAndJudge(ctx, copy, { time: t1 }, `restore-${tag}-copied`, (x) => { r = x; seen(x); },
-      { rows: 100, what: `rows at ${t1} (base backups ${first} and ${second}, copied at ${copiedAt.toISOString()})`, dump: dump1! }, { TZ: 'Asia/Seoul' });
-    const chose = new RegExp(`base backup ${first} finished at \\S+ \\(finish time recorded by WAL-G in the backup\\), by the recovery target time`);
-    if (!chose.test(r!.log()) || !r!.log().includes(`fetching base backup ${first} `)) {
-      throw new Error(`the restore did not say it chose ${first} by its finish time:\n${r!.log().split('\n').filter((l) => /pg-walg/.test(l)).join('\n')}`);
-    }
-    // The same restore by a version whose WAL-G has no detailed list (0.2.9) sees only the copy time: it is
-    // refused, and the refusal says which time it compared and why. (Not over TLS: WAL-G 0.2.9 takes no CA;
-    // not from PostgreSQL 15 on: custom() refuses a WAL-G before 2.0.1 there, which cannot back it up.)
-    if (provider === 'minio' || ctx.major >= 15) return;
-    const old029 = PostgresVersion.custom({ name: `${ctx.major}-walg029`, serverVersion: `${ctx.major}.0`, image: `example.com/postgres-walg:${ctx.major}-walg029`, uid: 70, walgVersion: '0.2.9' });
-    const refused = synth((chart) => new WalRestoredPostgres(chart, 'restore', {
-      name: `refused-${tag}`, source: storageFor(chart, provider, server, old029, copy), recoveryTarget: { time: t1 }, superuserPassword: PASSWORD,
-      storageAttempts: 2, storageRetryInterval: Duration.seconds(1),
-    }));
-    const q = await pod({ ...ctx, version: old029 }, refused, `refused-${tag}`);
-    seen(q);
-    q.start();
-    const code = await q.exit(120_000);
-    const why = /no base backup in \S+ was stored before the recovery target time \S+ \(storage modification time: WAL-G 0\.2\.9 has no detailed backup list; a copied archive shows the copy time\)/;
-    if (code === 0 || code === 'timeout' || !why.test(q.log())) throw new Error(`WAL-G 0.2.9 (no detailed list), exit ${code}: the refusal does not say which time it compared:\n${q.log().slice(-800)}`);
+    return { first, second, before, between, after };
   } finally {
     if (sidecar.proc?.isRunning()) await sidecar.proc.stop(5000);
     await p.stop();
   }
+}
+
+/** The bootstrap's line for a base backup chosen by a time target ("base backup X finished at T (…), by the recovery target time …"). */
+function chosenByTime(backup: string): RegExp {
+  return new RegExp(`base backup ${backup} (?:finished|was stored) at \\S+ \\([^)]*\\), by the recovery target time`);
+}
+
+/**
+ * pitr-two-backups (issue 18, scenario 1): an archive with two base backups (twoBackups). A time target
+ * between them must restore from the older one (the bootstrap's log names the backup it chose and fetched)
+ * and return exactly the rows committed by it, also in a pod whose image sets a time zone west of UTC, the
+ * target written in that zone's offset (WAL-G prints times in its process's zone: a local time compared as
+ * UTC would put the second backup before the target); a target after the second backup must use the newer
+ * one; a target before the first backup (in that zone too) must stop the bootstrap before any fetch, within
+ * its attempts, saying that no base backup finished by then (the time in UTC) and naming both.
+ */
+async function pitrTwoBackups(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
+  const { provider, server, version, tag } = ctx;
+  const prefix = `${ctx.prefix}/two-backups`;
+  const { first, second, before, between, after } = await twoBackups(ctx, prefix, `two-${tag}`, seen);
+  // In the pod with a time zone, the target is written in that zone's offset, as a user there would.
+  const restored = async (name: string, m: Moment, backup: string, tz?: string) => {
+    let r: Pod | undefined;
+    const time = tz ? inZone(m.time, tz) : m.time;
+    const zone = tz ? `, TZ=${tz}` : '';
+    await restoreAndJudge(ctx, prefix, { time }, name, (x) => { r = x; seen(x); },
+      { rows: m.rows, what: `rows at ${time} (base backups ${first} and ${second}${zone})`, dump: m.dump }, tz ? { TZ: tz } : {});
+    const fetched = /fetching base backup (\S+) /.exec(r!.log())?.[1];
+    if (fetched !== backup || !chosenByTime(backup).test(r!.log())) {
+      throw new Error(`the restore to ${time}${zone} fetched ${fetched ?? 'no base backup'}: expected ${backup}, chosen by the target time:\n${bootstrapLines(r!.log())}`);
+    }
+  };
+  await restored(`two-${tag}-between`, between, first);
+  await restored(`two-${tag}-between-tz`, between, first, WEST_TZ);
+  await restored(`two-${tag}-after`, after, second);
+  // Before the first backup: refused, before any fetch, within its attempts (a list, no retries: the archive answers).
+  const name = `two-${tag}-before`;
+  const objects = synth((chart) => new WalRestoredPostgres(chart, 'restore', {
+    name, source: storageFor(chart, provider, server, version, prefix), recoveryTarget: { time: inZone(before, WEST_TZ) }, superuserPassword: PASSWORD,
+    storageAttempts: 2, storageRetryInterval: Duration.seconds(1),
+  }));
+  const q = await pod(ctx, objects, name, { TZ: WEST_TZ });
+  seen(q);
+  const t0 = Date.now();
+  q.start();
+  const code = await q.exit(REFUSAL_BOUND_MS);
+  const took = `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+  const escape = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const why = new RegExp(`pg-walg: ERROR: no base backup in \\S+ (?:finished|was stored) before the recovery target time ${escape(before.slice(0, 19))}Z \\(.*the archive holds .*${first} .*${second} `);
+  if (code === 0 || code === 'timeout' || !why.test(q.log())) {
+    throw new Error(`the restore to ${inZone(before, WEST_TZ)} (${before}), before the first base backup ${first}: exit ${code} after ${took}, expected a refusal within ${REFUSAL_BOUND_MS / 1000} s saying that no base backup finished by then, naming both:\n${bootstrapLines(q.log())}`);
+  }
+  if (/fetching base backup /.test(q.log())) throw new Error(`the restore to ${before}, before the first base backup, fetched one before it stopped:\n${bootstrapLines(q.log())}`);
+  console.error(`${name}: refused in ${took}`);
+}
+
+/** A time zone west of UTC, with a half hour (-03:30, or -02:30 in summer): pitr-time's is east of it. */
+const WEST_TZ = 'America/St_Johns';
+/**
+ * A UTC time stamp ("…T09:50:01.123456Z") as the wall-clock time of zone `tz` with its offset then
+ * ("…T06:20:01.123456-03:30"): the same instant, as a user in that zone writes a recovery target.
+ */
+function inZone(utc: string, tz: string): string {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', {
+    timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'longOffset',
+  }).formatToParts(new Date(utc)).map((x) => [x.type, x.value]));
+  const offset = parts.timeZoneName.replace(/^GMT/, '') || '+00:00';
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}${/\.\d+/.exec(utc)?.[0] ?? ''}${offset}`;
+}
+
+/** How long a restore refused at the choice of its base backup may take: a list or two, and PostgreSQL never starts. */
+const REFUSAL_BOUND_MS = 60_000;
+
+/**
+ * pitr-copied: an archive copied to another prefix (as bucket replication, rclone or a restore of the
+ * bucket do), so that every object's modification time is the copy time. It holds two base backups
+ * (twoBackups); a restore from the copy to the time target between them, which is before the copy, must
+ * fetch the first by the finish time WAL-G recorded in it, say so, and replay to the target's rows.
+ */
+async function pitrCopied(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
+  const { provider, server, tag } = ctx;
+  const source = `${ctx.prefix}/copied-source`;
+  const copy = `${ctx.prefix}/copied`;
+  const { first, second, between } = await twoBackups(ctx, source, `copied-${tag}`, seen);
+  const t1 = between.time;
+  // Copied at least a second after everything above: every copy is stored after the target and both finish times.
+  await new Promise((r) => setTimeout(r, 1100));
+  const copiedAt = new Date();
+  const copied = await copyPrefix(server, source, copy);
+  const old = copied.filter((o) => o.modified.getTime() < Math.floor(copiedAt.getTime() / 1000) * 1000);
+  if (copied.length === 0 || old.length > 0) throw new Error(`the copy kept modification times before ${copiedAt.toISOString()}: ${old.map((o) => `${o.key} ${o.modified.toISOString()}`).join(', ') || 'no objects copied'}`);
+  let r: Pod | undefined;
+  await restoreAndJudge(ctx, copy, { time: t1 }, `restore-${tag}-copied`, (x) => { r = x; seen(x); },
+    { rows: between.rows, what: `rows at ${t1} (base backups ${first} and ${second}, copied at ${copiedAt.toISOString()})`, dump: between.dump }, { TZ: 'Asia/Seoul' });
+  const chose = new RegExp(`base backup ${first} finished at \\S+ \\(finish time recorded by WAL-G in the backup\\), by the recovery target time`);
+  if (!chose.test(r!.log()) || !r!.log().includes(`fetching base backup ${first} `)) {
+    throw new Error(`the restore did not say it chose ${first} by its finish time:\n${r!.log().split('\n').filter((l) => /pg-walg/.test(l)).join('\n')}`);
+  }
+  // The same restore by a version whose WAL-G has no detailed list (0.2.9) sees only the copy time: it is
+  // refused, and the refusal says which time it compared and why. (Not over TLS: WAL-G 0.2.9 takes no CA;
+  // not from PostgreSQL 15 on: custom() refuses a WAL-G before 2.0.1 there, which cannot back it up.)
+  if (provider === 'minio' || ctx.major >= 15) return;
+  const old029 = PostgresVersion.custom({ name: `${ctx.major}-walg029`, serverVersion: `${ctx.major}.0`, image: `example.com/postgres-walg:${ctx.major}-walg029`, uid: 70, walgVersion: '0.2.9' });
+  const refused = synth((chart) => new WalRestoredPostgres(chart, 'restore', {
+    name: `refused-${tag}`, source: storageFor(chart, provider, server, old029, copy), recoveryTarget: { time: t1 }, superuserPassword: PASSWORD,
+    storageAttempts: 2, storageRetryInterval: Duration.seconds(1),
+  }));
+  const q = await pod({ ...ctx, version: old029 }, refused, `refused-${tag}`);
+  seen(q);
+  q.start();
+  const code = await q.exit(120_000);
+  const why = /no base backup in \S+ was stored before the recovery target time \S+ \(storage modification time: WAL-G 0\.2\.9 has no detailed backup list; a copied archive shows the copy time\)/;
+  if (code === 0 || code === 'timeout' || !why.test(q.log())) throw new Error(`WAL-G 0.2.9 (no detailed list), exit ${code}: the refusal does not say which time it compared:\n${q.log().slice(-800)}`);
 }
 
 /** The index of each server's storage process in server.procs (respawn replaces the entry). */
