@@ -61,16 +61,18 @@ function want(scenario: string): boolean {
 /**
  * E2E_PROFILE=ci (`npx projen e2e:ci`, what test:all runs): the scenarios whose cells take longest and
  * start several pods — the storage outages (20–140 s a cell: they wait out the outage and WAL-G's retries),
- * `restart` and `nonempty-archive` (20–45 s, four and five pods) — run at one PostgreSQL major per WAL-G line
+ * `restart` and `nonempty-archive` (20–45 s, four and five pods), `pitr-two-backups` (six pods: two backups,
+ * three restores and a refusal) — run at one PostgreSQL major per WAL-G line
  * and provider, the newest the line runs: 11 on 0.2.19 (recovery.conf), 14 on 1.1.3 (recovery.signal), so
  * that both recovery styles stay covered. What they prove (nothing acknowledged is lost, an outage aborts a
- * replay instead of ending it, a restart resumes, an archive is never shared on one timeline) is the
+ * replay instead of ending it, a restart resumes, an archive is never shared on one timeline, a time target
+ * picks the backup before it) is the
  * scripts' and WAL-G's, not the major's. Every other scenario runs at every major; `npx projen e2e`
  * (E2E_PROFILE=full, the default) runs everything.
  */
 const PROFILE = process.env.E2E_PROFILE ?? 'full';
 if (!['full', 'ci'].includes(PROFILE)) throw new Error(`E2E_PROFILE: unknown profile ${PROFILE} (known: full, ci)`);
-const CI_NEWEST_MAJOR_ONLY = ['fault', 'replay-fault', 'restart', 'nonempty-archive'];
+const CI_NEWEST_MAJOR_ONLY = ['fault', 'replay-fault', 'restart', 'nonempty-archive', 'pitr-two-backups'];
 
 /** Whether a scenario runs for this cell: selected (want), and in the profile. */
 function runs(ctx: Ctx, scenario: string): boolean {
