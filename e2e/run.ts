@@ -29,7 +29,7 @@ import {
 import { hasWalgFeature } from '../src/_capabilities';
 import { WALG_IMAGE } from '../src/_catalog';
 import { batchSql, Dump, judgeRestore, SCHEMA, takeDump } from './lib/judge';
-import { Line, lineOf } from './lib/lines';
+import { Line, lineOf, seedVersionFor } from './lib/lines';
 import { freePort, isListening } from './lib/ports';
 import { Obj, Pod } from './lib/pod';
 import { Env, stopAll, waitFor } from './lib/proc';
@@ -48,7 +48,7 @@ const PROVIDERS = (process.env.E2E_PROVIDERS ?? 's3,minio,gcs,azure,swift,local'
 const MAJORS = (process.env.E2E_MAJORS ?? '10,11,14,15,17,18').split(',').map(Number);
 const WALG_FILTER = process.env.E2E_WALG?.split(',').map((x) => x.trim().replace(/^walg-/, '').replace(/^v/, '')).filter((x) => x !== '');
 const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-two-backups', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'retention-age', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials', 'workload-identity',
-  'compression', 'encryption', 'restart', 'nonempty-archive'];
+  'compression', 'encryption', 'restart', 'nonempty-archive', 'mixed-walg'];
 const SCENARIO_FILTER = process.env.E2E_SCENARIOS?.split(',').map((x) => x.trim()).filter((x) => x !== '');
 for (const s of SCENARIO_FILTER ?? []) if (!SCENARIOS.includes(s)) throw new Error(`E2E_SCENARIOS: unknown scenario ${s} (known: ${SCENARIOS.join(', ')})`);
 const INFRA_KEYS = ['STORAGE_EMULATOR_HOST', 'HTTPS_PROXY', 'SSL_CERT_FILE'];
@@ -67,16 +67,24 @@ function want(scenario: string): boolean {
  * that both recovery styles stay covered. What they prove (nothing acknowledged is lost, an outage aborts a
  * replay instead of ending it, a restart resumes, an archive is never shared on one timeline, a time target
  * picks the backup before it) is the
- * scripts' and WAL-G's, not the major's. Every other scenario runs at every major; `npx projen e2e`
- * (E2E_PROFILE=full, the default) runs everything.
+ * scripts' and WAL-G's, not the major's. `mixed-walg` (an upgrade from the seeds' WAL-G 0.2.x, which runs
+ * 10 and 11 only) runs at 11 only, in the harness of the line it upgrades to. Every other scenario runs at
+ * every major; `npx projen e2e` (E2E_PROFILE=full, the default) runs everything.
  */
 const PROFILE = process.env.E2E_PROFILE ?? 'full';
 if (!['full', 'ci'].includes(PROFILE)) throw new Error(`E2E_PROFILE: unknown profile ${PROFILE} (known: full, ci)`);
 const CI_NEWEST_MAJOR_ONLY = ['fault', 'replay-fault', 'restart', 'nonempty-archive', 'pitr-two-backups'];
 
-/** Whether a scenario runs for this cell: selected (want), and in the profile. */
+/**
+ * Whether a scenario runs for this cell: selected (want), and in the profile. `mixed-walg` (about a minute a
+ * cell: two pods, a sidecar, three restores) runs in the ci profile at one major too: the newest that the
+ * seeds' WAL-G 0.2.x runs (11), in the harness of the line it upgrades to.
+ */
 function runs(ctx: Ctx, scenario: string): boolean {
-  return want(scenario) && (PROFILE === 'full' || !CI_NEWEST_MAJOR_ONLY.includes(scenario) || ctx.major === newestMajor(ctx.line));
+  if (!want(scenario)) return false;
+  if (PROFILE === 'full') return true;
+  if (scenario === 'mixed-walg') return ctx.major === Math.max(...MAJORS.filter((m) => typeof seedVersionFor(m) !== 'string' && hasPg(m)));
+  return !CI_NEWEST_MAJOR_ONLY.includes(scenario) || ctx.major === newestMajor(ctx.line);
 }
 
 /** The newest PostgreSQL major of this run that a line runs. */
@@ -148,10 +156,13 @@ function storageFor(chart: Chart, provider: string, server: StorageServer, versi
 let podSeq = 0;
 /** The work directories of the current cell's pods: removed when it passes (PGDATA copies are large). */
 let cellDirs: string[] = [];
-/** imageEnv: what an image may set in its environment (TZ), beside the manifest's. */
-async function pod(ctx: Ctx, objects: Obj[], name: string, imageEnv: Env = {}): Promise<Pod> {
+/**
+ * imageEnv: what an image may set in its environment (TZ), beside the manifest's. bound: the claims of an
+ * earlier pod of the StatefulSet that this one is bound to (claim template name → its host directory).
+ */
+async function pod(ctx: Ctx, objects: Obj[], name: string, imageEnv: Env = {}, bound: Record<string, string> = {}): Promise<Pod> {
   const dir = path.join(RESULTS, 'work', `${String(++podSeq).padStart(3, '0')}-${name}`);
-  const claims: Record<string, string> = {};
+  const claims: Record<string, string> = { ...bound };
   const sts = objects.find((o) => o.kind === 'StatefulSet')!;
   for (const v of sts.spec.template.spec.volumes) {
     if (v.persistentVolumeClaim) claims[v.name] = ctx.server.endpoint; // the Local archive volume
@@ -379,6 +390,19 @@ async function providerMajor(ctx: Ctx): Promise<void> {
   if (COPIES.includes(provider) && runs(ctx, 'nonempty-archive')) {
     const seen: Pod[] = [];
     await cell(ctx, 'nonempty-archive', () => nonEmptyArchive(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+  }
+  // The upgrade from the seeds' WAL-G 0.2.x: in the harness of the line upgraded to (1.x and later), at the
+  // majors the seeds' catalog versions run; it needs the 0.2.x line installed beside this one.
+  if (ctx.line.walg.version.major >= 1 && typeof seedVersionFor(ctx.major) !== 'string' && runs(ctx, 'mixed-walg')) {
+    const from = seedLine();
+    const blocked = !from ? `the upgrade starts from WAL-G 0.2.x, the seeds' catalog versions' line, which is not installed here (installed: ${installedLines.map((l) => l.id).join(', ')}; tools/install.sh)`
+      : from.blockedProvider(provider);
+    if (blocked) {
+      record({ status: 'BLOCKED', ...cellOf(ctx), scenario: 'mixed-walg', seconds: 0, detail: blocked });
+    } else {
+      const seen: Pod[] = [];
+      await cell(ctx, 'mixed-walg', () => mixedWalg(ctx, from!, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+    }
   }
   // A wrong prefix: the bootstrap must exit non-zero, in bounded time, naming the problem.
   let bad: Pod | undefined;
@@ -1076,6 +1100,148 @@ async function nonEmptyArchive(ctx: Ctx, seen: (p: Pod) => void): Promise<void> 
   }
 }
 
+/** Every WAL-G line installed here, whether E2E_WALG selects it or not (set by main). */
+let installedLines: WalgLine[] = [];
+
+/** The WAL-G 0.x line installed here (the newest, if several): what the seeds' catalog versions run. */
+function seedLine(): Line | undefined {
+  const old = installedLines.filter((l) => l.version.major === 0).sort((x, y) => x.version.minor - y.version.minor || x.version.patch - y.version.patch);
+  return old.length > 0 ? lineOf(old[old.length - 1]) : undefined;
+}
+
+/** The UTC time of a pod's server, as a recovery target time. */
+async function serverTime(p: Pod): Promise<string> {
+  return p.sql("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+}
+
+/** A base backup the bootstrap or the sidecar reports pushed. */
+const PUSHED = /base backup (base_[0-9A-F]{24}(?:_D_[0-9A-F]{24})?) is in /;
+
+/**
+ * mixed-walg (issue 18, scenario 6): the upgrade path of the seeds' users. An ArchivingPostgres with a KubeDB
+ * catalog version archives with WAL-G 0.2.x (`from`); then the same construct with the cell's version, whose
+ * image has the newer WAL-G line, is applied as the upgrade: the StatefulSet's new pod runs on the claim of
+ * the old one (same PGDATA), into the same prefix, and keeps writing; its sidecar pushes a scheduled base
+ * backup (a delta, deltaMaxSteps 1, of the full one WAL-G 0.2.x pushed). Required:
+ * - the upgrade is one kubectl apply can make: the StatefulSet's fields outside its pod template (immutable)
+ *   are the same;
+ * - the upgraded pod pushes no other "first" base backup and archives on; the archive holds the first base
+ *   backup and the sidecar's, no other (where the harness can list the store), and the sidecar's retention
+ *   lists both with the newer line (on every provider);
+ * - restores with the newer line, judged: to a time inside the 0.2.x part (the first base backup, chosen by
+ *   the finish time WAL-G 0.2.x recorded, and its WAL); to a time after the upgrade and before the sidecar's
+ *   backup (the first base backup, then WAL of both lines); the latest state (the sidecar's delta backup
+ *   with the full one under it, then the newer line's WAL: recovery begins where the delta began), every row.
+ */
+async function mixedWalg(ctx: Ctx, from: Line, seen: (p: Pod) => void): Promise<void> {
+  const { provider, server, version, tag, major } = ctx;
+  const old = from.versionFor(major);
+  if (typeof old === 'string') throw new Error(`${from.label} runs no PostgreSQL ${major}: ${old}`);
+  if (from.walg.dir === ctx.line.walg.dir) throw new Error(`the upgrade is from ${from.label} to ${ctx.line.label}: the same binary`);
+  const prefix = `${ctx.prefix}/mixed`;
+  const name = `mixed-${tag}`;
+  const manifests = (v: PostgresVersion) => synth((chart) => new ArchivingPostgres(chart, 'mixed', {
+    name, storage: storageFor(chart, provider, server, v, prefix), superuserPassword: PASSWORD, archiveTimeout: Duration.seconds(5),
+    baseBackupInterval: Duration.seconds(3), deltaMaxSteps: 1, storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
+  }));
+  const before = manifests(old);
+  const after = manifests(version);
+  const immutable = (objects: Obj[]) => {
+    const { template, ...rest } = objects.find((o) => o.kind === 'StatefulSet')!.spec;
+    return JSON.stringify(rest);
+  };
+  expectEq(`the StatefulSet's fields outside its pod template (immutable: kubectl apply refuses the upgrade else), ${old.name} → ${version.name}`, immutable(after), immutable(before));
+  const upgrade = `${from.label} (${old.name}) → ${ctx.line.label} (${version.name})`;
+  // Before the upgrade: the catalog version's pod, on WAL-G 0.2.x.
+  const a = await pod({ ...ctx, line: from, version: old }, before, name);
+  seen(a);
+  let first = '';
+  let t1 = '';
+  let lastOld = '';
+  let dump1: Dump | undefined;
+  a.start();
+  try {
+    await a.waitReady(180_000);
+    expectEq(`first base backups pushed by the ${from.label} pod`, count(a.log(), FIRST_PUSH), 1);
+    first = PUSHED.exec(a.log())?.[1] ?? '';
+    if (!first) throw new Error(`the ${from.label} pod's first base backup is not in its log:\n${bootstrapLines(a.log())}`);
+    await a.sql(SCHEMA);
+    await a.sql(batchSql(1, 1, 100));
+    dump1 = await takeDump(a);
+    await new Promise((r) => setTimeout(r, 1100));
+    t1 = await serverTime(a);
+    await new Promise((r) => setTimeout(r, 1100));
+    await a.sql(batchSql(2, 101, 200));
+    lastOld = await a.sql('SELECT pg_walfile_name(pg_switch_wal())');
+    await waitArchived(a, lastOld);
+  } finally {
+    await a.stop();
+  }
+  // After the upgrade: the new pod of the StatefulSet, bound to the old pod's data claim.
+  const b = await pod(ctx, after, name, {}, { data: a.volumes.data });
+  seen(b);
+  const sidecar = new Pod({ ...b.o, container: 'walg-backup', sharesVolumesWith: b });
+  let t2 = '';
+  let scheduled = '';
+  let dump2: Dump | undefined;
+  let dump3: Dump | undefined;
+  b.start();
+  try {
+    await b.waitReady(180_000);
+    if (FIRST_PUSH.test(b.log()) || !/archiving WAL to /.test(b.log())) {
+      throw new Error(`the upgraded pod (${upgrade}) on the old pod's volume: expected no first base backup, and archiving on:\n${bootstrapLines(b.log())}`);
+    }
+    await b.sql(batchSql(3, 201, 300));
+    dump2 = await takeDump(b);
+    await new Promise((r) => setTimeout(r, 1100));
+    t2 = await serverTime(b);
+    await new Promise((r) => setTimeout(r, 1100));
+    seen(sidecar);
+    sidecar.start();
+    // Its first scheduled backup, and the retention after it.
+    await waitFor(() => /retention: /.test(sidecar.log()), 180_000, { what: `a scheduled base backup and retention by the upgraded pod's sidecar (${ctx.line.label})`, proc: sidecar.proc });
+    await sidecar.proc!.stop(5000);
+    scheduled = PUSHED.exec(sidecar.log())?.[1] ?? '';
+    if (/WARNING|ERROR/.test(sidecar.log())) throw new Error(`the upgraded pod's sidecar warned:\n${sidecar.log().slice(-2000)}`);
+    // Its retention (retainBaseBackups' default, 7 full) lists the archive with the newer line: both backups.
+    if (!/retention: 2 base backup\(s\) kept/.test(sidecar.log())) throw new Error(`the upgraded pod's sidecar (${ctx.line.label}) did not list the first base backup and its own:\n${sidecar.log().slice(-2000)}`);
+    if (!scheduled.endsWith(`_D_${first.slice('base_'.length)}`)) {
+      throw new Error(`the sidecar's scheduled backup ${scheduled} is not a delta (deltaMaxSteps 1) of the first base backup ${first}`);
+    }
+    await b.sql(batchSql(4, 301, 400));
+    dump3 = await takeDump(b);
+    await waitArchived(b, await b.sql('SELECT pg_walfile_name(pg_switch_wal())'));
+  } finally {
+    if (sidecar.proc?.isRunning()) await sidecar.proc.stop(5000);
+    await b.stop();
+  }
+  if (COPIES.includes(provider)) {
+    const backups = (await listObjects(server, prefix)).filter((o) => SENTINEL_ANY.test(o.key)).map((o) => SENTINEL_ANY.exec(o.key)![1]).sort();
+    expectEq(`base backups in ${prefix} after the upgrade`, backups.join(' '), [first, scheduled].sort().join(' '));
+  }
+  const chose = (r: Pod, backup: string, target: string) => {
+    const by = new RegExp(`base backup ${backup} finished at \\S+ \\(finish time recorded by WAL-G in the backup\\), by the recovery target time`);
+    if (!by.test(r.log()) || !r.log().includes(`fetching base backup ${backup} `)) {
+      throw new Error(`the restore to ${target} did not choose ${backup} by the finish time WAL-G recorded in it:\n${bootstrapLines(r.log())}`);
+    }
+  };
+  let r: Pod | undefined;
+  await restoreAndJudge(ctx, prefix, { time: t1 }, `${name}-r1`, (x) => { r = x; seen(x); }, { rows: 100, what: `rows at ${t1}, inside the ${from.label} part (${upgrade})`, dump: dump1! });
+  chose(r!, first, t1);
+  await restoreAndJudge(ctx, prefix, { time: t2 }, `${name}-r2`, (x) => { r = x; seen(x); }, { rows: 300, what: `rows at ${t2}, after the upgrade, from the ${from.label} base backup (${upgrade})`, dump: dump2! });
+  chose(r!, first, t2);
+  const replayed = restoredSegments(r!.log());
+  if (!replayed.includes(lastOld) || !replayed.some((x) => x > lastOld)) {
+    throw new Error(`the restore to ${t2} did not replay WAL of both lines: segments ${replayed.join(' ')} (${from.label} archived up to ${lastOld})`);
+  }
+  await restoreAndJudge(ctx, prefix, undefined, `${name}-r3`, (x) => { r = x; seen(x); }, { rows: 400, what: `rows of the latest state (${upgrade})`, dump: dump3! });
+  // Its base backup is the sidecar's (a delta on the first): recovery begins at the segment where that began.
+  expectEq(`the first WAL segment the latest restore replayed (the start of the newest base backup, ${scheduled})`, restoredSegments(r!.log())[0], scheduled.slice('base_'.length, 'base_'.length + 24));
+}
+
+/** A base backup's stop sentinel, full or delta: its name. */
+const SENTINEL_ANY = /^basebackups_005\/(base_[0-9A-F]{24}(?:_D_[0-9A-F]{24})?)_backup_stop_sentinel\.json$/;
+
 /** A value of table notes, which the data-path scenarios look for in the stored objects. */
 const PLAINTEXT = 'pgwalg-e2e-plaintext-';
 const NOTES_SQL = `CREATE TABLE notes (v text); INSERT INTO notes SELECT '${PLAINTEXT}' || g FROM generate_series(1, 2000) g`;
@@ -1418,6 +1584,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(RESULTS, { recursive: true });
   const v = versions();
   const installed = walgLines();
+  installedLines = installed;
   const lines = installed.filter(selected).map(lineOf);
   console.log(`e2e: WAL-G ${lines.map((l) => `${l.label} (${l.walg.bin})`).join(', ') || 'none'}; PostgreSQL majors ${MAJORS.join(', ')}; providers ${PROVIDERS.join(', ')}` +
     `${SCENARIO_FILTER ? `; scenarios ${SCENARIO_FILTER.join(', ')}` : ''}${PROFILE === 'ci' ? `; profile ci (${CI_NEWEST_MAJOR_ONLY.join(', ')} at each line's newest major only)` : ''}`);

@@ -22,6 +22,16 @@ export interface Line {
 export const PRE2_NO_PG15 = 'WAL-G before 2.0 calls pg_start_backup(), gone in PostgreSQL 15';
 const PRE2_NO_AZURITE = 'WAL-G before 2.0 dials only <account>.blob.core.windows.net (no endpoint suffix): it cannot reach an emulator';
 
+/**
+ * The PostgresVersion a WAL-G 0.x line runs for a major: KubeDB's catalog version, whose image carries WAL-G
+ * 0.2.x (0.2.13 for these two; WAL-E prefix names, and only the settings that WAL-G reads) — what the users
+ * of the seeds' catalog archive with — or why there is none.
+ */
+export function seedVersionFor(major: number): PostgresVersion | string {
+  return major === 10 ? PostgresVersion.V10_6_V3 : major === 11 ? PostgresVersion.V11_2_V1
+    : `KubeDB's catalog has no PostgreSQL ${major} (it ends at 11.2); ${PRE2_NO_PG15}`;
+}
+
 /** What a WAL-G binary runs: the catalog versions on 0.x, custom versions that name its release on >= 1. */
 export function lineOf(walg: WalgLine): Line {
   const v = walg.version;
@@ -29,15 +39,7 @@ export function lineOf(walg: WalgLine): Line {
     walg, label: `walg-${walg.id}`, tag: `w${v.major}${v.minor}${v.patch}`,
     blockedProvider: (provider: string) => (provider === 'azure' && v.major < 2 ? PRE2_NO_AZURITE : undefined),
   };
-  if (v.major === 0) {
-    // KubeDB's catalog images carry WAL-G 0.2.x (0.2.13 for these two): WAL-E prefix names, and only the
-    // settings that WAL-G reads.
-    return {
-      ...base,
-      versionFor: (major) => (major === 10 ? PostgresVersion.V10_6_V3 : major === 11 ? PostgresVersion.V11_2_V1
-        : `KubeDB's catalog has no PostgreSQL ${major} (it ends at 11.2); ${PRE2_NO_PG15}`),
-    };
-  }
+  if (v.major === 0) return { ...base, versionFor: seedVersionFor };
   const gen = v.major === 1 ? 'walg1' : `walg${v.major}`;
   return {
     ...base,

@@ -29,7 +29,10 @@ export interface PodOptions {
   readonly port: number;
   /** Env a cluster's network would supply (emulator host, proxy, CA bundle). */
   readonly infraEnv: Env;
-  /** Host directories for volumes a cluster would provide: volume name → dir (Local archives). */
+  /**
+   * Host directories for volumes a cluster would provide: volume name → dir (Local archives; a claim of the
+   * StatefulSet's volumeClaimTemplates, e.g. data, for a pod that is bound to the claim of an earlier one).
+   */
   readonly claims: Record<string, string>;
   /** Work directory of this pod (its volumes and log). */
   readonly dir: string;
@@ -168,6 +171,8 @@ export class Pod {
 
   private materialise(v: any): string {
     const dir = path.join(this.o.dir, 'volumes', v.name);
+    // The claim an earlier pod of the StatefulSet was bound to: a new pod of it (an upgrade) gets that PVC.
+    if (v.claimTemplate && this.o.claims[v.name]) return this.o.claims[v.name];
     if (v.persistentVolumeClaim || v.nfs || v.hostPath) {
       const claim = this.o.claims[v.name];
       if (!claim) throw new Error(`volume ${v.name}: no host directory given for ${JSON.stringify(v)}`);
