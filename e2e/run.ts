@@ -62,17 +62,19 @@ function want(scenario: string): boolean {
  * E2E_PROFILE=ci (`npx projen e2e:ci`, what test:all runs): the scenarios whose cells take longest and
  * start several pods — the storage outages (20–140 s a cell: they wait out the outage and WAL-G's retries),
  * `restart` and `nonempty-archive` (20–45 s, four and five pods), `pitr-two-backups` (six pods: two backups,
- * three restores and a refusal) — run at one PostgreSQL major per WAL-G line
+ * three restores and a refusal), `retention-restore` and `backup-under-load` (20–70 s: scheduled backups
+ * and two restores each, and retention-restore's refusal) — run at one PostgreSQL major per WAL-G line
  * and provider, the newest the line runs: 11 on 0.2.19 (recovery.conf), 14 on 1.1.3 (recovery.signal), so
  * that both recovery styles stay covered. What they prove (nothing acknowledged is lost, an outage aborts a
  * replay instead of ending it, a restart resumes, an archive is never shared on one timeline, a time target
- * picks the backup before it) is the
+ * picks the backup before it, retention keeps what the oldest kept backup needs, a backup taken under writes
+ * restores to its end) is the
  * scripts' and WAL-G's, not the major's. Every other scenario runs at every major; `npx projen e2e`
  * (E2E_PROFILE=full, the default) runs everything.
  */
 const PROFILE = process.env.E2E_PROFILE ?? 'full';
 if (!['full', 'ci'].includes(PROFILE)) throw new Error(`E2E_PROFILE: unknown profile ${PROFILE} (known: full, ci)`);
-const CI_NEWEST_MAJOR_ONLY = ['fault', 'replay-fault', 'restart', 'nonempty-archive', 'pitr-two-backups'];
+const CI_NEWEST_MAJOR_ONLY = ['fault', 'replay-fault', 'restart', 'nonempty-archive', 'pitr-two-backups', 'retention-restore', 'backup-under-load'];
 
 /** Whether a scenario runs for this cell: selected (want), and in the profile. */
 function runs(ctx: Ctx, scenario: string): boolean {
@@ -1426,9 +1428,10 @@ async function retentionRestore(ctx: Ctx, seen: (p: Pod) => void): Promise<void>
     await pastSecondOf(pushedAt);
     m1 = { time: await p.sql(NOW_UTC), rows: 200, dump: dump1 };
     await p.sql(batchSql(3, 201, 300));
-    // The retention after B2 (the second one that keeps RETAIN) deletes B0: the sidecar stops there.
+    // The retention after B2 (the second one that keeps RETAIN) deletes B0: the sidecar stops there, at least 2 s
+    // before it could begin a third push (checked below).
     await waitFor(() => (sidecar.log().match(kept) ?? []).length >= 2, 180_000,
-      { what: `a second scheduled base backup, and retention down to ${RETAIN} after it`, proc: sidecar.proc });
+      { what: `a second scheduled base backup, and retention down to ${RETAIN} after it`, proc: sidecar.proc, intervalMs: 200 });
     await sidecar.proc!.stop(5000);
     const log = sidecar.log();
     const pushed = pushedBackups(log);
@@ -1577,7 +1580,8 @@ async function backupUnderLoad(ctx: Ctx, seen: (p: Pod) => void): Promise<void> 
     await waitFor(() => writer!.committed() >= 100, 60_000, { what: 'the writer\'s first 100 commits' });
     seen(sidecar);
     sidecar.start();
-    backup = await waitFor(() => pushedBackups(sidecar.log())[0], 180_000, { what: 'a scheduled base backup', proc: sidecar.proc });
+    // Stopped at once: a second push would end another backup, and PostgreSQL would remove this one's history file.
+    backup = await waitFor(() => pushedBackups(sidecar.log())[0], 180_000, { what: 'a scheduled base backup', proc: sidecar.proc, intervalMs: 200 });
     await sidecar.proc!.stop(5000);
     const { start, stop } = await backupLocations(p, backup);
     // The writer goes on past the backup's end: 200 more commits after it.
