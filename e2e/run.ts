@@ -47,7 +47,7 @@ const LINE_ROWS = CHILD ? process.env.E2E_LINE_ROWS === '1' : true;
 const PROVIDERS = (process.env.E2E_PROVIDERS ?? 's3,minio,gcs,azure,swift,local').split(',');
 const MAJORS = (process.env.E2E_MAJORS ?? '10,11,14,15,17,18').split(',').map(Number);
 const WALG_FILTER = process.env.E2E_WALG?.split(',').map((x) => x.trim().replace(/^walg-/, '').replace(/^v/, '')).filter((x) => x !== '');
-const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-two-backups', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'retention-age', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials', 'workload-identity',
+const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-two-backups', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'retention-age', 'retention-restore', 'backup-under-load', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials', 'workload-identity',
   'compression', 'encryption', 'restart', 'nonempty-archive', 'mixed-walg'];
 const SCENARIO_FILTER = process.env.E2E_SCENARIOS?.split(',').map((x) => x.trim()).filter((x) => x !== '');
 for (const s of SCENARIO_FILTER ?? []) if (!SCENARIOS.includes(s)) throw new Error(`E2E_SCENARIOS: unknown scenario ${s} (known: ${SCENARIOS.join(', ')})`);
@@ -62,18 +62,20 @@ function want(scenario: string): boolean {
  * E2E_PROFILE=ci (`npx projen e2e:ci`, what test:all runs): the scenarios whose cells take longest and
  * start several pods — the storage outages (20–140 s a cell: they wait out the outage and WAL-G's retries),
  * `restart` and `nonempty-archive` (20–45 s, four and five pods), `pitr-two-backups` (six pods: two backups,
- * three restores and a refusal) — run at one PostgreSQL major per WAL-G line
+ * three restores and a refusal), `retention-restore` and `backup-under-load` (20–70 s: scheduled backups
+ * and two restores each, and retention-restore's refusal) — run at one PostgreSQL major per WAL-G line
  * and provider, the newest the line runs: 11 on 0.2.19 (recovery.conf), 14 on 1.1.3 (recovery.signal), so
  * that both recovery styles stay covered. What they prove (nothing acknowledged is lost, an outage aborts a
  * replay instead of ending it, a restart resumes, an archive is never shared on one timeline, a time target
- * picks the backup before it) is the
+ * picks the backup before it, retention keeps what the oldest kept backup needs, a backup taken under writes
+ * restores to its end) is the
  * scripts' and WAL-G's, not the major's. `mixed-walg` (an upgrade from the seeds' WAL-G 0.2.x, which runs
  * 10 and 11 only) runs at 11 only, in the harness of the line it upgrades to. Every other scenario runs at
  * every major; `npx projen e2e` (E2E_PROFILE=full, the default) runs everything.
  */
 const PROFILE = process.env.E2E_PROFILE ?? 'full';
 if (!['full', 'ci'].includes(PROFILE)) throw new Error(`E2E_PROFILE: unknown profile ${PROFILE} (known: full, ci)`);
-const CI_NEWEST_MAJOR_ONLY = ['fault', 'replay-fault', 'restart', 'nonempty-archive', 'pitr-two-backups'];
+const CI_NEWEST_MAJOR_ONLY = ['fault', 'replay-fault', 'restart', 'nonempty-archive', 'pitr-two-backups', 'retention-restore', 'backup-under-load'];
 
 /**
  * Whether a scenario runs for this cell: selected (want), and in the profile. `mixed-walg` (about a minute a
@@ -216,11 +218,11 @@ interface Expected { readonly rows: number; readonly what: string; readonly dump
  * the source's dump as of the target, and amcheck (lib/judge.ts).
  */
 async function restoreAndJudge(ctx: Ctx, prefix: string, target: RecoveryTarget | undefined, name: string, seen: (p: Pod) => void, expected: Expected, imageEnv: Env = {},
-  data: WalDataPathOptions = {}, extra: (chart: Chart) => void = () => {}): Promise<void> {
+  data: WalDataPathOptions = {}, extra: (chart: Chart) => void = () => {}, backupName?: string): Promise<void> {
   const objects = synth((chart) => {
     extra(chart);
     new WalRestoredPostgres(chart, 'restore', {
-      name, source: storageFor(chart, ctx.provider, ctx.server, ctx.version, prefix, { data }), recoveryTarget: target, superuserPassword: PASSWORD,
+      name, source: storageFor(chart, ctx.provider, ctx.server, ctx.version, prefix, { data }), recoveryTarget: target, backupName, superuserPassword: PASSWORD,
       storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
     });
   });
@@ -372,6 +374,14 @@ async function providerMajor(ctx: Ctx): Promise<void> {
   if (want('retention-age') && COPIES.includes(provider) && ctx.major === (ctx.line.walg.version.major < 2 ? 11 : 17)) {
     const seen: Pod[] = [];
     await cell(ctx, 'retention-age', () => retentionAge(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+  }
+  if (runs(ctx, 'retention-restore')) {
+    const seen: Pod[] = [];
+    await cell(ctx, 'retention-restore', () => retentionRestore(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+  }
+  if (runs(ctx, 'backup-under-load')) {
+    const seen: Pod[] = [];
+    await cell(ctx, 'backup-under-load', () => backupUnderLoad(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
   }
   if (runs(ctx, 'fault')) {
     let f: Pod | undefined;
@@ -537,7 +547,7 @@ async function twoBackups(ctx: Ctx, prefix: string, name: string, seen: (p: Pod)
   }));
   const p = await pod(ctx, objects, name);
   seen(p);
-  const sidecar = new Pod({ ...p.o, container: 'walg-backup', sharesVolumesWith: p });
+  const sidecar = sidecarOf(p);
   const pushed = /base backup (base_[0-9A-F]{24}) is in /;
   // A second before the pod starts: every base backup of this archive finishes in a later second.
   const before = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000).toISOString();
@@ -587,7 +597,7 @@ function chosenByTime(backup: string): RegExp {
  * its attempts, saying that no base backup finished by then (the time in UTC) and naming both.
  */
 async function pitrTwoBackups(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
-  const { provider, server, version, tag } = ctx;
+  const { tag } = ctx;
   const prefix = `${ctx.prefix}/two-backups`;
   const { first, second, before, between, after } = await twoBackups(ctx, prefix, `two-${tag}`, seen);
   // In the pod with a time zone, the target is written in that zone's offset, as a user there would.
@@ -606,23 +616,36 @@ async function pitrTwoBackups(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
   await restored(`two-${tag}-between-tz`, between, first, WEST_TZ);
   await restored(`two-${tag}-after`, after, second);
   // Before the first backup: refused, before any fetch, within its attempts (a list, no retries: the archive answers).
-  const name = `two-${tag}-before`;
+  await refusedBefore(ctx, prefix, `two-${tag}-before`, before, [first, second], seen, WEST_TZ);
+}
+
+/**
+ * A restore of `prefix` to `before` (UTC), a time before every base backup it holds, must stop the bootstrap before
+ * any fetch, within REFUSAL_BOUND_MS, saying that no base backup finished by then (the time in UTC) and naming the
+ * backups the archive holds: every one of `held`, none of `gone`. With `tz`, in a pod whose image sets that time
+ * zone, the target written in its offset, as a user there would.
+ */
+async function refusedBefore(ctx: Ctx, prefix: string, name: string, before: string, held: string[], seen: (p: Pod) => void, tz?: string, gone: string[] = []): Promise<void> {
+  const time = tz ? inZone(before, tz) : before;
   const objects = synth((chart) => new WalRestoredPostgres(chart, 'restore', {
-    name, source: storageFor(chart, provider, server, version, prefix), recoveryTarget: { time: inZone(before, WEST_TZ) }, superuserPassword: PASSWORD,
+    name, source: storageFor(chart, ctx.provider, ctx.server, ctx.version, prefix), recoveryTarget: { time }, superuserPassword: PASSWORD,
     storageAttempts: 2, storageRetryInterval: Duration.seconds(1),
   }));
-  const q = await pod(ctx, objects, name, { TZ: WEST_TZ });
+  const q = await pod(ctx, objects, name, tz ? { TZ: tz } : {});
   seen(q);
   const t0 = Date.now();
   q.start();
   const code = await q.exit(REFUSAL_BOUND_MS);
   const took = `${((Date.now() - t0) / 1000).toFixed(1)} s`;
   const escape = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const why = new RegExp(`pg-walg: ERROR: no base backup in \\S+ (?:finished|was stored) before the recovery target time ${escape(before.slice(0, 19))}Z \\(.*the archive holds .*${first} .*${second} `);
-  if (code === 0 || code === 'timeout' || !why.test(q.log())) {
-    throw new Error(`the restore to ${inZone(before, WEST_TZ)} (${before}), before the first base backup ${first}: exit ${code} after ${took}, expected a refusal within ${REFUSAL_BOUND_MS / 1000} s saying that no base backup finished by then, naming both:\n${bootstrapLines(q.log())}`);
+  const why = new RegExp(`pg-walg: ERROR: no base backup in \\S+ (?:finished|was stored) before the recovery target time ${escape(before.slice(0, 19))}Z \\(.*the archive holds (.*)$`, 'm');
+  const holds = why.exec(q.log())?.[1] ?? '';
+  const named = [...holds.matchAll(/base_[0-9A-F]{24}\S*/g)].map((m) => m[0]);
+  if (code === 0 || code === 'timeout' || !held.every((b) => named.includes(b)) || gone.some((b) => named.includes(b))) {
+    throw new Error(`the restore to ${time}${time === before ? '' : ` (${before})`}, before the base backups ${held.join(', ')}: exit ${code} after ${took}, expected a refusal within ` +
+      `${REFUSAL_BOUND_MS / 1000} s saying that no base backup finished by then, naming ${held.join(' and ')}${gone.length > 0 ? ` and not ${gone.join(', ')}` : ''}:\n${bootstrapLines(q.log())}`);
   }
-  if (/fetching base backup /.test(q.log())) throw new Error(`the restore to ${before}, before the first base backup, fetched one before it stopped:\n${bootstrapLines(q.log())}`);
+  if (/fetching base backup /.test(q.log())) throw new Error(`the restore to ${before}, before the base backups ${held.join(', ')}, fetched one before it stopped:\n${bootstrapLines(q.log())}`);
   console.error(`${name}: refused in ${took}`);
 }
 
@@ -1388,7 +1411,7 @@ async function scheduledBackups(ctx: Ctx, seen: (p: Pod) => void): Promise<void>
   }));
   const p = await pod(ctx, objects, `scheduled-${tag}`);
   seen(p);
-  const sidecar = new Pod({ ...p.o, container: 'walg-backup', sharesVolumesWith: p });
+  const sidecar = sidecarOf(p);
   let source: Dump | undefined;
   p.start();
   try {
@@ -1436,9 +1459,9 @@ async function retentionAge(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
   }));
   const p = await pod(ctx, objects, name);
   seen(p);
-  const sidecar = new Pod({ ...p.o, container: 'walg-backup', sharesVolumesWith: p });
+  const sidecar = sidecarOf(p);
   /** The sidecar's base backups, in the order it pushed them. */
-  const pushed = () => [...sidecar.log().matchAll(/ base backup (base_\S+) is in /g)].map((m) => m[1]);
+  const pushed = () => pushedBackups(sidecar.log());
   const delta = (b: string) => b.includes('_D_');
   let full = '';
   let target = '';
@@ -1496,6 +1519,263 @@ async function retentionAge(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
   await restoreAndJudge(ctx, prefix, { time: target }, `restore-${tag}-retention`, (x) => { restored = x; seen(x); }, { rows: 200, what: `rows at ${target}`, dump: source! });
   const fetched = /fetching base backup (base_\S+) /.exec(restored!.log())?.[1];
   if (!fetched || !delta(fetched)) throw new Error(`the restore to ${target} fetched ${fetched ?? 'no base backup'}, not a delta backup`);
+}
+
+/** The walg-backup sidecar of an archiving pod: its other container, on the same volumes. */
+function sidecarOf(p: Pod): Pod {
+  return new Pod({ ...p.o, container: 'walg-backup', sharesVolumesWith: p });
+}
+
+/** The base backups a pod's log says it pushed ("base backup X is in …": the bootstrap's first, the sidecar's), in order. */
+function pushedBackups(log: string): string[] {
+  return [...log.matchAll(/ base backup (base_\S+) is in /g)].map((m) => m[1]);
+}
+
+/** A WAL file in a store's listing (a segment, or a backup history file named after its segment): its segment is key.slice(8, 32). */
+const WAL_FILE = /^wal_005\/[0-9A-F]{24}/;
+
+/** The full base backups the retention-restore cell keeps (retainBaseBackups). */
+const RETAIN = 2;
+
+/**
+ * retention-restore (issue 18, scenario 3): a restore after retention by count has deleted base backups and
+ * their WAL. The walg-backup sidecar pushes a base backup every 2 s and keeps the newest RETAIN (2) full ones:
+ * after the bootstrap's backup B0 come the sidecar's B1 and B2, and the retention after B2 deletes B0 and the
+ * WAL before B1, the oldest kept backup (the sidecar is stopped then, before a third push). A time target m0
+ * is taken after B0, before B1; m1 after B1, with 100 rows committed between B1's end and m1 (replayed from
+ * the WAL after B1) and more after it.
+ * The store: where the harness can list it (Local, S3 and MinIO), only B1's and B2's objects are left of the
+ * base backups, and no WAL file before B1's start segment (there were some at m0). On GCS, Azure and Swift it
+ * cannot list: the sidecar's log (a retention after each push, keeping 2) stands for the deletion of WAL, and
+ * the refusal below, which prints what WAL-G lists, for that of B0.
+ * Then: B1 (backupName) restores every row, to the latest state (the source's final dump); m1 restores from B1,
+ * chosen by its finish time, to the source's dump at m1; m0, before B1, is refused by the bootstrap, which
+ * names B1 and B2 as what the archive holds, and not B0.
+ */
+async function retentionRestore(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
+  const { provider, server, version, tag } = ctx;
+  const prefix = `${ctx.prefix}/retention-restore`;
+  const name = `retained-${tag}`;
+  const objects = synth((chart) => new ArchivingPostgres(chart, 'archive', {
+    name, storage: storageFor(chart, provider, server, version, prefix), superuserPassword: PASSWORD,
+    archiveTimeout: Duration.seconds(5), baseBackupInterval: Duration.seconds(2), retainBaseBackups: RETAIN,
+    storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
+  }));
+  const listable = COPIES.includes(provider);
+  const kept = new RegExp(`retention: ${RETAIN} base backup\\(s\\) kept \\(the newest ${RETAIN} full\\)`, 'g');
+  const p = await pod(ctx, objects, name);
+  seen(p);
+  const sidecar = sidecarOf(p);
+  let b0 = '';
+  let b1 = '';
+  let b2 = '';
+  let m0: Moment | undefined;
+  let m1: Moment | undefined;
+  let final: Dump | undefined;
+  let walAtM0: string[] = [];
+  p.start();
+  try {
+    await p.waitReady(180_000);
+    const ready = Date.now();
+    b0 = pushedBackups(p.log())[0];
+    if (!b0) throw new Error(`the first base backup is not in the log:\n${bootstrapLines(p.log())}`);
+    await p.sql(SCHEMA);
+    await p.sql(batchSql(1, 1, 100));
+    const dump0 = await takeDump(p);
+    await pastSecondOf(ready);
+    m0 = { time: await p.sql(NOW_UTC), rows: 100, dump: dump0 };
+    if (listable) walAtM0 = (await listObjects(server, prefix)).filter((o) => WAL_FILE.test(o.key)).map((o) => o.key);
+    seen(sidecar);
+    sidecar.start();
+    b1 = await waitFor(() => pushedBackups(sidecar.log())[0], 180_000, { what: 'a scheduled base backup', proc: sidecar.proc });
+    const pushedAt = Date.now();
+    await p.sql(batchSql(2, 101, 200));
+    const dump1 = await takeDump(p);
+    await pastSecondOf(pushedAt);
+    m1 = { time: await p.sql(NOW_UTC), rows: 200, dump: dump1 };
+    await p.sql(batchSql(3, 201, 300));
+    // The retention after B2 (the second one that keeps RETAIN) deletes B0: the sidecar stops there, at least 2 s
+    // before it could begin a third push (checked below).
+    await waitFor(() => (sidecar.log().match(kept) ?? []).length >= 2, 180_000,
+      { what: `a second scheduled base backup, and retention down to ${RETAIN} after it`, proc: sidecar.proc, intervalMs: 200 });
+    await sidecar.proc!.stop(5000);
+    const log = sidecar.log();
+    const pushed = pushedBackups(log);
+    b2 = pushed[1];
+    expectEq('the base backups the sidecar pushed before it was stopped', pushed.length, 2);
+    if (/pushing a base backup/.test(log.slice(log.lastIndexOf('retention: ')))) throw new Error('the sidecar began a third base backup before it was stopped: the timing of the cell is off');
+    if (/WARNING|ERROR/.test(log)) throw new Error('the sidecar warned');
+    await p.sql(batchSql(4, 301, 400));
+    final = await takeDump(p);
+    await waitArchived(p, await p.sql('SELECT pg_walfile_name(pg_switch_wal())'));
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\nsidecar log:\n${sidecar.log().slice(-3000)}`);
+  } finally {
+    if (sidecar.proc?.isRunning()) await sidecar.proc.stop(5000);
+    await p.stop();
+  }
+  if (listable) {
+    // What retention left in the store: B1's and B2's objects, and the WAL from B1's start segment on.
+    const start1 = b1.slice(5, 29);
+    const stored = await listObjects(server, prefix);
+    const backups = stored.filter((o) => SENTINEL.test(o.key)).map((o) => o.key.slice(16, 45)).sort();
+    expectEq(`the base backups in ${prefix} after retention`, backups.join(' '), [b1, b2].sort().join(' '));
+    const left = stored.filter((o) => o.key.includes(b0)).map((o) => o.key);
+    if (left.length > 0) throw new Error(`retention deleted base backup ${b0}, but its objects are still stored: ${left.join(', ')}`);
+    const before = walAtM0.filter((k) => k.slice(8, 32) < start1);
+    if (before.length === 0) throw new Error(`no WAL file before ${start1} (where ${b1} began) was stored at ${m0!.time}: the check of its deletion would prove nothing`);
+    const kept1 = stored.filter((o) => WAL_FILE.test(o.key) && o.key.slice(8, 32) < start1).map((o) => o.key);
+    if (kept1.length > 0) throw new Error(`retention kept ${b1} as the oldest base backup, but WAL before it is still stored: ${kept1.join(', ')} (${before.length} WAL files before it were stored at ${m0!.time})`);
+  }
+  // The oldest kept backup, to the latest state: every row, from its WAL on.
+  let r: Pod | undefined;
+  await restoreAndJudge(ctx, prefix, undefined, `retained-${tag}-oldest`, (x) => { r = x; seen(x); },
+    { rows: 400, what: `rows restored from the oldest kept base backup ${b1}`, dump: final! }, {}, {}, () => {}, b1);
+  if (!r!.log().includes(`fetching base backup ${b1} `)) throw new Error(`the restore named ${b1} but did not fetch it:\n${bootstrapLines(r!.log())}`);
+  // A point in time just after it: chosen by its finish time, the rows committed by then.
+  await restoreAndJudge(ctx, prefix, { time: m1!.time }, `retained-${tag}-m1`, (x) => { r = x; seen(x); },
+    { rows: m1!.rows, what: `rows at ${m1!.time}, just after the oldest kept base backup ${b1}`, dump: m1!.dump });
+  const fetched = /fetching base backup (\S+) /.exec(r!.log())?.[1];
+  if (fetched !== b1 || !chosenByTime(b1).test(r!.log())) {
+    throw new Error(`the restore to ${m1!.time} fetched ${fetched ?? 'no base backup'}: expected ${b1}, the oldest kept, chosen by the target time:\n${bootstrapLines(r!.log())}`);
+  }
+  // A point in time before it, when the deleted B0 was the newest backup: refused, naming what is left.
+  await refusedBefore(ctx, prefix, `retained-${tag}-m0`, m0!.time, [b1, b2], seen, undefined, [b0]);
+}
+
+/**
+ * The table that backup-under-load's writer fills: each row's lsn is the WAL insert position when the INSERT
+ * that wrote it ran (a column default, read inside its transaction, before the transaction's records).
+ */
+const LOAD_TABLE = 'CREATE TABLE load (id int PRIMARY KEY, lsn pg_lsn NOT NULL DEFAULT pg_current_wal_insert_lsn(), payload text NOT NULL)';
+
+/**
+ * A writer: one psql session (Pod.session) that commits one INSERT into table load after another, with ids
+ * 1, 2, 3 … in that order, each autocommitted; psql sends the next statement only once the previous one has
+ * committed. At most WRITER_AHEAD statements are handed to psql ahead of the commits it reported (RETURNING id).
+ * (pgbench is not among the PostgreSQL binaries the harness has: tools/install.sh installs none.)
+ */
+const WRITER_AHEAD = 20;
+function startWriter(p: Pod): { committed: () => number; stop: () => Promise<number> } {
+  const psql = p.session();
+  let sent = 0;
+  let committed = 0;
+  let stopping = false;
+  let stderr = '';
+  const exited = new Promise<number>((resolve) => psql.on('close', (code) => resolve(code ?? -1)));
+  const feed = (): void => {
+    if (stopping) return;
+    let chunk = '';
+    while (sent < committed + WRITER_AHEAD) {
+      sent++;
+      chunk += `INSERT INTO load (id, payload) VALUES (${sent}, repeat(md5('${sent}'), 4)) RETURNING id;\n`;
+    }
+    if (chunk !== '') psql.stdin.write(chunk);
+  };
+  psql.stdout.setEncoding('utf8').on('data', (d: string) => {
+    committed += d.split('\n').filter((l) => l !== '').length;
+    feed();
+  });
+  psql.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  psql.stdin.on('error', () => undefined); // psql stopped at an error: reported by stop()
+  feed();
+  return {
+    committed: () => committed,
+    stop: async () => {
+      stopping = true;
+      psql.stdin.end();
+      const code = await exited;
+      if (code !== 0) throw new Error(`the writer's psql exited ${code} after ${committed} commits: ${stderr.trim()}`);
+      if (committed !== sent) throw new Error(`the writer sent ${sent} INSERTs, psql reported ${committed} committed`);
+      return committed;
+    },
+  };
+}
+
+/** START and STOP WAL LOCATION of a base backup, from the backup history file PostgreSQL wrote into pg_wal when it ended. */
+async function backupLocations(p: Pod, backup: string): Promise<{ start: string; stop: string }> {
+  const segment = backup.slice(5, 29);
+  const text = await p.sql(`SELECT pg_read_file('pg_wal/' || name) FROM pg_ls_waldir() WHERE name LIKE '${segment}.%.backup'`);
+  const start = /^START WAL LOCATION: (\S+) \(file (\S+)\)$/m.exec(text);
+  const stop = /^STOP WAL LOCATION: (\S+) /m.exec(text)?.[1];
+  if (!start || !stop || start[2] !== segment) throw new Error(`no backup history file of ${backup} in pg_wal (${segment}.*.backup):\n${text}`);
+  return { start: start[1], stop };
+}
+
+/**
+ * backup-under-load (issue 18, scenario 5): a scheduled base backup (the walg-backup sidecar's first, 2 s
+ * after it starts) taken while a writer (startWriter) commits rows one after another, and goes on past the
+ * backup's end; that backup restored to its end must equal the source's dump at that moment, and a restore
+ * to the latest state the source's final dump.
+ * "The source at the backup's end": PostgreSQL's backup history file gives the backup's STOP WAL LOCATION F
+ * (the end of its backup-end record, where its WAL makes the copy consistent). The writer runs alone on the
+ * table load, committing row j only after row j-1 committed, and row j's lsn column is the WAL insert position
+ * read inside its transaction: so row j-1's commit record ends at or before lsn(j), and row j's commit record
+ * begins after it. With T the smallest row lsn at or after F (row k+1's), a recovery to LSN T, not inclusive
+ * (it stops before the first record at or after T), applies exactly the commits of rows 1..k: the restored
+ * database must equal the source's final dump with table load cut to its rows with lsn < T (nothing else
+ * changes during the load). T is the first moment after F at which the writer had no transaction open.
+ * The restore names the backup (backupName) and stops at T; that some rows were committed while the backup
+ * ran (between its START WAL LOCATION and F) and that the writer went on past T is checked: else the cell
+ * would prove nothing of a backup under load.
+ */
+async function backupUnderLoad(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
+  const { provider, server, version, tag } = ctx;
+  const prefix = `${ctx.prefix}/under-load`;
+  const name = `load-${tag}`;
+  const objects = synth((chart) => new ArchivingPostgres(chart, 'archive', {
+    name, storage: storageFor(chart, provider, server, version, prefix), superuserPassword: PASSWORD,
+    archiveTimeout: Duration.seconds(5), baseBackupInterval: Duration.seconds(2), storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
+  }));
+  const p = await pod(ctx, objects, name);
+  seen(p);
+  const sidecar = sidecarOf(p);
+  let writer: ReturnType<typeof startWriter> | undefined;
+  let backup = '';
+  let target = '';
+  let atEnd: Dump | undefined;
+  let final: Dump | undefined;
+  let summary = '';
+  p.start();
+  try {
+    await p.waitReady(180_000);
+    await p.sql(SCHEMA);
+    await p.sql(batchSql(1, 1, 100));
+    await p.sql(LOAD_TABLE);
+    writer = startWriter(p);
+    await waitFor(() => writer!.committed() >= 100, 60_000, { what: 'the writer\'s first 100 commits' });
+    seen(sidecar);
+    sidecar.start();
+    // Stopped at once: a second push would end another backup, and PostgreSQL would remove this one's history file.
+    backup = await waitFor(() => pushedBackups(sidecar.log())[0], 180_000, { what: 'a scheduled base backup', proc: sidecar.proc, intervalMs: 200 });
+    await sidecar.proc!.stop(5000);
+    const { start, stop } = await backupLocations(p, backup);
+    // The writer goes on past the backup's end: 200 more commits after it.
+    await waitFor(async () => Number(await p.sql(`SELECT count(*) FROM load WHERE lsn >= '${stop}'`)) >= 200, 120_000, { what: `200 commits after the backup's end (${stop})` });
+    const rows = await writer.stop();
+    writer = undefined;
+    final = await takeDump(p);
+    target = await p.sql(`SELECT lsn FROM load WHERE lsn >= '${stop}' ORDER BY lsn LIMIT 1`); // min(pg_lsn) is PostgreSQL 13's
+    atEnd = await takeDump(p, { 'public.load': `lsn < '${target}'` });
+    const [during, byTarget] = (await p.sql(`SELECT count(*) FILTER (WHERE lsn >= '${start}' AND lsn < '${stop}'), count(*) FILTER (WHERE lsn < '${target}') FROM load`)).split('|').map(Number);
+    summary = `${during} rows committed while ${backup} ran (${start} to ${stop}), ${byTarget} by ${target}, ${rows} in all`;
+    console.error(`${name}: ${summary}`);
+    if (during < 10) throw new Error(`only ${during} rows were committed while base backup ${backup} ran (${start} to ${stop}): it was not taken under load`);
+    if (rows - byTarget < 100) throw new Error(`the writer committed ${rows - byTarget} rows after ${target}: it did not go on past the backup's end`);
+    await waitArchived(p, await p.sql('SELECT pg_walfile_name(pg_switch_wal())'));
+    if (/WARNING|ERROR/.test(sidecar.log())) throw new Error('the sidecar warned');
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\nsidecar log:\n${sidecar.log().slice(-3000)}`);
+  } finally {
+    if (writer) await writer.stop().catch(() => undefined);
+    if (sidecar.proc?.isRunning()) await sidecar.proc.stop(5000);
+    await p.stop();
+  }
+  let r: Pod | undefined;
+  await restoreAndJudge(ctx, prefix, { lsn: target, inclusive: false }, `load-${tag}-end`, (x) => { r = x; seen(x); },
+    { rows: 100, what: `rows of base backup ${backup} restored to its end (${summary})`, dump: atEnd! }, {}, {}, () => {}, backup);
+  if (!r!.log().includes(`fetching base backup ${backup} `)) throw new Error(`the restore named ${backup} but did not fetch it:\n${bootstrapLines(r!.log())}`);
+  await restoreAndJudge(ctx, prefix, undefined, `load-${tag}-latest`, seen, { rows: 100, what: `rows restored to the latest state after the load (${summary})`, dump: final! });
 }
 
 async function waitArchived(p: Pod, segment: string, timeoutMs = 120_000): Promise<void> {

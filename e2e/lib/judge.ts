@@ -68,18 +68,24 @@ const SCHEMA_QUERY = `SELECT line FROM (
 const TABLES_QUERY = `SELECT x FROM (SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p') AND ${USER_REL}) s (x) ORDER BY x COLLATE "C"`;
 
-/** The dump of a database (the harness's "postgres"): a few psql calls, well under a second for the harness's rows. */
-export async function takeDump(db: Db): Promise<Dump> {
+/**
+ * The dump of a database (the harness's "postgres"): a few psql calls, well under a second for the harness's rows.
+ * `where`: a condition on the rows of some tables (by their name in the dump, "public.load"), to dump the state
+ * of an earlier moment where the caller knows which rows it held (backup-under-load: the rows committed by an LSN).
+ */
+export async function takeDump(db: Db, where: Record<string, string> = {}): Promise<Dump> {
   const lines = (await db.sql(SCHEMA_QUERY)).split('\n').filter((l) => l !== '');
   const tables = (await db.sql(TABLES_QUERY)).split('\n').filter((l) => l !== '');
   let rows = 0;
   for (const t of tables) {
     // Every row as its text, ordered by that text: independent of the physical order a restore leaves.
-    const out = await db.sql(`SELECT t::text FROM ${t} t ORDER BY t::text COLLATE "C"`);
+    const out = await db.sql(`SELECT t::text FROM ${t} t${where[t] ? ` WHERE ${where[t]}` : ''} ORDER BY t::text COLLATE "C"`);
     const rs = out === '' ? [] : out.split('\n');
     rows += rs.length;
     lines.push(`rows ${t}: ${rs.length}`, ...rs.map((r) => `row ${t} ${r}`));
   }
+  const unknown = Object.keys(where).filter((t) => !tables.includes(t));
+  if (unknown.length > 0) throw new Error(`takeDump: no table ${unknown.join(', ')} (tables: ${tables.join(', ')})`);
   const sequences: Record<string, string> = {};
   const seqs = await db.sql("SELECT format('%I.%I', schemaname, sequencename), coalesce(last_value::text, '') FROM pg_sequences " +
     "WHERE schemaname NOT IN ('pg_catalog', 'information_schema')");

@@ -4,7 +4,7 @@
 // namespace; the container's command runs there as an unprivileged user with exactly the
 // container's env. The harness changes nothing the manifests say, except what a cluster would
 // provide: the port (PGPORT), the listen address (loopback), and the PATH to the real binaries.
-import { execFileSync, spawnSync } from 'child_process';
+import { ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Env, Proc, run, startProcess, userInfo, waitFor } from './proc';
@@ -231,6 +231,16 @@ export class Pod {
       { PATH: process.env.PATH ?? '' }, { timeoutMs: 60_000 });
     if (check && r.code !== 0) throw new Error(`psql ${query}: ${r.stderr}`);
     return r.stdout.trim();
+  }
+
+  /**
+   * A psql session over the pod's socket directory that runs the SQL written to its stdin, one statement after
+   * the other (each autocommitted unless it says otherwise), printing tuples only; it stops at the first error
+   * (ON_ERROR_STOP) and exits once its stdin is ended.
+   */
+  session(): ChildProcessWithoutNullStreams {
+    return spawn(path.join(pgBinDir(this.o.major), 'psql'), ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-h', this.volumes.run, '-p', String(this.o.port), '-U', 'postgres', '-d', 'postgres'],
+      { env: { PATH: process.env.PATH ?? '' }, stdio: 'pipe' });
   }
 
   /** Fast shutdown of the postmaster (SIGINT), then waits for the container to exit. */
