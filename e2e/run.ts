@@ -27,6 +27,7 @@ import {
   SwiftCredentials, WalCompression, WalDataPathOptions, WalEncryption, WalRestoredPostgres, WalStorage,
 } from '../src';
 import { hasWalgFeature } from '../src/_capabilities';
+import { RECOVERY_SETTINGS_KEY } from '../src/_pod-contract';
 import { WALG_IMAGE } from '../src/_catalog';
 import { batchSql, Dump, judgeRestore, SCHEMA, takeDump } from './lib/judge';
 import { Line, lineOf, seedVersionFor } from './lib/lines';
@@ -48,7 +49,7 @@ const PROVIDERS = (process.env.E2E_PROVIDERS ?? 's3,minio,gcs,azure,swift,local'
 const MAJORS = (process.env.E2E_MAJORS ?? '10,11,14,15,17,18').split(',').map(Number);
 const WALG_FILTER = process.env.E2E_WALG?.split(',').map((x) => x.trim().replace(/^walg-/, '').replace(/^v/, '')).filter((x) => x !== '');
 const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-two-backups', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'retention-age', 'retention-restore', 'backup-under-load', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials', 'workload-identity',
-  'compression', 'encryption', 'restart', 'nonempty-archive', 'mixed-walg'];
+  'compression', 'encryption', 'restart', 'nonempty-archive', 'mixed-walg', 'timeline-switch'];
 const SCENARIO_FILTER = process.env.E2E_SCENARIOS?.split(',').map((x) => x.trim()).filter((x) => x !== '');
 for (const s of SCENARIO_FILTER ?? []) if (!SCENARIOS.includes(s)) throw new Error(`E2E_SCENARIOS: unknown scenario ${s} (known: ${SCENARIOS.join(', ')})`);
 const INFRA_KEYS = ['STORAGE_EMULATOR_HOST', 'HTTPS_PROXY', 'SSL_CERT_FILE'];
@@ -63,19 +64,20 @@ function want(scenario: string): boolean {
  * start several pods — the storage outages (20–140 s a cell: they wait out the outage and WAL-G's retries),
  * `restart` and `nonempty-archive` (20–45 s, four and five pods), `pitr-two-backups` (six pods: two backups,
  * three restores and a refusal), `retention-restore` and `backup-under-load` (20–70 s: scheduled backups
- * and two restores each, and retention-restore's refusal) — run at one PostgreSQL major per WAL-G line
+ * and two restores each, and retention-restore's refusal), `timeline-switch` (30–75 s, nine pods) — run
+ * at one PostgreSQL major per WAL-G line
  * and provider, the newest the line runs: 11 on 0.2.19 (recovery.conf), 14 on 1.1.3 (recovery.signal), so
  * that both recovery styles stay covered. What they prove (nothing acknowledged is lost, an outage aborts a
  * replay instead of ending it, a restart resumes, an archive is never shared on one timeline, a time target
  * picks the backup before it, retention keeps what the oldest kept backup needs, a backup taken under writes
- * restores to its end) is the
- * scripts' and WAL-G's, not the major's. `mixed-walg` (an upgrade from the seeds' WAL-G 0.2.x, which runs
+ * restores to its end, a restore follows a failover's timeline) is the
+ * scripts', WAL-G's and PostgreSQL's, not the major's. `mixed-walg` (an upgrade from the seeds' WAL-G 0.2.x, which runs
  * 10 and 11 only) runs at 11 only, in the harness of the line it upgrades to. Every other scenario runs at
  * every major; `npx projen e2e` (E2E_PROFILE=full, the default) runs everything.
  */
 const PROFILE = process.env.E2E_PROFILE ?? 'full';
 if (!['full', 'ci'].includes(PROFILE)) throw new Error(`E2E_PROFILE: unknown profile ${PROFILE} (known: full, ci)`);
-const CI_NEWEST_MAJOR_ONLY = ['fault', 'replay-fault', 'restart', 'nonempty-archive', 'pitr-two-backups', 'retention-restore', 'backup-under-load'];
+const CI_NEWEST_MAJOR_ONLY = ['fault', 'replay-fault', 'restart', 'nonempty-archive', 'pitr-two-backups', 'retention-restore', 'backup-under-load', 'timeline-switch'];
 
 /**
  * Whether a scenario runs for this cell: selected (want), and in the profile. `mixed-walg` (about a minute a
@@ -413,6 +415,10 @@ async function providerMajor(ctx: Ctx): Promise<void> {
       const seen: Pod[] = [];
       await cell(ctx, 'mixed-walg', () => mixedWalg(ctx, from!, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
     }
+  }
+  if (runs(ctx, 'timeline-switch')) {
+    const seen: Pod[] = [];
+    await cell(ctx, 'timeline-switch', () => timelineSwitch(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
   }
   // A wrong prefix: the bootstrap must exit non-zero, in bounded time, naming the problem.
   let bad: Pod | undefined;
@@ -1264,6 +1270,247 @@ async function mixedWalg(ctx: Ctx, from: Line, seen: (p: Pod) => void): Promise<
 
 /** A base backup's stop sentinel, full or delta: its name. */
 const SENTINEL_ANY = /^basebackups_005\/(base_[0-9A-F]{24}(?:_D_[0-9A-F]{24})?)_backup_stop_sentinel\.json$/;
+
+/** A WAL segment's or history file's timeline, 8 hex digits, as PostgreSQL names its files. */
+function tlName(timeline: number): string {
+  return timeline.toString(16).toUpperCase().padStart(8, '0');
+}
+
+/** PostgreSQL's line for a WAL segment of timeline `timeline` restored from the archive. */
+function restoredOn(timeline: number): RegExp {
+  return new RegExp(`restored log file "${tlName(timeline)}[0-9A-F]{16}" from archive`);
+}
+
+/**
+ * timeline-switch (issue 18, scenario 7): a failover after the base backup, the new primary archiving into
+ * the old one's prefix, in the two ways an old primary leaves the archive (one prefix each, run one after
+ * the other): `lost` and `stopped` below. What the archive holds then is what any failover leaves: the old
+ * timeline's base backup and WAL, the new timeline's history file and WAL from the switch point on, and no
+ * base backup on the new timeline (the library pushes none: the new primary is not a new cluster).
+ *
+ * The old primary, an ArchivingPostgres, archives its first base backup and rows R1 (ids 1–100), and is
+ * stopped; a copy of its volume is taken (a snapshot of the stopped pod's PVC: PGDATA and the library's
+ * state files beside it, as they are). Then:
+ * - `lost`: the old primary goes on. Rows R1b (101–200) are archived (their segment switched and pushed):
+ *   the last moment it archived. Rows R1c (201–250) are committed but not archived, and it is lost
+ *   (SIGKILL to every process of the pod, as a node loss). R1c must be on no timeline: it is neither in the
+ *   copy nor in the archive. The copy must replay R1b from the archive before its promotion.
+ * - `stopped`: the old primary stays stopped. Its fast shutdown switched to a new segment, so every row was
+ *   archived, and the copy holds WAL the archive lacks: the shutdown checkpoint, in a segment the archive
+ *   does not have. At its promotion PostgreSQL archives that segment as "….partial", which a restore must
+ *   never take for the whole segment.
+ * The failover: the copy is started by the same ArchivingPostgres objects (its PVC replaced by the copy)
+ * with what a failover tool sets in a copy or snapshot of a primary's volume before it starts it as a
+ * standby: standby.signal and the recovery settings in postgresql.auto.conf (PostgreSQL >= 12, as
+ * `pg_basebackup -R` writes them), or recovery.conf with standby_mode (<= 11). The settings are the
+ * library's own, those of a WalRestoredPostgres of this archive: its restore_command (wal-fetch.sh; the
+ * archive storage's WAL-G settings are in the pod's environment) and recovery_target_timeline 'latest'.
+ * It is promoted with PostgreSQL's own promote (pg_ctl promote's signal file and SIGUSR1 to the postmaster;
+ * pg_promote() does the same from 12 on): PostgreSQL asks the archive for history files, takes the next
+ * free timeline, 2, writes 00000002.history and, archive_mode being on, archives it itself with the new
+ * timeline's WAL. The bootstrap on the copied volume finds a PGDATA and no pending restore or first backup:
+ * it changes nothing and pushes nothing (the allowNonEmptyArchive checks concern a new cluster only, and
+ * never run here). The new primary writes rows R2 (as another batch; in `lost` with R1c's ids) and
+ * archives them. Then (a) a WalRestoredPostgres to the latest state must follow timeline 2 to its end and
+ * equal the new primary's final dump (its own new timeline, 3, has a history naming 1 and 2), and (b) one
+ * with recoveryTarget timeline 1 must equal the old primary's dump at the last moment it archived and
+ * restore no segment of timeline 2 (its new timeline, 3, since the archive holds 2's history, names 1).
+ * Between the two, a restore of the `stopped` archive while it holds timeline 1 alone (so promoted to 2)
+ * archiving onward into the `lost` one with allowNonEmptyArchive must be refused (see intruder): the
+ * failover began timeline 2 there without a base backup on it, which the check of the timeline once missed.
+ */
+async function timelineSwitch(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
+  const lost = await failover(ctx, seen, 'lost');
+  // While the `stopped` archive holds timeline 1 alone, a restore of it promotes to timeline 2, the timeline
+  // the `lost` failover began in its archive: it must not archive there (before its restores, which prove
+  // that archive intact on every provider).
+  const stopped = await failover(ctx, seen, 'stopped', (source) => intruder(ctx, seen, source, lost.prefix));
+  await lost.restores();
+  await stopped.restores();
+}
+
+/**
+ * A restore of `source`, promoted to timeline 2, archiving onward with allowNonEmptyArchive into `into`,
+ * whose timeline 2 a failover began there (its history file and WAL, no base backup on it): WAL-G would give
+ * its history file and WAL the names of the other's, and overwrite them. Must stop before it archives
+ * anything, naming the history file, and leave the stored objects as they were (where they can be listed).
+ */
+async function intruder(ctx: Ctx, seen: (p: Pod) => void, source: string, into: string): Promise<void> {
+  const { provider, server, version, tag } = ctx;
+  const listing = async () => (COPIES.includes(provider) ? JSON.stringify((await listObjects(server, into)).map((o) => `${o.key} ${o.size} ${o.modified.toISOString()}`).sort()) : '');
+  const before = await listing();
+  const name = `tl-intruder-${tag}`;
+  const objects = synth((chart) => new WalRestoredPostgres(chart, 'restore', {
+    name, source: storageFor(chart, provider, server, version, source), archive: storageFor(chart, provider, server, version, into),
+    allowNonEmptyArchive: true, superuserPassword: PASSWORD, storageAttempts: 2, storageRetryInterval: Duration.seconds(1),
+  }));
+  const p = await pod(ctx, objects, name);
+  seen(p);
+  p.start();
+  const code = await p.exit(120_000);
+  const why = /pg-walg: ERROR: the archive \S+ holds 00000002\.history, the history file of timeline 00000002, the timeline this new cluster archives on/;
+  if (code === 0 || code === 'timeout' || !why.test(p.log()) || / base backup base_\S+ is in /.test(p.log())) {
+    throw new Error(`a restore promoted to timeline 2 archiving onward (allowNonEmptyArchive) into ${into}, where a failover began timeline 2: exit ${code}, expected a refusal naming 00000002.history:\n${bootstrapLines(p.log())}`);
+  }
+  const after = await listing();
+  if (after !== before) throw new Error(`the restore refused to archive into ${into}, but the stored objects changed:\nbefore ${before}\nafter  ${after}`);
+}
+
+/**
+ * One history of timelineSwitch: the old primary lost after unarchived rows, or stopped for good. `stopped`
+ * (when given) runs once the old primary has stopped, its prefix given; the restores are left to the caller.
+ */
+async function failover(ctx: Ctx, seen: (p: Pod) => void, how: 'lost' | 'stopped', stopped?: (prefix: string) => Promise<void>): Promise<{ prefix: string; restores: () => Promise<void> }> {
+  const { provider, server, version, major, tag } = ctx;
+  const prefix = `${ctx.prefix}/timeline-${how}`;
+  const name = `tl-${how}-${tag}`;
+  const what = (x: string) => `${how}: ${x}`;
+  const objects = synth((chart) => new ArchivingPostgres(chart, 'archive', {
+    name, storage: storageFor(chart, provider, server, version, prefix), superuserPassword: PASSWORD,
+    storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
+  }));
+  const switchWal = 'SELECT pg_walfile_name(pg_switch_wal())';
+  const failedPushes = async (p: Pod, who: string) => expectEq(what(`pg_stat_archiver.failed_count of ${who} (beyond the Swift test server's stray chunk terminator)`),
+    await p.sql('SELECT failed_count FROM pg_stat_archiver'), swiftTransients(p.log()));
+  /** The old primary's dump at the last moment it archived. */
+  let tl1: Dump | undefined;
+  const a = await pod(ctx, objects, name);
+  seen(a);
+  a.start();
+  try {
+    await a.waitReady(180_000);
+    await a.sql(SCHEMA);
+    await a.sql(batchSql(1, 1, 100));
+    await waitArchived(a, await a.sql(switchWal));
+    tl1 = await takeDump(a);
+  } finally {
+    await a.stop();
+  }
+  if (stopped) await stopped(prefix);
+  // The copy of the old primary's volume, in the volume of a pod of the same objects.
+  const b = await pod(ctx, objects, name);
+  seen(b);
+  const cp = spawnSync('cp', ['-a', `${a.volumes.data}/.`, b.volumes.data], { encoding: 'utf8' });
+  if (cp.status !== 0) throw new Error(`copying the old primary's volume: ${cp.stderr}`);
+  let rows = 100;
+  let r1bSegment = '';
+  let lostSegment = '';
+  if (how === 'lost') {
+    a.start();
+    try {
+      await a.waitReady(180_000);
+      await a.sql(batchSql(2, 101, 200));
+      rows = 200;
+      tl1 = await takeDump(a);
+      r1bSegment = await a.sql(switchWal);
+      await waitArchived(a, r1bSegment);
+      await failedPushes(a, 'the old primary');
+      await a.sql(batchSql(3, 201, 250));
+      lostSegment = await a.sql('SELECT pg_walfile_name(pg_current_wal_lsn())');
+      const last = await a.sql("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
+      if (last >= lostSegment) throw new Error(what(`rows R1c's segment ${lostSegment} was archived (last archived: ${last}) before the old primary was lost: the cell proves nothing about unarchived rows`));
+      await a.kill();
+    } finally {
+      if (a.proc?.isRunning()) await a.stop();
+    }
+  }
+  // What the failover tool sets in the copy before it starts it: the library's restore_command, in standby mode.
+  const restoreSettings = synth((chart) => new WalRestoredPostgres(chart, 'settings', {
+    name: `${name}-settings`, source: storageFor(chart, provider, server, version, prefix), superuserPassword: PASSWORD,
+  })).find((o) => o.kind === 'ConfigMap' && o.data?.[RECOVERY_SETTINGS_KEY] !== undefined)!.data[RECOVERY_SETTINGS_KEY] as string;
+  const settings = restoreSettings.split('\n').filter((l) => /^(restore_command|recovery_target_timeline) = /.test(l));
+  expectEq('the library\'s recovery settings for a standby (restore_command, recovery_target_timeline)', settings.join('\n'),
+    'restore_command = \'sh "$PG_WALG_CONFIG/wal-fetch.sh" %f %p\'\nrecovery_target_timeline = \'latest\'');
+  const pgdata = path.join(b.volumes.data, 'data');
+  const owner = fs.statSync(pgdata);
+  const write = (file: string, text: string, append = false) => {
+    const f = path.join(pgdata, file);
+    if (append) fs.appendFileSync(f, text); else fs.writeFileSync(f, text);
+    fs.chownSync(f, owner.uid, owner.gid);
+    fs.chmodSync(f, 0o600);
+  };
+  if (major >= 12) {
+    write('postgresql.auto.conf', `# Set by the failover: a standby of the archive\n${settings.join('\n')}\n`, true);
+    write('standby.signal', '');
+  } else {
+    write('recovery.conf', `# Set by the failover: a standby of the archive\nstandby_mode = 'on'\n${settings.join('\n')}\n`);
+  }
+  let tl2: Dump | undefined;
+  b.start();
+  try {
+    await b.waitReady(180_000);
+    expectEq(what('the copy started as a standby: pg_is_in_recovery()'), await b.sql('SELECT pg_is_in_recovery()'), 't');
+    await waitFor(async () => await b.sql('SELECT count(*) FROM orders') === String(rows), 120_000, { what: what(`the standby replaying the old primary's ${rows} rows`), proc: b.proc });
+    // R1b is in the archive only: the copy must have replayed it from there.
+    if (r1bSegment && !b.log().includes(`restored log file "${r1bSegment}" from archive`)) throw new Error(what(`the standby did not restore ${r1bSegment} (rows R1b) from the archive`));
+    const pid = Number(fs.readFileSync(path.join(pgdata, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    write('promote', '');
+    process.kill(pid, 'SIGUSR1');
+    await waitFor(async () => await b.sql('SELECT pg_is_in_recovery()') === 'f', 120_000, { what: what('the copy promoted'), proc: b.proc });
+    await b.sql('CHECKPOINT');
+    expectEq(what('the timeline of the promoted copy'), await b.sql('SELECT timeline_id FROM pg_control_checkpoint()'), 2);
+    if (FIRST_PUSH.test(b.log())) throw new Error(what(`the copy pushed a "first" base backup:\n${bootstrapLines(b.log())}`));
+    // Archived by the new primary itself: PostgreSQL marks a file .done once archive_command succeeded for
+    // it (read before the segment of the .partial is behind a checkpoint, which removes both).
+    const status = () => fs.readdirSync(path.join(pgdata, 'pg_wal', 'archive_status'));
+    await waitFor(() => status().includes('00000002.history.done') && (how === 'lost' || status().some((f) => f.endsWith('.partial.done'))), 120_000,
+      { what: what(`the new primary archiving 00000002.history${how === 'stopped' ? ' and the old timeline\'s last segment as .partial' : ''}`), proc: b.proc });
+    const partial = status().filter((f) => f.includes('.partial'));
+    expectEq(what(`the old timeline's last segments the new primary archived as .partial (${partial.join(', ')})`), partial.length, how === 'stopped' ? 1 : 0);
+    const from = how === 'lost' ? 201 : rows + 1;
+    await b.sql(batchSql(4, from, from + 99));
+    rows += 100;
+    tl2 = await takeDump(b);
+    const last = await b.sql(switchWal);
+    expectEq(what(`the timeline of the new primary's segment ${last}`), last.slice(0, 8), tlName(2));
+    await waitArchived(b, last);
+    await failedPushes(b, 'the new primary');
+  } finally {
+    await b.stop();
+  }
+  if (COPIES.includes(provider)) {
+    const keys = (await listObjects(server, prefix)).map((o) => o.key);
+    if (!keys.some((k) => /^wal_005\/00000002\.history(\.\w+)?$/.test(k))) throw new Error(what(`no 00000002.history in ${prefix}: ${keys.filter((k) => k.startsWith('wal_005/')).join(', ')}`));
+    if (lostSegment && keys.some((k) => k.startsWith(`wal_005/${lostSegment}`))) throw new Error(what(`the old primary's unarchived segment ${lostSegment} (rows R1c) is in ${prefix}`));
+    if (how === 'stopped' && !keys.some((k) => /^wal_005\/00000001[0-9A-F]{16}\.partial/.test(k))) throw new Error(what(`no .partial segment of timeline 1 in ${prefix}: ${keys.filter((k) => k.startsWith('wal_005/')).join(', ')}`));
+    expectEq(what(`base backups in ${prefix}`), keys.filter((k) => SENTINEL.test(k)).length, 1);
+  }
+  // (a) The latest state: along timeline 2; (b) timeline 1: the old primary's last archived state.
+  const restores = async () => {
+    await restoreOnTimeline(ctx, prefix, undefined, `${name}-latest`, seen, { rows, what: what('rows restored to the latest state (timeline 2)'), dump: tl2! }, [1, 2]);
+    await restoreOnTimeline(ctx, prefix, { timeline: '1' }, `${name}-tl1`, seen, { rows: how === 'lost' ? 200 : 100, what: what('rows restored along timeline 1'), dump: tl1! }, [1]);
+  };
+  return { prefix, restores };
+}
+
+/**
+ * Restores `prefix` to `target`, judges it, and checks the timelines it followed: the history file of the
+ * timeline it promoted to must name exactly `parents` (its last one the timeline whose end it replayed to),
+ * and it must have restored WAL of that last timeline from the archive, and of none after it.
+ */
+async function restoreOnTimeline(ctx: Ctx, prefix: string, target: RecoveryTarget | undefined, name: string, seen: (p: Pod) => void, expected: Expected, parents: number[]): Promise<void> {
+  const objects = synth((chart) => new WalRestoredPostgres(chart, 'restore', {
+    name, source: storageFor(chart, ctx.provider, ctx.server, ctx.version, prefix), recoveryTarget: target, superuserPassword: PASSWORD,
+    storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
+  }));
+  const r = await pod(ctx, objects, name);
+  seen(r);
+  r.start();
+  try {
+    await r.waitReady(180_000);
+    await judge(r, ctx, expected);
+    const timeline = Number(await r.sql('SELECT timeline_id FROM pg_control_checkpoint()'));
+    const history = await r.sql(`SELECT pg_read_file('pg_wal/${tlName(timeline)}.history')`);
+    const named = history.split('\n').map((l) => /^\s*(\d+)\s/.exec(l)?.[1]).filter((x) => x !== undefined).map(Number);
+    expectEq(`${expected.what}: the timelines in the history of the restore's own timeline ${timeline}\n${history}\n`, named.join(' '), parents.join(' '));
+    expectEq(`${expected.what}: the restore's own timeline`, timeline, 3);
+    const last = parents[parents.length - 1];
+    if (!restoredOn(last).test(r.log())) throw new Error(`${expected.what}: no WAL segment of timeline ${last} restored from the archive`);
+    if (restoredOn(last + 1).test(r.log())) throw new Error(`${expected.what}: a WAL segment of timeline ${last + 1} was restored`);
+  } finally {
+    await r.stop();
+  }
+}
 
 /** A value of table notes, which the data-path scenarios look for in the stored objects. */
 const PLAINTEXT = 'pgwalg-e2e-plaintext-';

@@ -91,7 +91,7 @@ export const STATE_FILES = {
   firstBackupPending: 'first-backup-pending',
   /** PGDATA is being filled (initdb or backup-fetch): the next start empties it and begins again. */
   pgdataIncomplete: 'pgdata-incomplete',
-  /** A new cluster sharing its archive (allowNonEmptyArchive) was found on a timeline no base backup there is on. */
+  /** A new cluster sharing its archive (allowNonEmptyArchive) was found on a timeline no base backup or history file there is on. */
   archiveTimelineChecked: 'archive-timeline-checked',
 } as const;
 

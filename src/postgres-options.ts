@@ -355,11 +355,13 @@ export interface ArchivingOptions {
    * onward (checked before its base backup is fetched); without it, either stops with an error naming
    * the location and a backup found there.
    *
-   * Even with it, a new cluster never archives on a timeline that base backups there are on: WAL-G names
-   * WAL segments and base backups by timeline and position only, so its own would overwrite the other
-   * cluster's. It stops before it archives anything, with an error naming the backup. An ArchivingPostgres
-   * begins on timeline 1; a restore archiving onward, on the timeline it is promoted to (the newest of its
-   * source plus one).
+   * Even with it, a new cluster never archives on a timeline that base backups there are on, or whose
+   * history file is there (a timeline that a failover began: a standby or a copy of the volume promoted,
+   * whose WAL is there before any base backup on it): WAL-G names WAL segments, history files and base
+   * backups by timeline and position only, so its own would overwrite the other cluster's. It stops before
+   * it archives anything, with an error naming the backup or the history file. An ArchivingPostgres begins
+   * on timeline 1; a restore archiving onward, on the timeline it is promoted to (the newest of its source
+   * plus one).
    *
    * @default false
    * @see https://www.postgresql.org/docs/current/continuous-archiving.html#BACKUP-TIMELINES

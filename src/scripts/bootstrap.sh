@@ -268,10 +268,14 @@ current_timeline() {
 }
 
 # timeline_must_be_free: with allowNonEmptyArchive a new cluster's archive may hold another cluster's
-# base backups. WAL-G names WAL segments and base backups by timeline and position alone, so on the same
-# timeline this cluster's would take the names of that cluster's and overwrite them: before this cluster
-# archives anything, stop if the archive holds a base backup on its timeline. Checked once: after the
-# first push the archive holds this cluster's own.
+# base backups and WAL. WAL-G names WAL segments, history files and base backups by timeline and position
+# alone, so on the same timeline this cluster's would take the names of that cluster's and overwrite them:
+# before this cluster archives anything, stop if the archive holds a base backup on its timeline, or the
+# history file of its timeline (from 2 on). A timeline that a server outside the library began by its own
+# promotion (a failover: a standby or a copy of the volume promoted) has WAL and its history file in the
+# archive, but no base backup until one is pushed. Checked once: after the first push the archive holds
+# this cluster's own. A restore's own history file is not in the archive then: PostgreSQL promoted it to a
+# timeline whose history file its source archive lacked, and it archived nothing since (archive_mode off).
 timeline_must_be_free() {
   if [ "${PG_WALG_ALLOW_NONEMPTY_ARCHIVE:-false}" != true ] || [ -f "$TIMELINE_CHECKED" ]; then
     return 0
@@ -282,7 +286,29 @@ timeline_must_be_free() {
   if [ -n "$_taken" ]; then
     die "the archive $(storage_location) holds base backup $_taken of another cluster on timeline $_tl, the timeline this new cluster archives on: WAL-G names WAL segments and base backups by timeline and position only, so this cluster's would overwrite that cluster's. allowNonEmptyArchive lets clusters share a location only on different timelines: use an empty prefix."
   fi
+  if [ "$_tl" != 00000001 ]; then
+    _held=$(retry "look for $_tl.history at $(storage_location)" history_once "$_tl" || printf 'failed: %s\n' "$LAST_ERROR")
+    case $_held in
+      held) die "the archive $(storage_location) holds $_tl.history, the history file of timeline $_tl, the timeline this new cluster archives on: another server began that timeline there (a promotion: a failover, or a restore archiving there), and WAL-G names WAL segments and history files by timeline and position only, so this cluster's would overwrite that server's. allowNonEmptyArchive lets clusters share a location only on different timelines: use an empty prefix." ;;
+      free) ;;
+      *) die "cannot read the archive storage $(storage_location) after $PG_WALG_ATTEMPTS attempts to look for $_tl.history. Last error: ${_held#failed: }" ;;
+    esac
+  fi
   : >"$TIMELINE_CHECKED"
+}
+
+# history_once TL: print "held" when the loaded storage holds the history file of timeline TL, "free" when
+# WAL-G says it does not; fails (saying why) on anything else, a storage error.
+history_once() {
+  _ho=$(fetch_back "$1.history")
+  case $_ho in
+    fetched) echo held ;;
+    missing) echo free ;;
+    *)
+      echo "${_ho#failed: }" >&2
+      return 1
+      ;;
+  esac
 }
 
 # mark_history_for_archive: the promotion wrote the new timeline's history file, but with archive_mode off

@@ -2,7 +2,7 @@
 // leave a partial PGDATA that the next start takes for a cluster.
 import * as fs from 'fs';
 import * as path from 'path';
-import { SERVER, SHELLS, Stub, stub } from './stub';
+import { notInArchive, SERVER, SHELLS, Stub, stub } from './stub';
 import { WALG_OUTPUT } from './walg-output';
 
 const LIST = 'name last_modified wal_segment_backup_start\nbase_000000010000000000000002 2026-11-30T10:00:00Z 000000010000000000000002';
@@ -298,9 +298,14 @@ describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('a new cluster shari
    * bootstrap.sh for a new cluster archiving to /archive/shared, which holds `held` (and, once pushed, this
    * cluster's backup `ours`): initdb, or a restore that has promoted to `timeline` (its history file in pg_wal).
    */
-  function start(how: 'initdb' | 'restore', held: string[], opts: { timeline?: string; ours?: string; state?: string[]; existing?: boolean; env?: Record<string, string> } = {}) {
+  function start(how: 'initdb' | 'restore', held: string[], opts: { timeline?: string; ours?: string; state?: string[]; existing?: boolean; env?: Record<string, string>; histories?: string[]; fetch?: string } = {}) {
     const ours = opts.ours ?? 'base_000000010000000000000004';
     const s = stub(`case $1 in
+  wal-fetch)
+    ${opts.fetch ?? `case " ${(opts.histories ?? []).join(' ')} " in
+      *" $2 "*) echo '1	0/5000000	no recovery target specified' >"$3" ;;
+      *) printf '%s' "${notInArchive('$2')}" >&2; exit 1 ;;
+    esac`} ;;
   backup-list)
     echo 'name last_modified wal_segment_backup_start'
     for b in ${held.join(' ')}; do echo "$b 2026-11-30T09:30:00Z 000000010000000000000002"; done
@@ -349,6 +354,7 @@ esac`, SERVER);
     const argv = fs.existsSync(path.join(s.dir, 'argv')) ? fs.readFileSync(path.join(s.dir, 'argv'), 'utf8') : '';
     return {
       ...r,
+      calls: s.calls(),
       pushed: s.calls().filter((c) => c.startsWith('backup-push')).length,
       // The server never ran with archive_mode on: pg_ctl start is the first start that archives.
       archivingStarts: argv.split('\n').filter((l) => / start$/.test(l)).length,
@@ -397,6 +403,38 @@ esac`, SERVER);
     expect([r.pushed, r.archivingStarts, r.checked]).toEqual([0, 0, false]);
     // The restore is done; what is left is the first base backup, which the next start tries again.
     expect(r.pending).toEqual(['first-backup-pending']);
+  });
+
+  // A failover (a standby, or a copy of the volume, promoted by PostgreSQL outside the library) begins a
+  // timeline in the archive with its history file and WAL, and no base backup until one is pushed.
+  const refusedHistory = (timeline: string) => `ERROR: the archive /archive/shared holds ${timeline}.history, the history file of timeline ${timeline}, the timeline this new cluster archives on: ` +
+    'another server began that timeline there (a promotion: a failover, or a restore archiving there), and WAL-G names WAL segments and history files by timeline and position only, ' +
+    'so this cluster\'s would overwrite that server\'s. allowNonEmptyArchive lets clusters share a location only on different timelines: use an empty prefix.';
+
+  test('a restore promoted to timeline 2 where a failover began timeline 2 (its history file, no base backup on it) is refused, and at every start until the location changes', () => {
+    const r = start('restore', [OTHER], { timeline: '00000002', histories: ['00000002.history'] });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(refusedHistory('00000002'));
+    expect([r.pushed, r.archivingStarts, r.checked, r.pending]).toEqual([0, 0, false, ['first-backup-pending']]);
+  });
+
+  test('a restore promoted to timeline 3 archives onward where timeline 2\'s history file is, and 3\'s is not', () => {
+    const r = start('restore', [OTHER], { ours: 'base_00000003000000000000000A', histories: ['00000002.history'] });
+    expect([r.status, r.pushed, r.checked, r.pending]).toEqual([0, 1, true, []]);
+    expect(r.calls.filter((c) => c.startsWith('wal-fetch'))).toEqual([expect.stringMatching(/^wal-fetch 00000003\.history /)]);
+  });
+
+  test('a storage error while it looks for the history file stops it, saying so, before it archives anything', () => {
+    const r = start('restore', [OTHER], { fetch: 'echo "ERROR: 2026/11/30 10:04:37.859081 connection refused" >&2; exit 1' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('ERROR: cannot read the archive storage /archive/shared after 1 attempts to look for 00000003.history. Last error: wal-g exited 1: ERROR: 2026/11/30 10:04:37.859081 connection refused');
+    expect([r.pushed, r.archivingStarts, r.checked]).toEqual([0, 0, false]);
+  });
+
+  test('a new cluster (initdb, timeline 1, which has no history file) does not look for one', () => {
+    const r = start('initdb', ['base_000000020000000000000007']);
+    expect([r.status, r.pushed]).toEqual([0, 1]);
+    expect(r.calls.filter((c) => c.startsWith('wal-fetch'))).toEqual([]);
   });
 
   test('a start after the check passed does not take this cluster\'s own base backup for another\'s', () => {
