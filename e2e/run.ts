@@ -396,8 +396,8 @@ async function providerMajor(ctx: Ctx): Promise<void> {
     const seen: Pod[] = [];
     await cell(ctx, 'replay-fault', () => replayFault(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
   }
-  // Where the harness can list (restart) and copy (nonempty-archive) the stored objects: every provider
-  // but Azure (LISTABLE, COPYABLE in e2e/lib/servers.ts).
+  // Where the harness can list (restart) and copy (nonempty-archive) the stored objects: LISTABLE and
+  // COPYABLE in e2e/lib/servers.ts, every provider.
   if (LISTABLE.includes(provider) && runs(ctx, 'restart')) {
     const seen: Pod[] = [];
     await cell(ctx, 'restart', () => restart(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
@@ -1066,6 +1066,8 @@ async function nonEmptyArchive(ctx: Ctx, seen: (p: Pod) => void): Promise<void> 
   const listing = async () => JSON.stringify(await Promise.all([prefix, copy].map(async (x) => (await listObjects(server, x))
     .map((o) => `${x}/${o.key} ${o.size} ${o.modified.toISOString()}`).sort())));
   const before = await listing();
+  // An empty listing would make "unchanged" below prove nothing.
+  for (const [i, x] of [prefix, copy].entries()) if ((JSON.parse(before) as string[][])[i].length === 0) throw new Error(`the harness lists no object in ${x}`);
   const options = (allow: boolean) => ({ superuserPassword: PASSWORD, allowNonEmptyArchive: allow || undefined, storageAttempts: 2, storageRetryInterval: Duration.seconds(1) });
   const archiving = (allow: boolean) => synth((chart) => new ArchivingPostgres(chart, 'archive', {
     ...options(allow), name: `nonempty-new-${tag}`, storage: storageFor(chart, provider, server, version, prefix),
@@ -1342,6 +1344,7 @@ async function intruder(ctx: Ctx, seen: (p: Pod) => void, source: string, into: 
   const { provider, server, version, tag } = ctx;
   const listing = async () => (LISTABLE.includes(provider) ? JSON.stringify((await listObjects(server, into)).map((o) => `${o.key} ${o.size} ${o.modified.toISOString()}`).sort()) : '');
   const before = await listing();
+  if (before === '[]') throw new Error(`the harness lists no object in ${into}: "unchanged" would prove nothing`);
   const name = `tl-intruder-${tag}`;
   const objects = synth((chart) => new WalRestoredPostgres(chart, 'restore', {
     name, source: storageFor(chart, provider, server, version, source), archive: storageFor(chart, provider, server, version, into),
@@ -1794,9 +1797,9 @@ const RETAIN = 2;
  * WAL before B1, the oldest kept backup (the sidecar is stopped then, before a third push). A time target m0
  * is taken after B0, before B1; m1 after B1, with 100 rows committed between B1's end and m1 (replayed from
  * the WAL after B1) and more after it.
- * The store: where the harness can list it (every provider but Azure: LISTABLE), only B1's and B2's objects are
- * left of the base backups, and no WAL file before B1's start segment (there were some at m0). On Azure it
- * cannot list: the sidecar's log (a retention after each push, keeping 2) stands for the deletion of WAL, and
+ * The store: where the harness can list it (LISTABLE: every provider), only B1's and B2's objects are left of
+ * the base backups, and no WAL file before B1's start segment (there were some at m0). Where it could not: the
+ * sidecar's log (a retention after each push, keeping 2) stands for the deletion of WAL, and
  * the refusal below, which prints what WAL-G lists, for that of B0.
  * Then: B1 (backupName) restores every row, to the latest state (the source's final dump); m1 restores from B1,
  * chosen by its finish time, to the source's dump at m1; m0, before B1, is refused by the bootstrap, which
