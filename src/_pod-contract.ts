@@ -24,6 +24,9 @@ export const PORT = 5432;
 /** The superuser initdb creates (PGUSER of the pod), whose password the auth Secret holds. */
 export const SUPERUSER = 'postgres';
 
+/** The role hot standbys stream as (replicas > 1): the primary creates it with REPLICATION and LOGIN only. */
+export const REPLICATION_USER = 'streaming_replica';
+
 /** The database initdb creates, which every cluster has unless dropped. */
 export const DEFAULT_DATABASE = 'postgres';
 
@@ -47,7 +50,7 @@ export const POD_ENV = {
   PGUSER: { set: 'manifest', holds: 'the superuser name' },
   HOME: { set: 'manifest', holds: 'a writable home (an emptyDir): the root filesystem is read-only' },
   PG_WALG_CONFIG: { set: 'manifest', holds: 'the ConfigMap mount: the scripts, postgresql.conf, pg_hba.conf, <role>.env, <role>-ca.crt, recovery-settings.conf' },
-  PG_WALG_SECRETS: { set: 'manifest', holds: 'the parent of the Secret mounts: auth/, archive/, restore/, archive-encryption/, restore-encryption/' },
+  PG_WALG_SECRETS: { set: 'manifest', holds: 'the parent of the Secret mounts: auth/, archive/, restore/, archive-encryption/, restore-encryption/, replication/' },
   PG_WALG_STATE: { set: 'manifest', holds: 'the bootstrap state files, on the data claim outside PGDATA (never in a base backup)' },
   PG_WALG_BOOTSTRAP: { set: 'manifest', holds: 'how an empty PGDATA is filled: initdb or restore' },
   PG_WALG_ARCHIVE: { set: 'manifest', holds: 'on when the pod archives WAL, else off' },
@@ -68,6 +71,10 @@ export const POD_ENV = {
   PG_WALG_BACKUP_PUSH_TIMEOUT: { set: 'manifest', holds: 'seconds one backup-push may take (baseBackupTimeout; default 86400)' },
   PG_WALG_BACKUP_FETCH_TIMEOUT: { set: 'manifest', holds: 'seconds one backup-fetch may take (baseBackupFetchTimeout; default 86400)' },
   PG_WALG_WALG_DIR: { set: 'manifest', holds: 'where the init container copied wal-g (first on the PATH); unset when the image has wal-g on its PATH' },
+  PG_WALG_ROLE: { set: 'manifest', holds: 'with replicas > 1: what the member is made at its first start, primary or standby (unset: primary); then its data says' },
+  PG_WALG_PRIMARY_HOST: { set: 'manifest', holds: 'a standby member: the primary member\'s pod DNS name, which it streams from' },
+  PG_WALG_REPLICATION_USER: { set: 'manifest', holds: 'with replicas > 1: the role standbys stream as (the primary creates it; its password is replication/REPLICATION_PASSWORD)' },
+  PG_WALG_PRIMARY_PORT: { set: 'default', holds: 'a standby: the primary\'s port (default PGPORT; the e2e harness runs each pod on its own port)' },
   PG_WALG_LISTEN_ADDRESSES: { set: 'default', holds: 'listen_addresses of the server (default *; the e2e harness listens on loopback)' },
   PG_WALG_LIST_TIMEOUT: { set: 'default', holds: 'seconds one backup-list or probe read may take (default 60)' },
   PG_WALG_FETCH_TIMEOUT: { set: 'default', holds: 'seconds one wal-fetch of the restore_command may take (default 60)' },

@@ -11,7 +11,7 @@
 #   PG_WALG_CONFIG                  ConfigMap mount: the scripts, postgresql.conf, pg_hba.conf, <role>.env,
 #                                   <role>-ca.crt, recovery-settings.conf
 #   PG_WALG_SECRETS                 parent of the Secret mounts: auth/, archive/, restore/, archive-encryption/,
-#                                   restore-encryption/
+#                                   restore-encryption/, replication/
 #   PG_WALG_STATE                   bootstrap state, on the claim outside PGDATA (never in a base backup)
 #   PG_WALG_BOOTSTRAP               how an empty PGDATA is filled: initdb or restore
 #   PG_WALG_ARCHIVE                 on when the pod archives WAL, else off
@@ -37,7 +37,12 @@
 #   PG_WALG_BACKUP_FETCH_TIMEOUT    seconds one backup-fetch may take (baseBackupFetchTimeout, default 86400)
 #   PG_WALG_WALG_DIR                where the init container copied wal-g (first on the PATH); unset when
 #                                   the image has wal-g on its PATH
+#   PG_WALG_ROLE                    with replicas > 1: what the member is made at its first start, primary or
+#                                   standby (unset: primary); then its data says
+#   PG_WALG_PRIMARY_HOST            a standby member: the primary member's pod DNS name, streamed from
+#   PG_WALG_REPLICATION_USER        with replicas > 1: the role standbys stream as (the primary creates it)
 # Not in the manifests (the scripts' defaults apply; the tests and the e2e harness set them):
+#   PG_WALG_PRIMARY_PORT            a standby: the primary's port (default PGPORT)
 #   PG_WALG_LISTEN_ADDRESSES        listen_addresses of the server (default *)
 #   PG_WALG_LIST_TIMEOUT            seconds one backup-list or probe read may take (default 60)
 #   PG_WALG_FETCH_TIMEOUT           seconds one wal-fetch of the restore_command may take (default 60)
