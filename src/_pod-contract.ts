@@ -100,6 +100,8 @@ export const STATE_FILES = {
   pgdataIncomplete: 'pgdata-incomplete',
   /** A new cluster sharing its archive (allowNonEmptyArchive) was found on a timeline no base backup or history file there is on. */
   archiveTimelineChecked: 'archive-timeline-checked',
+  /** promote.sh is promoting this standby: wal-fetch.sh aborts recovery on a storage error rather than let it promote short. */
+  promoting: 'promoting',
 } as const;
 
 /** The ConfigMap key of the recovery settings: recovery.conf up to PostgreSQL 11, parameters from 12. */

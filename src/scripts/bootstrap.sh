@@ -8,8 +8,14 @@
 #                              the cluster's PostgreSQL major, replay WAL from the source archive and
 #                              promote. Fails after a bounded number of attempts, saying what it tried.
 #                              An onward archive must hold no other cluster's backups, as for initdb.
+#   PG_WALG_ROLE=standby       a hot standby (replicas > 1): the newest base backup of the archive, checked
+#                              to be of the primary's database system, then stream from the primary and
+#                              fall back to the archive's WAL.
 # Then, with PG_WALG_ARCHIVE=on, the first start of a new cluster pushes a base backup to the archive
 # before the server accepts clients, so that the archive is restorable from the start.
+# With replicas > 1 the data says what a member is once it has some (a promotion by hand makes a standby a
+# primary): a member whose data and PG_WALG_ROLE disagree is not started, and the message says what to do.
+# The primary (re)creates the replication role at every start.
 # Every start: install postgresql.conf and pg_hba.conf from the ConfigMap, then exec postgres.
 set -eu
 # shellcheck source=lib.sh
@@ -24,6 +30,10 @@ BACKUP_PENDING="$PG_WALG_STATE/first-backup-pending"
 PGDATA_INCOMPLETE="$PG_WALG_STATE/pgdata-incomplete" # written by begin_pgdata (lib.sh)
 # Present once a new cluster sharing its archive (allowNonEmptyArchive) was found on a timeline of its own.
 TIMELINE_CHECKED="$PG_WALG_STATE/archive-timeline-checked"
+# Present while promote.sh promotes this standby (wal-fetch.sh then never answers "not there" on a storage error).
+PROMOTING="$PG_WALG_STATE/promoting"
+# primary or standby: what the member is made at its first start (replicas > 1; unset: a single instance).
+ROLE=${PG_WALG_ROLE:-}
 
 # install_file SRC DEST: copy a ConfigMap file into PGDATA, owned by the server and mode 0600.
 install_file() {
@@ -41,6 +51,10 @@ install_config() {
     if [ -f "$RESTORE_PENDING" ] && [ "$PG_WALG_RECOVERY_STYLE" = recovery.signal ]; then
       printf '\n# Recovery settings (removed once the restore has completed)\n'
       cat "$PG_WALG_CONFIG/recovery-settings.conf"
+    fi
+    if [ "$ROLE" = standby ] && [ -f "$PGDATA/standby.signal" ]; then
+      printf '\n# Hot standby settings (ignored once promoted)\n'
+      standby_settings
     fi
   } >"$PGDATA/pg-walg.conf"
   if ! grep -q "^include_if_exists = 'pg-walg.conf'" "$PGDATA/postgresql.conf"; then
@@ -223,6 +237,85 @@ bootstrap_restore() {
   rm -f "$PGDATA_INCOMPLETE"
 }
 
+# bootstrap_standby: a new hot standby, made from the archive's newest base backup rather than with
+# pg_basebackup from the primary: the primary serves no full copy of its data, and every new standby is a
+# restore of the archive (a broken archive shows at once). The primary must answer first: the base backup
+# must be of its database system (with allowNonEmptyArchive the archive may hold another cluster's), or the
+# standby would replay another cluster's WAL and serve its data. No base backup yet (the primary is still
+# pushing its first one) stops the start; the pod starts again and waits for it.
+bootstrap_standby() {
+  write_pgpass
+  _idf=$(mktemp)
+  retry "ask the primary $PG_WALG_PRIMARY_HOST for its database system identifier" primary_system_identifier >"$_idf" ||
+    die "cannot ask the primary $PG_WALG_PRIMARY_HOST (port ${PG_WALG_PRIMARY_PORT:-$PGPORT}) for its database system identifier after $PG_WALG_ATTEMPTS attempts, as the replication role $PG_WALG_REPLICATION_USER: a new standby is made only once the primary answers. Last error: $LAST_ERROR"
+  _primary=$(cat "$_idf")
+  rm -f "$_idf"
+  (
+    load_storage archive
+    _list=$(list_backups archive)
+    [ -n "$_list" ] || die "no base backup in $(storage_location) yet (the primary pushes its first one before it accepts clients): a new standby is made from one; this pod starts again and looks again"
+    _latest=$(printf '%s\n' "$_list" | awk 'NF { n = $1 } END { print n }')
+    decode_probe "$_latest"
+    log "making a hot standby of $PG_WALG_PRIMARY_HOST from base backup $_latest at $(storage_location)"
+    if ! retry "fetch base backup $_latest" fetch_base_backup "$_latest"; then
+      die "cannot fetch base backup $_latest from $(storage_location) after $PG_WALG_ATTEMPTS attempts. Last error: $LAST_ERROR"
+    fi
+    _major=$(pg_major)
+    [ "$_major" = "$PG_WALG_PG_MAJOR" ] || die "base backup $_latest is of PostgreSQL $_major but this image runs PostgreSQL $PG_WALG_PG_MAJOR"
+    _mine=$(control_system_identifier "$PGDATA")
+    [ "$_mine" = "$_primary" ] || die "base backup $_latest at $(storage_location) is of database system $_mine, but the primary $PG_WALG_PRIMARY_HOST runs database system $_primary: it is another cluster's (allowNonEmptyArchive lets clusters share a location). A standby made from it would serve that cluster's data and never follow the primary, so none is made: give the cluster an archive of its own, or push a base backup of the primary there"
+  )
+  case $PG_WALG_RECOVERY_STYLE in
+    recovery.conf) : >"$PGDATA/recovery.conf" ;;
+    *) : >"$PGDATA/standby.signal" ;;
+  esac
+  for _d in pg_tblspc pg_twophase pg_stat pg_stat_tmp pg_replslot pg_snapshots pg_commit_ts pg_logical/snapshots pg_logical/mappings; do
+    mkdir -p "$PGDATA/$_d"
+  done
+  chmod 0700 "$PGDATA"
+  rm -f "$PGDATA_INCOMPLETE"
+}
+
+# member_matches_data: with replicas > 1, a member whose data disagrees with its role is not started. A
+# standby's data on the primary member: the library never promotes by itself (the old primary may still be
+# writing); a primary's data on a standby member: the old primary after a failover, or a standby promoted
+# before primaryMember was changed, either of which would be a second primary.
+member_matches_data() {
+  case $ROLE in
+    primary)
+      if is_standby_data; then
+        die "this member is the primaryMember, but its data is a hot standby's: the library never promotes a standby by itself (the old primary could still be accepting writes). Make sure the old primary is stopped, then promote this member by hand (kubectl exec $(pod_name) -c postgres -- sh $PG_WALG_CONFIG/promote.sh), as the README's promotion runbook says"
+      fi
+      ;;
+    standby)
+      if ! is_standby_data; then
+        die "this member is a standby of the manifests, but its data is a primary's: the old primary after a promotion of another member, or a standby promoted by hand before primaryMember named it. Two primaries would write two histories, so it is not started: if another member is now the primary, rebuild this one as its standby (delete this pod's PersistentVolumeClaim, then the pod); if this member is the new primary, set primaryMember to it. See the README's promotion runbook"
+      fi
+      ;;
+  esac
+}
+
+# standby_start: every start of a hot standby: the password file, the recovery settings (recovery.conf up to
+# PostgreSQL 11, written again at each start; from 12 in pg-walg.conf by install_config).
+standby_start() {
+  write_pgpass
+  if [ "$PG_WALG_RECOVERY_STYLE" = recovery.conf ]; then
+    {
+      printf '%s\n' "# Hot standby settings of cdk8s-postgres-walg (written at every start)" "standby_mode = 'on'"
+      standby_settings
+    } >"$PGDATA/recovery.conf"
+    chmod 0600 "$PGDATA/recovery.conf"
+  fi
+}
+
+# replication_role: on the primary, (re)create the role standbys stream as, in the single-user backend
+# (nothing else runs yet; the password is read on its stdin, never an argument).
+replication_role() {
+  replication_password
+  replication_role_sql |
+    postgres --single -D "$PGDATA" -c exit_on_error=true postgres >/dev/null
+}
+
 # finish_restore: replay WAL from the source archive until the recovery target (or the end of the
 # archive), wait for promotion, set the superuser password from the auth Secret, stop.
 finish_restore() {
@@ -250,21 +343,6 @@ finish_restore() {
     : >"$BACKUP_PENDING"
   fi
   rm -f "$RESTORE_PENDING"
-}
-
-# current_timeline: this cluster's timeline as 8 hex digits: that of the newest history file in its WAL
-# directory (a promotion writes one for the timeline it begins), or 00000001 when there is none.
-current_timeline() {
-  _tl=00000001
-  for _h in "$PGDATA"/pg_wal/*.history "$PGDATA"/pg_xlog/*.history; do
-    _n=${_h##*/}
-    _n=${_n%.history}
-    case $_n in *[!0-9A-F]*) continue ;; esac
-    if [ -f "$_h" ] && [ ${#_n} -eq 8 ] && [ "$(printf '%s\n%s\n' "$_tl" "$_n" | LC_ALL=C sort | tail -n 1)" = "$_n" ]; then
-      _tl=$_n
-    fi
-  done
-  printf '%s\n' "$_tl"
 }
 
 # timeline_must_be_free: with allowNonEmptyArchive a new cluster's archive may hold another cluster's
@@ -344,21 +422,44 @@ first_base_backup() {
 if [ -f "$PGDATA_INCOMPLETE" ]; then
   log "the last start stopped while it was filling $PGDATA: starting again from an empty PGDATA"
 fi
+if [ -f "$PROMOTING" ]; then
+  log "a promotion by promote.sh did not complete before this start: this member starts as it was; run promote.sh again to promote it"
+  rm -f "$PROMOTING"
+fi
+case $ROLE in
+  '' | primary | standby) ;;
+  *) die "unknown PG_WALG_ROLE $ROLE" ;;
+esac
+if [ -n "$ROLE" ]; then
+  replication_password # checked before anything is done: every member needs it
+fi
 if [ -f "$PGDATA_INCOMPLETE" ] || [ ! -s "$PGDATA/PG_VERSION" ]; then
-  case $PG_WALG_BOOTSTRAP in
-    initdb) bootstrap_initdb ;;
-    restore) bootstrap_restore ;;
+  case $ROLE:$PG_WALG_BOOTSTRAP in
+    standby:*) bootstrap_standby ;;
+    *:initdb) bootstrap_initdb ;;
+    *:restore) bootstrap_restore ;;
     *) die "unknown PG_WALG_BOOTSTRAP $PG_WALG_BOOTSTRAP" ;;
   esac
 fi
 if [ -f "$RESTORE_PENDING" ]; then
   finish_restore
 fi
+member_matches_data
+if [ "$ROLE" = standby ]; then
+  standby_start
+fi
 install_config
 if [ "$PG_WALG_ARCHIVE" = on ]; then
   load_storage archive
-  first_base_backup
-  log "archiving WAL to $(storage_location)"
+  if [ "$ROLE" = standby ]; then
+    log "hot standby of $PG_WALG_PRIMARY_HOST, falling back to the archive $(storage_location)"
+  else
+    first_base_backup
+    log "archiving WAL to $(storage_location)"
+  fi
+fi
+if [ "$ROLE" = primary ]; then
+  replication_role
 fi
 log "starting PostgreSQL $(pg_major)"
 exec postgres -D "$PGDATA" -k "$PGHOST" -c "listen_addresses=${PG_WALG_LISTEN_ADDRESSES:-*}"

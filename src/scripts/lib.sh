@@ -58,6 +58,7 @@
 #   pgdata-incomplete               PGDATA is being filled; the next start empties it and begins again
 #   archive-timeline-checked        a new cluster sharing its archive (allowNonEmptyArchive) is on a
 #                                   timeline of its own there
+#   promoting                       promote.sh is promoting this standby (wal-fetch.sh: no early end)
 
 PG_WALG_ATTEMPTS=${PG_WALG_ATTEMPTS:-12}
 PG_WALG_RETRY_SECONDS=${PG_WALG_RETRY_SECONDS:-5}
@@ -211,9 +212,20 @@ superuser_password() {
 # which every major reads the same whatever standard_conforming_strings says. The password has no line end
 # (secret_value), so each statement is one line, as the single-user backend reads them.
 password_sql() {
+  quiet_session_sql
+  printf 'ALTER ROLE "%s" PASSWORD %s;\n' "${PGUSER:-postgres}" "$(sql_literal "$SUPERUSER_PASSWORD")"
+}
+
+# sql_literal VALUE: VALUE as an escape string literal (E'...', backslashes and quotes doubled), which every
+# major reads the same whatever standard_conforming_strings says.
+sql_literal() {
+  printf "E'%s'" "$(printf '%s\n' "$1" | sed -e 's/\\/\\\\/g' -e "s/'/''/g")"
+}
+
+# quiet_session_sql: print the SQL that turns off, for the session, each setting of the server that would
+# log a statement (those the major has): a session that sets a password runs it first.
+quiet_session_sql() {
   printf '%s\n' "SELECT set_config(name, value, false) FROM (VALUES ('log_statement', 'none'), ('log_min_error_statement', 'panic'), ('log_min_duration_statement', '-1'), ('log_min_duration_sample', '-1'), ('log_transaction_sample_rate', '0'), ('pg_stat_statements.track_utility', 'off'), ('pgaudit.log', 'none')) AS s (name, value) JOIN pg_settings USING (name);"
-  _lit=$(printf '%s\n' "$SUPERUSER_PASSWORD" | sed -e 's/\\/\\\\/g' -e "s/'/''/g")
-  printf "ALTER ROLE \"%s\" PASSWORD E'%s';\n" "${PGUSER:-postgres}" "$_lit"
 }
 
 # bounded SECONDS COMMAND...: run COMMAND, stopping it (SIGTERM) after SECONDS; returns its exit status,
@@ -813,4 +825,99 @@ wait_ready() {
     kill -0 "$1" 2>/dev/null || die "PostgreSQL exited while starting; its log is above"
     sleep 1
   done
+}
+
+# --- Hot standbys (replicas > 1) ---
+
+# replication_password: set REPLICATION_PASSWORD to the password of the role standbys stream as
+# (secret_value of the replication Secret, required), or die saying what is wrong with it.
+replication_password() {
+  secret_value "$PG_WALG_SECRETS/replication/REPLICATION_PASSWORD" "the replication password (the key of the Secret that replicationPassword names, mounted as replication/REPLICATION_PASSWORD)" required
+  REPLICATION_PASSWORD=$SECRET_VALUE
+}
+
+# replication_role_sql: print the SQL that makes PG_WALG_REPLICATION_USER a role with REPLICATION and
+# LOGIN and nothing else, whose password is REPLICATION_PASSWORD (replication_password): created when
+# missing, set again at every start of the primary, so that a changed Secret takes effect. One statement a
+# line, after the settings that keep statements out of the server log (password_sql's first line).
+replication_role_sql() {
+  quiet_session_sql
+  printf '%s\n' "DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$PG_WALG_REPLICATION_USER') THEN CREATE ROLE \"$PG_WALG_REPLICATION_USER\"; END IF; END \$\$;"
+  printf 'ALTER ROLE "%s" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN REPLICATION NOBYPASSRLS PASSWORD %s;\n' \
+    "$PG_WALG_REPLICATION_USER" "$(sql_literal "$REPLICATION_PASSWORD")"
+}
+
+# write_pgpass: the password file libpq reads for the standby's connections to the primary ($HOME/.pgpass,
+# mode 0600: in an emptyDir, written at every start from the Secret), so that the password is in no setting
+# and no argument. Host, port and database are wildcards: the file has the replication role's line only.
+write_pgpass() {
+  replication_password
+  _pw=$(printf '%s\n' "$REPLICATION_PASSWORD" | sed -e 's/\\/\\\\/g' -e 's/:/\\:/g')
+  _user=$(printf '%s\n' "$PG_WALG_REPLICATION_USER" | sed -e 's/\\/\\\\/g' -e 's/:/\\:/g')
+  (umask 077 && printf '*:*:*:%s:%s\n' "$_user" "$_pw" >"$HOME/.pgpass")
+  chmod 0600 "$HOME/.pgpass"
+}
+
+# primary_conninfo: the libpq connection string a standby streams with (and asks the primary's system
+# identifier with): the primary member's pod, the replication role (its password in $HOME/.pgpass), this
+# pod's host name as application_name (pg_stat_replication shows it). No value holds a quote or a space.
+primary_conninfo() {
+  printf 'host=%s port=%s user=%s connect_timeout=5 application_name=%s' \
+    "${PG_WALG_PRIMARY_HOST:?}" "${PG_WALG_PRIMARY_PORT:-$PGPORT}" "$PG_WALG_REPLICATION_USER" "$(pod_name | tr -c 'A-Za-z0-9_-' '_')"
+}
+
+# primary_system_identifier: one attempt to print the database system identifier of the primary
+# (IDENTIFY_SYSTEM over a replication connection, as a standby's walreceiver asks it); fails saying why.
+primary_system_identifier() {
+  _id=$(psql -X -At -c IDENTIFY_SYSTEM "$(primary_conninfo) dbname=replication replication=true") || return 1
+  _id=${_id%%|*}
+  case $_id in
+    '' | *[!0-9]*)
+      echo "IDENTIFY_SYSTEM answered \"$_id\", not a system identifier" >&2
+      return 1
+      ;;
+  esac
+  printf '%s\n' "$_id"
+}
+
+# control_system_identifier DIR: the database system identifier in DIR/global/pg_control (its first 8
+# bytes, an unsigned 64-bit integer in the byte order of the machine that wrote it, this one's), as
+# pg_controldata prints it. od is in coreutils and busybox alike.
+control_system_identifier() {
+  od -An -t u8 -N 8 "$1/global/pg_control" | tr -d ' \n'
+}
+
+# is_standby_data: whether PGDATA is a standby's: it has standby.signal (PostgreSQL 12 and later) or a
+# recovery.conf (up to 11), which a promotion removes (or renames recovery.done).
+is_standby_data() {
+  [ -f "$PGDATA/standby.signal" ] || [ -f "$PGDATA/recovery.conf" ]
+}
+
+# standby_settings: the recovery settings of a hot standby, for the recovery style of the major: stream
+# from the primary, fall back to the archive (wal-fetch.sh, in its standby mode: a storage error is "not
+# there yet", as streaming is tried next) and follow the newest timeline (a promotion of another member).
+standby_settings() {
+  printf '%s\n' "primary_conninfo = '$(primary_conninfo)'"
+  printf '%s\n' "restore_command = 'sh \"$PG_WALG_CONFIG/wal-fetch.sh\" %f %p standby'"
+  printf '%s\n' "recovery_target_timeline = 'latest'"
+}
+
+# pod_name: this pod's name (its host name, which Kubernetes sets to the pod's name).
+pod_name() {
+  cat /proc/sys/kernel/hostname 2>/dev/null || echo POD
+}
+
+# current_timeline: this cluster's timeline as 8 hex digits: that of the newest history file in its WAL
+# directory (a promotion writes one for the timeline it begins), or 00000001 when there is none.
+current_timeline() {
+  _tl=00000001
+  for _h in "$PGDATA"/pg_wal/*.history "$PGDATA"/pg_xlog/*.history; do
+    _n=${_h##*/}
+    _n=${_n%.history}
+    case $_n in *[!0-9A-F]*) continue ;; esac
+    if [ -f "$_h" ] && [ ${#_n} -eq 8 ] && [ "$(printf '%s\n%s\n' "$_tl" "$_n" | LC_ALL=C sort | tail -n 1)" = "$_n" ]; then
+      _tl=$_n
+    fi
+  done
+  printf '%s\n' "$_tl"
 }

@@ -1,11 +1,17 @@
 #!/bin/sh
 # restore_command of cdk8s-postgres-walg: wal-g wal-fetch, with exit codes PostgreSQL can trust.
-#   restore_command = 'sh "$PG_WALG_CONFIG/wal-fetch.sh" %f %p'
+#   restore_command = 'sh "$PG_WALG_CONFIG/wal-fetch.sh" %f %p'           (a restore)
+#   restore_command = 'sh "$PG_WALG_CONFIG/wal-fetch.sh" %f %p standby'   (a hot standby)
 # PostgreSQL reads any exit code from 1 to 125 as "this file is not in the archive" and ends recovery
 # there. So only a fetch that WAL-G clearly reports as "not in the archive" (fetch_outcome in lib.sh)
 # exits 1. Anything else (a storage error, a timeout, an unknown message, an empty or partial file)
 # is retried, then reported with exit code 255, which makes PostgreSQL abort recovery: the pod
 # restarts and resumes replay where it stopped, instead of promoting with committed WAL missing.
+# A hot standby (third argument "standby") never ends recovery on exit code 1: it tries streaming from the
+# primary next, and the archive again a few seconds later. So there a storage error gets one attempt and
+# exit code 1, and the standby keeps streaming while the archive is down; except while promote.sh promotes
+# it (PG_WALG_STATE/promoting): PostgreSQL then replays what the archive holds and promotes at the first
+# file it cannot get, so a storage error exits 255 and the promotion waits for the archive.
 set -u
 # shellcheck source=lib.sh
 . "$PG_WALG_CONFIG/lib.sh"
@@ -17,6 +23,11 @@ fi
 # As many attempts as every storage operation of the pod (storageAttempts), each bounded in time: a
 # WAL segment is 16 MiB by default, and WAL-G before 1.1.2 retries S3 requests for minutes by itself.
 attempts=${PG_WALG_FETCH_ATTEMPTS:-$PG_WALG_ATTEMPTS}
+standby=
+if [ "${3:-}" = standby ] && [ ! -f "$PG_WALG_STATE/promoting" ]; then
+  standby=1
+  attempts=1
+fi
 errlog=$(mktemp)
 trap 'rm -f "$errlog"' EXIT
 n=1
@@ -38,6 +49,10 @@ while :; do
   if undecodable "$errlog"; then
     log "ERROR: cannot decode $1 from $(storage_location); aborting recovery (another attempt reads the same bytes)"
     exit 255
+  fi
+  if [ -n "$standby" ]; then
+    log "WARNING: cannot fetch $1 from $(storage_location) ($outcome); the standby streams from the primary meanwhile and tries the archive again"
+    exit 1
   fi
   if [ "$n" -ge "$attempts" ]; then
     log "ERROR: cannot fetch $1 from $(storage_location); aborting recovery rather than ending it early (the pod restarts and resumes replay)"
