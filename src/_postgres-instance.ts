@@ -754,6 +754,10 @@ export abstract class PostgresInstanceBase extends Construct {
    */
   private secretOf(w: PasswordOption & { password: SuperuserPassword | ReplicationPassword }, labels: Labels): PasswordSecret {
     const spec = checkCredentialSpec(this, w.prop, w.password, w.expected);
+    // One class for the other (from JavaScript, or through a cast) would mount one password as the other.
+    if (!spec.kind.startsWith(w.expected.slice(0, w.expected.indexOf('.') + 1))) {
+      invalid(this, w.prop, spec.kind, `expected ${w.expected}`);
+    }
     const secretName = spec.secretName ?? `${this.name}-${w.suffix}`;
     const key = checkSecretKey(this, `${w.prop} key`, w.password._key);
     if (spec.secretData) {
