@@ -103,12 +103,12 @@ interface PodIdentity {
   readonly labels: Record<string, string>;
 }
 
-/** A password option: the property, the default Secret's name suffix, the created Secret's construct id, what is valid. */
+/** A password option: the property, its class, the created Secret's name suffix and construct id. */
 interface PasswordOption {
   readonly prop: string;
+  readonly cls: 'SuperuserPassword' | 'ReplicationPassword';
   readonly suffix: string;
   readonly id: string;
-  readonly expected: string;
 }
 
 /** A password's Secret and the key that holds it. */
@@ -745,7 +745,7 @@ export abstract class PostgresInstanceBase extends Construct {
   /** The superuser password's Secret: created when the password is given in code. */
   private passwordSecret(given: SuperuserPassword | undefined, labels: Labels): PasswordSecret {
     const password = given ?? SuperuserPassword.fromSecret(`${this.name}-auth`);
-    return this.secretOf({ prop: 'superuserPassword', password, suffix: 'auth', id: 'AuthSecret', expected: 'SuperuserPassword.fromSecret() or .fromValue()' }, labels);
+    return this.secretOf({ prop: 'superuserPassword', cls: 'SuperuserPassword', suffix: 'auth', id: 'AuthSecret', password }, labels);
   }
 
   /**
@@ -753,10 +753,11 @@ export abstract class PostgresInstanceBase extends Construct {
    * `<name>-<suffix>` when the password is given in code.
    */
   private secretOf(w: PasswordOption & { password: SuperuserPassword | ReplicationPassword }, labels: Labels): PasswordSecret {
-    const spec = checkCredentialSpec(this, w.prop, w.password, w.expected);
+    const expected = `${w.cls}.fromSecret() or .fromValue()`;
+    const spec = checkCredentialSpec(this, w.prop, w.password, expected);
     // One class for the other (from JavaScript, or through a cast) would mount one password as the other.
-    if (!spec.kind.startsWith(w.expected.slice(0, w.expected.indexOf('.') + 1))) {
-      invalid(this, w.prop, spec.kind, `expected ${w.expected}`);
+    if (!spec.kind.startsWith(`${w.cls}.`)) {
+      invalid(this, w.prop, spec.kind, `expected ${expected}`);
     }
     const secretName = spec.secretName ?? `${this.name}-${w.suffix}`;
     const key = checkSecretKey(this, `${w.prop} key`, w.password._key);
@@ -774,10 +775,10 @@ export abstract class PostgresInstanceBase extends Construct {
    * PG_WALG_SECRETS/replication/REPLICATION_PASSWORD. Refused with one instance, where nothing streams.
    */
   private replicationSecret(given: ReplicationPassword | undefined, members: Members, labels: Labels, mounts: Mounts): void {
-    const w: PasswordOption = { prop: 'replicationPassword', suffix: 'replication', id: 'ReplicationSecret', expected: 'ReplicationPassword.fromSecret() or .fromValue()' };
+    const w: PasswordOption = { prop: 'replicationPassword', cls: 'ReplicationPassword', suffix: 'replication', id: 'ReplicationSecret' };
     if (members.replicas === 1) {
       if (given !== undefined) {
-        invalid(this, w.prop, checkCredentialSpec(this, w.prop, given, w.expected).kind,
+        invalid(this, w.prop, checkCredentialSpec(this, w.prop, given, 'ReplicationPassword.fromSecret() or .fromValue()').kind,
           'expected no replicationPassword with replicas 1: only hot standbys stream with it; set replicas to 2 or more, or leave it out');
       }
       return;
