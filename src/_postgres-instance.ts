@@ -1047,7 +1047,9 @@ export abstract class PostgresInstanceBase extends Construct {
 
   /**
    * With replicas, a PodDisruptionBudget over every member: a node drain (or another voluntary eviction)
-   * takes down one member at a time.
+   * takes down one member at a time. A member that is running but not ready (a standby catching up from the
+   * archive, a primary restoring) is evicted only while the others are healthy (IfHealthyBudget, explicit:
+   * AlwaysAllow would let a drain take it with another member down).
    */
   private disruptionBudget(labels: Labels, members: Members): void {
     if (members.replicas === 1) {
@@ -1057,7 +1059,7 @@ export abstract class PostgresInstanceBase extends Construct {
       apiVersion: 'policy/v1',
       kind: 'PodDisruptionBudget',
       metadata: { name: this.name, labels: labels.all },
-      spec: { maxUnavailable: 1, selector: { matchLabels: labels.selector } },
+      spec: { maxUnavailable: 1, selector: { matchLabels: labels.selector }, unhealthyPodEvictionPolicy: 'IfHealthyBudget' },
     });
   }
 

@@ -112,8 +112,12 @@ describe.each(CONSTRUCTS)('%s with three members', (_kind, make) => {
   });
 
   test('a PodDisruptionBudget over every member: one member down at a time', () => {
-    expect(find(objs, 'PodDisruptionBudget', 'orders')).toMatchObject({
-      apiVersion: 'policy/v1', metadata: { labels: find(objs, 'ConfigMap').metadata.labels }, spec: { maxUnavailable: 1, selector: { matchLabels: SELECTOR } },
+    expect(find(objs, 'PodDisruptionBudget', 'orders')).toEqual({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'orders', namespace: 'db', labels: find(objs, 'ConfigMap').metadata.labels },
+      // A member running but not ready is evicted only while the others are healthy.
+      spec: { maxUnavailable: 1, selector: { matchLabels: SELECTOR }, unhealthyPodEvictionPolicy: 'IfHealthyBudget' },
     });
   });
 
