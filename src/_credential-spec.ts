@@ -60,3 +60,19 @@ export function requireValues(factory: string, values: Record<string, unknown>):
     }
   }
 }
+
+/**
+ * The spec of a password in a Secret (SuperuserPassword, ReplicationPassword): an existing Secret
+ * (`<cls>.fromSecret`), or a value given in code (`<cls>.fromValue`) that the construct puts into a
+ * Secret it creates under `key`, checked and trimmed as the pod reads it.
+ */
+export function passwordSpec(
+  cls: string, given: { readonly secretName: string } | { readonly password: string; readonly key: string },
+): CredentialSpec {
+  if ('secretName' in given) {
+    return { kind: `${cls}.fromSecret`, secretName: given.secretName };
+  }
+  const factory = `${cls}.fromValue()`;
+  requireValues(factory, { password: given.password });
+  return { kind: `${cls}.fromValue`, secretData: { [given.key]: secretValue(factory, 'password', given.password) } };
+}

@@ -18,6 +18,9 @@ import type { AzureStorageOptions, GcsStorageOptions, LocalStorageOptions, Minio
 const INSTANCE: Record<keyof PostgresInstanceOptions, true> = {
   name: true,
   superuserPassword: true,
+  replicas: true,
+  primaryMember: true,
+  replicationPassword: true,
   storageSize: true,
   storageClassName: true,
   resources: true,

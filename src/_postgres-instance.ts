@@ -6,8 +6,8 @@ import { WALG_IMAGE } from './_catalog';
 import { CredentialSpec, checkCredentialSpec } from './_credential-spec';
 import { EncryptionMount, ENCRYPTION_FILES } from './_data-path';
 import { addNetworkPolicy } from './_network-policy';
-import { DEFAULT_DATABASE, PATHS, PodEnv, PORT, RECOVERY_SETTINGS_KEY, StorageRole, SUPERUSER } from './_pod-contract';
-import { checkPodOptions, ClientService, CONFIG_CHECKSUM_ANNOTATION, configChecksum, PodOptions, PodScheduling } from './_pod-options';
+import { DEFAULT_DATABASE, PATHS, PodEnv, PORT, RECOVERY_SETTINGS_KEY, REPLICATION_USER, StorageRole, SUPERUSER } from './_pod-contract';
+import { checkPodOptions, ClientService, CONFIG_CHECKSUM_ANNOTATION, configChecksum, LIBRARY_PREFIX, PodOptions, PodScheduling } from './_pod-options';
 import { confString, renderRecovery } from './_recovery';
 import { libScript, SCRIPT_FILES, script } from './_scripts';
 import { StorageBinding } from './_storage-binding';
@@ -18,6 +18,7 @@ import {
 import { ArchivingOptions, ConnectionEnvOptions, PostgresInstanceOptions } from './postgres-options';
 import { PostgresVersion } from './postgres-version';
 import { RecoveryTarget } from './recovery-target';
+import { ReplicationPassword } from './replication-password';
 import { SuperuserPassword } from './superuser-password';
 import { WalStorage } from './wal-storage';
 
@@ -63,10 +64,58 @@ const ARCHIVES = new WeakMap<IConstruct, Map<string, string>>();
  * of the same app that the restore could not decrypt (a forgotten or different `encryption`).
  */
 const ENCRYPTIONS = new WeakMap<IConstruct, Map<string, { what: string; role: StorageRole; where: string }>>();
-/** The instances of an app by namespace and name: two of one name in one namespace would overwrite each other's objects. */
-const NAMES = new WeakMap<IConstruct, Map<string, string>>();
+/**
+ * The names the instances of an app use, by namespace and name: an instance's own name, and what it
+ * names after it (`what`: the StatefulSet of a member, the read-only Service). Two instances of one
+ * name in one namespace would overwrite each other's objects.
+ */
+const NAMES = new WeakMap<IConstruct, Map<string, { path: string; what?: string }>>();
+/** The end of the message of a name that another instance uses for its members. */
+const RESERVED_NAMES = 'give each instance its own name (one with replicas uses "<name>-1" to "<name>-<replicas - 1>" for its members\' StatefulSets '
+  + 'and "<name>-ro" for its read-only Service)';
 /** The labels the library sets on every object: the user's labels may not set them. */
 const LIBRARY_LABELS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/version', 'app.kubernetes.io/component', 'app.kubernetes.io/managed-by'];
+/** The pod label of a member's number (replicas > 1): "0", "1", … */
+const MEMBER_LABEL = `${LIBRARY_PREFIX}member`;
+/** The pod label of a member's role (replicas > 1): "primary" or "standby"; the client and read-only Services select by it. */
+const ROLE_LABEL = `${LIBRARY_PREFIX}role`;
+/** The most members an instance may have: one primary and nine standbys. */
+const MAX_REPLICAS = 10;
+
+/**
+ * The members of an instance: one primary and replicas - 1 hot standbys, each a StatefulSet of one pod.
+ * A member's role is in its own manifest (env and labels), never in a pod's ordinal, so it survives any
+ * rescheduling: a member's pod comes back with the same name, claim and role.
+ */
+interface Members {
+  readonly replicas: number;
+  /** The member that is the primary. */
+  readonly primary: number;
+  /** The StatefulSet of each member, in member order: `<name>`, then `<name>-<i>`. */
+  readonly names: string[];
+  /** The headless Service that governs every member's StatefulSet. */
+  readonly headless: string;
+}
+
+/** The storages' keyless identity: the pod's service account, and the labels it needs on the pod. */
+interface PodIdentity {
+  readonly serviceAccountName?: string;
+  readonly labels: Record<string, string>;
+}
+
+/** A password option: the property, its class, the created Secret's name suffix and construct id. */
+interface PasswordOption {
+  readonly prop: string;
+  readonly cls: 'SuperuserPassword' | 'ReplicationPassword';
+  readonly suffix: string;
+  readonly id: string;
+}
+
+/** A password's Secret and the key that holds it. */
+interface PasswordSecret {
+  readonly secretName: string;
+  readonly key: string;
+}
 
 /** A storage bound for this pod, in the role it plays. */
 interface BoundStorage {
@@ -123,6 +172,8 @@ interface PodParts {
   /** The pod template's annotations: the user's and the config checksum. */
   readonly annotations: Record<string, string>;
   readonly scheduling: PodScheduling;
+  /** The storages' keyless identity. */
+  readonly identity: PodIdentity;
 }
 
 /** A Local storage's volume as mounted: where, the volume, and its name in the pod. */
@@ -156,11 +207,14 @@ const toEnv = (e: PodEnv) => Object.entries(e).map(([k, v]) => ({ name: k, value
  * @internal A hidden base class: jsii copies its public members into each subclass.
  */
 export abstract class PostgresInstanceBase extends Construct {
-  /** The StatefulSet's name (also the client Service's name). */
+  /** The name of the instance: its (member 0's) StatefulSet's, the client Service's, and the prefix of the other objects' names. */
   public readonly name: string;
   /** The client Service's name: apps connect to `host` (`<serviceName>.<namespace>.svc`) on `port`. */
   public readonly serviceName: string;
-  /** The headless Service that governs the StatefulSet. */
+  /**
+   * The headless Service that governs the StatefulSets (of every member): a member's pod is
+   * `<statefulSet>-0.<headlessServiceName>` in DNS.
+   */
   public readonly headlessServiceName: string;
   /** The ConfigMap with the WAL-G settings, postgresql.conf, the recovery settings when restoring, and the pod's scripts. */
   public readonly configMapName: string;
@@ -201,16 +255,42 @@ export abstract class PostgresInstanceBase extends Construct {
   /** The TCP port of the client Service (and of the container): 5432. */
   public readonly port: number;
   /**
-   * The database pod, as a cdk8s-plus pod selector and NetworkPolicy peer (its labels `app.kubernetes.io/name`
-   * and `app.kubernetes.io/instance`, in the chart's namespace when it has one): for an app's
+   * The read-only Service `<name>-ro` (ClusterIP, port 5432) that selects the hot standbys, when `replicas` is
+   * 2 or more: for reads that may lag behind the primary (by as much as the standbys' replay does).
+   *
+   * @default - none: with one instance there is no standby and no read-only Service
+   * @see https://www.postgresql.org/docs/current/hot-standby.html
+   */
+  public readonly readOnlyServiceName?: string;
+  /**
+   * The host name of the read-only Service, as `host` is the client Service's: `<readOnlyServiceName>.<namespace>.svc`
+   * when the chart has a namespace, else `<readOnlyServiceName>`; with `port`, the same credentials as
+   * `connectionEnv()`.
+   *
+   * @default - none: with one instance there is no read-only Service
+   */
+  public readonly readOnlyHost?: string;
+  /**
+   * The database pods (of every member), as a cdk8s-plus pod selector and NetworkPolicy peer (their labels
+   * `app.kubernetes.io/name` and `app.kubernetes.io/instance`, in the chart's namespace when it has one): for an app's
    * `connections.allowTo(db.pods, …)` or a `NetworkPolicy` rule. A NetworkPolicy selects pods, never a
    * Service, so the peer is the pod behind it.
    *
    * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
    */
   public readonly pods: Pods;
-  /** The StatefulSet, for escape hatches. */
+  /** The StatefulSet of member 0 (`<name>`; with one instance, the only one), for escape hatches. */
   public readonly statefulSet: ApiObject;
+  /**
+   * The StatefulSet of each member, in member order (`memberStatefulSets[0]` is `statefulSet`), for escape
+   * hatches: one per `replicas`, each of one pod.
+   */
+  public readonly memberStatefulSets: ApiObject[];
+  /**
+   * The StatefulSet names of the members, in member order: `<name>` for member 0, `<name>-<i>` for member
+   * i. Member i's pod is `<memberNames[i]>-0`, its data claim `data-<memberNames[i]>-0`.
+   */
+  public readonly memberNames: string[];
   /**
    * The NetworkPolicy that admits the clients to PostgreSQL (`<name>-postgres`), when `networkPolicy` is set.
    *
@@ -227,11 +307,13 @@ export abstract class PostgresInstanceBase extends Construct {
     const o = props ?? {};
     this.name = o.name === undefined ? Names.toDnsLabel(this, { maxLen: 40 }) : checkDnsLabel(this, 'name', o.name, 40);
     this.serviceName = this.name;
-    this.claimName();
+    const members = this.members(p, o);
+    this.memberNames = members.names;
+    this.claimName(members);
     const labels = this.labels(o.labels, p.version);
     const pod = this.podSettings(o);
-    const options = this.podOptions(o);
-    const files = this.serverConfig(o.parameters, p);
+    const options = this.podOptions(o, labels, members);
+    const files = this.serverConfig(o.parameters, p, members);
     const env = this.environment(p, pod);
     const mounts: Mounts = { volumes: [], mounts: [], sidecarMounts: [] };
     const storages = this.bindStorages(p, files, mounts);
@@ -244,21 +326,30 @@ export abstract class PostgresInstanceBase extends Construct {
     this.authSecret = Secret.fromSecretName(this, 'AuthSecretReference', password.secretName);
     this.authSecretKey = password.key;
     this.podVolumes(password, mounts);
+    this.replicationSecret(o.replicationPassword, members, labels, mounts);
     this.credentialSecrets(storages, labels, mounts);
     this.encryptionSecrets(storages, mounts);
     const initContainers = this.walgInstall(p.version, pod, env, mounts);
-    const containers = this.containers(p, pod, env, mounts);
-    const services = this.services(labels, options.service);
+    const containers = members.names.map((_, i) => this.containers(p, pod, this.memberEnv(env, members, i), mounts, i === members.primary));
+    const services = this.services(labels, options.service, members);
     this.headlessServiceName = services.headless;
     this.clientService = services.client;
+    this.readOnlyServiceName = services.readOnly;
     this.networkPolicyName = this.networkPolicy(labels, o);
     const namespace = Chart.of(this).namespace;
-    this.host = namespace === undefined ? this.serviceName : `${this.serviceName}.${namespace}.svc`;
+    this.host = hostOf(this.serviceName, namespace);
+    this.readOnlyHost = this.readOnlyServiceName === undefined ? undefined : hostOf(this.readOnlyServiceName, namespace);
     this.port = PORT;
     this.pods = this.podSelector(labels, namespace);
     const annotations = this.podTemplateAnnotations(options.podAnnotations, files);
-    const parts: PodParts = { initContainers, containers, volumes: mounts.volumes, annotations, scheduling: options.scheduling };
-    this.statefulSet = this.statefulSetOf(p.version, pod, labels, parts, storages);
+    const identity = this.podIdentity(storages, labels);
+    this.memberStatefulSets = members.names.map((_, i) => {
+      const volumes = usedVolumes(mounts.volumes, initContainers, containers[i]);
+      const parts: PodParts = { initContainers, containers: containers[i], volumes, annotations, scheduling: options.scheduling, identity };
+      return this.statefulSetOf(p.version, pod, labels, members, i, parts);
+    });
+    this.statefulSet = this.memberStatefulSets[0];
+    this.disruptionBudget(labels, members);
   }
 
   /**
@@ -288,21 +379,57 @@ export abstract class PostgresInstanceBase extends Construct {
   }
 
   /**
-   * One instance per name and namespace in an app: another would synthesize objects of the same names
-   * (its StatefulSet, Services, ConfigMap, Secrets), and `kubectl apply` would keep the last of each.
+   * The members: how many (replicas), which is the primary (primaryMember), and their StatefulSets'
+   * names. Member 0 keeps the single instance's StatefulSet `<name>` (a StatefulSet's selector and claim
+   * templates cannot change), so an instance scaled from one keeps its pod and its claim.
    */
-  private claimName(): void {
+  private members(p: InstancePlan, o: PostgresInstanceOptions): Members {
+    const replicas = o.replicas === undefined ? 1 : o.replicas;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS) {
+      invalid(this, 'replicas', replicas, `expected a whole number from 1 to ${MAX_REPLICAS}: one primary and up to ${MAX_REPLICAS - 1} hot standbys`);
+    }
+    if (replicas > 1 && p.restore && !p.archive) {
+      invalid(this, 'replicas', replicas, 'expected 1 without an onward archive: standbys are made from the archive\'s base backups and fall back to its WAL '
+        + 'when streaming breaks, so standbys of a restored instance need archive');
+    }
+    const primary = o.primaryMember === undefined ? 0 : o.primaryMember;
+    if (typeof primary !== 'number' || !Number.isInteger(primary) || primary < 0 || primary >= replicas) {
+      invalid(this, 'primaryMember', primary, replicas === 1 ? 'expected 0: with replicas 1 the only member is the primary'
+        : `expected a whole number from 0 to ${replicas - 1}: the members of replicas ${replicas} are numbered from 0`);
+    }
+    const names = Array.from({ length: replicas }, (_, i) => (i === 0 ? this.name : `${this.name}-${i}`));
+    return { replicas, primary, names, headless: `${this.name}-pods` };
+  }
+
+  /**
+   * One instance per name and namespace in an app: another would synthesize objects of the same names
+   * (its StatefulSet, Services, ConfigMap, Secrets), and `kubectl apply` would keep the last of each. An
+   * instance with replicas also names its other members' StatefulSets and its read-only Service after
+   * itself: another instance of one of those names would have a StatefulSet or a Service of that name.
+   */
+  private claimName(members: Members): void {
     const namespace = Chart.of(this).namespace;
     const root = this.node.root;
-    const seen = NAMES.get(root) ?? new Map<string, string>();
+    const seen = NAMES.get(root) ?? new Map<string, { path: string; what?: string }>();
     NAMES.set(root, seen);
-    const key = `${namespace ?? ''}/${this.name}`;
-    const other = seen.get(key);
-    if (other) {
-      const where = namespace === undefined ? 'in charts without a namespace (the same namespace at `kubectl apply`)' : `in namespace "${namespace}"`;
-      invalid(this, 'name', this.name, `${other} already has this name ${where}; their StatefulSets, Services, ConfigMaps and Secrets would have the same names, so give each its own name`);
+    const where = namespace === undefined ? 'in charts without a namespace (the same namespace at `kubectl apply`)' : `in namespace "${namespace}"`;
+    const claims: Array<{ name: string; what?: string }> = [{ name: this.name }, ...members.names.slice(1).map((name, i) => ({ name, what: `the StatefulSet of its member ${i + 1}` }))];
+    if (members.replicas > 1) {
+      claims.push({ name: `${this.name}-ro`, what: 'its read-only Service' });
     }
-    seen.set(key, this.node.path);
+    for (const { name, what } of claims) {
+      const other = seen.get(`${namespace ?? ''}/${name}`);
+      if (other && !what && !other.what) {
+        invalid(this, 'name', this.name, `${other.path} already has this name ${where}; their StatefulSets, Services, ConfigMaps and Secrets would have the same names, so give each its own name`);
+      } else if (other && !what) {
+        invalid(this, 'name', this.name, `${other.path} already uses this name ${where}, for ${other.what}; ${RESERVED_NAMES}`);
+      } else if (other) {
+        invalid(this, 'name', this.name, `this instance would use "${name}" for ${what}, which ${other.path} already uses ${where}${other.what ? `, for ${other.what}` : ' as its name'}; ${RESERVED_NAMES}`);
+      }
+    }
+    for (const { name, what } of claims) {
+      seen.set(`${namespace ?? ''}/${name}`, { path: this.node.path, what });
+    }
   }
 
   /** The labels of every object: the user's, then the library's. */
@@ -311,6 +438,10 @@ export abstract class PostgresInstanceBase extends Construct {
     for (const [k, v] of Object.entries(given ?? {})) {
       if (LIBRARY_LABELS.includes(k)) {
         invalid(this, 'labels', k, `expected a label the library does not set: it sets ${LIBRARY_LABELS.join(', ')} on every object (the selector, the version, the component, the manager)`);
+      }
+      if (k === MEMBER_LABEL || k === ROLE_LABEL) {
+        invalid(this, 'labels', k, `expected a label the library does not set: it sets ${MEMBER_LABEL} and ${ROLE_LABEL} on the pods of an instance with replicas `
+          + '(the member\'s number, primary or standby), and its Services select by them');
       }
       labels[checkLabelKey(this, 'labels', k)] = checkLabelValue(this, `labels.${k}`, v);
     }
@@ -355,10 +486,23 @@ export abstract class PostgresInstanceBase extends Construct {
 
   /**
    * Scheduling, metadata, the client Service's exposure and the image pull Secrets: checked here, set
-   * on the pod template and the client Service by the steps that build them.
+   * on the pod template and the client Service by the steps that build them. With replicas and no
+   * `affinity`, a preferred anti-affinity spreads the members over nodes (preferred: a cluster of fewer
+   * nodes than members still runs them all); a given `affinity` is kept as it is.
    */
-  private podOptions(o: PostgresInstanceOptions): PodOptions {
-    return checkPodOptions(this, o);
+  private podOptions(o: PostgresInstanceOptions, labels: Labels, members: Members): PodOptions {
+    const options = checkPodOptions(this, o);
+    if (members.replicas === 1 || options.scheduling.affinity !== undefined) {
+      return options;
+    }
+    const affinity: k8s.Affinity = {
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: labels.selector } } },
+        ],
+      },
+    };
+    return { ...options, scheduling: { ...options.scheduling, affinity } };
   }
 
   /**
@@ -370,7 +514,7 @@ export abstract class PostgresInstanceBase extends Construct {
   }
 
   /** The ConfigMap's first files: the scripts, postgresql.conf and pg_hba.conf. */
-  private serverConfig(parameters: Record<string, string> | undefined, p: InstancePlan): Record<string, string> {
+  private serverConfig(parameters: Record<string, string> | undefined, p: InstancePlan, members: Members): Record<string, string> {
     const conf: string[] = [
       `# postgresql.conf settings of ${p.kind} ${this.node.path} (cdk8s-postgres-walg).`,
       '# bootstrap.sh copies them to PGDATA/pg-walg.conf, included by postgresql.conf; they apply at the next restart.',
@@ -380,6 +524,13 @@ export abstract class PostgresInstanceBase extends Construct {
       conf.push('wal_level = replica', 'archive_mode = on', "archive_command = 'wal-g wal-push %p'", `archive_timeout = ${timeout}`);
     } else {
       conf.push('archive_mode = off');
+    }
+    if (members.replicas > 1) {
+      // Standbys serve reads and the primary has WAL senders to stream to them (9.6's defaults are off and
+      // 0). Before the user's parameters: PostgreSQL takes the last value, so a user's own one wins. The
+      // archive settings stay on every member: a standby never runs archive_command with archive_mode on,
+      // and a standby promoted by hand archives at once.
+      conf.push('hot_standby = on', 'max_wal_senders = 10');
     }
     for (const [k, v] of Object.entries(parameters ?? {})) {
       if (!/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/.test(k)) {
@@ -592,21 +743,53 @@ export abstract class PostgresInstanceBase extends Construct {
   }
 
   /** The superuser password's Secret: created when the password is given in code. */
-  private passwordSecret(given: SuperuserPassword | undefined, labels: Labels): { secretName: string; key: string } {
+  private passwordSecret(given: SuperuserPassword | undefined, labels: Labels): PasswordSecret {
     const password = given ?? SuperuserPassword.fromSecret(`${this.name}-auth`);
-    const spec = checkCredentialSpec(this, 'superuserPassword', password, 'SuperuserPassword.fromSecret() or .fromValue()');
-    const secretName = spec.secretName ?? `${this.name}-auth`;
-    checkSecretKey(this, 'superuserPassword key', password._key);
+    return this.secretOf({ prop: 'superuserPassword', cls: 'SuperuserPassword', suffix: 'auth', id: 'AuthSecret', password }, labels);
+  }
+
+  /**
+   * A password's Secret (a SuperuserPassword or a ReplicationPassword): checked, and created as
+   * `<name>-<suffix>` when the password is given in code.
+   */
+  private secretOf(w: PasswordOption & { password: SuperuserPassword | ReplicationPassword }, labels: Labels): PasswordSecret {
+    const expected = `${w.cls}.fromSecret() or .fromValue()`;
+    const spec = checkCredentialSpec(this, w.prop, w.password, expected);
+    // One class for the other (from JavaScript, or through a cast) would mount one password as the other.
+    if (!spec.kind.startsWith(`${w.cls}.`)) {
+      invalid(this, w.prop, spec.kind, `expected ${expected}`);
+    }
+    const secretName = spec.secretName ?? `${this.name}-${w.suffix}`;
+    const key = checkSecretKey(this, `${w.prop} key`, w.password._key);
     if (spec.secretData) {
-      new ApiObject(this, 'AuthSecret', {
+      new ApiObject(this, w.id, {
         apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName, labels: labels.all }, type: 'Opaque', stringData: spec.secretData,
       });
     }
-    return { secretName, key: password._key };
+    return { secretName, key };
+  }
+
+  /**
+   * The replication role's password (replicas > 1): its Secret, created when the password is given in
+   * code, mounted read-only on the postgres container of every member (not on the sidecar) as
+   * PG_WALG_SECRETS/replication/REPLICATION_PASSWORD. Refused with one instance, where nothing streams.
+   */
+  private replicationSecret(given: ReplicationPassword | undefined, members: Members, labels: Labels, mounts: Mounts): void {
+    const w: PasswordOption = { prop: 'replicationPassword', cls: 'ReplicationPassword', suffix: 'replication', id: 'ReplicationSecret' };
+    if (members.replicas === 1) {
+      if (given !== undefined) {
+        invalid(this, w.prop, checkCredentialSpec(this, w.prop, given, 'ReplicationPassword.fromSecret() or .fromValue()').kind,
+          'expected no replicationPassword with replicas 1: only hot standbys stream with it; set replicas to 2 or more, or leave it out');
+      }
+      return;
+    }
+    const secret = this.secretOf({ ...w, password: given ?? ReplicationPassword.fromSecret(`${this.name}-replication`) }, labels);
+    mounts.volumes.push({ name: 'replication', secret: { secretName: secret.secretName, defaultMode: 0o440, items: [{ key: secret.key, path: 'REPLICATION_PASSWORD' }] } });
+    mounts.mounts.push({ name: 'replication', mountPath: `${PATHS.secrets}/replication`, readOnly: true });
   }
 
   /** The volumes every pod has, and their mounts: before the storages' own. */
-  private podVolumes(password: { secretName: string; key: string }, mounts: Mounts): void {
+  private podVolumes(password: PasswordSecret, mounts: Mounts): void {
     mounts.volumes.push(
       { name: 'config', configMap: { name: this.configMapName, defaultMode: 0o444 } },
       { name: 'auth', secret: { secretName: password.secretName, defaultMode: 0o440, items: [{ key: password.key, path: 'POSTGRES_PASSWORD' }] } },
@@ -710,8 +893,26 @@ export abstract class PostgresInstanceBase extends Construct {
     }];
   }
 
-  /** The postgres container and, when archiving, the walg-backup sidecar. */
-  private containers(p: InstancePlan, pod: PodSettings, env: PodEnv, mounts: Mounts): ContainerManifest[] {
+  /**
+   * A member's environment (replicas > 1): what it is made at its first start, the role standbys stream
+   * as, and for a standby the primary's pod to stream from, through the headless Service.
+   */
+  private memberEnv(env: PodEnv, members: Members, i: number): PodEnv {
+    if (members.replicas === 1) {
+      return env;
+    }
+    if (i === members.primary) {
+      return { ...env, PG_WALG_ROLE: 'primary', PG_WALG_REPLICATION_USER: REPLICATION_USER };
+    }
+    const primaryHost = `${members.names[members.primary]}-0.${members.headless}`;
+    return { ...env, PG_WALG_ROLE: 'standby', PG_WALG_PRIMARY_HOST: primaryHost, PG_WALG_REPLICATION_USER: REPLICATION_USER };
+  }
+
+  /**
+   * A member's postgres container and, on the primary of an archiving instance, the walg-backup sidecar
+   * (the scheduled base backups are the primary's).
+   */
+  private containers(p: InstancePlan, pod: PodSettings, env: PodEnv, mounts: Mounts, primary: boolean): ContainerManifest[] {
     const securityContext = containerSecurity(p.version);
     const containers: ContainerManifest[] = [{
       name: 'postgres',
@@ -732,7 +933,7 @@ export abstract class PostgresInstanceBase extends Construct {
       securityContext,
       volumeMounts: mounts.mounts,
     }];
-    if (p.archive) {
+    if (p.archive && primary) {
       containers.push(this.backupSidecar(p.archive.options, p.version, pod, env, mounts.sidecarMounts));
     }
     return containers;
@@ -796,11 +997,13 @@ export abstract class PostgresInstanceBase extends Construct {
   }
 
   /**
-   * The headless Service that governs the StatefulSet, and the client Service (its type, annotations and
-   * source ranges from the options); returns the former's name and the latter.
+   * The headless Service that governs the StatefulSets (it selects every member, ready or not: a standby
+   * reaches the primary by its pod's name before either is ready), the client Service (its type,
+   * annotations and source ranges from the options; with replicas, it selects the primary only) and, with
+   * replicas, the read-only Service; returns the first's name, the second, and the third's name.
    */
-  private services(labels: Labels, client: ClientService): { headless: string; client: ApiObject } {
-    const headlessServiceName = `${this.name}-pods`;
+  private services(labels: Labels, client: ClientService, members: Members): { headless: string; client: ApiObject; readOnly?: string } {
+    const headlessServiceName = members.headless;
     const ports = [{ name: 'postgres', port: PORT, targetPort: 'postgres' }];
     new ApiObject(this, 'HeadlessService', {
       apiVersion: 'v1',
@@ -814,13 +1017,50 @@ export abstract class PostgresInstanceBase extends Construct {
       metadata: { name: this.name, labels: labels.all, annotations: client.annotations },
       spec: {
         type: client.type,
-        selector: labels.selector,
+        selector: members.replicas === 1 ? labels.selector : { ...labels.selector, [ROLE_LABEL]: 'primary' },
         ports,
         externalTrafficPolicy: client.externalTrafficPolicy,
         loadBalancerSourceRanges: client.loadBalancerSourceRanges,
       },
     });
-    return { headless: headlessServiceName, client: clientService };
+    return { headless: headlessServiceName, client: clientService, readOnly: this.readOnlyService(labels, members, ports) };
+  }
+
+  /**
+   * With replicas, the read-only Service `<name>-ro` (ClusterIP): the standbys, for reads. A standby
+   * that is not ready (still catching up from the archive) takes no connections; the client Service's
+   * type and annotations are not copied to it.
+   */
+  private readOnlyService(labels: Labels, members: Members, ports: ReadonlyArray<Record<string, unknown>>): string | undefined {
+    if (members.replicas === 1) {
+      return undefined;
+    }
+    const name = `${this.name}-ro`;
+    new ApiObject(this, 'ReadOnlyService', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, labels: labels.all },
+      spec: { type: 'ClusterIP', selector: { ...labels.selector, [ROLE_LABEL]: 'standby' }, ports },
+    });
+    return name;
+  }
+
+  /**
+   * With replicas, a PodDisruptionBudget over every member: a node drain (or another voluntary eviction)
+   * takes down one member at a time. A member that is running but not ready (a standby catching up from the
+   * archive, a primary restoring) is evicted only while the others are healthy (IfHealthyBudget, explicit:
+   * AlwaysAllow would let a drain take it with another member down).
+   */
+  private disruptionBudget(labels: Labels, members: Members): void {
+    if (members.replicas === 1) {
+      return;
+    }
+    new ApiObject(this, 'PodDisruptionBudget', {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: this.name, labels: labels.all },
+      spec: { maxUnavailable: 1, selector: { matchLabels: labels.selector }, unhealthyPodEvictionPolicy: 'IfHealthyBudget' },
+    });
   }
 
   /** The pod's selector labels, in the chart's namespace when it has one (a peer in another namespace needs it). */
@@ -837,32 +1077,42 @@ export abstract class PostgresInstanceBase extends Construct {
     return addNetworkPolicy(this, { name: `${this.name}-postgres`, labels: labels.all, selector: labels.selector }, o.networkPolicy);
   }
 
-  /** The StatefulSet: one pod, PGDATA on a volume claim template. */
-  private statefulSetOf(version: PostgresVersion, pod: PodSettings, labels: Labels, c: PodParts, storages: BoundStorage[]): ApiObject {
+  /** The service account of the storages' keyless identity, and the labels it needs on the pod (Azure's webhook mutates only labelled pods). */
+  private podIdentity(storages: BoundStorage[], labels: Labels): PodIdentity {
     const serviceAccountName = storages.map((s) => s.binding.credentials?.serviceAccountName).find((n) => n);
-    // The labels a keyless identity needs on the pod (Azure's webhook mutates only labelled pods).
     const identityLabels: Record<string, string> = Object.assign({}, ...storages.map((s) => s.binding.credentials?.podLabels ?? {}));
     for (const [k, v] of Object.entries(identityLabels)) {
       if (labels.all[k] !== undefined && labels.all[k] !== v) {
         invalid(this, `labels.${k}`, labels.all[k], `expected "${v}" or no such label: the storage's keyless identity needs it on the pod`);
       }
     }
-    return new ApiObject(this, 'StatefulSet', {
+    return { serviceAccountName, labels: identityLabels };
+  }
+
+  /**
+   * Member i's StatefulSet: one pod, PGDATA on a volume claim template. With replicas, the pod is labelled
+   * with its member number and role; member i ≥ 1 selects its own pods by its number (member 0 keeps the
+   * selector of a single instance: a StatefulSet's selector cannot change).
+   */
+  private statefulSetOf(version: PostgresVersion, pod: PodSettings, labels: Labels, members: Members, i: number, c: PodParts): ApiObject {
+    const selector = i === 0 ? labels.selector : { ...labels.selector, [MEMBER_LABEL]: String(i) };
+    const memberLabels = members.replicas === 1 ? {} : { [MEMBER_LABEL]: String(i), [ROLE_LABEL]: i === members.primary ? 'primary' : 'standby' };
+    return new ApiObject(this, i === 0 ? 'StatefulSet' : `StatefulSet${i}`, {
       apiVersion: 'apps/v1',
       kind: 'StatefulSet',
-      metadata: { name: this.name, labels: labels.all },
+      metadata: { name: members.names[i], labels: labels.all },
       spec: {
-        serviceName: this.headlessServiceName,
+        serviceName: members.headless,
         replicas: 1,
-        selector: { matchLabels: labels.selector },
+        selector: { matchLabels: selector },
         podManagementPolicy: 'OrderedReady',
         updateStrategy: { type: 'RollingUpdate' },
         template: {
-          metadata: { labels: { ...labels.all, ...identityLabels }, annotations: c.annotations },
+          metadata: { labels: { ...labels.all, ...c.identity.labels, ...memberLabels }, annotations: c.annotations },
           spec: {
             ...schedulingManifest(c.scheduling),
             automountServiceAccountToken: false,
-            serviceAccountName,
+            serviceAccountName: c.identity.serviceAccountName,
             enableServiceLinks: false,
             terminationGracePeriodSeconds: 60,
             securityContext: {
@@ -881,7 +1131,7 @@ export abstract class PostgresInstanceBase extends Construct {
         volumeClaimTemplates: [{
           // Only the selector's labels: a StatefulSet's claim templates cannot change once applied, and
           // the version label (or a label added later) would make every upgrade's apply fail.
-          metadata: { name: 'data', labels: labels.selector },
+          metadata: { name: 'data', labels: selector },
           spec: {
             accessModes: ['ReadWriteOnce'],
             storageClassName: pod.storageClassName,
@@ -891,6 +1141,17 @@ export abstract class PostgresInstanceBase extends Construct {
       },
     });
   }
+}
+
+/** A Service's host name: `<service>.<namespace>.svc` with a namespace (it resolves from any namespace), else `<service>`. */
+function hostOf(service: string, namespace: string | undefined): string {
+  return namespace === undefined ? service : `${service}.${namespace}.svc`;
+}
+
+/** The volumes a member's containers mount: a standby has no sidecar, and so none of the sidecar's own volumes. */
+function usedVolumes(volumes: VolumeManifest[], initContainers: ContainerManifest[], containers: ContainerManifest[]): VolumeManifest[] {
+  const used = new Set([...initContainers, ...containers].flatMap((c) => (c.volumeMounts ?? []).map((m) => m.name)));
+  return volumes.filter((v) => used.has(v.name));
 }
 
 /** A database name for libpq: one line, at most 63 bytes (PostgreSQL truncates longer identifiers). */

@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { ImagePullPolicy, INetworkPolicyPeer, k8s, ServiceType } from 'cdk8s-plus-27';
+import { ReplicationPassword } from './replication-password';
 import { SuperuserPassword } from './superuser-password';
 
 /**
@@ -73,6 +74,46 @@ export interface PostgresInstanceOptions {
    * @default - a Secret named "<name>-auth" that you create, with the key POSTGRES_PASSWORD
    */
   readonly superuserPassword?: SuperuserPassword;
+  /**
+   * How many PostgreSQL instances ("members") run: one primary and `replicas - 1` hot standbys, each a
+   * StatefulSet of one pod with its own data volume. Member 0 is the StatefulSet `<name>` (the one a
+   * single instance has, so a cluster scaled from 1 keeps its pod and claim), member i the StatefulSet
+   * `<name>-<i>`. The standbys are made from the archive's base backups, stream from the primary as
+   * `streaming_replica` (its password: `replicationPassword`), fall back to the archive's WAL when
+   * streaming breaks, and serve reads through the read-only Service `<name>-ro`; the client Service
+   * `<name>` reaches only the primary. With more than one, a PodDisruptionBudget (`maxUnavailable: 1`)
+   * and, unless `affinity` is given, a preferred anti-affinity spread the members over nodes.
+   *
+   * There is NO automatic failover: when the primary is lost, the standbys keep serving reads and nobody
+   * accepts writes until you promote a standby by hand and set `primaryMember` to it (see the README's
+   * promotion runbook).
+   *
+   * A whole number of instances from 1 to 10. A WalRestoredPostgres needs an onward `archive` for more
+   * than 1 (its standbys are made from that archive); otherwise, and for a value out of range, synth fails
+   * with an error naming the property.
+   *
+   * @default 1
+   * @see https://www.postgresql.org/docs/current/hot-standby.html
+   */
+  readonly replicas?: number;
+  /**
+   * The member that is the primary: a whole number from 0 to `replicas - 1`. The client Service selects
+   * it, and only it runs the scheduled base backups; the others are hot standbys. The pods never promote
+   * a standby by themselves: changing this (after promoting the standby by hand, as the README's runbook
+   * says) is what points the client Service at the new primary. Out of range, synth fails with an error
+   * naming the valid range.
+   *
+   * @default 0
+   */
+  readonly primaryMember?: number;
+  /**
+   * The password of the replication role `streaming_replica` that the standbys stream as, mounted on
+   * every member. Only with `replicas` of 2 or more (with 1 nothing streams, and synth fails rather than
+   * ignore it).
+   *
+   * @default - with 2 or more replicas, a Secret named "<name>-replication" that you create, with the key REPLICATION_PASSWORD
+   */
+  readonly replicationPassword?: ReplicationPassword;
   /**
    * The size of the data volume (a Kubernetes quantity).
    *
@@ -161,9 +202,12 @@ export interface PostgresInstanceOptions {
    * nodes "Gt" and "Lt") with the values each needs, weights are from 1 to 100, a required node selector
    * has at least one term and no term is empty, each pod affinity term names a `topologyKey` and a
    * `labelSelector`, and no struct has a field it does not know. The pod's own labels
-   * (`app.kubernetes.io/instance: <name>`, plus `labels`) select it in other pods' terms.
+   * (`app.kubernetes.io/instance: <name>`, plus `labels`) select it in other pods' terms. Given, it is
+   * kept as it is, also with `replicas` of 2 or more (then spread the members yourself).
    *
-   * @default - none
+   * @default - none with one instance; with `replicas` of 2 or more, a preferred pod anti-affinity (weight
+   *   100, topology key `kubernetes.io/hostname`, selecting the instance's pods) that puts the members on
+   *   different nodes where it can
    * @see https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#affinity-and-anti-affinity
    */
   readonly affinity?: k8s.Affinity;
@@ -256,8 +300,8 @@ export interface PostgresInstanceOptions {
   /**
    * Makes a NetworkPolicy `<name>-postgres` (labelled like the instance's other objects) for the pod:
    * ingress only on TCP port 5432, only from the instance's own pods (`app.kubernetes.io/name: postgres`
-   * and `app.kubernetes.io/instance: <name>`, for the standbys of a later release) and from the `clients`
-   * named; policy types Ingress and Egress, with one egress rule that admits everything, so WAL-G reaches
+   * and `app.kubernetes.io/instance: <name>`: every member, so that standbys reach the primary) and from
+   * the `clients` named; policy types Ingress and Egress, with one egress rule that admits everything, so WAL-G reaches
    * its storage and DNS even where another policy denies egress by default. NetworkPolicies add up: another
    * policy that selects the pod can admit more, none can take away. They are enforced only by a network
    * plugin that supports them. Errors: see `PostgresNetworkPolicy.clients`.

@@ -1,4 +1,4 @@
-import { CredentialSpec, requireValues, secretValue } from './_credential-spec';
+import { CredentialSpec, passwordSpec } from './_credential-spec';
 
 /**
  * The password of the `postgres` superuser. It only ever lives in a Secret, mounted as a file.
@@ -19,7 +19,7 @@ export class SuperuserPassword {
    * @default key "POSTGRES_PASSWORD"
    */
   public static fromSecret(secretName: string, key?: string): SuperuserPassword {
-    return new SuperuserPassword({ kind: 'SuperuserPassword.fromSecret', secretName }, key ?? 'POSTGRES_PASSWORD');
+    return new SuperuserPassword(passwordSpec('SuperuserPassword', { secretName }), key ?? 'POSTGRES_PASSWORD');
   }
 
   /**
@@ -28,9 +28,7 @@ export class SuperuserPassword {
    * password of more than one line is refused.
    */
   public static fromValue(password: string): SuperuserPassword {
-    requireValues('SuperuserPassword.fromValue()', { password });
-    const value = secretValue('SuperuserPassword.fromValue()', 'password', password);
-    return new SuperuserPassword({ kind: 'SuperuserPassword.fromValue', secretData: { POSTGRES_PASSWORD: value } }, 'POSTGRES_PASSWORD');
+    return new SuperuserPassword(passwordSpec('SuperuserPassword', { password, key: 'POSTGRES_PASSWORD' }), 'POSTGRES_PASSWORD');
   }
 
   /** @internal */

@@ -473,3 +473,9 @@ test('one name in two namespaces is two instances; without a namespace, two char
   expect(() => new ArchivingPostgres(d, 'orders', { name: 'orders', storage: storageFor(d, WalProvider.S3, PostgresVersion.V17, 'd/orders') })).toThrow(
     'Invalid name "orders" in d/orders: c/orders already has this name in charts without a namespace (the same namespace at `kubectl apply`); their StatefulSets, Services, ConfigMaps and Secrets would have the same names, so give each its own name.');
 });
+
+test('three members (replicas 3): a primary and two hot standbys, matches the snapshot', () => {
+  const chart = newChart();
+  new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: storageFor(chart, WalProvider.S3, PostgresVersion.V11_2_V1), replicas: 3 });
+  expect(forSnapshot(synth(chart))).toMatchSnapshot();
+});

@@ -4,7 +4,7 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { Deployment, ImagePullPolicy, LabelExpression, Namespaces, NetworkPolicyIpBlock, PersistentVolumeClaim, Pods, ServiceType, Volume } from 'cdk8s-plus-27';
 import {
-  ArchivingPostgres, ArchivingPostgresProps, AzureCredentials, GcsCredentials, PostgresVersion, S3Credentials, SuperuserPassword,
+  ArchivingPostgres, ArchivingPostgresProps, AzureCredentials, GcsCredentials, PostgresVersion, ReplicationPassword, S3Credentials, SuperuserPassword,
   SwiftCredentials, WalRestoredPostgres, WalRestoredPostgresProps, WalStorage,
 } from '../src';
 import { CATALOG } from '../src/_catalog';
@@ -102,6 +102,10 @@ const PEER = 'expected a cdk8s-plus-27 network policy peer (INetworkPolicyPeer) 
 const NO_SOURCE = 'expected a peer that selects at least one source: Kubernetes reads a rule without sources as "every source", '
   + 'so this peer (e.g. Namespaces.select() with names: []) would admit every client';
 const DNS_LABEL_63 = 'expected a DNS-1123 label of at most 63 characters: lower-case letters, digits and "-", starting and ending with a letter or digit';
+const REPLICAS = 'expected a whole number from 1 to 10: one primary and up to 9 hot standbys';
+const RESERVED = 'give each instance its own name (one with replicas uses "<name>-1" to "<name>-<replicas - 1>" for its members\' StatefulSets and "<name>-ro" for its read-only Service)';
+const MEMBER_LABELS = 'expected a label the library does not set: it sets cdk8s-postgres-walg/member and cdk8s-postgres-walg/role on the pods of an instance with replicas '
+  + '(the member\'s number, primary or standby), and its Services select by them';
 const strictlyInside = (cidr: string) => `expected a CIDR strictly inside the block's cidr "${cidr}" (Kubernetes refuses an exception outside it or equal to it)`;
 
 /** [what, how, the exact message] */
@@ -412,7 +416,7 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['a misspelt property (from JavaScript)', () => archiving({ nodeSelecter: { disk: 'ssd' } } as any), `Invalid nodeSelecter "(an unknown property: its value is not shown)" in ${PATH}: expected a property of ArchivingPostgresProps (did you mean "nodeSelector"?); an unknown property would be ignored.`],
   ['a misspelt recovery target (from JavaScript)', () => restored({ recoveryTraget: { time: '2026-11-23T10:00:00Z' } } as any), `Invalid recoveryTraget "(an unknown property: its value is not shown)" in ${PATH}: expected a property of WalRestoredPostgresProps (did you mean "recoveryTarget"?); an unknown property would be ignored.`],
   ['a misspelt superuserPassword: the password is not shown', () => archiving({ superuserPasword: SuperuserPassword.fromValue('hunter2') } as any), `Invalid superuserPasword "(an unknown property: its value is not shown)" in ${PATH}: expected a property of ArchivingPostgresProps (did you mean "superuserPassword"?); an unknown property would be ignored.`],
-  ['an unknown property far from every name', () => archiving({ replicas: 3 } as any), `Invalid replicas "(an unknown property: its value is not shown)" in ${PATH}: expected a property of ArchivingPostgresProps; an unknown property would be ignored.`],
+  ['an unknown property far from every name', () => archiving({ autoFailover: true } as any), `Invalid autoFailover "(an unknown property: its value is not shown)" in ${PATH}: expected a property of ArchivingPostgresProps; an unknown property would be ignored.`],
   ['superuserPassword key that is empty', () => archiving({ superuserPassword: SuperuserPassword.fromSecret('orders-db', '') }), `Invalid superuserPassword key "" in ${PATH}: expected a Secret key: letters, digits, "-", "_" and ".", at most 253 characters (not "." or "..").`],
   ['superuserPassword key with a space', () => archiving({ superuserPassword: SuperuserPassword.fromSecret('orders-db', 'bad key!') }), `Invalid superuserPassword key "bad key!" in ${PATH}: expected a Secret key: letters, digits, "-", "_" and ".", at most 253 characters (not "." or "..").`],
   ['superuserPassword given as a plain string (not shown)', () => archiving({ superuserPassword: 'hunter2' }), `Invalid superuserPassword "(a string, not shown: it may be secret)" in ${PATH}: expected SuperuserPassword.fromSecret() or .fromValue().`],
@@ -446,6 +450,54 @@ const CASES: Array<[string, () => unknown, string]> = [
     `Invalid ${NP}.ipBlock.except[0] "10.8.0.0/16" in ${PATH}: ${strictlyInside('10.8.0.0/16')}.`],
   ['networkPolicy IP block exception with host bits set', () => archiving(admitting((c) => NetworkPolicyIpBlock.ipv4(c, 'vpn', '10.8.0.0/16', ['10.8.1.1/24']))),
     `Invalid ${NP}.ipBlock.except[0] "10.8.1.1/24" in ${PATH}: ${CIDR}.`],
+
+  // --- hot standbys (replicas) -------------------------------------------------------------------------
+  ['replicas 0', () => archiving({ replicas: 0 }), `Invalid replicas 0 in ${PATH}: ${REPLICAS}.`],
+  ['replicas 11', () => restored({ replicas: 11, archive: s3({ prefix: 'copy' }) }), `Invalid replicas 11 in ${PATH}: ${REPLICAS}.`],
+  ['replicas 1.5', () => archiving({ replicas: 1.5 }), `Invalid replicas 1.5 in ${PATH}: ${REPLICAS}.`],
+  ['replicas as a string', () => archiving({ replicas: '3' }), `Invalid replicas "3" in ${PATH}: ${REPLICAS}.`],
+  ['primaryMember 3 of replicas 3', () => archiving({ replicas: 3, primaryMember: 3 }), `Invalid primaryMember 3 in ${PATH}: expected a whole number from 0 to 2: the members of replicas 3 are numbered from 0.`],
+  ['primaryMember -1', () => restored({ replicas: 2, primaryMember: -1, archive: s3({ prefix: 'copy' }) }), `Invalid primaryMember -1 in ${PATH}: expected a whole number from 0 to 1: the members of replicas 2 are numbered from 0.`],
+  ['primaryMember 1 with one instance', () => archiving({ primaryMember: 1 }), `Invalid primaryMember 1 in ${PATH}: expected 0: with replicas 1 the only member is the primary.`],
+  ['replicationPassword with one instance (not shown)', () => archiving({ replicationPassword: ReplicationPassword.fromValue('str3am') }),
+    `Invalid replicationPassword "ReplicationPassword.fromValue" in ${PATH}: expected no replicationPassword with replicas 1: only hot standbys stream with it; set replicas to 2 or more, or leave it out.`],
+  ['replicationPassword from a Secret with replicas 1 given', () => restored({ replicas: 1, replicationPassword: ReplicationPassword.fromSecret('orders-streaming') }),
+    `Invalid replicationPassword "ReplicationPassword.fromSecret" in ${PATH}: expected no replicationPassword with replicas 1: only hot standbys stream with it; set replicas to 2 or more, or leave it out.`],
+  ['replicationPassword given as a plain string (not shown)', () => archiving({ replicas: 2, replicationPassword: 'hunter2' }),
+    `Invalid replicationPassword "(a string, not shown: it may be secret)" in ${PATH}: expected ReplicationPassword.fromSecret() or .fromValue().`],
+  ['replicationPassword key with a space', () => archiving({ replicas: 2, replicationPassword: ReplicationPassword.fromSecret('orders-streaming', 'bad key') }),
+    `Invalid replicationPassword key "bad key" in ${PATH}: expected a Secret key: letters, digits, "-", "_" and ".", at most 253 characters (not "." or "..").`],
+  ['replicationPassword Secret name with upper case', () => archiving({ replicas: 2, replicationPassword: ReplicationPassword.fromSecret('Orders') }), `Invalid replicationPassword secret name "Orders" in ${PATH}: ${OBJECT_NAME}.`],
+  ['a SuperuserPassword given as the replicationPassword', () => archiving({ replicas: 2, replicationPassword: SuperuserPassword.fromSecret('orders-auth') }),
+    `Invalid replicationPassword "SuperuserPassword.fromSecret" in ${PATH}: expected ReplicationPassword.fromSecret() or .fromValue().`],
+  ['a ReplicationPassword given as the superuserPassword', () => archiving({ superuserPassword: ReplicationPassword.fromValue('str3am') }),
+    `Invalid superuserPassword "ReplicationPassword.fromValue" in ${PATH}: expected SuperuserPassword.fromSecret() or .fromValue().`],
+  ['empty replication password', () => ReplicationPassword.fromValue(''), `Invalid password "" in ReplicationPassword.fromValue(): ${NON_EMPTY}.`],
+  ['replication password of two lines (not shown)', () => ReplicationPassword.fromValue('str3am\nPa55'), `Invalid password "(not shown: it is secret)" in ReplicationPassword.fromValue(): ${ONE_LINE}.`],
+  ['WalRestoredPostgres with standbys and no onward archive', () => restored({ replicas: 2 }),
+    `Invalid replicas 2 in ${PATH}: expected 1 without an onward archive: standbys are made from the archive's base backups and fall back to its WAL when streaming breaks, so standbys of a restored instance need archive.`],
+  ['an instance named as another\'s member 1', () => {
+    const c = chart();
+    new ArchivingPostgres(c, 'pg', { name: 'orders', storage: s3(), replicas: 3 });
+    new ArchivingPostgres(c, 'pg2', { name: 'orders-1', storage: s3({ prefix: 'prod/other' }) });
+  }, `Invalid name "orders-1" in ${PATH}2: ${PATH} already uses this name in namespace "db", for the StatefulSet of its member 1; ${RESERVED}.`],
+  ['an instance whose member 2 is named as another instance', () => {
+    const c = chart();
+    new ArchivingPostgres(c, 'pg', { name: 'orders-2', storage: s3({ prefix: 'prod/other' }) });
+    new ArchivingPostgres(c, 'pg2', { name: 'orders', storage: s3(), replicas: 3 });
+  }, `Invalid name "orders" in ${PATH}2: this instance would use "orders-2" for the StatefulSet of its member 2, which ${PATH} already uses in namespace "db" as its name; ${RESERVED}.`],
+  ['an instance named as another\'s read-only Service', () => {
+    const c = chart();
+    new ArchivingPostgres(c, 'pg', { name: 'orders', storage: s3(), replicas: 2 });
+    new ArchivingPostgres(c, 'pg2', { name: 'orders-ro', storage: s3({ prefix: 'prod/other' }) });
+  }, `Invalid name "orders-ro" in ${PATH}2: ${PATH} already uses this name in namespace "db", for its read-only Service; ${RESERVED}.`],
+  ['an instance whose read-only Service is named as another instance', () => {
+    const c = chart();
+    new WalRestoredPostgres(c, 'pg', { name: 'orders-ro', source: s3() });
+    new WalRestoredPostgres(c, 'pg2', { name: 'orders', source: s3(), archive: s3({ prefix: 'copy' }), replicas: 2 });
+  }, `Invalid name "orders" in ${PATH}2: this instance would use "orders-ro" for its read-only Service, which ${PATH} already uses in namespace "db" as its name; ${RESERVED}.`],
+  ['labels that set the library\'s member label', () => archiving({ labels: { 'cdk8s-postgres-walg/member': '0' } }), `Invalid labels "cdk8s-postgres-walg/member" in ${PATH}: ${MEMBER_LABELS}.`],
+  ['labels that set the library\'s role label', () => archiving({ replicas: 2, labels: { 'cdk8s-postgres-walg/role': 'primary' } }), `Invalid labels "cdk8s-postgres-walg/role" in ${PATH}: ${MEMBER_LABELS}.`],
 
   // --- restore source and onward archive -------------------------------------------------------------
   ['onward archive equal to the source (same object)', () => { const s = s3(); restored({ source: s, archive: s }); }, `Invalid archive "s3://walg-archive/prod/orders" in ${PATH}: the onward archive must differ from the restore source (source): archiving into the archive being restored would mix two WAL histories; use another prefix.`],

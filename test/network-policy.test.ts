@@ -135,6 +135,24 @@ test('of two instances in one chart, only the one with the option gets a policy,
   expect(policies.map((o) => [o.metadata.name, o.spec.podSelector.matchLabels['app.kubernetes.io/instance']])).toEqual([['orders-postgres', 'orders']]);
 });
 
+test.each(CONSTRUCTS)('%s with three members: one policy protects and admits every member on 5432 (standbys stream from the primary)', (_kind, name, build) => {
+  const { objs, pg } = build((c) => ({ replicas: 3, networkPolicy: { clients: clients(c) } }));
+  expect(objs.filter((o) => o.kind === 'NetworkPolicy').map((o) => o.metadata.name)).toEqual([`${name}-postgres`]);
+  const policy = find(objs, 'NetworkPolicy');
+  const own = policy.spec.ingress[0];
+  expect(own).toEqual(rule(pods(name)));
+  const selects = (selector: { matchLabels: Record<string, string> }, labels: Record<string, string>) =>
+    Object.entries(selector.matchLabels).every(([k, v]) => labels[k] === v);
+  const members = objs.filter((o) => o.kind === 'StatefulSet');
+  expect(members.map((s) => s.metadata.name)).toEqual(pg.memberNames);
+  expect(members).toHaveLength(3);
+  for (const sts of members) {
+    const labels = sts.spec.template.metadata.labels;
+    const protectedAndAdmitted = [selects(policy.spec.podSelector, labels), selects(own.from[0].podSelector, labels)];
+    expect([sts.metadata.name, protectedAndAdmitted]).toEqual([sts.metadata.name, [true, true]]);
+  }
+});
+
 test('the option leaves the config checksum alone: the policy is not in the ConfigMap, so turning it on does not restart the database', () => {
   const checksum = (objs: Obj[]) => find(objs, 'StatefulSet').spec.template.metadata.annotations['cdk8s-postgres-walg/config-checksum'];
   expect(checksum(orders((c) => ({ networkPolicy: { clients: clients(c) } })).objs)).toBe(checksum(orders().objs));

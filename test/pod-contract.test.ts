@@ -43,6 +43,8 @@ test('the manifests set only contract names marked manifest, and set every one o
   new ArchivingPostgres(chart, 'm', {
     name: 'm', storage: WalStorage.s3(PostgresVersion.V17, { bucket: 'walg', prefix: 'm', credentials: S3Credentials.fromSecret('s3') }), retainFor: Duration.days(14), deltaMaxSteps: 6,
   });
+  // A primary and a standby: the role, the replication user and the primary's host.
+  new ArchivingPostgres(chart, 's', { name: 's', storage: s3('s'), replicas: 2 });
   const set = new Set<string>();
   for (const sts of Testing.synth(chart).filter((o) => o.kind === 'StatefulSet')) {
     for (const c of sts.spec.template.spec.containers) for (const e of c.env) set.add(e.name);

@@ -294,3 +294,15 @@ test('the config checksum changes with the recovery target, which is in the Conf
   expect(checksumOf({ recoveryTarget: { time: '2026-11-23T10:15:00Z' } })).not.toBe(latest);
   expect(checksumOf({ recoveryTarget: { xid: '1234' } })).not.toBe(checksumOf({ recoveryTarget: { xid: '1235' } }));
 });
+
+test('three members (replicas 3) archiving onward: a restored primary and two hot standbys of the onward archive, matches the snapshot', () => {
+  const chart = newChart();
+  new WalRestoredPostgres(chart, 'orders', {
+    name: 'orders-copy',
+    source: storageFor(chart, WalProvider.S3, PostgresVersion.V11_2_V1, 'prod/orders'),
+    archive: storageFor(chart, WalProvider.S3, PostgresVersion.V11_2_V1, 'prod/orders-copy'),
+    recoveryTarget: { time: '2026-11-23T10:15:00Z' },
+    replicas: 3,
+  });
+  expect(forSnapshot(synth(chart))).toMatchSnapshot();
+});

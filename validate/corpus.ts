@@ -1,13 +1,13 @@
 // The validation corpus: one small cdk8s app per case, covering both constructs × the six providers ×
 // the main options (every recovery target kind, credentials by reference, by value and keyless, a
 // MinIO endpoint with a custom CA, Local volumes from a PVC, an emptyDir, a hostPath and NFS, a
-// custom PostgreSQL 17 version, every pod option, the NetworkPolicy). Shared by `npx projen validate` (validate/run.ts)
+// custom PostgreSQL 17 version, every pod option, the NetworkPolicy, a three-instance cluster with hot standbys). Shared by `npx projen validate` (validate/run.ts)
 // and the unit tests test/security.test.ts and test/adversarial.test.ts.
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import { Namespaces, NetworkPolicyIpBlock, PersistentVolumeClaim, Pods, ServiceType, Volume } from 'cdk8s-plus-27';
 import {
-  ArchivingPostgres, AzureCredentials, ExternalTrafficPolicy, GcsCredentials, LibsodiumKeyTransform, PostgresInstanceOptions, PostgresVersion, S3Credentials,
-  SuperuserPassword, SwiftCredentials, WalCompression, WalEncryption, WalProvider, WalRestoredPostgres, WalStorage,
+  ArchivingPostgres, AzureCredentials, ExternalTrafficPolicy, GcsCredentials, LibsodiumKeyTransform, PostgresInstanceOptions, PostgresVersion, ReplicationPassword,
+  S3Credentials, SuperuserPassword, SwiftCredentials, WalCompression, WalEncryption, WalProvider, WalRestoredPostgres, WalStorage,
 } from '../src';
 import { hasWalgFeature } from '../src/_capabilities';
 
@@ -86,6 +86,7 @@ export const TEST_CA_PEM = [
 /** The literal secrets the corpus uses: distinctive, so that a scan finds any copy of them. */
 export const SECRETS = {
   superuserPassword: 'corpus-superuser-pw-Q7wZ3',
+  replicationPassword: 'corpus-replication-pw-V4nB8',
   s3AccessKeyId: 'AKIACORPUSEXAMPLE0001',
   s3SecretAccessKey: 'corpus-s3-secret-Xk9fQ2vLm8Rt',
   gcsPrivateKeyId: 'corpus-gcs-private-key-id-7f3a9c',
@@ -108,7 +109,7 @@ export const GCS_JSON_KEY = JSON.stringify({
 /** Credential keys whose values are secret. */
 export const SECRET_KEYS = [
   'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AZURE_ACCOUNT_KEY', 'AZURE_STORAGE_ACCESS_KEY', 'AZURE_STORAGE_SAS_TOKEN',
-  'OS_PASSWORD', 'OS_AUTH_TOKEN', 'ST_KEY', 'GOOGLE_SERVICE_ACCOUNT_JSON_KEY', 'POSTGRES_PASSWORD',
+  'OS_PASSWORD', 'OS_AUTH_TOKEN', 'ST_KEY', 'GOOGLE_SERVICE_ACCOUNT_JSON_KEY', 'POSTGRES_PASSWORD', 'REPLICATION_PASSWORD',
 ];
 
 type Build = (chart: Chart) => void;
@@ -611,6 +612,27 @@ const CASES: Case[] = [
           bucket: 'walg', prefix: 'billing/ledger-copy', endpoint: 'https://minio.storage.svc:9000', credentials: S3Credentials.fromSecret('minio-walg'),
           compression: WalCompression.BROTLI, encryption: WalEncryption.openPgp({ secretName: 'ledger-copy-pgp', passphraseKey: 'passphrase' }),
         }),
+      });
+    },
+  },
+  // --- hot standbys: three instances, the read-only Service, the PodDisruptionBudget, the anti-affinity ------
+  {
+    id: 'standbys-three-instances',
+    description: 'A three-instance cluster (a primary and two hot standbys, replication password by value) on PostgreSQL 17, '
+      + 'and a restored copy of two instances on KubeDB 11.2-v1 archiving onward (its member 1 the primary, the password from a Secret)',
+    constructs: ['ArchivingPostgres', 'WalRestoredPostgres'],
+    providers: [WalProvider.S3, WalProvider.MINIO],
+    build: (c) => {
+      new ArchivingPostgres(c, 'ledger', {
+        name: 'ledger', storage: s3Ref(V.V17, 'billing/ledger'), replicas: 3, replicationPassword: ReplicationPassword.fromValue(SECRETS.replicationPassword),
+      });
+      new WalRestoredPostgres(c, 'orders-copy', {
+        name: 'orders-copy',
+        source: minio(V.V11_2_V1, 'shop/orders'),
+        archive: minio(V.V11_2_V1, 'shop/orders-copy'),
+        replicas: 2,
+        primaryMember: 1,
+        replicationPassword: ReplicationPassword.fromSecret('orders-copy-streaming', 'password'),
       });
     },
   },
