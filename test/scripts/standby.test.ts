@@ -101,7 +101,7 @@ describe.each(SHELLS.map((sh) => [sh.join(' '), sh] as const))('a new hot standb
     // The password file: escaped as libpq reads it, mode 0600.
     const pgpass = path.join(s.work, '.pgpass');
     expect(fs.readFileSync(pgpass, 'utf8')).toBe("*:*:*:streaming_replica:re\\:pl'i\\\\ca\n");
-    expect(fs.statSync(pgpass).mode & 0o777).toBe(0o600);
+    expect((fs.statSync(pgpass).mode % 0o1000).toString(8)).toBe('600');
     // No first base backup, no replication role: the standby pushes nothing and creates nothing.
     expect(s.calls().filter((c) => c.startsWith('backup-push') || c.startsWith('wal-push'))).toEqual([]);
     expect(argv(s)).not.toContain('--single');
@@ -274,7 +274,7 @@ describe.each(SHELLS.map((sh) => [sh.join(' '), sh] as const))('promote.sh, unde
   test('promotes a standby once the archive answers, with the promoting mark while PostgreSQL replays the archive', () => {
     const { s, env } = standbyData();
     // pg_ctl records whether the mark was there when it was called.
-    fs.writeFileSync(path.join(s.dir, 'bin', 'pg_ctl'), `#!/bin/sh\nprintf '%s mark=%s\\n' "pg_ctl $*" "$(ls "$PG_WALG_STATE")" >>"$STUB_DIR/argv"\necho f >"$STUB_DIR/recovery"\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(s.dir, 'bin', 'pg_ctl'), '#!/bin/sh\nprintf \'%s mark=%s\\n\' "pg_ctl $*" "$(ls "$PG_WALG_STATE")" >>"$STUB_DIR/argv"\necho f >"$STUB_DIR/recovery"\n', { mode: 0o755 });
     const r = s.run(shell, 'promote.sh', [], env);
     expect(r.stderr).toContain('pg-walg: promoted: ');
     expect(r.stderr).toContain(' is a primary on timeline 00000002, archiving to /archive/pg. Next: set primaryMember to this member and apply; then rebuild the old primary as its standby');
