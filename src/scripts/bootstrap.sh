@@ -229,7 +229,12 @@ bootstrap_restore() {
     recovery.signal) : >"$PGDATA/recovery.signal" ;;
     *) die "unknown PG_WALG_RECOVERY_STYLE $PG_WALG_RECOVERY_STYLE" ;;
   esac
-  # A tablespace-less backup may lack these empty directories; PostgreSQL needs them.
+  fetched_pgdata_complete
+}
+
+# fetched_pgdata_complete: a fetched base backup is a whole PGDATA: the empty directories a backup may lack
+# (PostgreSQL needs them), its mode, and no more marker of a half-done fill.
+fetched_pgdata_complete() {
   for _d in pg_tblspc pg_twophase pg_stat pg_stat_tmp pg_replslot pg_snapshots pg_commit_ts pg_logical/snapshots pg_logical/mappings; do
     mkdir -p "$PGDATA/$_d"
   done
@@ -269,11 +274,7 @@ bootstrap_standby() {
     recovery.conf) : >"$PGDATA/recovery.conf" ;;
     *) : >"$PGDATA/standby.signal" ;;
   esac
-  for _d in pg_tblspc pg_twophase pg_stat pg_stat_tmp pg_replslot pg_snapshots pg_commit_ts pg_logical/snapshots pg_logical/mappings; do
-    mkdir -p "$PGDATA/$_d"
-  done
-  chmod 0700 "$PGDATA"
-  rm -f "$PGDATA_INCOMPLETE"
+  fetched_pgdata_complete
 }
 
 # member_matches_data: with replicas > 1, a member whose data disagrees with its role is not started. A
