@@ -330,7 +330,7 @@ export abstract class PostgresInstanceBase extends Construct {
     this.credentialSecrets(storages, labels, mounts);
     this.encryptionSecrets(storages, mounts);
     const initContainers = this.walgInstall(p.version, pod, env, mounts);
-    const containers = members.names.map((_, i) => this.containers(p, pod, this.memberEnv(env, members, i), mounts, i === members.primary));
+    const containers = members.names.map((_, i) => this.containers(p, pod, this.memberEnv(p, env, members, i), mounts, i === members.primary));
     const services = this.services(labels, options.service, members);
     this.headlessServiceName = services.headless;
     this.clientService = services.client;
@@ -895,17 +895,20 @@ export abstract class PostgresInstanceBase extends Construct {
 
   /**
    * A member's environment (replicas > 1): what it is made at its first start, the role standbys stream
-   * as, and for a standby the primary's pod to stream from, through the headless Service.
+   * as, the recovery style of the major (a standby's recovery.conf or standby.signal; every member, since
+   * any may become a standby), and for a standby the primary's pod to stream from, through the headless
+   * Service.
    */
-  private memberEnv(env: PodEnv, members: Members, i: number): PodEnv {
+  private memberEnv(p: InstancePlan, env: PodEnv, members: Members, i: number): PodEnv {
     if (members.replicas === 1) {
       return env;
     }
+    const style = recoveryStyle(p.version);
     if (i === members.primary) {
-      return { ...env, PG_WALG_ROLE: 'primary', PG_WALG_REPLICATION_USER: REPLICATION_USER };
+      return { ...env, PG_WALG_ROLE: 'primary', PG_WALG_REPLICATION_USER: REPLICATION_USER, PG_WALG_RECOVERY_STYLE: style };
     }
     const primaryHost = `${members.names[members.primary]}-0.${members.headless}`;
-    return { ...env, PG_WALG_ROLE: 'standby', PG_WALG_PRIMARY_HOST: primaryHost, PG_WALG_REPLICATION_USER: REPLICATION_USER };
+    return { ...env, PG_WALG_ROLE: 'standby', PG_WALG_PRIMARY_HOST: primaryHost, PG_WALG_REPLICATION_USER: REPLICATION_USER, PG_WALG_RECOVERY_STYLE: style };
   }
 
   /**

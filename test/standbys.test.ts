@@ -68,6 +68,14 @@ describe.each(CONSTRUCTS)('%s with three members', (_kind, make) => {
     expect(envOf(container(objs, 'orders')).PG_WALG_PRIMARY_PORT).toBeUndefined();
   });
 
+  test('env: the recovery style of the major on every member (a standby\'s recovery.conf up to 11; any member may become a standby)', () => {
+    for (const name of ['orders', 'orders-1', 'orders-2']) expect(envOf(container(objs, name)).PG_WALG_RECOVERY_STYLE).toBe('recovery.conf');
+    const modern = newChart();
+    const v14 = PostgresVersion.V14;
+    new ArchivingPostgres(modern, 'orders', { name: 'orders', storage: storageFor(modern, WalProvider.S3, v14, 'prod/orders'), replicas: 2 });
+    for (const name of ['orders', 'orders-1']) expect(envOf(container(synth(modern), name)).PG_WALG_RECOVERY_STYLE).toBe('recovery.signal');
+  });
+
   test('only the primary runs the walg-backup sidecar (scheduled base backups are the primary\'s)', () => {
     expect(statefulSets(objs).map((s) => s.spec.template.spec.containers.map((c: any) => c.name))).toEqual([
       ['postgres', 'walg-backup'], ['postgres'], ['postgres'],
