@@ -850,20 +850,26 @@ replication_role_sql() {
 # write_pgpass: the password file libpq reads for the standby's connections to the primary ($HOME/.pgpass,
 # mode 0600: in an emptyDir, written at every start from the Secret), so that the password is in no setting
 # and no argument. Host, port and database are wildcards: the file has the replication role's line only.
+# PGPASSFILE names it, exported: libpq (PostgreSQL 15 and earlier) looks for ~/.pgpass in the home directory
+# of the user's passwd entry, not $HOME, and the pod's user may have none; the walreceiver, a child of the
+# postmaster exec'd by this shell, inherits it (a passfile in primary_conninfo would need PostgreSQL 10).
 write_pgpass() {
   replication_password
   _pw=$(printf '%s\n' "$REPLICATION_PASSWORD" | sed -e 's/\\/\\\\/g' -e 's/:/\\:/g')
   _user=$(printf '%s\n' "$PG_WALG_REPLICATION_USER" | sed -e 's/\\/\\\\/g' -e 's/:/\\:/g')
-  (umask 077 && printf '*:*:*:%s:%s\n' "$_user" "$_pw" >"$HOME/.pgpass")
-  chmod 0600 "$HOME/.pgpass"
+  PGPASSFILE=$HOME/.pgpass
+  export PGPASSFILE
+  (umask 077 && printf '*:*:*:%s:%s\n' "$_user" "$_pw" >"$PGPASSFILE")
+  chmod 0600 "$PGPASSFILE"
 }
 
 # primary_conninfo: the libpq connection string a standby streams with (and asks the primary's system
 # identifier with): the primary member's pod, the replication role (its password in $HOME/.pgpass), this
 # pod's host name as application_name (pg_stat_replication shows it). No value holds a quote or a space.
 primary_conninfo() {
+  _pod=$(pod_name)
   printf 'host=%s port=%s user=%s connect_timeout=5 application_name=%s' \
-    "${PG_WALG_PRIMARY_HOST:?}" "${PG_WALG_PRIMARY_PORT:-$PGPORT}" "$PG_WALG_REPLICATION_USER" "$(pod_name | tr -c 'A-Za-z0-9_-' '_')"
+    "${PG_WALG_PRIMARY_HOST:?}" "${PG_WALG_PRIMARY_PORT:-$PGPORT}" "$PG_WALG_REPLICATION_USER" "$(printf '%s' "$_pod" | tr -c 'A-Za-z0-9_-' '_')"
 }
 
 # primary_system_identifier: one attempt to print the database system identifier of the primary

@@ -95,6 +95,9 @@ describe.each(SHELLS.map((sh) => [sh.join(' '), sh] as const))('a new hot standb
     expect(conf).toContain('# Hot standby settings (ignored once promoted)\n' +
       "primary_conninfo = 'host=db-0.db-pods port=5432 user=streaming_replica connect_timeout=5 application_name=");
     expect(conf).toContain(`restore_command = 'sh "${s.configDir}/wal-fetch.sh" %f %p standby'\nrecovery_target_timeline = 'latest'\n`);
+    // application_name: the pod's name (its host name), each character outside [A-Za-z0-9_-] an underscore.
+    const podName = fs.readFileSync('/proc/sys/kernel/hostname', 'utf8').trim();
+    expect(conf).toContain(`application_name=${podName.replace(/[^A-Za-z0-9_-]/g, '_')}'\n`);
     // The primary was asked over a replication connection, the password in no argument.
     expect(argv(s)).toMatch(/psql -X -At -c IDENTIFY_SYSTEM host=db-0\.db-pods port=5432 user=streaming_replica connect_timeout=5 application_name=\S+ dbname=replication replication=true/);
     expect(argv(s)).not.toContain('re:pl');
@@ -102,6 +105,9 @@ describe.each(SHELLS.map((sh) => [sh.join(' '), sh] as const))('a new hot standb
     const pgpass = path.join(s.work, '.pgpass');
     expect(fs.readFileSync(pgpass, 'utf8')).toBe("*:*:*:streaming_replica:re\\:pl'i\\\\ca\n");
     expect((fs.statSync(pgpass).mode % 0o1000).toString(8)).toBe('600');
+    // Named by PGPASSFILE in the env of the postgres it execs, which its walreceiver inherits: libpq before
+    // PostgreSQL 16 looks for ~/.pgpass in the passwd entry's home, not $HOME.
+    expect(fs.readFileSync(path.join(s.dir, 'postgres-env'), 'utf8')).toContain(`PGPASSFILE=${pgpass}\n`);
     // No first base backup, no replication role: the standby pushes nothing and creates nothing.
     expect(s.calls().filter((c) => c.startsWith('backup-push') || c.startsWith('wal-push'))).toEqual([]);
     expect(argv(s)).not.toContain('--single');

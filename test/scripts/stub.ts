@@ -116,7 +116,7 @@ export function notInArchive(file: string): string {
  */
 export const SERVER: Record<string, string> = {
   initdb: 'printf \'%s\\n\' "initdb $*" >>"$STUB_DIR/argv"; echo 17 >"$2/PG_VERSION"; : >"$2/postgresql.conf"',
-  postgres: 'printf \'%s\\n\' "postgres $*" >>"$STUB_DIR/argv"; if [ "$1" = --single ]; then cat >"$STUB_DIR/single.sql"; fi',
+  postgres: 'printf \'%s\\n\' "postgres $*" >>"$STUB_DIR/argv"; env >"$STUB_DIR/postgres-env"; if [ "$1" = --single ]; then cat >"$STUB_DIR/single.sql"; fi',
   psql: `printf '%s\\n' "psql $*" >>"$STUB_DIR/argv"
 case "$*" in
   *"pg_is_in_recovery()"*) echo f ;;
