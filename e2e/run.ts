@@ -23,7 +23,7 @@ import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { k8s, Volume } from 'cdk8s-plus-27';
 import {
-  ArchivingPostgres, AzureCredentials, GcsCredentials, PostgresVersion, RecoveryTarget, S3Credentials, SuperuserPassword,
+  ArchivingPostgres, AzureCredentials, GcsCredentials, PostgresVersion, RecoveryTarget, ReplicationPassword, S3Credentials, SuperuserPassword,
   SwiftCredentials, WalCompression, WalDataPathOptions, WalEncryption, WalRestoredPostgres, WalStorage,
 } from '../src';
 import { hasWalgFeature } from '../src/_capabilities';
@@ -49,7 +49,7 @@ const PROVIDERS = (process.env.E2E_PROVIDERS ?? 's3,minio,gcs,azure,swift,local'
 const MAJORS = (process.env.E2E_MAJORS ?? '10,11,14,15,17,18').split(',').map(Number);
 const WALG_FILTER = process.env.E2E_WALG?.split(',').map((x) => x.trim().replace(/^walg-/, '').replace(/^v/, '')).filter((x) => x !== '');
 const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-two-backups', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'retention-age', 'retention-restore', 'backup-under-load', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials', 'workload-identity',
-  'compression', 'encryption', 'restart', 'nonempty-archive', 'mixed-walg', 'timeline-switch'];
+  'compression', 'encryption', 'restart', 'nonempty-archive', 'mixed-walg', 'timeline-switch', 'standby', 'promotion'];
 const SCENARIO_FILTER = process.env.E2E_SCENARIOS?.split(',').map((x) => x.trim()).filter((x) => x !== '');
 for (const s of SCENARIO_FILTER ?? []) if (!SCENARIOS.includes(s)) throw new Error(`E2E_SCENARIOS: unknown scenario ${s} (known: ${SCENARIOS.join(', ')})`);
 const INFRA_KEYS = ['STORAGE_EMULATOR_HOST', 'HTTPS_PROXY', 'SSL_CERT_FILE'];
@@ -70,14 +70,15 @@ function want(scenario: string): boolean {
  * that both recovery styles stay covered. What they prove (nothing acknowledged is lost, an outage aborts a
  * replay instead of ending it, a restart resumes, an archive is never shared on one timeline, a time target
  * picks the backup before it, retention keeps what the oldest kept backup needs, a backup taken under writes
- * restores to its end, a restore follows a failover's timeline) is the
+ * restores to its end, a restore follows a failover's timeline; the hot standbys' `standby` and `promotion`,
+ * two to five pods each: a standby follows, falls back to the archive, is promoted by hand) is the
  * scripts', WAL-G's and PostgreSQL's, not the major's. `mixed-walg` (an upgrade from the seeds' WAL-G 0.2.x, which runs
  * 10 and 11 only) runs at 11 only, in the harness of the line it upgrades to. Every other scenario runs at
  * every major; `npx projen e2e` (E2E_PROFILE=full, the default) runs everything.
  */
 const PROFILE = process.env.E2E_PROFILE ?? 'full';
 if (!['full', 'ci'].includes(PROFILE)) throw new Error(`E2E_PROFILE: unknown profile ${PROFILE} (known: full, ci)`);
-const CI_NEWEST_MAJOR_ONLY = ['fault', 'replay-fault', 'restart', 'nonempty-archive', 'pitr-two-backups', 'retention-restore', 'backup-under-load', 'timeline-switch'];
+const CI_NEWEST_MAJOR_ONLY = ['fault', 'replay-fault', 'restart', 'nonempty-archive', 'pitr-two-backups', 'retention-restore', 'backup-under-load', 'timeline-switch', 'standby', 'promotion'];
 
 /**
  * Whether a scenario runs for this cell: selected (want), and in the profile. `mixed-walg` (about a minute a
@@ -106,6 +107,10 @@ const CI_ONE_PROVIDER: Record<string, [string, string]> = {
   'backup-under-load': ['s3', 'minio'],
   'timeline-switch': ['minio', 'local'],
   'mixed-walg': ['local', 'gcs'],
+  // The hot standbys of issue 14 (two and four pods, 30–60 s a cell): their proof is the scripts' and
+  // PostgreSQL's streaming and archive fallback; the storage client is exercised as by every restore.
+  'standby': ['s3', 'swift'],
+  'promotion': ['local', 'minio'],
 };
 
 /**
@@ -188,6 +193,13 @@ function storageFor(chart: Chart, provider: string, server: StorageServer, versi
   throw new Error(provider);
 }
 
+/**
+ * What a cluster's network gives a pod beside its manifest: its address (a port of its own here), the
+ * names its DNS resolves (written to the pod's /etc/hosts), and env for what differs here (a standby's
+ * PG_WALG_PRIMARY_PORT: every pod of a cluster listens on 5432, here each on its own port).
+ */
+interface PodNet { readonly port?: number; readonly hosts?: Record<string, string>; readonly env?: Env }
+
 let podSeq = 0;
 /** The work directories of the current cell's pods: removed when it passes (PGDATA copies are large). */
 let cellDirs: string[] = [];
@@ -195,7 +207,7 @@ let cellDirs: string[] = [];
  * imageEnv: what an image may set in its environment (TZ), beside the manifest's. bound: the claims of an
  * earlier pod of the StatefulSet that this one is bound to (claim template name → its host directory).
  */
-async function pod(ctx: Ctx, objects: Obj[], name: string, imageEnv: Env = {}, bound: Record<string, string> = {}): Promise<Pod> {
+async function pod(ctx: Ctx, objects: Obj[], name: string, imageEnv: Env = {}, bound: Record<string, string> = {}, net: PodNet = {}): Promise<Pod> {
   const dir = path.join(RESULTS, 'work', `${String(++podSeq).padStart(3, '0')}-${name}`);
   const claims: Record<string, string> = { ...bound };
   const sts = objects.find((o) => o.kind === 'StatefulSet')!;
@@ -204,7 +216,7 @@ async function pod(ctx: Ctx, objects: Obj[], name: string, imageEnv: Env = {}, b
   }
   const infraEnv: Env = { ...Object.fromEntries(Object.entries(ctx.server.env).filter(([k]) => INFRA_KEYS.includes(k))), ...imageEnv };
   cellDirs.push(dir);
-  return new Pod({ objects, name, major: ctx.major, walgDir: ctx.line.walg.dir, busybox: ctx.busybox, port: await freePort(), infraEnv, claims, dir });
+  return new Pod({ objects, name, major: ctx.major, walgDir: ctx.line.walg.dir, busybox: ctx.busybox, port: net.port ?? await freePort(), infraEnv: { ...infraEnv, ...net.env }, claims, dir, hosts: net.hosts });
 }
 
 function synth(build: (chart: Chart) => void): Obj[] {
@@ -449,6 +461,14 @@ async function providerMajor(ctx: Ctx): Promise<void> {
   if (runs(ctx, 'timeline-switch')) {
     const seen: Pod[] = [];
     await cell(ctx, 'timeline-switch', () => timelineSwitch(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+  }
+  if (runs(ctx, 'standby')) {
+    const seen: Pod[] = [];
+    await cell(ctx, 'standby', () => standby(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+  }
+  if (runs(ctx, 'promotion')) {
+    const seen: Pod[] = [];
+    await cell(ctx, 'promotion', () => promotion(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
   }
   // A wrong prefix: the bootstrap must exit non-zero, in bounded time, naming the problem.
   let bad: Pod | undefined;
@@ -1809,6 +1829,231 @@ function sidecarOf(p: Pod): Pod {
 /** The base backups a pod's log says it pushed ("base backup X is in …": the bootstrap's first, the sidecar's), in order. */
 function pushedBackups(log: string): string[] {
   return [...log.matchAll(/ base backup (base_\S+) is in /g)].map((m) => m[1]);
+}
+
+/** The replication role's password of the standby scenarios. */
+const REPLICATION = ReplicationPassword.fromValue('e2e-replication');
+
+/**
+ * The pods of an instance's members (replicas > 1) as a cluster runs them: member i is the one pod of its
+ * StatefulSet (`<name>` for 0, `<name>-<i>` after), its host name `<sts>-0`, on a port of its own (its
+ * address here); every member's /etc/hosts resolves each member's pod DNS name `<sts>-0.<name>-pods` (the
+ * headless Service's) to loopback, and PG_WALG_PRIMARY_PORT is the port of member `primary` (in a cluster
+ * every pod listens on 5432). bound: member → the directory of its data claim, for a pod re-created on its
+ * PersistentVolumeClaim (a rolling update); only the members in `only` are made (all by default).
+ */
+async function members(ctx: Ctx, objects: Obj[], name: string, ports: number[], primary: number, bound: Record<number, string> = {}, only?: number[]): Promise<Pod[]> {
+  const sts = ports.map((_, i) => (i === 0 ? name : `${name}-${i}`));
+  const hosts = Object.fromEntries(sts.map((n) => [`${n}-0.${name}-pods`, '127.0.0.1']));
+  const out: Pod[] = [];
+  for (let i = 0; i < ports.length; i++) {
+    if (only && !only.includes(i)) continue;
+    out[i] = await pod(ctx, objects, sts[i], {}, bound[i] ? { data: bound[i] } : {}, { port: ports[i], hosts, env: { PG_WALG_PRIMARY_PORT: String(ports[primary]) } });
+  }
+  return out;
+}
+
+/** The application_name a standby streams with (primary_conninfo in lib.sh: its pod's name, [A-Za-z0-9_-] kept). */
+function applicationName(s: Pod): string {
+  return s.hostname.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
+/** Until the standby has replayed everything the primary has written so far. */
+async function caughtUp(primary: Pod, standby: Pod, timeoutMs: number): Promise<void> {
+  const lsn = await primary.sql('SELECT pg_current_wal_lsn()');
+  await waitFor(async () => await standby.sql(`SELECT coalesce(pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn, false)`) === 't', timeoutMs,
+    { what: `standby ${standby.hostname} replayed the primary's WAL up to ${lsn}`, proc: standby.proc });
+}
+
+/** Until the primary's pg_stat_replication shows the standby streaming. */
+async function streaming(primary: Pod, standby: Pod, timeoutMs: number): Promise<void> {
+  const app = applicationName(standby);
+  await waitFor(async () => await primary.sql(`SELECT count(*) FROM pg_stat_replication WHERE application_name = '${app}' AND state = 'streaming'`) === '1', timeoutMs,
+    { what: `standby ${app} streaming from the primary (pg_stat_replication)`, proc: standby.proc }).catch(async (e: Error) => {
+    const rows = await primary.sql('SELECT application_name, state FROM pg_stat_replication').catch((x: Error) => x.message);
+    throw new Error(`${e.message}; pg_stat_replication holds: ${rows.replace(/\n/g, '; ') || 'no row'}`);
+  });
+}
+
+/**
+ * Judges a hot standby against the primary's dump: equal dumps, and amcheck on every btree index (the
+ * extension was created on the primary and replicated: CREATE EXTENSION is a write a standby refuses). A
+ * write on it must be refused as read-only.
+ */
+async function judgeStandby(s: Pod, ctx: Ctx, expected: Expected): Promise<void> {
+  expectEq(`${expected.what}: pg_is_in_recovery()`, await s.sql('SELECT pg_is_in_recovery()'), 't');
+  const readOnly = { sql: (q: string) => (/^CREATE EXTENSION IF NOT EXISTS amcheck$/.test(q) ? Promise.resolve('') : s.sql(q)) };
+  expectEq(expected.what, await s.sql('SELECT count(*) FROM orders'), expected.rows);
+  await judgeRestore(readOnly, ctx.major, expected.dump, expected.what);
+  const write = await s.sql('INSERT INTO orders (id, batch) VALUES (-1, 0)').then(() => 'accepted', (e: Error) => e.message);
+  if (!/read-only transaction/.test(write)) throw new Error(`${expected.what}: a write on the standby was not refused as read-only: ${write}`);
+}
+
+/**
+ * A standby never archives (only the primary pushes WAL: no archive_mode = always, whose duplicates were a
+ * KubeDB fault): its archiver has pushed nothing and failed nothing, and its log shows no wal-push.
+ */
+async function neverPushed(s: Pod, what: string): Promise<void> {
+  expectEq(`${what}: archive_mode`, await s.sql('SHOW archive_mode'), 'on');
+  expectEq(`${what}: pg_stat_archiver archived_count, failed_count`, await s.sql('SELECT archived_count || \',\' || failed_count FROM pg_stat_archiver'), '0,0');
+  if (/wal-push/.test(s.log())) throw new Error(`${what}: its log shows a wal-push:\n${s.log().split('\n').filter((l) => /wal-push/.test(l)).slice(0, 5).join('\n')}`);
+}
+
+/** The primary's WAL file that holds a standby's replay position (pg_walfile_name() is refused during recovery). */
+async function replaySegment(primary: Pod, standby: Pod): Promise<string> {
+  return primary.sql(`SELECT pg_walfile_name('${await standby.sql('SELECT pg_last_wal_replay_lsn()')}'::pg_lsn)`);
+}
+
+/**
+ * standby (issue 14): an ArchivingPostgres with replicas 2. The standby is made from the archive's base backup
+ * (the primary's first), streams from the primary and serves reads (its dump equals the primary's, amcheck
+ * passes, a write is refused). Then it is stopped while the primary writes and checkpoints until the
+ * segment the standby needs next is no longer in the primary's pg_wal (no replication slot keeps it): started
+ * again, it restores that segment and the later ones from the archive, streams again and equals the primary.
+ * It never pushes to the archive.
+ */
+async function standby(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
+  const { provider, server, version, tag } = ctx;
+  const name = `sb-${tag}`;
+  const objects = synth((chart) => new ArchivingPostgres(chart, 'db', {
+    name, replicas: 2, replicationPassword: REPLICATION, storage: storageFor(chart, provider, server, version, `${ctx.prefix}/standby`), superuserPassword: PASSWORD,
+    storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
+  }));
+  const [p, s] = await members(ctx, objects, name, [await freePort(), await freePort()], 0);
+  seen(p);
+  seen(s);
+  try {
+    p.start();
+    await p.waitReady(180_000);
+    await p.sql(SCHEMA);
+    await p.sql('CREATE EXTENSION IF NOT EXISTS amcheck');
+    await p.sql(batchSql(1, 1, 100));
+    s.start();
+    await s.waitReady(180_000);
+    if (!/making a hot standby of \S+ from base backup base_/.test(s.log())) throw new Error(`the standby's log does not say it was made from a base backup:\n${bootstrapLines(s.log())}`);
+    await p.sql(batchSql(2, 101, 200));
+    await caughtUp(p, s, 60_000);
+    await streaming(p, s, 60_000);
+    await judgeStandby(s, ctx, { rows: 200, what: 'the standby streaming from the primary', dump: await takeDump(p) });
+    // A disconnection longer than the primary keeps WAL.
+    const needed = await replaySegment(p, s);
+    await s.stop();
+    let batch = 3;
+    let last = '';
+    for (let round = 0; ; round++) {
+      for (let i = 0; i < 3; i++, batch++) {
+        await p.sql(batchSql(batch, batch * 100 - 99, batch * 100));
+        last = await p.sql('SELECT pg_walfile_name(pg_switch_wal())');
+      }
+      await p.sql('CHECKPOINT');
+      if (await p.sql(`SELECT count(*) FROM pg_ls_waldir() WHERE name = '${needed}'`) === '0') break;
+      if (round === 10) throw new Error(`segment ${needed}, which the stopped standby needs next, is still in the primary's pg_wal after ${batch - 3} batches and 11 checkpoints`);
+    }
+    await waitArchived(p, last);
+    const rows = (batch - 1) * 100;
+    const dump = await takeDump(p);
+    const from = s.log().length;
+    s.start();
+    await s.waitReady(180_000);
+    await caughtUp(p, s, 180_000);
+    const again = s.log().slice(from);
+    const fromArchive = restoredSegments(again);
+    if (!fromArchive.some((seg) => seg.slice(8) >= needed.slice(8))) {
+      throw new Error(`the standby, started again after the primary had removed ${needed}, restored ${fromArchive.length ? fromArchive.join(', ') : 'nothing'} from the archive:\n${again.slice(-1500)}`);
+    }
+    await streaming(p, s, 60_000);
+    await judgeStandby(s, ctx, { rows, what: `the standby caught up from the archive (${fromArchive.length} segments, ${needed} the first it needed) after its disconnection`, dump });
+    await neverPushed(s, 'the standby');
+    console.error(`${name}: the standby caught up through ${fromArchive.length} archived segments (it needed ${needed}, gone from the primary's pg_wal), then streamed`);
+  } finally {
+    await s.stop();
+    await p.stop();
+  }
+}
+
+/**
+ * promotion (issue 14): the README's manual promotion runbook, step by step, on an ArchivingPostgres with
+ * replicas 2: (1) stop the primary; (2) promote.sh in the standby's pod (kubectl exec): it ends recovery on
+ * a new timeline with every row; (3) primaryMember 1, applied: the promoted member's pod is re-created on
+ * its claim with the new spec and starts as the primary, archiving the new timeline; (4) the old primary's
+ * pod under the new spec refuses its data, saying to delete its claim; with a new claim it is made a standby
+ * of the new primary from the archive, follows the new timeline and streams. Writes on the new primary reach
+ * it; a restore from the archive has every row, the writes after the promotion too. No member but the
+ * primary pushes.
+ */
+async function promotion(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
+  const { provider, server, version, tag } = ctx;
+  const name = `pr-${tag}`;
+  const prefix = `${ctx.prefix}/promotion`;
+  const build = (primaryMember: number): Obj[] => synth((chart) => new ArchivingPostgres(chart, 'db', {
+    name, replicas: 2, primaryMember, replicationPassword: REPLICATION, storage: storageFor(chart, provider, server, version, prefix), superuserPassword: PASSWORD,
+    storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
+  }));
+  const ports = [await freePort(), await freePort()];
+  const [p0, p1] = await members(ctx, build(0), name, ports, 0);
+  seen(p0);
+  seen(p1);
+  const running: Pod[] = [p0, p1];
+  try {
+    p0.start();
+    await p0.waitReady(180_000);
+    await p0.sql(SCHEMA);
+    await p0.sql('CREATE EXTENSION IF NOT EXISTS amcheck');
+    await p0.sql(batchSql(1, 1, 100));
+    p1.start();
+    await p1.waitReady(180_000);
+    await caughtUp(p0, p1, 60_000);
+    // 1. The old primary stops (a fast shutdown: its walsender sends the shutdown checkpoint to the standby).
+    await p0.stop();
+    // 2. Promote the standby by hand.
+    const promoted = await p1.exec(['sh', '/etc/pg-walg/config/promote.sh'], 180_000);
+    if (promoted.code !== 0) throw new Error(`promote.sh exited ${promoted.code}: ${promoted.stderr.trim()}`);
+    if (!/promoted: \S+ is a primary on timeline/.test(promoted.stderr)) throw new Error(`promote.sh did not say it promoted:\n${promoted.stderr}`);
+    expectEq('pg_is_in_recovery() after promote.sh', await p1.sql('SELECT pg_is_in_recovery()'), 'f');
+    expectEq('rows on the promoted standby', await p1.sql('SELECT count(*) FROM orders'), 100);
+    const timeline = parseInt((await p1.sql('SELECT pg_walfile_name(pg_current_wal_lsn())')).slice(0, 8), 16);
+    if (timeline < 2) throw new Error(`the promoted standby writes on timeline ${timeline}: expected a new one`);
+    // 3. primaryMember 1, applied: the promoted member's pod is re-created on its claim with the new spec.
+    await p1.stop();
+    const objects = build(1);
+    const [, q1] = await members(ctx, objects, name, ports, 1, { 1: p1.volumes.data }, [1]);
+    seen(q1);
+    running.push(q1);
+    q1.start();
+    await q1.waitReady(120_000);
+    expectEq('pg_is_in_recovery() of the promoted member under primaryMember 1', await q1.sql('SELECT pg_is_in_recovery()'), 'f');
+    await q1.sql(batchSql(2, 101, 200));
+    await waitArchived(q1, await q1.sql('SELECT pg_walfile_name(pg_switch_wal())'));
+    // 4. The old primary's pod, re-created with the new spec on its old claim, refuses its data.
+    const [q0] = await members(ctx, objects, name, ports, 1, { 0: p0.volumes.data }, [0]);
+    seen(q0);
+    running.push(q0);
+    q0.start();
+    const code = await q0.exit(120_000);
+    if (code === 0 || code === 'timeout') throw new Error(`the old primary's member, now a standby, started on its primary data: exit ${code}\n${bootstrapLines(q0.log())}`);
+    if (!/PersistentVolumeClaim/.test(lastError(q0.log()))) throw new Error(`the old primary's refusal does not say to delete its PersistentVolumeClaim: ${lastError(q0.log())}`);
+    // Its claim and pod deleted: a new claim, and the member is made a standby of the new primary.
+    const [r0] = await members(ctx, objects, name, ports, 1, {}, [0]);
+    seen(r0);
+    running.push(r0);
+    r0.start();
+    await r0.waitReady(180_000);
+    await q1.sql(batchSql(3, 201, 300));
+    await caughtUp(q1, r0, 120_000);
+    await streaming(q1, r0, 60_000);
+    const dump = await takeDump(q1);
+    await judgeStandby(r0, ctx, { rows: 300, what: 'the old primary rebuilt as a standby of the promoted one', dump });
+    const replayTimeline = parseInt((await replaySegment(q1, r0)).slice(0, 8), 16);
+    expectEq('the timeline the rebuilt standby replays', replayTimeline, timeline);
+    await neverPushed(r0, 'the rebuilt standby');
+    await waitArchived(q1, await q1.sql('SELECT pg_walfile_name(pg_switch_wal())'));
+    await q1.stop();
+    await r0.stop();
+    // The archive holds the new timeline: a restore to its latest state has every row, the promoted primary's too.
+    await restoreAndJudge(ctx, prefix, undefined, `pr-r-${tag}`, seen, { rows: 300, what: 'rows restored from the archive after the promotion', dump });
+  } finally {
+    for (const x of running) await x.stop();
+  }
 }
 
 /** A WAL file in a store's listing (a segment, or a backup history file named after its segment): its segment is key.slice(8, 32). */

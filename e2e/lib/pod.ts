@@ -7,7 +7,7 @@
 import { ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Env, Proc, run, startProcess, userInfo, waitFor } from './proc';
+import { Env, Proc, run, RunResult, startProcess, userInfo, waitFor } from './proc';
 import { cacheDir, PG_USER, pgBinDir } from './tools';
 
 export type Obj = { kind: string; metadata: { name: string }; [k: string]: any };
@@ -40,6 +40,14 @@ export interface PodOptions {
   readonly container?: string;
   /** Another container of the same pod, whose volumes this one shares. */
   readonly sharesVolumesWith?: Pod;
+  /** The pod's name, its host name (as the kubelet sets it). @default `${name}-0`, a StatefulSet's first pod */
+  readonly hostname?: string;
+  /**
+   * The names the cluster's DNS resolves for this pod (name → address, e.g. a member's `db-0.db-pods` →
+   * 127.0.0.1), written to the pod's /etc/hosts, which is mounted over the machine's in the pod's mount
+   * namespace (as the kubelet mounts a pod's /etc/hosts): the manifest's names stay as they are.
+   */
+  readonly hosts?: Record<string, string>;
 }
 
 /** Makes a busybox applet directory once. */
@@ -121,6 +129,7 @@ export class Pod {
     env.PATH = [...pathDirs, '/usr/local/bin', '/usr/bin', '/bin'].join(':');
     Object.assign(env, o.infraEnv);
     this.env = env;
+    if (o.hosts) mounts.push([this.writeHosts(o.hosts), '/etc/hosts', 'ro']);
     this.mountsFile = this.writeMounts(o.container ?? 'postgres', mounts);
     const shell = o.busybox ? ['busybox', 'sh'] : ['/bin/sh'];
     this.command = [...shell, ...c.command.slice(1)];
@@ -135,6 +144,20 @@ export class Pod {
       if (m.mountPath !== '/tmp') mounts.push([this.volumes[m.name], m.mountPath, m.readOnly ? 'ro' : 'rw']);
     }
     return mounts;
+  }
+
+  /** The pod's /etc/hosts: localhost, its own name, and the cluster names it resolves. */
+  private writeHosts(hosts: Record<string, string>): string {
+    const file = path.join(this.o.dir, `${this.o.container ?? 'postgres'}.hosts`);
+    const lines = ['127.0.0.1 localhost', `127.0.0.1 ${this.hostname}`, ...Object.entries(hosts).map(([name, address]) => `${address} ${name}`)];
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    fs.chmodSync(file, 0o644);
+    return file;
+  }
+
+  /** The pod's name, which its host name is. */
+  get hostname(): string {
+    return this.o.hostname ?? `${this.o.name}-0`;
   }
 
   /** Writes a mounts file for enter-pod.sh, deepest paths last (e.g. /etc/pg-walg/secrets/auth after /etc/pg-walg/config). */
@@ -161,7 +184,7 @@ export class Pod {
       const mountsFile = this.writeMounts(ic.name, mounts);
       const env = Object.fromEntries((ic.env ?? []).map((e: any) => [e.name, e.value ?? '']));
       env.PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-      const r = spawnSync('unshare', ['-m', '--propagation', 'private', '--', '/bin/sh', path.join(__dirname, 'enter-pod.sh'), mountsFile, String(this.uid), String(this.gid),
+      const r = spawnSync('unshare', ['-m', '-u', '--propagation', 'private', '--', '/bin/sh', path.join(__dirname, 'enter-pod.sh'), mountsFile, String(this.uid), String(this.gid), this.hostname,
         'env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...ic.command], { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, timeout: 120_000 });
       fs.appendFileSync(this.logFile, `[init ${ic.name}] exit ${r.status}: ${ic.command.join(' ')}\n${r.stdout}${r.stderr}`);
       if (r.status !== 0) throw new Error(`init container ${ic.name} failed (exit ${r.status}): ${r.stderr || r.error?.message}`);
@@ -207,10 +230,24 @@ export class Pod {
   start(): Proc {
     if (!this.o.sharesVolumesWith && !this.initDone) this.runInitContainers();
     const enter = path.join(__dirname, 'enter-pod.sh');
-    const args = ['-m', '--propagation', 'private', '--', '/bin/sh', enter, this.mountsFile, String(this.uid), String(this.gid),
+    const args = ['-m', '-u', '--propagation', 'private', '--', '/bin/sh', enter, this.mountsFile, String(this.uid), String(this.gid), this.hostname,
       'env', '-i', ...Object.entries(this.env).map(([k, v]) => `${k}=${v}`), ...this.command];
     this.proc = startProcess('unshare', args, { name: `pod ${this.o.name}`, logFile: this.logFile, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
     return this.proc;
+  }
+
+  /**
+   * Runs a command in the running container, as `kubectl exec` does: in its mount and UTS namespaces, as
+   * its user, with exactly its env. Resolves with the exit code and output (a timeout kills it).
+   */
+  async exec(command: string[], timeoutMs = 120_000): Promise<RunResult> {
+    if (!this.proc?.isRunning()) throw new Error(`exec in pod ${this.hostname}: the container is not running`);
+    const shell = this.o.busybox ? ['busybox', 'sh'] : ['/bin/sh'];
+    const argv = command[0] === 'sh' ? [...shell, ...command.slice(1)] : command;
+    const r = await run('nsenter', ['-t', String(this.proc.pid), '-m', '-u', '--', 'setpriv', `--reuid=${this.uid}`, `--regid=${this.gid}`, '--clear-groups', '--',
+      'env', '-i', ...Object.entries(this.env).map(([k, v]) => `${k}=${v}`), ...argv], { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, { timeoutMs });
+    fs.appendFileSync(this.logFile, `[exec] ${command.join(' ')}: exit ${r.code}\n${r.stdout}${r.stderr}`);
+    return r;
   }
 
   /** Runs the readiness probe of the manifest (pg_isready over TCP) until it succeeds. */
