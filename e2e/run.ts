@@ -49,7 +49,7 @@ const PROVIDERS = (process.env.E2E_PROVIDERS ?? 's3,minio,gcs,azure,swift,local'
 const MAJORS = (process.env.E2E_MAJORS ?? '10,11,14,15,17,18').split(',').map(Number);
 const WALG_FILTER = process.env.E2E_WALG?.split(',').map((x) => x.trim().replace(/^walg-/, '').replace(/^v/, '')).filter((x) => x !== '');
 const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-two-backups', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'retention-age', 'retention-restore', 'backup-under-load', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials', 'workload-identity',
-  'compression', 'encryption', 'restart', 'nonempty-archive', 'mixed-walg', 'timeline-switch', 'standby', 'promotion'];
+  'compression', 'encryption', 'restart', 'nonempty-archive', 'mixed-walg', 'timeline-switch', 'standby', 'restored-standby', 'promotion'];
 const SCENARIO_FILTER = process.env.E2E_SCENARIOS?.split(',').map((x) => x.trim()).filter((x) => x !== '');
 for (const s of SCENARIO_FILTER ?? []) if (!SCENARIOS.includes(s)) throw new Error(`E2E_SCENARIOS: unknown scenario ${s} (known: ${SCENARIOS.join(', ')})`);
 const INFRA_KEYS = ['STORAGE_EMULATOR_HOST', 'HTTPS_PROXY', 'SSL_CERT_FILE'];
@@ -78,7 +78,7 @@ function want(scenario: string): boolean {
  */
 const PROFILE = process.env.E2E_PROFILE ?? 'full';
 if (!['full', 'ci'].includes(PROFILE)) throw new Error(`E2E_PROFILE: unknown profile ${PROFILE} (known: full, ci)`);
-const CI_NEWEST_MAJOR_ONLY = ['fault', 'replay-fault', 'restart', 'nonempty-archive', 'pitr-two-backups', 'retention-restore', 'backup-under-load', 'timeline-switch', 'standby', 'promotion'];
+const CI_NEWEST_MAJOR_ONLY = ['fault', 'replay-fault', 'restart', 'nonempty-archive', 'pitr-two-backups', 'retention-restore', 'backup-under-load', 'timeline-switch', 'standby', 'restored-standby', 'promotion'];
 
 /**
  * Whether a scenario runs for this cell: selected (want), and in the profile. `mixed-walg` (about a minute a
@@ -110,6 +110,7 @@ const CI_ONE_PROVIDER: Record<string, [string, string]> = {
   // The hot standbys of issue 14 (two and four pods, 30–60 s a cell): their proof is the scripts' and
   // PostgreSQL's streaming and archive fallback; the storage client is exercised as by every restore.
   'standby': ['s3', 'swift'],
+  'restored-standby': ['gcs', 'local'],
   'promotion': ['local', 'minio'],
 };
 
@@ -465,6 +466,10 @@ async function providerMajor(ctx: Ctx): Promise<void> {
   if (runs(ctx, 'standby')) {
     const seen: Pod[] = [];
     await cell(ctx, 'standby', () => standby(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+  }
+  if (runs(ctx, 'restored-standby')) {
+    const seen: Pod[] = [];
+    await cell(ctx, 'restored-standby', () => restoredStandby(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
   }
   if (runs(ctx, 'promotion')) {
     const seen: Pod[] = [];
@@ -1969,6 +1974,46 @@ async function standby(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
     await s.stop();
     await p.stop();
   }
+}
+
+/**
+ * restored-standby (issue 14): a WalRestoredPostgres with replicas 2, archiving onward. Its primary member
+ * restores the source archive (judged) and pushes its first base backup to the onward archive; its standby
+ * member is made from that base backup (of the source's database system, which a restore keeps), streams from
+ * the restored primary, serves what the primary writes after the restore, and never pushes; the source
+ * archive's objects stay as they were (where the harness can list them).
+ */
+async function restoredStandby(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
+  const { provider, server, version, tag } = ctx;
+  const prefix = `${ctx.prefix}/restored-standby`;
+  const { dump: sourceDump } = await archiveSegments(ctx, prefix, seen, 2, `rs-src-${tag}`);
+  const before = LISTABLE.includes(provider) ? JSON.stringify(await listObjects(server, prefix)) : '';
+  const name = `rs-${tag}`;
+  const objects = synth((chart) => new WalRestoredPostgres(chart, 'db', {
+    name, replicas: 2, replicationPassword: REPLICATION, superuserPassword: PASSWORD,
+    source: storageFor(chart, provider, server, version, prefix), archive: storageFor(chart, provider, server, version, `${prefix}-onward`),
+    storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
+  }));
+  const [p, s] = await members(ctx, objects, name, [await freePort(), await freePort()], 0);
+  seen(p);
+  seen(s);
+  try {
+    p.start();
+    await p.waitReady(240_000);
+    await judge(p, ctx, { rows: 2 * REPLAY_BATCH, what: 'rows restored by the primary member', dump: sourceDump });
+    s.start();
+    await s.waitReady(180_000);
+    if (!/making a hot standby of \S+ from base backup base_\S+ at \S+-onward$/m.test(s.log())) throw new Error(`the standby's log does not say it was made from the onward archive's base backup:\n${bootstrapLines(s.log())}`);
+    await p.sql(batchSql(3, 2 * REPLAY_BATCH + 1, 3 * REPLAY_BATCH));
+    await caughtUp(p, s, 60_000);
+    await streaming(p, s, 60_000);
+    await judgeStandby(s, ctx, { rows: 3 * REPLAY_BATCH, what: 'the standby of the restored primary', dump: await takeDump(p) });
+    await neverPushed(s, 'the standby of the restored primary');
+  } finally {
+    await s.stop();
+    await p.stop();
+  }
+  if (LISTABLE.includes(provider)) expectEq(`the source archive's objects after the restore with a standby (${prefix})`, JSON.stringify(await listObjects(server, prefix)), before);
 }
 
 /**
