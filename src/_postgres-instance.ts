@@ -279,7 +279,10 @@ export abstract class PostgresInstanceBase extends Construct {
    * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
    */
   public readonly pods: Pods;
-  /** The StatefulSet of member 0 (`<name>`; with one instance, the only one), for escape hatches. */
+  /**
+   * The StatefulSet of member 0 (`<name>`; with one instance, the only one), for escape hatches: not
+   * necessarily the primary's (see `primaryMember`).
+   */
   public readonly statefulSet: ApiObject;
   /**
    * The StatefulSet of each member, in member order (`memberStatefulSets[0]` is `statefulSet`), for escape
@@ -390,11 +393,11 @@ export abstract class PostgresInstanceBase extends Construct {
     }
     if (replicas > 1 && p.restore && !p.archive) {
       invalid(this, 'replicas', replicas, 'expected 1 without an onward archive: standbys are made from the archive\'s base backups and fall back to its WAL '
-        + 'when streaming breaks, so standbys of a restored instance need archive');
+        + 'when streaming breaks, so a restored instance with standbys needs `archive` (an onward WalStorage, not `source`); set it, or leave replicas at 1');
     }
     const primary = o.primaryMember === undefined ? 0 : o.primaryMember;
     if (typeof primary !== 'number' || !Number.isInteger(primary) || primary < 0 || primary >= replicas) {
-      invalid(this, 'primaryMember', primary, replicas === 1 ? 'expected 0: with replicas 1 the only member is the primary'
+      invalid(this, 'primaryMember', primary, replicas === 1 ? `expected 0: with replicas 1${o.replicas === undefined ? ' (the default)' : ''} the only member is the primary`
         : `expected a whole number from 0 to ${replicas - 1}: the members of replicas ${replicas} are numbered from 0`);
     }
     const names = Array.from({ length: replicas }, (_, i) => (i === 0 ? this.name : `${this.name}-${i}`));

@@ -19,6 +19,9 @@ export function show(value: unknown): string {
   if (typeof value === 'string') {
     return JSON.stringify(value);
   }
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return String(value); // NaN, Infinity: JSON would say null
+  }
   if (value instanceof Duration) {
     return JSON.stringify(`${value.toSeconds({ integral: false })} seconds`);
   }

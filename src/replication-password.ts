@@ -24,7 +24,7 @@ export class ReplicationPassword {
   }
 
   /**
-   * A password given in code; the construct puts it into a Secret it creates, `<name>-replication`
+   * A password given in code. The construct puts it into a Secret it creates, `<name>-replication`
    * (it appears in plain text, as the Secret's `stringData`, in the synthesized manifests: keep those
    * out of version control). Line ends at its end are dropped, as the pod would drop them; a password
    * of more than one line is refused.

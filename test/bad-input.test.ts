@@ -455,10 +455,12 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['replicas 0', () => archiving({ replicas: 0 }), `Invalid replicas 0 in ${PATH}: ${REPLICAS}.`],
   ['replicas 11', () => restored({ replicas: 11, archive: s3({ prefix: 'copy' }) }), `Invalid replicas 11 in ${PATH}: ${REPLICAS}.`],
   ['replicas 1.5', () => archiving({ replicas: 1.5 }), `Invalid replicas 1.5 in ${PATH}: ${REPLICAS}.`],
+  ['replicas NaN (shown as NaN, not as JSON\'s null)', () => archiving({ replicas: NaN }), `Invalid replicas NaN in ${PATH}: ${REPLICAS}.`],
   ['replicas as a string', () => archiving({ replicas: '3' }), `Invalid replicas "3" in ${PATH}: ${REPLICAS}.`],
   ['primaryMember 3 of replicas 3', () => archiving({ replicas: 3, primaryMember: 3 }), `Invalid primaryMember 3 in ${PATH}: expected a whole number from 0 to 2: the members of replicas 3 are numbered from 0.`],
   ['primaryMember -1', () => restored({ replicas: 2, primaryMember: -1, archive: s3({ prefix: 'copy' }) }), `Invalid primaryMember -1 in ${PATH}: expected a whole number from 0 to 1: the members of replicas 2 are numbered from 0.`],
-  ['primaryMember 1 with one instance', () => archiving({ primaryMember: 1 }), `Invalid primaryMember 1 in ${PATH}: expected 0: with replicas 1 the only member is the primary.`],
+  ['primaryMember 1 with one instance', () => archiving({ primaryMember: 1 }), `Invalid primaryMember 1 in ${PATH}: expected 0: with replicas 1 (the default) the only member is the primary.`],
+  ['primaryMember 1 with replicas 1 given', () => archiving({ replicas: 1, primaryMember: 1 }), `Invalid primaryMember 1 in ${PATH}: expected 0: with replicas 1 the only member is the primary.`],
   ['replicationPassword with one instance (not shown)', () => archiving({ replicationPassword: ReplicationPassword.fromValue('str3am') }),
     `Invalid replicationPassword "ReplicationPassword.fromValue" in ${PATH}: expected no replicationPassword with replicas 1: only hot standbys stream with it; set replicas to 2 or more, or leave it out.`],
   ['replicationPassword from a Secret with replicas 1 given', () => restored({ replicas: 1, replicationPassword: ReplicationPassword.fromSecret('orders-streaming') }),
@@ -475,7 +477,7 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['empty replication password', () => ReplicationPassword.fromValue(''), `Invalid password "" in ReplicationPassword.fromValue(): ${NON_EMPTY}.`],
   ['replication password of two lines (not shown)', () => ReplicationPassword.fromValue('str3am\nPa55'), `Invalid password "(not shown: it is secret)" in ReplicationPassword.fromValue(): ${ONE_LINE}.`],
   ['WalRestoredPostgres with standbys and no onward archive', () => restored({ replicas: 2 }),
-    `Invalid replicas 2 in ${PATH}: expected 1 without an onward archive: standbys are made from the archive's base backups and fall back to its WAL when streaming breaks, so standbys of a restored instance need archive.`],
+    `Invalid replicas 2 in ${PATH}: expected 1 without an onward archive: standbys are made from the archive's base backups and fall back to its WAL when streaming breaks, so a restored instance with standbys needs \`archive\` (an onward WalStorage, not \`source\`); set it, or leave replicas at 1.`],
   ['an instance named as another\'s member 1', () => {
     const c = chart();
     new ArchivingPostgres(c, 'pg', { name: 'orders', storage: s3(), replicas: 3 });
