@@ -71,8 +71,8 @@ const ENCRYPTIONS = new WeakMap<IConstruct, Map<string, { what: string; role: St
  */
 const NAMES = new WeakMap<IConstruct, Map<string, { path: string; what?: string }>>();
 /** The end of the message of a name that another instance uses for its members. */
-const RESERVED_NAMES = 'give each instance its own name (one with replicas uses "<name>-1" to "<name>-<replicas - 1>" for its members\' StatefulSets '
-  + 'and "<name>-ro" for its read-only Service)';
+const RESERVED_NAMES = 'give each instance its own name (each uses "<name>-pods" for its headless Service; one with replicas also '
+  + '"<name>-1" to "<name>-<replicas - 1>" for its members\' StatefulSets and "<name>-ro" for its read-only Service)';
 /** The labels the library sets on every object: the user's labels may not set them. */
 const LIBRARY_LABELS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/version', 'app.kubernetes.io/component', 'app.kubernetes.io/managed-by'];
 /** The pod label of a member's number (replicas > 1): "0", "1", … */
@@ -407,8 +407,9 @@ export abstract class PostgresInstanceBase extends Construct {
   /**
    * One instance per name and namespace in an app: another would synthesize objects of the same names
    * (its StatefulSet, Services, ConfigMap, Secrets), and `kubectl apply` would keep the last of each. An
-   * instance with replicas also names its other members' StatefulSets and its read-only Service after
-   * itself: another instance of one of those names would have a StatefulSet or a Service of that name.
+   * instance also names its headless Service after itself, and one with replicas its other members'
+   * StatefulSets and its read-only Service: another instance of one of those names would have a
+   * StatefulSet or a Service of that name.
    */
   private claimName(members: Members): void {
     const namespace = Chart.of(this).namespace;
@@ -420,6 +421,7 @@ export abstract class PostgresInstanceBase extends Construct {
     if (members.replicas > 1) {
       claims.push({ name: `${this.name}-ro`, what: 'its read-only Service' });
     }
+    claims.push({ name: members.headless, what: 'its headless Service' });
     for (const { name, what } of claims) {
       const other = seen.get(`${namespace ?? ''}/${name}`);
       if (other && !what && !other.what) {

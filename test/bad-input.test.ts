@@ -103,7 +103,7 @@ const NO_SOURCE = 'expected a peer that selects at least one source: Kubernetes 
   + 'so this peer (e.g. Namespaces.select() with names: []) would admit every client';
 const DNS_LABEL_63 = 'expected a DNS-1123 label of at most 63 characters: lower-case letters, digits and "-", starting and ending with a letter or digit';
 const REPLICAS = 'expected a whole number from 1 to 10: one primary and up to 9 hot standbys';
-const RESERVED = 'give each instance its own name (one with replicas uses "<name>-1" to "<name>-<replicas - 1>" for its members\' StatefulSets and "<name>-ro" for its read-only Service)';
+const RESERVED = 'give each instance its own name (each uses "<name>-pods" for its headless Service; one with replicas also "<name>-1" to "<name>-<replicas - 1>" for its members\' StatefulSets and "<name>-ro" for its read-only Service)';
 const MEMBER_LABELS = 'expected a label the library does not set: it sets cdk8s-postgres-walg/member and cdk8s-postgres-walg/role on the pods of an instance with replicas '
   + '(the member\'s number, primary or standby), and its Services select by them';
 const strictlyInside = (cidr: string) => `expected a CIDR strictly inside the block's cidr "${cidr}" (Kubernetes refuses an exception outside it or equal to it)`;
@@ -498,6 +498,16 @@ const CASES: Array<[string, () => unknown, string]> = [
     new WalRestoredPostgres(c, 'pg', { name: 'orders-ro', source: s3() });
     new WalRestoredPostgres(c, 'pg2', { name: 'orders', source: s3(), archive: s3({ prefix: 'copy' }), replicas: 2 });
   }, `Invalid name "orders" in ${PATH}2: this instance would use "orders-ro" for its read-only Service, which ${PATH} already uses in namespace "db" as its name; ${RESERVED}.`],
+  ['an instance named as another\'s headless Service (one instance each)', () => {
+    const c = chart();
+    new ArchivingPostgres(c, 'pg', { name: 'orders', storage: s3() });
+    new ArchivingPostgres(c, 'pg2', { name: 'orders-pods', storage: s3({ prefix: 'prod/other' }) });
+  }, `Invalid name "orders-pods" in ${PATH}2: ${PATH} already uses this name in namespace "db", for its headless Service; ${RESERVED}.`],
+  ['an instance whose headless Service is named as another instance', () => {
+    const c = chart();
+    new WalRestoredPostgres(c, 'pg', { name: 'orders-pods', source: s3() });
+    new WalRestoredPostgres(c, 'pg2', { name: 'orders', source: s3() });
+  }, `Invalid name "orders" in ${PATH}2: this instance would use "orders-pods" for its headless Service, which ${PATH} already uses in namespace "db" as its name; ${RESERVED}.`],
   ['labels that set the library\'s member label', () => archiving({ labels: { 'cdk8s-postgres-walg/member': '0' } }), `Invalid labels "cdk8s-postgres-walg/member" in ${PATH}: ${MEMBER_LABELS}.`],
   ['labels that set the library\'s role label', () => archiving({ replicas: 2, labels: { 'cdk8s-postgres-walg/role': 'primary' } }), `Invalid labels "cdk8s-postgres-walg/role" in ${PATH}: ${MEMBER_LABELS}.`],
 
