@@ -252,6 +252,12 @@ async function cell(ctx: Ctx, scenario: string, fn: () => Promise<void>, logs: (
   }
 }
 
+/** A scenario that starts pods, run as a cell: when it fails, every pod's log is kept beside its error. */
+async function podsCell(ctx: Ctx, scenario: string, fn: (ctx: Ctx, seen: (p: Pod) => void) => Promise<void>): Promise<boolean> {
+  const seen: Pod[] = [];
+  return cell(ctx, scenario, () => fn(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+}
+
 function expectEq(what: string, actual: unknown, expected: unknown): void {
   if (String(actual) !== String(expected)) throw new Error(`${what}: expected ${expected}, got ${actual}`);
 }
@@ -356,12 +362,10 @@ async function providerMajor(ctx: Ctx): Promise<void> {
     await restoreAndJudge(ctx, prefix, { time: t1 }, `restore-${tag}-time`, (x) => { p = x; }, { rows: 100, what: `rows at ${t1}`, dump: dump1! }, { TZ: 'Asia/Seoul' });
   });
   if (runsPitrCopied(ctx)) {
-    const seen: Pod[] = [];
-    await cell(ctx, 'pitr-copied', () => pitrCopied(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+    await podsCell(ctx, 'pitr-copied', pitrCopied);
   }
   if (runs(ctx, 'pitr-two-backups')) {
-    const seen: Pod[] = [];
-    await cell(ctx, 'pitr-two-backups', () => pitrTwoBackups(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+    await podsCell(ctx, 'pitr-two-backups', pitrTwoBackups);
   }
   await restoreCell('pitr-name', async () => {
     await restoreAndJudge(ctx, prefix, { name: 'after_batch1' }, `restore-${tag}-name`, (x) => { p = x; }, { rows: 100, what: 'rows at restore point after_batch1', dump: dump1! });
@@ -403,12 +407,10 @@ async function providerMajor(ctx: Ctx): Promise<void> {
   // provider and major per line (Local; PostgreSQL 11, or 17 on WAL-G 2 and later), encryption on Local
   // and MinIO (TLS) at every major. What a method or a key does does not depend on the provider.
   if (provider === 'local' && ctx.major === (ctx.line.walg.version.major < 2 ? 11 : 17) && want('compression')) {
-    const seen: Pod[] = [];
-    await cell(ctx, 'compression', () => compression(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+    await podsCell(ctx, 'compression', compression);
   }
   if (['local', 'minio'].includes(provider) && want('encryption')) {
-    const seen: Pod[] = [];
-    await cell(ctx, 'encryption', () => encryption(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+    await podsCell(ctx, 'encryption', encryption);
   }
   if (want('scheduled-backups')) {
     let sb: Pod | undefined;
@@ -417,34 +419,28 @@ async function providerMajor(ctx: Ctx): Promise<void> {
   // Retention by age takes over a minute (a window to wait out, two scheduled backups, a restore): one
   // PostgreSQL major per WAL-G line (11, or 17 on WAL-G 2 and later).
   if (want('retention-age') && RETENTION_AGE_PROVEN.includes(provider) && ctx.major === (ctx.line.walg.version.major < 2 ? 11 : 17)) {
-    const seen: Pod[] = [];
-    await cell(ctx, 'retention-age', () => retentionAge(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+    await podsCell(ctx, 'retention-age', retentionAge);
   }
   if (runs(ctx, 'retention-restore')) {
-    const seen: Pod[] = [];
-    await cell(ctx, 'retention-restore', () => retentionRestore(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+    await podsCell(ctx, 'retention-restore', retentionRestore);
   }
   if (runs(ctx, 'backup-under-load')) {
-    const seen: Pod[] = [];
-    await cell(ctx, 'backup-under-load', () => backupUnderLoad(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+    await podsCell(ctx, 'backup-under-load', backupUnderLoad);
   }
   if (runs(ctx, 'fault')) {
     let f: Pod | undefined;
     await cell(ctx, 'fault', () => fault(ctx, (x) => { f = x; }), () => [f?.log() ?? '']);
   }
   if (runs(ctx, 'replay-fault')) {
-    const seen: Pod[] = [];
-    await cell(ctx, 'replay-fault', () => replayFault(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+    await podsCell(ctx, 'replay-fault', replayFault);
   }
   // Where the harness can list (restart) and copy (nonempty-archive) the stored objects: LISTABLE and
   // COPYABLE in e2e/lib/servers.ts, every provider.
   if (LISTABLE.includes(provider) && runs(ctx, 'restart')) {
-    const seen: Pod[] = [];
-    await cell(ctx, 'restart', () => restart(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+    await podsCell(ctx, 'restart', restart);
   }
   if (COPYABLE.includes(provider) && runs(ctx, 'nonempty-archive')) {
-    const seen: Pod[] = [];
-    await cell(ctx, 'nonempty-archive', () => nonEmptyArchive(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+    await podsCell(ctx, 'nonempty-archive', nonEmptyArchive);
   }
   // The upgrade from the seeds' WAL-G 0.2.x: in the harness of the line upgraded to (1.x and later), at the
   // majors the seeds' catalog versions run; it needs the 0.2.x line installed beside this one.
@@ -455,25 +451,15 @@ async function providerMajor(ctx: Ctx): Promise<void> {
     if (blocked) {
       record({ status: 'BLOCKED', ...cellOf(ctx), scenario: 'mixed-walg', seconds: 0, detail: blocked });
     } else {
-      const seen: Pod[] = [];
-      await cell(ctx, 'mixed-walg', () => mixedWalg(ctx, from!, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+      await podsCell(ctx, 'mixed-walg', (c, seen) => mixedWalg(c, from!, seen));
     }
   }
-  if (runs(ctx, 'timeline-switch')) {
-    const seen: Pod[] = [];
-    await cell(ctx, 'timeline-switch', () => timelineSwitch(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
-  }
-  if (runs(ctx, 'standby')) {
-    const seen: Pod[] = [];
-    await cell(ctx, 'standby', () => standby(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
-  }
-  if (runs(ctx, 'restored-standby')) {
-    const seen: Pod[] = [];
-    await cell(ctx, 'restored-standby', () => restoredStandby(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
-  }
-  if (runs(ctx, 'promotion')) {
-    const seen: Pod[] = [];
-    await cell(ctx, 'promotion', () => promotion(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+  // A failover's timeline (issue 18), then the hot standbys (issue 14).
+  const later: Array<[string, (c: Ctx, seen: (p: Pod) => void) => Promise<void>]> = [
+    ['timeline-switch', timelineSwitch], ['standby', standby], ['restored-standby', restoredStandby], ['promotion', promotion],
+  ];
+  for (const [scenario, fn] of later) {
+    if (runs(ctx, scenario)) await podsCell(ctx, scenario, fn);
   }
   // A wrong prefix: the bootstrap must exit non-zero, in bounded time, naming the problem.
   let bad: Pod | undefined;
@@ -491,8 +477,7 @@ async function providerMajor(ctx: Ctx): Promise<void> {
     }, () => [bad?.log() ?? '']);
   }
   if (provider === 'azure' && want('workload-identity') && hasWalgFeature(version, 'azureWorkloadIdentity')) {
-    const seen: Pod[] = [];
-    await cell(ctx, 'workload-identity', () => workloadIdentity(ctx, (x) => { seen.push(x); }), () => seen.map((x) => x.log()));
+    await podsCell(ctx, 'workload-identity', workloadIdentity);
   }
   if (!['gcs', 'local'].includes(provider) && want('bad-credentials')) {
     await cell(ctx, 'bad-credentials', async () => {
@@ -1845,15 +1830,17 @@ const REPLICATION = ReplicationPassword.fromValue('e2e-replication');
  * address here); every member's /etc/hosts resolves each member's pod DNS name `<sts>-0.<name>-pods` (the
  * headless Service's) to loopback, and PG_WALG_PRIMARY_PORT is the port of member `primary` (in a cluster
  * every pod listens on 5432). bound: member → the directory of its data claim, for a pod re-created on its
- * PersistentVolumeClaim (a rolling update); only the members in `only` are made (all by default).
+ * PersistentVolumeClaim (a rolling update); only the members in `only` are made (all by default), each
+ * passed to `seen`.
  */
-async function members(ctx: Ctx, objects: Obj[], name: string, ports: number[], primary: number, bound: Record<number, string> = {}, only?: number[]): Promise<Pod[]> {
+async function members(ctx: Ctx, objects: Obj[], name: string, ports: number[], primary: number, seen: (p: Pod) => void, bound: Record<number, string> = {}, only?: number[]): Promise<Pod[]> {
   const sts = ports.map((_, i) => (i === 0 ? name : `${name}-${i}`));
   const hosts = Object.fromEntries(sts.map((n) => [`${n}-0.${name}-pods`, '127.0.0.1']));
   const out: Pod[] = [];
   for (let i = 0; i < ports.length; i++) {
     if (only && !only.includes(i)) continue;
     out[i] = await pod(ctx, objects, sts[i], {}, bound[i] ? { data: bound[i] } : {}, { port: ports[i], hosts, env: { PG_WALG_PRIMARY_PORT: String(ports[primary]) } });
+    seen(out[i]);
   }
   return out;
 }
@@ -1895,6 +1882,18 @@ async function judgeStandby(s: Pod, ctx: Ctx, expected: Expected): Promise<void>
 }
 
 /**
+ * The standby follows the primary: it replays everything the primary has written (within timeoutMs), streams,
+ * and equals it (judgeStandby: the primary's dump, amcheck, a write refused). Returns the primary's dump.
+ */
+async function follows(ctx: Ctx, primary: Pod, standbyPod: Pod, rows: number, what: string, timeoutMs = 60_000): Promise<Dump> {
+  await caughtUp(primary, standbyPod, timeoutMs);
+  await streaming(primary, standbyPod, 60_000);
+  const dump = await takeDump(primary);
+  await judgeStandby(standbyPod, ctx, { rows, what, dump });
+  return dump;
+}
+
+/**
  * A standby never archives (only the primary pushes WAL: no archive_mode = always, whose duplicates were a
  * KubeDB fault): its archiver has pushed nothing and failed nothing, and its log shows no wal-push.
  */
@@ -1924,9 +1923,7 @@ async function standby(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
     name, replicas: 2, replicationPassword: REPLICATION, storage: storageFor(chart, provider, server, version, `${ctx.prefix}/standby`), superuserPassword: PASSWORD,
     storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
   }));
-  const [p, s] = await members(ctx, objects, name, [await freePort(), await freePort()], 0);
-  seen(p);
-  seen(s);
+  const [p, s] = await members(ctx, objects, name, [await freePort(), await freePort()], 0, seen);
   try {
     p.start();
     await p.waitReady(180_000);
@@ -1937,9 +1934,7 @@ async function standby(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
     await s.waitReady(180_000);
     if (!/making a hot standby of \S+ from base backup base_/.test(s.log())) throw new Error(`the standby's log does not say it was made from a base backup:\n${bootstrapLines(s.log())}`);
     await p.sql(batchSql(2, 101, 200));
-    await caughtUp(p, s, 60_000);
-    await streaming(p, s, 60_000);
-    await judgeStandby(s, ctx, { rows: 200, what: 'the standby streaming from the primary', dump: await takeDump(p) });
+    await follows(ctx, p, s, 200, 'the standby streaming from the primary');
     // A disconnection longer than the primary keeps WAL.
     const needed = await replaySegment(p, s);
     await s.stop();
@@ -1994,9 +1989,7 @@ async function restoredStandby(ctx: Ctx, seen: (p: Pod) => void): Promise<void> 
     source: storageFor(chart, provider, server, version, prefix), archive: storageFor(chart, provider, server, version, `${prefix}-onward`),
     storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
   }));
-  const [p, s] = await members(ctx, objects, name, [await freePort(), await freePort()], 0);
-  seen(p);
-  seen(s);
+  const [p, s] = await members(ctx, objects, name, [await freePort(), await freePort()], 0, seen);
   try {
     p.start();
     await p.waitReady(240_000);
@@ -2005,9 +1998,7 @@ async function restoredStandby(ctx: Ctx, seen: (p: Pod) => void): Promise<void> 
     await s.waitReady(180_000);
     if (!/making a hot standby of \S+ from base backup base_\S+ at \S+-onward$/m.test(s.log())) throw new Error(`the standby's log does not say it was made from the onward archive's base backup:\n${bootstrapLines(s.log())}`);
     await p.sql(batchSql(3, 2 * REPLAY_BATCH + 1, 3 * REPLAY_BATCH));
-    await caughtUp(p, s, 60_000);
-    await streaming(p, s, 60_000);
-    await judgeStandby(s, ctx, { rows: 3 * REPLAY_BATCH, what: 'the standby of the restored primary', dump: await takeDump(p) });
+    await follows(ctx, p, s, 3 * REPLAY_BATCH, 'the standby of the restored primary');
     await neverPushed(s, 'the standby of the restored primary');
   } finally {
     await s.stop();
@@ -2035,9 +2026,7 @@ async function promotion(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
     storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
   }));
   const ports = [await freePort(), await freePort()];
-  const [p0, p1] = await members(ctx, build(0), name, ports, 0);
-  seen(p0);
-  seen(p1);
+  const [p0, p1] = await members(ctx, build(0), name, ports, 0, seen);
   const running: Pod[] = [p0, p1];
   try {
     p0.start();
@@ -2061,8 +2050,7 @@ async function promotion(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
     // 3. primaryMember 1, applied: the promoted member's pod is re-created on its claim with the new spec.
     await p1.stop();
     const objects = build(1);
-    const [, q1] = await members(ctx, objects, name, ports, 1, { 1: p1.volumes.data }, [1]);
-    seen(q1);
+    const [, q1] = await members(ctx, objects, name, ports, 1, seen, { 1: p1.volumes.data }, [1]);
     running.push(q1);
     q1.start();
     await q1.waitReady(120_000);
@@ -2070,24 +2058,19 @@ async function promotion(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
     await q1.sql(batchSql(2, 101, 200));
     await waitArchived(q1, await q1.sql('SELECT pg_walfile_name(pg_switch_wal())'));
     // 4. The old primary's pod, re-created with the new spec on its old claim, refuses its data.
-    const [q0] = await members(ctx, objects, name, ports, 1, { 0: p0.volumes.data }, [0]);
-    seen(q0);
+    const [q0] = await members(ctx, objects, name, ports, 1, seen, { 0: p0.volumes.data }, [0]);
     running.push(q0);
     q0.start();
     const code = await q0.exit(120_000);
     if (code === 0 || code === 'timeout') throw new Error(`the old primary's member, now a standby, started on its primary data: exit ${code}\n${bootstrapLines(q0.log())}`);
     if (!/PersistentVolumeClaim/.test(lastError(q0.log()))) throw new Error(`the old primary's refusal does not say to delete its PersistentVolumeClaim: ${lastError(q0.log())}`);
     // Its claim and pod deleted: a new claim, and the member is made a standby of the new primary.
-    const [r0] = await members(ctx, objects, name, ports, 1, {}, [0]);
-    seen(r0);
+    const [r0] = await members(ctx, objects, name, ports, 1, seen, {}, [0]);
     running.push(r0);
     r0.start();
     await r0.waitReady(180_000);
     await q1.sql(batchSql(3, 201, 300));
-    await caughtUp(q1, r0, 120_000);
-    await streaming(q1, r0, 60_000);
-    const dump = await takeDump(q1);
-    await judgeStandby(r0, ctx, { rows: 300, what: 'the old primary rebuilt as a standby of the promoted one', dump });
+    const dump = await follows(ctx, q1, r0, 300, 'the old primary rebuilt as a standby of the promoted one', 120_000);
     const replayTimeline = parseInt((await replaySegment(q1, r0)).slice(0, 8), 16);
     expectEq('the timeline the rebuilt standby replays', replayTimeline, timeline);
     await neverPushed(r0, 'the rebuilt standby');
