@@ -33,6 +33,9 @@
 #                                   seconds (unset: retention by count only)
 #   PG_WALG_DELTA_MAX_STEPS         the sidecar: deltaMaxSteps, WALG_DELTA_MAX_STEPS of its scheduled pushes
 #                                   (unset: full backups only)
+#   PG_WALG_BASE_BACKUPS_FROM       the sidecars with baseBackupsFromStandby: standby (the primary's checks
+#                                   the archiving only, the standby's pushes the scheduled base backups while
+#                                   its server is in recovery; unset: the primary's pushes them)
 #   PG_WALG_BACKUP_PUSH_TIMEOUT     seconds one backup-push may take (baseBackupTimeout, default 86400)
 #   PG_WALG_BACKUP_FETCH_TIMEOUT    seconds one backup-fetch may take (baseBackupFetchTimeout, default 86400)
 #   PG_WALG_WALG_DIR                where the init container copied wal-g (first on the PATH); unset when
@@ -807,6 +810,10 @@ fetch_base_backup() {
       return 1
     fi
   done
+  # A base backup taken on a hot standby (baseBackupsFromStandby) holds the standby's standby.signal, or up
+  # to PostgreSQL 11 its recovery.conf with standby_mode: a restore of it would stay a standby and never
+  # promote. What is made of the fetched data writes its own recovery settings.
+  rm -f "$PGDATA/standby.signal" "$PGDATA/recovery.signal" "$PGDATA/recovery.conf"
 }
 
 # pg_major: the PostgreSQL major of the cluster in PGDATA ("9.6", "10", …).

@@ -326,6 +326,11 @@ for f in ${files.join(' ')}; do mkdir -p "$2/$(dirname "$f")"; echo data >"$2/$f
     expect((fs.statSync(r.pgdata).mode % 0o1000).toString(8)).toBe('700');
     expect(fs.existsSync(path.join(r.state, 'pgdata-incomplete'))).toBe(true);
   });
+  test('a base backup taken on a hot standby: its standby.signal and recovery.conf are not kept (a restore of it would never promote)', () => {
+    const r = fetch(writes(['PG_VERSION', 'global/pg_control', 'backup_label', 'standby.signal', 'recovery.conf', 'recovery.signal']));
+    expect(r.status).toBe(0);
+    expect(fs.readdirSync(r.pgdata).sort()).toEqual(['PG_VERSION', 'backup_label', 'global']);
+  });
   test('a fetch that fails half-way is retried from an empty PGDATA, then fails', () => {
     const r = fetch(writes(['PG_VERSION', 'base/1/1259'], 1));
     expect(r.status).toBe(1);
