@@ -48,6 +48,7 @@ const ARCHIVING: Record<keyof ArchivingOptions, true> = {
   retainBaseBackups: true,
   retainFor: true,
   deltaMaxSteps: true,
+  baseBackupsFromStandby: true,
   baseBackupTimeout: true,
   allowNonEmptyArchive: true,
 };

@@ -68,6 +68,7 @@ export const POD_ENV = {
   PG_WALG_RETAIN_FULL: { set: 'manifest', holds: 'the sidecar: full base backups kept (retainBaseBackups; 0 keeps all)' },
   PG_WALG_RETAIN_SECONDS: { set: 'manifest', holds: 'the sidecar: retainFor in seconds, the window of point-in-time recovery kept (unset: retention by count only)' },
   PG_WALG_DELTA_MAX_STEPS: { set: 'manifest', holds: 'the sidecar: deltaMaxSteps, exported as WALG_DELTA_MAX_STEPS for its scheduled backup-push (unset: full backups only)' },
+  PG_WALG_BASE_BACKUPS_FROM: { set: 'manifest', holds: 'the sidecars with baseBackupsFromStandby: standby (the primary\'s checks the archiving only; the standby\'s pushes the scheduled base backups while its server is in recovery; unset: the primary\'s pushes them)' },
   PG_WALG_BACKUP_PUSH_TIMEOUT: { set: 'manifest', holds: 'seconds one backup-push may take (baseBackupTimeout; default 86400)' },
   PG_WALG_BACKUP_FETCH_TIMEOUT: { set: 'manifest', holds: 'seconds one backup-fetch may take (baseBackupFetchTimeout; default 86400)' },
   PG_WALG_WALG_DIR: { set: 'manifest', holds: 'where the init container copied wal-g (first on the PATH); unset when the image has wal-g on its PATH' },

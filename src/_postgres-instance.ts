@@ -95,6 +95,11 @@ interface Members {
   readonly names: string[];
   /** The headless Service that governs every member's StatefulSet. */
   readonly headless: string;
+  /**
+   * The member whose walg-backup sidecar pushes the scheduled base backups: the primary, or with
+   * baseBackupsFromStandby the lowest-numbered standby.
+   */
+  readonly backups: number;
 }
 
 /** The storages' keyless identity: the pod's service account, and the labels it needs on the pod. */
@@ -333,7 +338,7 @@ export abstract class PostgresInstanceBase extends Construct {
     this.credentialSecrets(storages, labels, mounts);
     this.encryptionSecrets(storages, mounts);
     const initContainers = this.walgInstall(p.version, pod, env, mounts);
-    const containers = members.names.map((_, i) => this.containers(p, pod, this.memberEnv(p, env, members, i), mounts, i === members.primary));
+    const containers = members.names.map((_, i) => this.containers(p, pod, this.memberEnv(p, env, members, i), mounts, members, i));
     const services = this.services(labels, options.service, members);
     this.headlessServiceName = services.headless;
     this.clientService = services.client;
@@ -401,7 +406,13 @@ export abstract class PostgresInstanceBase extends Construct {
         : `expected a whole number from 0 to ${replicas - 1}: the members of replicas ${replicas} are numbered from 0`);
     }
     const names = Array.from({ length: replicas }, (_, i) => (i === 0 ? this.name : `${this.name}-${i}`));
-    return { replicas, primary, names, headless: `${this.name}-pods` };
+    const fromStandby = p.archive ? optionalBoolean(this, 'baseBackupsFromStandby', p.archive.options.baseBackupsFromStandby) : undefined;
+    if (fromStandby && replicas === 1) {
+      invalid(this, 'baseBackupsFromStandby', fromStandby, `expected false or no value with replicas 1${o.replicas === undefined ? ' (the default)' : ''}: `
+        + 'there is no standby to take base backups from; set replicas to 2 or more');
+    }
+    const backups = fromStandby ? (primary === 0 ? 1 : 0) : primary;
+    return { replicas, primary, names, headless: `${this.name}-pods`, backups };
   }
 
   /**
@@ -918,9 +929,10 @@ export abstract class PostgresInstanceBase extends Construct {
 
   /**
    * A member's postgres container and, on the primary of an archiving instance, the walg-backup sidecar
-   * (the scheduled base backups are the primary's).
+   * (the archiving checks, and the scheduled base backups unless a standby takes them); with
+   * baseBackupsFromStandby, the standby that takes them gets one too.
    */
-  private containers(p: InstancePlan, pod: PodSettings, env: PodEnv, mounts: Mounts, primary: boolean): ContainerManifest[] {
+  private containers(p: InstancePlan, pod: PodSettings, env: PodEnv, mounts: Mounts, members: Members, i: number): ContainerManifest[] {
     const securityContext = containerSecurity(p.version);
     const containers: ContainerManifest[] = [{
       name: 'postgres',
@@ -941,18 +953,24 @@ export abstract class PostgresInstanceBase extends Construct {
       securityContext,
       volumeMounts: mounts.mounts,
     }];
-    if (p.archive && primary) {
-      containers.push(this.backupSidecar(p.archive.options, p.version, pod, env, mounts.sidecarMounts));
+    if (p.archive && (i === members.primary || i === members.backups)) {
+      containers.push(this.backupSidecar(p.archive.options, p.version, pod, env, mounts.sidecarMounts, members.backups !== members.primary));
     }
     return containers;
   }
 
-  /** The walg-backup sidecar: scheduled base backups and retention. */
+  /**
+   * The walg-backup sidecar: the archiving checks (the primary's), scheduled base backups and retention
+   * (fromStandby: the standby's sidecar pushes them, the primary's checks only).
+   */
   private backupSidecar(
-    options: ArchivingOptions, version: PostgresVersion, pod: PodSettings, env: PodEnv, volumeMounts: k8s.VolumeMount[],
+    options: ArchivingOptions, version: PostgresVersion, pod: PodSettings, env: PodEnv, volumeMounts: k8s.VolumeMount[], fromStandby: boolean,
   ): ContainerManifest {
     const interval = seconds(this, 'baseBackupInterval', options.baseBackupInterval, 86400);
     const sidecarEnv: PodEnv = { ...env, PG_WALG_BACKUP_INTERVAL_SECONDS: String(interval) };
+    if (fromStandby) {
+      sidecarEnv.PG_WALG_BASE_BACKUPS_FROM = 'standby';
+    }
     Object.assign(sidecarEnv, this.retention(options, version, interval));
     if (options.deltaMaxSteps !== undefined) {
       const steps = checkPositiveInteger(this, 'deltaMaxSteps', options.deltaMaxSteps, 1000);

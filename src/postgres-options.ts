@@ -382,6 +382,23 @@ export interface ArchivingOptions {
    */
   readonly deltaMaxSteps?: number;
   /**
+   * Take the scheduled base backups from a hot standby instead of the primary, to spare the primary the
+   * backup's reads (needs `replicas` of 2 or more: synth fails otherwise). The walg-backup sidecar that
+   * pushes them and applies the retention runs beside the lowest-numbered standby, and pushes only while
+   * its server is a standby in recovery; the primary's sidecar still checks the archiving and pushes none.
+   * The first base backup of a new archive is still the primary's, pushed before it accepts clients.
+   *
+   * A backup from a standby ends where the standby's replay had reached, and its WAL is archived by the
+   * primary: a restore from it can begin once the primary has archived that WAL (at most
+   * `archiveTimeout` later). Every WAL-G release reads the timeline from the standby's control file for
+   * its backup name (WAL-G has taken backups on a standby since before 0.1).
+   *
+   * @default false: the primary's sidecar pushes the scheduled base backups
+   * @see https://www.postgresql.org/docs/current/continuous-archiving.html#BACKUP-LOWLEVEL-BASE-BACKUP
+   * @see https://wal-g.readthedocs.io/PostgreSQL/#backup-push
+   */
+  readonly baseBackupsFromStandby?: boolean;
+  /**
    * How long one `wal-g backup-push` may run before it is stopped (and, for the first base backup, tried
    * again up to `storageAttempts` times): a push that hangs on an unreachable store ends instead of
    * blocking the first start or the next scheduled backup. Stopping it is safe: WAL-G takes non-exclusive

@@ -45,6 +45,8 @@ test('the manifests set only contract names marked manifest, and set every one o
   });
   // A primary and a standby: the role, the replication user and the primary's host.
   new ArchivingPostgres(chart, 's', { name: 's', storage: s3('s'), replicas: 2 });
+  // Base backups from a standby: both sidecars say so.
+  new ArchivingPostgres(chart, 'b', { name: 'b', storage: s3('b'), replicas: 2, baseBackupsFromStandby: true });
   const set = new Set<string>();
   for (const sts of Testing.synth(chart).filter((o) => o.kind === 'StatefulSet')) {
     for (const c of sts.spec.template.spec.containers) for (const e of c.env) set.add(e.name);

@@ -76,6 +76,18 @@ describe.each(CONSTRUCTS)('%s with three members', (_kind, make) => {
     for (const name of ['orders', 'orders-1']) expect(envOf(container(synth(modern), name)).PG_WALG_RECOVERY_STYLE).toBe('recovery.signal');
   });
 
+  test('baseBackupsFromStandby: the lowest-numbered standby gets a sidecar that pushes them, the primary\'s checks only', () => {
+    const sidecars = (primaryMember: number) => {
+      const c = newChart();
+      make(c, { replicas: 3, primaryMember, baseBackupsFromStandby: true } as PostgresInstanceOptions);
+      return statefulSets(synth(c)).map((st) => st.spec.template.spec.containers.filter((x: any) => x.name === 'walg-backup')
+        .map((x: any) => [envOf(x).PG_WALG_ROLE, envOf(x).PG_WALG_BASE_BACKUPS_FROM]));
+    };
+    expect(sidecars(0)).toEqual([[['primary', 'standby']], [['standby', 'standby']], []]);
+    expect(sidecars(1)).toEqual([[['standby', 'standby']], [['primary', 'standby']], []]);
+    expect(envOf(container(objs, 'orders', 'walg-backup')).PG_WALG_BASE_BACKUPS_FROM).toBeUndefined();
+  });
+
   test('only the primary runs the walg-backup sidecar (scheduled base backups are the primary\'s)', () => {
     expect(statefulSets(objs).map((s) => s.spec.template.spec.containers.map((c: any) => c.name))).toEqual([
       ['postgres', 'walg-backup'], ['postgres'], ['postgres'],

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Entry point of the walg-backup sidecar (cdk8s-postgres-walg). POSIX sh.
-# Every PG_WALG_BACKUP_INTERVAL_SECONDS it pushes a base backup of the running primary (a delta backup
+# Every PG_WALG_BACKUP_INTERVAL_SECONDS it pushes a base backup of the running primary, or with
+# PG_WALG_BASE_BACKUPS_FROM=standby of the hot standby it runs beside (a delta backup
 # while the newest full one has fewer than PG_WALG_DELTA_MAX_STEPS deltas, where that is set) and then
 # applies the retention: with PG_WALG_RETAIN_SECONDS, it keeps what point-in-time recovery to any moment
 # of that window needs and at least the newest PG_WALG_RETAIN_FULL full backups (retention_cut, lib.sh);
@@ -23,8 +24,22 @@ if [ "$interval" -lt "$check" ]; then
 fi
 load_storage archive
 
-primary_up() {
-  pg_isready -q -h "$PGHOST" -p "$PGPORT" && [ "$(psql_local 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ] &&
+# What this sidecar does: beside the primary, check the archiving and, unless a standby takes them
+# (PG_WALG_BASE_BACKUPS_FROM=standby), push the scheduled base backups; beside the standby that takes them,
+# push them only, while its server is a hot standby (in recovery): once promoted, its member is no longer
+# the one of the manifests that takes them, and it stops until primaryMember says what it is.
+checks=yes
+pushes=yes
+in_recovery=f
+if [ "${PG_WALG_ROLE:-primary}" = standby ]; then
+  checks=
+  in_recovery=t
+elif [ "${PG_WALG_BASE_BACKUPS_FROM:-primary}" = standby ]; then
+  pushes=
+fi
+
+server_up() {
+  pg_isready -q -h "$PGHOST" -p "$PGPORT" && [ "$(psql_local 'SELECT pg_is_in_recovery()' 2>/dev/null)" = "$in_recovery" ] &&
     [ ! -f "$PG_WALG_STATE/first-backup-pending" ] && [ ! -f "$PG_WALG_STATE/restore-pending" ]
 }
 
@@ -118,10 +133,12 @@ while :; do
     pushing=
     next=$(($(date +%s) + interval))
   fi
-  if primary_up; then
-    check_archiver
-    check_archived
-    if [ -z "$pushing" ] && [ "$(date +%s)" -ge "$next" ]; then
+  if server_up; then
+    if [ -n "$checks" ]; then
+      check_archiver
+      check_archived
+    fi
+    if [ -n "$pushes" ] && [ -z "$pushing" ] && [ "$(date +%s)" -ge "$next" ]; then
       push_backup &
       pushing=$!
     fi

@@ -6,12 +6,12 @@ import { SHELLS, stub, walSegment } from './stub';
 const SEG = '000000010000000000000003';
 
 describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('backup.sh under %s', (_name, shell) => {
-  /** Runs the sidecar for `seconds` against a primary whose last archived segment is SEG. */
-  function sidecar(walg: string, env: Record<string, string>, seconds = 4, archiver = 'f||') {
+  /** Runs the sidecar for `seconds` against a primary (or, recovery 't', a standby) whose last archived segment is SEG. */
+  function sidecar(walg: string, env: Record<string, string>, seconds = 4, archiver = 'f||', recovery = 'f') {
     const s = stub(walg, {
       pg_isready: 'exit 0',
       psql: `case $* in
-  *pg_is_in_recovery*) echo f ;;
+  *pg_is_in_recovery*) echo ${recovery} ;;
   *last_failed_time*) echo '${archiver}' ;;
   *last_archived_wal*) echo ${SEG} ;;
 esac`,
@@ -46,6 +46,35 @@ esac`, { PG_WALG_BACKUP_INTERVAL_SECONDS: '1', PG_WALG_BACKUP_PUSH_TIMEOUT: '2',
     const failing = r.stderr.split('\n').filter((l) => l.includes('WARNING: WAL archiving to s3://walg/pg is failing'));
     expect(failing.length).toBeGreaterThanOrEqual(4);
     expect(r.stderr).toContain('WARNING: base backup failed: timed out after 2 s');
+  });
+  describe('base backups from a standby (baseBackupsFromStandby)', () => {
+    const WALG = `case $1 in
+  wal-fetch) cp "$STUB_DIR/seg" "$3" ;;
+  backup-list) if [ -f "$STUB_DIR/pushed" ]; then n=3; else n=2; fi
+    printf 'name last_modified wal_segment_backup_start\\nbase_00000001000000000000000%s 2026-11-30T10:00:00Z 00000001000000000000000%s\\n' "$n" "$n" ;;
+  backup-push) : >"$STUB_DIR/pushed" ;;
+esac`;
+    const FROM_STANDBY = { PG_WALG_BACKUP_INTERVAL_SECONDS: '1', PG_WALG_BASE_BACKUPS_FROM: 'standby' };
+    test('beside the standby that takes them: pushes while its server is in recovery, and checks no archiving (the primary archives)', () => {
+      const r = sidecar(WALG, { ...FROM_STANDBY, PG_WALG_ROLE: 'standby' }, 4, 'f||', 't');
+      expect(r.calls.filter((c) => c.startsWith('backup-push')).length).toBeGreaterThanOrEqual(1);
+      expect(r.stderr + r.calls.join('\n')).toContain('base backup base_000000010000000000000003 is in s3://walg/pg');
+      expect(r.calls.some((c) => c.startsWith('wal-fetch'))).toBe(false);
+    });
+    test('beside that standby once promoted (no longer in recovery): pushes nothing', () => {
+      const r = sidecar(WALG, { ...FROM_STANDBY, PG_WALG_ROLE: 'standby' }, 3, 'f||', 'f');
+      expect(r.calls).toEqual([]);
+    });
+    test('beside the primary: checks the archiving and pushes nothing', () => {
+      const r = sidecar(WALG, { ...FROM_STANDBY, PG_WALG_ROLE: 'primary' }, 3);
+      expect(r.calls.some((c) => c.startsWith('backup-push'))).toBe(false);
+      expect(r.calls.filter((c) => c.startsWith('wal-fetch')).length).toBeGreaterThanOrEqual(1);
+    });
+    test('beside the primary without it: pushes and checks', () => {
+      const r = sidecar(WALG, { PG_WALG_BACKUP_INTERVAL_SECONDS: '1', PG_WALG_ROLE: 'primary' }, 4);
+      expect(r.calls.filter((c) => c.startsWith('backup-push')).length).toBeGreaterThanOrEqual(1);
+      expect(r.calls.filter((c) => c.startsWith('wal-fetch')).length).toBeGreaterThanOrEqual(1);
+    });
   });
   test('a base backup push that reports success without uploading is a warning, not a success', () => {
     const r = sidecar(`case $1 in
