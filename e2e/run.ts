@@ -49,7 +49,7 @@ const PROVIDERS = (process.env.E2E_PROVIDERS ?? 's3,minio,gcs,azure,swift,local'
 const MAJORS = (process.env.E2E_MAJORS ?? '10,11,14,15,17,18').split(',').map(Number);
 const WALG_FILTER = process.env.E2E_WALG?.split(',').map((x) => x.trim().replace(/^walg-/, '').replace(/^v/, '')).filter((x) => x !== '');
 const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-two-backups', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'retention-age', 'retention-restore', 'backup-under-load', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials', 'workload-identity',
-  'compression', 'encryption', 'restart', 'nonempty-archive', 'mixed-walg', 'timeline-switch', 'standby', 'restored-standby', 'promotion'];
+  'compression', 'encryption', 'restart', 'nonempty-archive', 'mixed-walg', 'timeline-switch', 'standby', 'restored-standby', 'standby-backups', 'promotion'];
 const SCENARIO_FILTER = process.env.E2E_SCENARIOS?.split(',').map((x) => x.trim()).filter((x) => x !== '');
 for (const s of SCENARIO_FILTER ?? []) if (!SCENARIOS.includes(s)) throw new Error(`E2E_SCENARIOS: unknown scenario ${s} (known: ${SCENARIOS.join(', ')})`);
 const INFRA_KEYS = ['STORAGE_EMULATOR_HOST', 'HTTPS_PROXY', 'SSL_CERT_FILE'];
@@ -78,7 +78,7 @@ function want(scenario: string): boolean {
  */
 const PROFILE = process.env.E2E_PROFILE ?? 'full';
 if (!['full', 'ci'].includes(PROFILE)) throw new Error(`E2E_PROFILE: unknown profile ${PROFILE} (known: full, ci)`);
-const CI_NEWEST_MAJOR_ONLY = ['fault', 'replay-fault', 'restart', 'nonempty-archive', 'pitr-two-backups', 'retention-restore', 'backup-under-load', 'timeline-switch', 'standby', 'restored-standby', 'promotion'];
+const CI_NEWEST_MAJOR_ONLY = ['fault', 'replay-fault', 'restart', 'nonempty-archive', 'pitr-two-backups', 'retention-restore', 'backup-under-load', 'timeline-switch', 'standby', 'restored-standby', 'standby-backups', 'promotion'];
 
 /**
  * Whether a scenario runs for this cell: selected (want), and in the profile. `mixed-walg` (about a minute a
@@ -111,6 +111,7 @@ const CI_ONE_PROVIDER: Record<string, [string, string]> = {
   // PostgreSQL's streaming and archive fallback; the storage client is exercised as by every restore.
   'standby': ['s3', 'swift'],
   'restored-standby': ['gcs', 'local'],
+  'standby-backups': ['minio', 's3'],
   'promotion': ['local', 'minio'],
 };
 
@@ -456,7 +457,7 @@ async function providerMajor(ctx: Ctx): Promise<void> {
   }
   // A failover's timeline (issue 18), then the hot standbys (issue 14).
   const later: Array<[string, (c: Ctx, seen: (p: Pod) => void) => Promise<void>]> = [
-    ['timeline-switch', timelineSwitch], ['standby', standby], ['restored-standby', restoredStandby], ['promotion', promotion],
+    ['timeline-switch', timelineSwitch], ['standby', standby], ['restored-standby', restoredStandby], ['standby-backups', standbyBackups], ['promotion', promotion],
   ];
   for (const [scenario, fn] of later) {
     if (runs(ctx, scenario)) await podsCell(ctx, scenario, fn);
@@ -2005,6 +2006,56 @@ async function restoredStandby(ctx: Ctx, seen: (p: Pod) => void): Promise<void> 
     await p.stop();
   }
   if (LISTABLE.includes(provider)) expectEq(`the source archive's objects after the restore with a standby (${prefix})`, JSON.stringify(await listObjects(server, prefix)), before);
+}
+
+/**
+ * standby-backups (issue 14): baseBackupsFromStandby on an ArchivingPostgres with replicas 2, a scheduled base
+ * backup every 2 s. The standby's sidecar pushes them, the primary's pushes none (it checks the archiving);
+ * the first backup the standby pushed, named, restores every row the primary wrote, those after it too.
+ */
+async function standbyBackups(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
+  const { provider, server, version, tag } = ctx;
+  const prefix = `${ctx.prefix}/standby-backups`;
+  const name = `sbb-${tag}`;
+  const objects = synth((chart) => new ArchivingPostgres(chart, 'db', {
+    name, replicas: 2, replicationPassword: REPLICATION, storage: storageFor(chart, provider, server, version, prefix), superuserPassword: PASSWORD,
+    baseBackupsFromStandby: true, baseBackupInterval: Duration.seconds(2), retainBaseBackups: 0,
+    storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
+  }));
+  const [p, s] = await members(ctx, objects, name, [await freePort(), await freePort()], 0, seen);
+  const [ps, ss] = [sidecarOf(p), sidecarOf(s)];
+  seen(ps);
+  seen(ss);
+  let backup = '';
+  let dump: Dump | undefined;
+  try {
+    p.start();
+    await p.waitReady(180_000);
+    await p.sql(SCHEMA);
+    await p.sql(batchSql(1, 1, 100));
+    s.start();
+    await s.waitReady(180_000);
+    await caughtUp(p, s, 60_000);
+    ps.start();
+    ss.start();
+    backup = (await waitFor(() => PUSHED.exec(ss.log()), 180_000, { what: 'a base backup pushed by the standby\'s sidecar', proc: ss.proc }))[1];
+    await p.sql(batchSql(2, 101, 200));
+    await waitArchived(p, await p.sql('SELECT pg_walfile_name(pg_switch_wal())'));
+    dump = await takeDump(p);
+    // A few more of the primary sidecar's rounds: it must push nothing.
+    await new Promise((r) => setTimeout(r, 5000));
+  } finally {
+    for (const x of [ss, ps]) if (x.proc?.isRunning()) await x.proc.stop(5000);
+    for (const x of [s, p]) await x.stop();
+  }
+  if (/pushing a base backup/.test(ps.log())) throw new Error(`the primary's sidecar pushed a base backup although a standby takes them:\n${bootstrapLines(ps.log())}`);
+  if (pushedBackups(p.log()).length !== 1) throw new Error(`the primary pushed ${pushedBackups(p.log()).length} base backups at its start, not its first one alone`);
+  if (pushedBackups(p.log()).includes(backup)) throw new Error(`${backup} is the primary's first base backup, not the standby's`);
+  console.error(`${name}: the standby's sidecar pushed ${backup}`);
+  let r: Pod | undefined;
+  await restoreAndJudge(ctx, prefix, undefined, `sbb-r-${tag}`, (x) => { r = x; seen(x); }, { rows: 200, what: `rows restored from ${backup}, the standby's base backup`, dump: dump! }, {}, {}, () => {}, backup);
+  const fetched = /fetching base backup (\S+) /.exec(r!.log())?.[1];
+  expectEq('the base backup the restore fetched', fetched, backup);
 }
 
 /**
