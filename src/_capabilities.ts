@@ -116,6 +116,11 @@ export const WALG_FEATURES = {
    * full backups and says nothing.
    */
   deltaBackups: { name: 'WALG_DELTA_MAX_STEPS', since: '0.1.3', without: '`deltaMaxSteps` refused' },
+  /**
+   * `backup-push` on a hot standby (it asks pg_is_in_recovery() and names the backup from the standby's
+   * control file). 0.1.2 asks the WAL file name of pg_start_backup()'s position, which a standby refuses.
+   */
+  standbyBackups: { name: 'backup-push on a hot standby', since: '0.1.3', without: '`baseBackupsFromStandby` refused', older: 'fails in', newer: 'take it' },
   /** `backup-push` of PostgreSQL 15 and later (pg_backup_start(); pg_start_backup() is gone). */
   backupPostgres15: { name: 'backup-push of PostgreSQL 15 and later', since: '2.0.1', without: '`custom()` refuses the version for PostgreSQL 15 and later' },
   /**

@@ -411,6 +411,9 @@ export abstract class PostgresInstanceBase extends Construct {
       invalid(this, 'baseBackupsFromStandby', fromStandby, `expected false or no value with replicas 1${o.replicas === undefined ? ' (the default)' : ''}: `
         + 'there is no standby to take base backups from; set replicas to 2 or more');
     }
+    if (fromStandby) {
+      requireWalgFeature(this, 'baseBackupsFromStandby', fromStandby, p.version, 'standbyBackups');
+    }
     const backups = fromStandby ? (primary === 0 ? 1 : 0) : primary;
     return { replicas, primary, names, headless: `${this.name}-pods`, backups };
   }

@@ -390,8 +390,8 @@ export interface ArchivingOptions {
    *
    * A backup from a standby ends where the standby's replay had reached, and its WAL is archived by the
    * primary: a restore from it can begin once the primary has archived that WAL (at most
-   * `archiveTimeout` later). Every WAL-G release reads the timeline from the standby's control file for
-   * its backup name (WAL-G has taken backups on a standby since before 0.1).
+   * `archiveTimeout` later). WAL-G takes backups on a standby from 0.1.3 (every catalog version); a
+   * `custom()` version with an older `walgVersion` is refused.
    *
    * @default false: the primary's sidecar pushes the scheduled base backups
    * @see https://www.postgresql.org/docs/current/continuous-archiving.html#BACKUP-LOWLEVEL-BASE-BACKUP

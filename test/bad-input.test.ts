@@ -463,6 +463,9 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['primaryMember 1 with replicas 1 given', () => archiving({ replicas: 1, primaryMember: 1 }), `Invalid primaryMember 1 in ${PATH}: expected 0: with replicas 1 the only member is the primary.`],
   ['baseBackupsFromStandby with one instance', () => archiving({ baseBackupsFromStandby: true }),
     `Invalid baseBackupsFromStandby true in ${PATH}: expected false or no value with replicas 1 (the default): there is no standby to take base backups from; set replicas to 2 or more.`],
+  ['baseBackupsFromStandby with WAL-G 0.1.2', () => archiving({ storage: WalStorage.s3(WALG_0_1_2, { bucket: 'walg-archive', credentials: secret() }), replicas: 2, baseBackupsFromStandby: true }),
+    `Invalid baseBackupsFromStandby true in ${PATH}: PostgresVersion 11-walg012 bundles WAL-G 0.1.2, which fails in backup-push on a hot standby; WAL-G 0.1.3 and later take it. ` +
+    `Leave baseBackupsFromStandby out, or use a version whose WAL-G reads it: ${CATALOG.map((e) => e.name).join(', ')}, or PostgresVersion.custom() with walgVersion "0.1.3" or later.`],
   ['baseBackupsFromStandby as a string', () => archiving({ replicas: 2, baseBackupsFromStandby: 'yes' }), `Invalid baseBackupsFromStandby "yes" in ${PATH}: expected true or false.`],
   ['baseBackupsFromStandby on a restore without an onward archive', () => restored({ baseBackupsFromStandby: true }),
     `Invalid baseBackupsFromStandby true in ${PATH}: expected no archiving option without an archive; set archive to archive onward.`],

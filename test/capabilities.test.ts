@@ -20,6 +20,7 @@ test('the first release of each feature', () => {
     fetchNotFoundExit74: '2.0.0', // 3107d83f (#1195), v2.0.0-rc1
     backupListDetail: '0.2.10', // 57a1c0ba (#283): cmd/pg/backup_list.go of v0.2.10 has --detail, v0.2.9 neither it nor metadata.json
     deltaBackups: '0.1.3', // commands.go of v0.1.3 reads WALG_DELTA_MAX_STEPS (and parses delete … FIND_FULL); v0.1.2 has neither
+    standbyBackups: '0.1.3', // 249c7cf5 (#32): connect.go of v0.1.3 asks pg_is_in_recovery() in its pg_start_backup() query; v0.1.2 asks pg_xlogfile_name_offset(), refused in recovery
     backupPostgres15: '2.0.1', // v2.0.0 still calls pg_start_backup()
     brotliCompression: '0.2.4', // built in (cgo) up to v0.2.11; internal/compression/brotli_enabled.go `+build brotli` from v0.2.12
     zstdCompression: '3.0.0', // zstd_enabled.go (07c2734e) first in v3.0.0; v0.2.13 to v2.0.1 only read zstd
