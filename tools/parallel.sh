@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs projen tasks at the same time and prints each one's output whole, in the order given, when all
-# have finished; exits non-zero if any failed. test:all runs `bindings` (CPU-bound builds) next to `e2e`
+# have finished (the failed ones last); exits non-zero if any failed. test:all runs `bindings` (CPU-bound builds) next to `e2e`
 # (mostly waiting on PostgreSQL and storage servers, about one core of two): together they take about
 # as long as e2e alone. A lane of several tasks, joined by commas, runs them one after the other (stopping at
 # the first that fails).
@@ -32,9 +32,22 @@ for task in "$@"; do
   rcs[$task]=$?
   [[ ${rcs[$task]} == 0 ]] || status=1
 done
+# The lanes that passed first, the failed ones last, and then again the end of each failed lane's log: a
+# CI page that shows only the end of the output still shows why a lane failed.
 for task in "$@"; do
+  [[ ${rcs[$task]} == 0 ]] || continue
   echo "==================== $task (exit ${rcs[$task]}) ===================="
   cat ".parallel-logs/$task.log"
+done
+for task in "$@"; do
+  [[ ${rcs[$task]} != 0 ]] || continue
+  echo "==================== $task (exit ${rcs[$task]}) ===================="
+  cat ".parallel-logs/$task.log"
+done
+for task in "$@"; do
+  [[ ${rcs[$task]} != 0 ]] || continue
+  echo "==================== $task FAILED (exit ${rcs[$task]}): the last 60 lines of its log ===================="
+  tail -n 60 ".parallel-logs/$task.log"
 done
 echo "parallel: $* took $((SECONDS - started)) s; exit codes: $(for t in "$@"; do printf '%s=%s ' "$t" "${rcs[$t]}"; done)"
 exit $status
