@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
+import { killOwnedLeftovers, OWNER_VAR } from './lib/proc';
 import { PG_USER, walgLines } from './lib/tools';
 
 const RESULTS = path.resolve(__dirname, '..', 'e2e-results');
@@ -50,7 +51,9 @@ async function main(): Promise<number> {
   if (process.env.E2E_WALG || process.env.E2E_SERIAL === '1' || ids.length < 2) {
     return spawnSync(TS_NODE, HARNESS, { stdio: 'inherit' }).status ?? 1;
   }
-  spawnSync('pkill', ['-KILL', '-u', PG_USER]);
+  // Every process the children start carries this mark; only those are swept, before and after.
+  process.env[OWNER_VAR] ??= path.resolve(RESULTS);
+  killOwnedLeftovers(PG_USER);
   fs.rmSync(RESULTS, { recursive: true, force: true });
   fs.mkdirSync(RESULTS, { recursive: true });
   const wanted = (process.env.E2E_PROVIDERS ?? ALL_PROVIDERS.join(',')).split(',').map((p) => p.trim());
@@ -70,7 +73,7 @@ async function main(): Promise<number> {
       // answer for the wrong server (swift pg10 walg-1.1.3 pitr-name, 2026-11-30).
       E2E_PORT_SLOTS: String(slots), E2E_PORT_SLOT: String(i * shards.length + n),
     }))));
-  spawnSync('pkill', ['-KILL', '-u', PG_USER]);
+  killOwnedLeftovers(PG_USER);
   const tables = outcomes.map((o) => {
     const file = path.join(o.dir, 'results.md');
     return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').replace(/^# e2e results/, `## WAL-G ${o.id}`) : `## WAL-G ${o.id}\n\nno results (exit ${o.code})\n`;

@@ -33,7 +33,7 @@ import { batchSql, Dump, judgeRestore, SCHEMA, takeDump } from './lib/judge';
 import { Line, lineOf, seedVersionFor } from './lib/lines';
 import { freePort, isListening } from './lib/ports';
 import { Obj, Pod } from './lib/pod';
-import { Env, stopAll, waitFor } from './lib/proc';
+import { Env, killOwnedLeftovers, OWNER_VAR, stopAll, waitFor } from './lib/proc';
 import { COPYABLE, copyPrefix, LISTABLE, listObjects, readObjects, startServer, StorageServer } from './lib/servers';
 import { hasPg, PG_USER, versions, WalgLine, walgLines } from './lib/tools';
 
@@ -2462,8 +2462,12 @@ function checkCopiedBinary(line: Line): void {
 }
 
 async function main(): Promise<void> {
-  // Leftovers of an interrupted run (a postmaster, a hung wal-g) belong to the dedicated test user.
-  if (!CHILD) spawnSync('pkill', ['-KILL', '-u', PG_USER]);
+  // Leftovers of an interrupted run into these results (a postmaster, a hung wal-g): the processes with this
+  // harness's owner mark (proc.ts), never another harness's that runs beside it as the same test user.
+  if (!CHILD) {
+    process.env[OWNER_VAR] ??= path.resolve(RESULTS);
+    killOwnedLeftovers(PG_USER);
+  }
   fs.rmSync(RESULTS, { recursive: true, force: true });
   fs.mkdirSync(RESULTS, { recursive: true });
   const v = versions();
@@ -2510,7 +2514,7 @@ async function main(): Promise<void> {
     }
   }
   await stopAll();
-  if (!CHILD) spawnSync('pkill', ['-KILL', '-u', PG_USER]);
+  if (!CHILD) killOwnedLeftovers(PG_USER);
   const passed = cells.filter((c) => c.status === 'PASS').length;
   const failed = cells.filter((c) => c.status === 'FAIL').length;
   const blocked = cells.filter((c) => c.status === 'BLOCKED').length;

@@ -7,7 +7,7 @@
 import { ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Env, Proc, run, RunResult, startProcess, userInfo, waitFor } from './proc';
+import { Env, marked, Proc, run, RunResult, startProcess, userInfo, waitFor } from './proc';
 import { cacheDir, PG_USER, pgBinDir } from './tools';
 
 export type Obj = { kind: string; metadata: { name: string }; [k: string]: any };
@@ -128,7 +128,8 @@ export class Pod {
     if (o.busybox) pathDirs.push(busyboxDir());
     env.PATH = [...pathDirs, '/usr/local/bin', '/usr/bin', '/bin'].join(':');
     Object.assign(env, o.infraEnv);
-    this.env = env;
+    // The harness's owner mark (proc.ts OWNER_VAR): `env -i` starts the container with exactly this env.
+    this.env = marked(env);
     if (o.hosts) mounts.push([this.writeHosts(o.hosts), '/etc/hosts', 'ro']);
     this.mountsFile = this.writeMounts(o.container ?? 'postgres', mounts);
     const shell = o.busybox ? ['busybox', 'sh'] : ['/bin/sh'];

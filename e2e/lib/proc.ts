@@ -11,6 +11,51 @@ import * as path from 'path';
 
 export type Env = Record<string, string>;
 
+/**
+ * The variable that marks every process a harness starts, its value the harness's results directory (set by the
+ * harness's main process and inherited by its children): a sweep of leftovers (killOwnedLeftovers) kills the
+ * processes of its own runs and never another harness's that runs beside it as the same test user (CI runs
+ * bench:smoke beside e2e:ci; a user-wide `pkill -u` at the end of e2e:ci killed the bench's pods).
+ */
+export const OWNER_VAR = 'PG_WALG_TEST_OWNER';
+
+/** env with this harness's owner mark added (unchanged when the harness sets none). */
+export function marked<T extends Env | NodeJS.ProcessEnv>(env: T): T {
+  const owner = process.env[OWNER_VAR];
+  return owner ? { ...env, [OWNER_VAR]: owner } : env;
+}
+
+/**
+ * SIGKILLs every process of `user` that carries this harness's owner mark (leftovers of an interrupted run into the
+ * same results directory: a postmaster, a hung wal-g), except this process and its ancestors. Returns how many.
+ */
+export function killOwnedLeftovers(user: string): number {
+  const owner = process.env[OWNER_VAR];
+  if (!owner) return 0;
+  const uid = String(userInfo(user).uid);
+  const mark = `${OWNER_VAR}=${owner}`;
+  const spared = new Set<number>();
+  for (let pid = process.pid; pid > 1 && !spared.has(pid);) {
+    spared.add(pid);
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch { break; }
+  }
+  let killed = 0;
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e) || spared.has(Number(e))) continue;
+    try {
+      const realUid = /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${e}/status`, 'utf8'))?.[1];
+      if (realUid !== uid) continue;
+      if (!fs.readFileSync(`/proc/${e}/environ`, 'utf8').split('\0').includes(mark)) continue;
+      process.kill(Number(e), 'SIGKILL');
+      killed++;
+    } catch { /* gone, or not readable */ }
+  }
+  return killed;
+}
+
 export interface StartOptions {
   /** Log file for stdout+stderr (appended). Default: <tmpdir>/<name>-<pid>.log */
   logFile?: string;
@@ -158,7 +203,7 @@ export function startProcess(cmd: string, args: string[], opts: StartOptions = {
   try {
     child = spawn(realCmd, realArgs, {
       cwd: opts.cwd,
-      env: (opts.env ?? process.env) as NodeJS.ProcessEnv,
+      env: marked(opts.env ?? process.env) as NodeJS.ProcessEnv,
       stdio: ['ignore', fd, fd],
       detached: true,
     });
@@ -303,7 +348,7 @@ export function run(cmd: string, args: string[], env: Env | NodeJS.ProcessEnv, o
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       cwd: opts.cwd,
-      env: env as NodeJS.ProcessEnv,
+      env: marked(env) as NodeJS.ProcessEnv,
       stdio: [opts.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       detached: true,
     });
