@@ -105,5 +105,24 @@ export const STATE_FILES = {
   promoting: 'promoting',
 } as const;
 
+/**
+ * The report files the scripts write in PGDATA (not state: nothing reads them but the metrics exporter, through
+ * `pg_read_file`, which every PostgreSQL of the catalog allows a superuser for a path relative to PGDATA; a
+ * fetched base backup's copy is removed before its server starts, so a restored instance never reports its source's).
+ */
+export const REPORT_FILES = {
+  /**
+   * The last base backup the walg-backup sidecar (or the first start) pushed or tried to push, one line:
+   * `<1 pushed | 0 failed> <end, Unix seconds> <end of the last pushed one, Unix seconds or 0> <seconds it took> <base backups listed after it>`.
+   */
+  backupStatus: 'pg-walg-backup-status',
+} as const;
+
+/** The exporter's port (postgres_exporter's default, which every release listens on). */
+export const METRICS_PORT = 9187;
+
+/** The ConfigMap key of the exporter's queries (postgres_exporter's PG_EXPORTER_EXTEND_QUERY_PATH). */
+export const METRICS_QUERIES_KEY = 'metrics-queries.yaml';
+
 /** The ConfigMap key of the recovery settings: recovery.conf up to PostgreSQL 11, parameters from 12. */
 export const RECOVERY_SETTINGS_KEY = 'recovery-settings.conf';

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { ArchivingPostgres, PostgresVersion, S3Credentials, WalRestoredPostgres, WalStorage } from '../src';
-import { POD_ENV, RECOVERY_SETTINGS_KEY, STATE_FILES } from '../src/_pod-contract';
+import { POD_ENV, RECOVERY_SETTINGS_KEY, REPORT_FILES, STATE_FILES } from '../src/_pod-contract';
 import { SCRIPT_FILES, script } from '../src/_scripts';
 
 const SCRIPTS = SCRIPT_FILES.map((f) => script(f)).join('\n');
@@ -26,6 +26,12 @@ test.each(Object.keys(POD_ENV))('lib.sh\'s header lists %s', (name) => {
 
 test.each(Object.values(STATE_FILES))('the state file %s is named in the scripts and in lib.sh\'s header', (file) => {
   expect(SCRIPTS).toContain(`$PG_WALG_STATE/${file}`);
+  expect(LIB_HEADER).toContain(file);
+});
+
+test.each(Object.values(REPORT_FILES))('the report file %s is written in PGDATA by the scripts, removed from a fetched base backup, and in lib.sh\'s header', (file) => {
+  expect(SCRIPTS).toContain(`_bs_file="$PGDATA/${file}"`);
+  expect(SCRIPTS).toContain(`rm -f "$PGDATA/${file}"`);
   expect(LIB_HEADER).toContain(file);
 });
 

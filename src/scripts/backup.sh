@@ -105,7 +105,9 @@ push_backup() {
   else
     log "pushing a base backup to $(storage_location)"
   fi
+  _started=$(date +%s)
   if push_base_backup; then
+    backup_status 1 "$_started"
     if [ -n "$window" ]; then
       if ! retain_by_age; then
         log "WARNING: retention failed: $LAST_ERROR"
@@ -120,6 +122,7 @@ push_backup() {
     return 0
   fi
   log "WARNING: base backup failed: $LAST_ERROR"
+  backup_status 0 "$_started"
   return 1
 }
 

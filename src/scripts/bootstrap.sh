@@ -412,11 +412,13 @@ first_base_backup() {
   timeline_must_be_free
   log "pushing the first base backup to $(storage_location)"
   pg_ctl -D "$PGDATA" -w -t 600 -o "-k $PGHOST -c listen_addresses=" start >&2
+  _started=$(date +%s)
   if ! push_base_backup; then
     pg_ctl -D "$PGDATA" -m fast -w stop >&2 || true
     die "cannot push a base backup to $(storage_location). Last error: $LAST_ERROR"
   fi
   pg_ctl -D "$PGDATA" -m fast -w stop >&2
+  backup_status 1 "$_started"
   rm -f "$BACKUP_PENDING"
 }
 

@@ -62,6 +62,9 @@
 #   archive-timeline-checked        a new cluster sharing its archive (allowNonEmptyArchive) is on a
 #                                   timeline of its own there
 #   promoting                       promote.sh is promoting this standby (wal-fetch.sh: no early end)
+# Report files in PGDATA (read by the metrics exporter; removed from a fetched base backup):
+#   pg-walg-backup-status           the last base backup pushed or tried: "<1|0> <end> <last pushed end>
+#                                   <seconds> <backups listed>" (backup_status)
 
 PG_WALG_ATTEMPTS=${PG_WALG_ATTEMPTS:-12}
 PG_WALG_RETRY_SECONDS=${PG_WALG_RETRY_SECONDS:-5}
@@ -814,6 +817,34 @@ fetch_base_backup() {
   # to PostgreSQL 11 its recovery.conf with standby_mode: a restore of it would stay a standby and never
   # promote. What is made of the fetched data writes its own recovery settings.
   rm -f "$PGDATA/standby.signal" "$PGDATA/recovery.signal" "$PGDATA/recovery.conf"
+  # The source's report of its last base backup is not this instance's.
+  rm -f "$PGDATA/pg-walg-backup-status"
+}
+
+# backup_status RESULT STARTED: record a base backup's outcome (1 pushed, 0 failed; STARTED in Unix seconds)
+# in PGDATA/pg-walg-backup-status for the metrics exporter, replacing the file whole (a reader never sees
+# half a line). What this outcome cannot tell (the end of the last pushed one after a failure, the count
+# of base backups when the archive cannot be listed) is carried over from the previous report.
+backup_status() {
+  _bs_file="$PGDATA/pg-walg-backup-status"
+  _bs_end=$(date +%s)
+  _bs_ok=0
+  _bs_count=0
+  if [ -f "$_bs_file" ]; then
+    _bs_ok=$(awk 'NR == 1 && $3 ~ /^[0-9]+$/ { print $3 }' "$_bs_file")
+    _bs_count=$(awk 'NR == 1 && $5 ~ /^[0-9]+$/ { print $5 }' "$_bs_file")
+  fi
+  if [ "$1" = 1 ]; then
+    _bs_ok=$_bs_end
+  fi
+  if _bs_list=$(list_once 2>/dev/null); then
+    _bs_count=$(printf '%s\n' "$_bs_list" | grep -c . || true)
+  fi
+  if { printf '%s %s %s %s %s\n' "$1" "$_bs_end" "${_bs_ok:-0}" $((_bs_end - $2)) "${_bs_count:-0}" >"$_bs_file.tmp"; } 2>/dev/null &&
+    mv -f "$_bs_file.tmp" "$_bs_file"; then
+    return 0
+  fi
+  log "WARNING: cannot write $_bs_file (the base backup metrics)"
 }
 
 # pg_major: the PostgreSQL major of the cluster in PGDATA ("9.6", "10", …).

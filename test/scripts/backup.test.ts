@@ -1,5 +1,6 @@
 // backup.sh, the walg-backup sidecar: besides pushing scheduled base backups, it notices a WAL-G that
 // reports success without storing anything, for base backups and for WAL segments.
+import * as fs from 'fs';
 import * as path from 'path';
 import { SHELLS, stub, walSegment } from './stub';
 
@@ -19,7 +20,8 @@ esac`,
     walSegment(path.join(s.dir, 'seg'));
     s.config('archive.env', 'WALE_S3_PREFIX=s3://walg/pg\n');
     const r = s.sidecar(shell, env, seconds);
-    return { stderr: r.stderr, calls: s.calls() };
+    const report = path.join(s.work, 'data', 'pg-walg-backup-status');
+    return { stderr: r.stderr, calls: s.calls(), status: fs.existsSync(report) ? fs.readFileSync(report, 'utf8') : undefined };
   }
 
   test('a segment PostgreSQL counts as archived that is not in the archive is reported as an error', () => {
@@ -46,6 +48,8 @@ esac`, { PG_WALG_BACKUP_INTERVAL_SECONDS: '1', PG_WALG_BACKUP_PUSH_TIMEOUT: '2',
     const failing = r.stderr.split('\n').filter((l) => l.includes('WARNING: WAL archiving to s3://walg/pg is failing'));
     expect(failing.length).toBeGreaterThanOrEqual(4);
     expect(r.stderr).toContain('WARNING: base backup failed: timed out after 2 s');
+    // Reported for the metrics exporter: failed, nothing pushed yet, the one backup listed.
+    expect(r.status).toMatch(/^0 \d+ 0 \d+ 1\n$/);
   });
   describe('base backups from a standby (baseBackupsFromStandby)', () => {
     const WALG = `case $1 in
@@ -73,6 +77,12 @@ esac`;
     test('beside the primary without it: pushes and checks', () => {
       const r = sidecar(WALG, { PG_WALG_BACKUP_INTERVAL_SECONDS: '1', PG_WALG_ROLE: 'primary' }, 4);
       expect(r.calls.filter((c) => c.startsWith('backup-push')).length).toBeGreaterThanOrEqual(1);
+      // Reported for the metrics exporter: the first push stored a backup; the stand-in lists no newer one after the
+      // next pushes, so they failed: the last outcome is a failure, the pushed one's end is kept, one backup listed.
+      const [result, end, ok, , count] = (r.status ?? '').trim().split(' ');
+      expect([result, count]).toEqual(['0', '1']);
+      expect(Number(ok)).toBeGreaterThan(0);
+      expect(Number(ok)).toBeLessThanOrEqual(Number(end));
       expect(r.calls.filter((c) => c.startsWith('wal-fetch')).length).toBeGreaterThanOrEqual(1);
     });
   });

@@ -331,6 +331,11 @@ for f in ${files.join(' ')}; do mkdir -p "$2/$(dirname "$f")"; echo data >"$2/$f
     expect(r.status).toBe(0);
     expect(fs.readdirSync(r.pgdata).sort()).toEqual(['PG_VERSION', 'backup_label', 'global']);
   });
+  test('the source\'s report of its last base backup (pg-walg-backup-status) is not kept: a restored instance never reports its source\'s backups', () => {
+    const r = fetch(writes(['PG_VERSION', 'global/pg_control', 'backup_label', 'pg-walg-backup-status']));
+    expect(r.status).toBe(0);
+    expect(fs.readdirSync(r.pgdata).sort()).toEqual(['PG_VERSION', 'backup_label', 'global']);
+  });
   test('a fetch that fails half-way is retried from an empty PGDATA, then fails', () => {
     const r = fetch(writes(['PG_VERSION', 'base/1/1259'], 1));
     expect(r.status).toBe(1);
@@ -592,5 +597,54 @@ describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('retry under %s', (_
     const s = stub(`echo "${NOW} upload: encryption error opengpg encryption error: openpgp: invalid argument: cannot encrypt a message to key id aa2e1a85e038e005 because it has no encryption keys" >&2; exit 1`);
     s.lib(shell, 'retry "push a base backup" wal-g backup-push /data || true');
     expect(s.calls()).toHaveLength(3);
+  });
+});
+
+// backup_status: the report of the last base backup that the metrics exporter reads (pg_read_file) from PGDATA.
+describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('backup_status under %s', (_name, shell) => {
+  const LIST = 'name last_modified wal_segment_backup_start\nbase_000000010000000000000002 2026-11-30T10:00:00Z 000000010000000000000002\nbase_000000010000000000000005 2026-11-30T11:00:00Z 000000010000000000000005';
+  function status(listBody: string, calls: Array<[string, number]>, previous?: string) {
+    const s = stub(`case $1 in backup-list) ${listBody} ;; esac`);
+    const pgdata = path.join(s.work, 'data');
+    fs.mkdirSync(pgdata);
+    const file = path.join(pgdata, 'pg-walg-backup-status');
+    if (previous !== undefined) fs.writeFileSync(file, previous);
+    const script = calls.map(([result, ago]) => `backup_status ${result} $(($(date +%s) - ${ago}))`).join('\n');
+    const before = Math.floor(Date.now() / 1000);
+    const r = s.lib(shell, script, [], { PGDATA: pgdata, WALE_S3_PREFIX: 's3://b/p' });
+    const after = Math.ceil(Date.now() / 1000);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(fs.readdirSync(pgdata)).toEqual(['pg-walg-backup-status']);
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text).toMatch(/^[01] \d+ \d+ -?\d+ \d+\n$/);
+    const [res, end, ok, took, count] = text.trim().split(' ').map(Number);
+    return { res, end, ok, took, count, before, after };
+  }
+  test('a pushed backup: result 1, its end as the end of the last pushed one, how long it took, the backups listed', () => {
+    const r = status(`printf '${LIST}\\n'`, [['1', 7]]);
+    expect(r.res).toBe(1);
+    expect(r.end).toBeGreaterThanOrEqual(r.before);
+    expect(r.end).toBeLessThanOrEqual(r.after);
+    expect(r.ok).toBe(r.end);
+    expect(r.took).toBeGreaterThanOrEqual(7);
+    expect(r.took).toBeLessThanOrEqual(9);
+    expect(r.count).toBe(2);
+  });
+  test('a failure after a pushed backup: result 0, the pushed one\'s end carried over', () => {
+    const r = status(`printf '${LIST}\\n'`, [['0', 3]], '1 1700000000 1700000000 12 5\n');
+    expect(r.res).toBe(0);
+    expect(r.ok).toBe(1700000000);
+    expect(r.count).toBe(2);
+  });
+  test('an archive that cannot be listed: the count of the previous report is kept, the outcome still written', () => {
+    const r = status('echo "ERROR: connection refused" >&2; exit 1', [['0', 1]], '1 1700000000 1700000000 12 5\n');
+    expect(r.res).toBe(0);
+    expect(r.ok).toBe(1700000000);
+    expect(r.count).toBe(5);
+  });
+  test('the first report of a member that never pushed: 0 as the end of the last pushed one', () => {
+    const r = status('echo "ERROR: connection refused" >&2; exit 1', [['0', 1]]);
+    expect([r.res, r.ok, r.count]).toEqual([0, 0, 0]);
   });
 });

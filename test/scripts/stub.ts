@@ -79,7 +79,14 @@ export function stub(body: string, others: Record<string, string> = {}): Stub {
     calls: () => (fs.existsSync(path.join(dir, 'calls')) ? fs.readFileSync(path.join(dir, 'calls'), 'utf8').split('\n').filter((l) => l !== '') : []),
     lib: (shell, script, args = [], env) => spawnSync(shell[0], [...shell.slice(1), '-c', `. "$PG_WALG_CONFIG/lib.sh"\n${script}`, 'sh', ...args], { encoding: 'utf8', env: baseEnv(env), timeout: 60_000 }),
     run,
-    sidecar: (shell, env, seconds) => run(shell, 'backup.sh', [], {
+    sidecar: (shell, env, seconds) => {
+      // The running server's data directory, where the sidecar reports its last base backup.
+      fs.mkdirSync(path.join(work, 'data'), { recursive: true });
+      return run(shell, 'backup.sh', [], sidecarEnv(env), seconds * 1000);
+    },
+  };
+  function sidecarEnv(env: Record<string, string>): Record<string, string> {
+    return {
       PGDATA: path.join(work, 'data'),
       PG_WALG_STATE: path.join(work, 'state'),
       PGHOST: work,
@@ -87,8 +94,8 @@ export function stub(body: string, others: Record<string, string> = {}): Stub {
       PG_WALG_SECRETS: path.join(work, 'secrets'),
       PG_WALG_CHECK_SECONDS: '1',
       ...env,
-    }, seconds * 1000),
-  };
+    };
+  }
 }
 
 /**
