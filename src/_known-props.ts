@@ -41,6 +41,7 @@ const INSTANCE: Record<keyof PostgresInstanceOptions, true> = {
   externalTrafficPolicy: true,
   imagePullSecrets: true,
   networkPolicy: true,
+  metrics: true,
 };
 const ARCHIVING: Record<keyof ArchivingOptions, true> = {
   archiveTimeout: true,

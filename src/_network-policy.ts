@@ -7,7 +7,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { INetworkPolicyPeer, k8s, NetworkPolicy, NetworkPolicyPort, NetworkPolicyTrafficDefault, Pods } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { PORT } from './_pod-contract';
 import { checkLabelSelector } from './_pod-options';
 import { checkCidr, checkDnsLabel, cidrStrictlyWithin, invalid } from './_validation';
 import { PostgresNetworkPolicy } from './postgres-options';
@@ -25,6 +24,8 @@ export interface NetworkPolicyTarget {
   readonly labels: Record<string, string>;
   /** The labels that select the instance's pods: the policy's podSelector and its own-pods peer. */
   readonly selector: Record<string, string>;
+  /** The TCP ports admitted: 5432, and the exporter's 9187 with metrics. */
+  readonly ports: number[];
 }
 
 /**
@@ -37,7 +38,7 @@ export function addNetworkPolicy(scope: Construct, target: NetworkPolicyTarget, 
   }
   const clients = checkClients(scope, given);
   const self = Pods.select(scope, 'NetworkPolicyPods', { labels: target.selector });
-  const ports = [NetworkPolicyPort.tcp(PORT)];
+  const ports = target.ports.map((port) => NetworkPolicyPort.tcp(port));
   const policy = new NetworkPolicy(scope, 'NetworkPolicy', {
     metadata: { name: target.name, labels: target.labels },
     selector: self,

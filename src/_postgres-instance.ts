@@ -5,8 +5,9 @@ import { fetchNotFoundExit, hasWalgFeature, recoveryStyle, requireWalgFeature } 
 import { WALG_IMAGE } from './_catalog';
 import { CredentialSpec, checkCredentialSpec } from './_credential-spec';
 import { EncryptionMount, ENCRYPTION_FILES } from './_data-path';
+import { addMonitoring, checkMetrics, exporterContainer, MetricsPlan, renderMetricsQueries } from './_metrics';
 import { addNetworkPolicy } from './_network-policy';
-import { DEFAULT_DATABASE, PATHS, PodEnv, PORT, RECOVERY_SETTINGS_KEY, REPLICATION_USER, StorageRole, SUPERUSER } from './_pod-contract';
+import { DEFAULT_DATABASE, METRICS_PORT, METRICS_QUERIES_KEY, PATHS, PodEnv, PORT, RECOVERY_SETTINGS_KEY, REPLICATION_USER, StorageRole, SUPERUSER } from './_pod-contract';
 import { checkPodOptions, ClientService, CONFIG_CHECKSUM_ANNOTATION, configChecksum, LIBRARY_PREFIX, PodOptions, PodScheduling } from './_pod-options';
 import { confString, renderRecovery } from './_recovery';
 import { libScript, SCRIPT_FILES, script } from './_scripts';
@@ -322,6 +323,7 @@ export abstract class PostgresInstanceBase extends Construct {
     const pod = this.podSettings(o);
     const options = this.podOptions(o, labels, members);
     const files = this.serverConfig(o.parameters, p, members);
+    const metrics = this.metricsFiles(o, p, files);
     const env = this.environment(p, pod);
     const mounts: Mounts = { volumes: [], mounts: [], sidecarMounts: [] };
     const storages = this.bindStorages(p, files, mounts);
@@ -338,13 +340,14 @@ export abstract class PostgresInstanceBase extends Construct {
     this.credentialSecrets(storages, labels, mounts);
     this.encryptionSecrets(storages, mounts);
     const initContainers = this.walgInstall(p.version, pod, env, mounts);
-    const containers = members.names.map((_, i) => this.containers(p, pod, this.memberEnv(p, env, members, i), mounts, members, i));
-    const services = this.services(labels, options.service, members);
+    const containers = members.names.map((_, i) => this.containers(p, pod, this.memberEnv(p, env, members, i), mounts, members, i, metrics));
+    const services = this.services(labels, options.service, members, metrics);
     this.headlessServiceName = services.headless;
     this.clientService = services.client;
     this.readOnlyServiceName = services.readOnly;
-    this.networkPolicyName = this.networkPolicy(labels, o);
+    this.networkPolicyName = this.networkPolicy(labels, o, metrics);
     const namespace = Chart.of(this).namespace;
+    this.monitoring(metrics, p, labels, namespace, services.headless);
     this.host = hostOf(this.serviceName, namespace);
     this.readOnlyHost = this.readOnlyServiceName === undefined ? undefined : hostOf(this.readOnlyServiceName, namespace);
     this.port = PORT;
@@ -935,7 +938,7 @@ export abstract class PostgresInstanceBase extends Construct {
    * (the archiving checks, and the scheduled base backups unless a standby takes them); with
    * baseBackupsFromStandby, the standby that takes them gets one too.
    */
-  private containers(p: InstancePlan, pod: PodSettings, env: PodEnv, mounts: Mounts, members: Members, i: number): ContainerManifest[] {
+  private containers(p: InstancePlan, pod: PodSettings, env: PodEnv, mounts: Mounts, members: Members, i: number, metrics: MetricsPlan | undefined): ContainerManifest[] {
     const securityContext = containerSecurity(p.version);
     const containers: ContainerManifest[] = [{
       name: 'postgres',
@@ -958,6 +961,10 @@ export abstract class PostgresInstanceBase extends Construct {
     }];
     if (p.archive && (i === members.primary || i === members.backups)) {
       containers.push(this.backupSidecar(p.archive.options, p.version, pod, env, mounts.sidecarMounts, members.backups !== members.primary));
+    }
+    if (metrics) {
+      const mount = (name: string, mountPath: string, readOnly?: boolean) => ({ name, mountPath, readOnly });
+      containers.push(exporterContainer(metrics, pod.pullPolicy, securityContext, mount('config', PATHS.config, true), mount('run', PATHS.run)) as ContainerManifest);
     }
     return containers;
   }
@@ -1031,14 +1038,16 @@ export abstract class PostgresInstanceBase extends Construct {
    * annotations and source ranges from the options; with replicas, it selects the primary only) and, with
    * replicas, the read-only Service; returns the first's name, the second, and the third's name.
    */
-  private services(labels: Labels, client: ClientService, members: Members): { headless: string; client: ApiObject; readOnly?: string } {
+  private services(labels: Labels, client: ClientService, members: Members, metrics: MetricsPlan | undefined): { headless: string; client: ApiObject; readOnly?: string } {
     const headlessServiceName = members.headless;
     const ports = [{ name: 'postgres', port: PORT, targetPort: 'postgres' }];
+    // With metrics, the headless Service (every member) also names the exporter's port, which a ServiceMonitor scrapes.
+    const headlessPorts = metrics ? [...ports, { name: 'metrics', port: METRICS_PORT, targetPort: 'metrics' }] : ports;
     new ApiObject(this, 'HeadlessService', {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: headlessServiceName, labels: labels.all },
-      spec: { clusterIP: 'None', selector: labels.selector, ports, publishNotReadyAddresses: true },
+      spec: { clusterIP: 'None', selector: labels.selector, ports: headlessPorts, publishNotReadyAddresses: true },
     });
     const clientService = new ApiObject(this, 'Service', {
       apiVersion: 'v1',
@@ -1102,8 +1111,27 @@ export abstract class PostgresInstanceBase extends Construct {
    * The NetworkPolicy, when the options ask for one: PostgreSQL admits the instance's own pods and the
    * clients named, egress stays open. Returns its name.
    */
-  private networkPolicy(labels: Labels, o: PostgresInstanceOptions): string | undefined {
-    return addNetworkPolicy(this, { name: `${this.name}-postgres`, labels: labels.all, selector: labels.selector }, o.networkPolicy);
+  private networkPolicy(labels: Labels, o: PostgresInstanceOptions, metrics: MetricsPlan | undefined): string | undefined {
+    const ports = metrics ? [PORT, METRICS_PORT] : [PORT];
+    return addNetworkPolicy(this, { name: `${this.name}-postgres`, labels: labels.all, selector: labels.selector, ports }, o.networkPolicy);
+  }
+
+  /** The `metrics` option, checked, and the exporter's queries in the ConfigMap. */
+  private metricsFiles(o: PostgresInstanceOptions, p: InstancePlan, files: Record<string, string>): MetricsPlan | undefined {
+    const metrics = checkMetrics(this, o.metrics, p.version);
+    if (metrics) {
+      files[METRICS_QUERIES_KEY] = renderMetricsQueries(p.version);
+    }
+    return metrics;
+  }
+
+  /** With `metrics`, the ServiceMonitor and the PrometheusRule it asks for. */
+  private monitoring(metrics: MetricsPlan | undefined, p: InstancePlan, labels: Labels, namespace: string | undefined, headlessService: string): void {
+    if (!metrics) {
+      return;
+    }
+    const backupInterval = p.archive ? seconds(this, 'baseBackupInterval', p.archive.options.baseBackupInterval, 86400) : undefined;
+    addMonitoring(this, metrics, { name: this.name, namespace, labels: labels.all, selector: labels.selector, headlessService, backupInterval });
   }
 
   /** The service account of the storages' keyless identity, and the labels it needs on the pod (Azure's webhook mutates only labelled pods). */

@@ -4,5 +4,6 @@ export * from './superuser-password';
 export * from './replication-password';
 export * from './recovery-target';
 export * from './postgres-options';
+export * from './metrics-options';
 export * from './archiving-postgres';
 export * from './wal-restored-postgres';

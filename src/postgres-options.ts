@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { ImagePullPolicy, INetworkPolicyPeer, k8s, ServiceType } from 'cdk8s-plus-27';
+import { MetricsOptions } from './metrics-options';
 import { ReplicationPassword } from './replication-password';
 import { SuperuserPassword } from './superuser-password';
 
@@ -311,6 +312,18 @@ export interface PostgresInstanceOptions {
    * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
    */
   readonly networkPolicy?: PostgresNetworkPolicy;
+  /**
+   * Prometheus metrics: a `metrics` container (postgres_exporter, port 9187, named `metrics` on the headless
+   * Service `<name>-pods`) in every member's pod, connecting over the pod's socket, with the library's queries
+   * (`pg_walg_*`: WAL archiving, segments waiting, the last scheduled base backup); optionally a ServiceMonitor and a
+   * PrometheusRule. With `networkPolicy`, the policy admits port 9187 from the same clients as 5432 only: add a
+   * NetworkPolicy of your own for Prometheus. Errors: an image that is not one line without spaces, a `scrapeInterval`
+   * without `serviceMonitor` or not in whole seconds.
+   *
+   * @default - no exporter, ServiceMonitor or PrometheusRule
+   * @see https://github.com/prometheus-community/postgres_exporter
+   */
+  readonly metrics?: MetricsOptions;
 }
 
 /** Options of continuous archiving. */

@@ -1,0 +1,208 @@
+// Prometheus metrics of an instance (the `metrics` option): the exporter container of every member's pod, its
+// queries (a file of the ConfigMap), and the ServiceMonitor and PrometheusRule, built with the L1 classes that
+// `npx projen import:crds` generates from the Prometheus Operator's CRDs (src/_imports).
+import { Construct } from 'constructs';
+import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr, ServiceMonitor } from './_imports/monitoring.coreos.com';
+import { DEFAULT_DATABASE, METRICS_PORT, METRICS_QUERIES_KEY, PATHS, PORT, REPORT_FILES, SUPERUSER } from './_pod-contract';
+import { checkWholeSeconds, invalid, optionalBoolean, requireString } from './_validation';
+import { MetricsOptions } from './metrics-options';
+import { PostgresVersion } from './postgres-version';
+
+/** The fields of MetricsOptions: a field it does not have is refused (it would be ignored). */
+const FIELDS = ['image', 'serviceMonitor', 'scrapeInterval', 'alertRules'];
+
+/** What the `metrics` option asks for, checked. */
+export interface MetricsPlan {
+  readonly image: string;
+  readonly serviceMonitor: boolean;
+  /** Seconds, or undefined: Prometheus's own interval. */
+  readonly scrapeInterval?: number;
+  readonly alertRules: boolean;
+}
+
+/** Checks the `metrics` option; undefined when it is not set. */
+export function checkMetrics(scope: Construct, given: MetricsOptions | undefined, version: PostgresVersion): MetricsPlan | undefined {
+  if (given === undefined) {
+    return undefined;
+  }
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) {
+    invalid(scope, 'metrics', given, 'expected MetricsOptions such as {} (the exporter only) or { serviceMonitor: true, alertRules: true }');
+  }
+  for (const [k, v] of Object.entries(given)) {
+    if (!FIELDS.includes(k)) {
+      invalid(scope, `metrics.${k}`, v, `expected a field of MetricsOptions: ${FIELDS.join(', ')}`);
+    }
+  }
+  let image = version.exporterImage;
+  if (given.image !== undefined) {
+    image = requireString(scope, 'metrics.image', given.image);
+    if (image === '' || /\s/.test(image)) {
+      invalid(scope, 'metrics.image', image, 'expected an image reference on one line without spaces, such as "quay.io/prometheuscommunity/postgres-exporter:v0.17.1"');
+    }
+  }
+  const serviceMonitor = optionalBoolean(scope, 'metrics.serviceMonitor', given.serviceMonitor) ?? false;
+  let scrapeInterval: number | undefined;
+  if (given.scrapeInterval !== undefined) {
+    scrapeInterval = checkWholeSeconds(scope, 'metrics.scrapeInterval', given.scrapeInterval, 'expected a Duration of whole seconds, at least 1, such as Duration.seconds(30)');
+    if (!serviceMonitor) {
+      invalid(scope, 'metrics.scrapeInterval', `${scrapeInterval} s`, 'expected no scrapeInterval without serviceMonitor: true (it is the ServiceMonitor\'s scrape interval)');
+    }
+  }
+  const alertRules = optionalBoolean(scope, 'metrics.alertRules', given.alertRules) ?? false;
+  return { image, serviceMonitor, scrapeInterval, alertRules };
+}
+
+/** One custom query of postgres_exporter: its metrics are `<key>_<column>`. */
+interface Query {
+  readonly key: string;
+  readonly sql: string;
+  readonly columns: ReadonlyArray<{ readonly name: string; readonly usage: 'GAUGE' | 'COUNTER'; readonly description: string }>;
+}
+
+/** The status directory of the archiver, relative to PGDATA: pg_xlog before PostgreSQL 10. */
+function archiveStatusDir(version: PostgresVersion): string {
+  return Number(version.serverVersion.split('.')[0]) < 10 ? 'pg_xlog/archive_status' : 'pg_wal/archive_status';
+}
+
+/**
+ * The library's queries. Each works from PostgreSQL 9.6 on (pg_stat_archiver, pg_ls_dir and pg_read_file of a
+ * path relative to PGDATA, for the superuser the exporter connects as), on a primary and on a hot standby.
+ */
+export function metricsQueries(version: PostgresVersion): Query[] {
+  const f = REPORT_FILES.backupStatus;
+  return [
+    {
+      key: 'pg_walg_server',
+      sql: 'SELECT CASE WHEN pg_is_in_recovery() THEN 1 ELSE 0 END AS in_recovery',
+      columns: [{ name: 'in_recovery', usage: 'GAUGE', description: '1 while the server is in recovery (a hot standby, or a restore replaying), 0 on a primary' }],
+    },
+    {
+      key: 'pg_walg_archiver',
+      sql: 'SELECT archived_count, failed_count, '
+        + 'coalesce(extract(epoch FROM last_archived_time), 0) AS last_archived_time_seconds, '
+        + 'coalesce(extract(epoch FROM last_failed_time), 0) AS last_failed_time_seconds, '
+        + 'CASE WHEN last_failed_time > coalesce(last_archived_time, \'-infinity\') THEN 1 ELSE 0 END AS failing, '
+        + 'extract(epoch FROM now() - coalesce(last_archived_time, pg_postmaster_start_time())) AS seconds_since_last_archived '
+        + 'FROM pg_stat_archiver',
+      columns: [
+        { name: 'archived_count', usage: 'COUNTER', description: 'WAL files archived (wal-g wal-push succeeded) since the statistics were reset' },
+        { name: 'failed_count', usage: 'COUNTER', description: 'failed attempts to archive a WAL file since the statistics were reset' },
+        { name: 'last_archived_time_seconds', usage: 'GAUGE', description: 'when the last WAL file was archived, Unix seconds (0: none yet)' },
+        { name: 'last_failed_time_seconds', usage: 'GAUGE', description: 'when the last archiving attempt failed, Unix seconds (0: none yet)' },
+        { name: 'failing', usage: 'GAUGE', description: '1 while the last archiving attempt failed (no success since the last failure), else 0' },
+        { name: 'seconds_since_last_archived', usage: 'GAUGE', description: 'seconds since the last WAL file was archived, or since the server started when none was' },
+      ],
+    },
+    {
+      key: 'pg_walg_archive_status',
+      sql: `SELECT count(*) AS ready_segments FROM pg_ls_dir('${archiveStatusDir(version)}') AS f WHERE f LIKE '%.ready'`,
+      columns: [{ name: 'ready_segments', usage: 'GAUGE', description: 'WAL files waiting to be archived (.ready files in archive_status)' }],
+    },
+    {
+      key: 'pg_walg_backup',
+      sql: 'SELECT split_part(s, \' \', 1)::float8 AS last_result, split_part(s, \' \', 2)::float8 AS last_end_time_seconds, '
+        + 'split_part(s, \' \', 3)::float8 AS last_success_time_seconds, split_part(s, \' \', 4)::float8 AS last_duration_seconds, '
+        + 'split_part(s, \' \', 5)::float8 AS count '
+        + `FROM (SELECT btrim(pg_read_file('${f}', 0, 256, true), E' \\n') AS s) AS status `
+        + 'WHERE s ~ \'^[01] [0-9]+ [0-9]+ -?[0-9]+ [0-9]+$\'',
+      columns: [
+        { name: 'last_result', usage: 'GAUGE', description: 'the last base backup of this member\'s walg-backup sidecar (or first start): 1 pushed, 0 failed' },
+        { name: 'last_end_time_seconds', usage: 'GAUGE', description: 'when the last base backup attempt ended, Unix seconds' },
+        { name: 'last_success_time_seconds', usage: 'GAUGE', description: 'when the last base backup that was pushed ended, Unix seconds (0: none since the member began)' },
+        { name: 'last_duration_seconds', usage: 'GAUGE', description: 'seconds the last base backup attempt took' },
+        { name: 'count', usage: 'GAUGE', description: 'base backups in the archive after the last attempt (and its retention)' },
+      ],
+    },
+  ];
+}
+
+/** The queries as postgres_exporter's YAML (PG_EXPORTER_EXTEND_QUERY_PATH): JSON strings, which YAML reads as they are. */
+export function renderMetricsQueries(version: PostgresVersion): string {
+  const lines = [`# ${METRICS_QUERIES_KEY} (cdk8s-postgres-walg): the metrics exporter's queries.`];
+  for (const q of metricsQueries(version)) {
+    lines.push(`${q.key}:`, `  query: ${JSON.stringify(q.sql)}`, '  metrics:');
+    for (const c of q.columns) {
+      lines.push(`    - ${c.name}:`, `        usage: ${JSON.stringify(c.usage)}`, `        description: ${JSON.stringify(c.description)}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** The exporter container: the image's own entrypoint, the pod's socket, the ConfigMap's queries. */
+export function exporterContainer(plan: MetricsPlan, pullPolicy: string, securityContext: object, configMount: object, runMount: object): Record<string, unknown> {
+  return {
+    name: 'metrics',
+    image: plan.image,
+    imagePullPolicy: pullPolicy,
+    env: [
+      // The pod's own socket directory: pg_hba.conf trusts local connections (the pod itself), so no password.
+      { name: 'DATA_SOURCE_NAME', value: `host=${PATHS.run} port=${PORT} user=${SUPERUSER} dbname=${DEFAULT_DATABASE} sslmode=disable` },
+      { name: 'PG_EXPORTER_EXTEND_QUERY_PATH', value: `${PATHS.config}/${METRICS_QUERIES_KEY}` },
+    ],
+    ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
+    readinessProbe: { tcpSocket: { port: 'metrics' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    resources: {
+      requests: { 'cpu': '10m', 'memory': '32Mi', 'ephemeral-storage': '16Mi' },
+      limits: { 'cpu': '200m', 'memory': '128Mi', 'ephemeral-storage': '64Mi' },
+    },
+    securityContext,
+    volumeMounts: [configMount, runMount],
+  };
+}
+
+/** Where the monitoring objects go and what they select. */
+export interface MonitoringTarget {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly labels: Record<string, string>;
+  readonly selector: Record<string, string>;
+  /** The headless Service, whose `metrics` port the ServiceMonitor scrapes. */
+  readonly headlessService: string;
+  /** The scheduled base backups' interval in seconds, when the instance archives. */
+  readonly backupInterval?: number;
+}
+
+/** The ServiceMonitor and the PrometheusRule the plan asks for. */
+export function addMonitoring(scope: Construct, plan: MetricsPlan, target: MonitoringTarget): void {
+  if (plan.serviceMonitor) {
+    new ServiceMonitor(scope, 'ServiceMonitor', {
+      metadata: { name: target.name, labels: target.labels },
+      spec: {
+        selector: { matchLabels: target.selector },
+        endpoints: [{ port: 'metrics', interval: plan.scrapeInterval === undefined ? undefined : `${plan.scrapeInterval}s` }],
+      },
+    });
+  }
+  if (plan.alertRules) {
+    new PrometheusRule(scope, 'PrometheusRule', {
+      metadata: { name: target.name, labels: target.labels },
+      spec: { groups: [{ name: `cdk8s-postgres-walg.${target.name}`, rules: alertRules(target) }] },
+    });
+  }
+}
+
+/** The library's alerts, on the series of this instance's members (its headless Service, and namespace when known). */
+export function alertRules(target: MonitoringTarget): Array<{ alert: string; expr: PrometheusRuleSpecGroupsRulesExpr; for: string; labels: Record<string, string>; annotations: Record<string, string> }> {
+  const sel = `{${target.namespace === undefined ? '' : `namespace=${JSON.stringify(target.namespace)}, `}service=${JSON.stringify(target.headlessService)}}`;
+  const rule = (alert: string, expr: string, forDuration: string, severity: string, summary: string) => ({
+    alert, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(expr), for: forDuration, labels: { severity },
+    annotations: { summary: `${target.name}: ${summary}`, description: `{{ $labels.pod }}: ${summary}` },
+  });
+  const rules = [
+    rule('PostgresWalArchivingFailing', `pg_walg_archiver_failing${sel} == 1`, '5m', 'critical',
+      'WAL archiving is failing: WAL stays in pg_wal until it succeeds, and a restore would end at the last archived segment'),
+    rule('PostgresWalArchivingBehind', `pg_walg_archive_status_ready_segments${sel} >= 4`, '15m', 'warning',
+      'WAL segments are waiting to be archived: archiving is too slow or hanging'),
+    rule('PostgresMetricsDown', `up${sel} == 0`, '10m', 'warning', 'the metrics exporter cannot be scraped'),
+  ];
+  if (target.backupInterval !== undefined) {
+    const stale = 2 * target.backupInterval;
+    rules.push(
+      rule('PostgresBaseBackupFailed', `pg_walg_backup_last_result${sel} == 0`, '0m', 'warning',
+        'the last scheduled base backup failed (see the walg-backup container\'s log)'),
+      rule('PostgresBaseBackupStale', `time() - pg_walg_backup_last_success_time_seconds${sel} > ${stale} and pg_walg_backup_last_success_time_seconds${sel} > 0`, '0m', 'critical',
+        `no base backup was pushed in ${stale} s (twice baseBackupInterval): restores replay ever more WAL`),
+    );
+  }
+  return rules;
+}
