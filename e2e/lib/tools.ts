@@ -4,7 +4,7 @@
  * Layout of the cache (`$PG_WALG_CACHE`, default `~/.cache/cdk8s-postgres-walg`):
  *   walg/<major.minor.patch>/wal-g             one directory per WAL-G line (+ .stamp), so that a
  *                                              pod's PATH selects exactly one
- *   bin/minio, bin/fake-gcs-server              (+ bin/.<name>.stamp = pinned version)
+ *   bin/minio, bin/fake-gcs-server, bin/postgres_exporter  (+ bin/.<name>.stamp = pinned version)
  *   azurite/node_modules/.bin/azurite
  *   pg/<major>/bin/{postgres,initdb,pg_ctl,psql,pg_isready}
  */
@@ -52,7 +52,7 @@ export function pgMajors(): number[] {
   return (versions().PG_MAJORS ?? '').split(/\s+/).filter((s) => s !== '').map(Number);
 }
 
-export type ToolName = 'wal-g' | 'minio' | 'fake-gcs-server';
+export type ToolName = 'wal-g' | 'minio' | 'fake-gcs-server' | 'postgres_exporter';
 
 /** Absolute path of a Go-built tool in the cache (may not exist: see hasTool). wal-g: see walgBin(). */
 export function toolPath(name: ToolName): string {
@@ -154,6 +154,8 @@ export function walgBin(): string {
 }
 export function minioBin(): string { return toolPath('minio'); }
 export function fakeGcsBin(): string { return toolPath('fake-gcs-server'); }
+/** postgres_exporter, the release of the modern versions' exporter image (the metrics container's image entrypoint). */
+export function exporterBin(): string { return toolPath('postgres_exporter'); }
 /** Azurite's blob-only CLI entry (azurite-blob; a node script: run it with process.execPath). */
 export function azuriteBin(): string {
   return path.join(cacheDir(), 'azurite', 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js');
