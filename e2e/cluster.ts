@@ -240,6 +240,16 @@ function main(): void {
   typoSts.spec.template.spec.containers[0].securityContext.runAsNonroot = true; // a typo of runAsNonRoot
   cells.push({ name: `negative-unknown-field-${base.id}`, objects: typo, level: 'restricted', refused: /unknown field "spec\.template\.spec\.containers\[0\]\.securityContext\.runAsNonroot"|field not declared in schema/ });
 
+  // The custom resources the library makes (the metrics option's ServiceMonitor and PrometheusRule) need their CRDs,
+  // as a cluster with the Prometheus Operator has them: the ones the library's classes were imported from.
+  const crdDir = path.join(__dirname, '..', 'imports', 'crds');
+  for (const f of fs.readdirSync(crdDir).filter((x) => x.endsWith('.yaml')).sort()) {
+    const r = kubectl(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', path.join(crdDir, f)]);
+    if (!r.ok) throw new Error(`the CRD ${f} was refused: ${r.err}`);
+  }
+  const established = kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/servicemonitors.monitoring.coreos.com', 'crd/prometheusrules.monitoring.coreos.com']);
+  if (!established.ok) throw new Error(`the Prometheus Operator's CRDs were not established: ${established.err}`);
+
   const version = kubectl(['version', '-o', 'json']);
   const server = version.ok ? JSON.parse(version.out).serverVersion?.gitVersion : version.err;
   console.log(`# kube-apiserver ${server}, Pod Security ${PSA_VERSION}; ${cells.length} cells (example, ${corpus.entries.length} corpus cases, negatives)`);

@@ -1,7 +1,8 @@
 // The validation corpus: one small cdk8s app per case, covering both constructs × the six providers ×
 // the main options (every recovery target kind, credentials by reference, by value and keyless, a
 // MinIO endpoint with a custom CA, Local volumes from a PVC, an emptyDir, a hostPath and NFS, a
-// custom PostgreSQL 17 version, every pod option, the NetworkPolicy, a three-instance cluster with hot standbys). Shared by `npx projen validate` (validate/run.ts)
+// custom PostgreSQL 17 version, every pod option, the NetworkPolicy, a three-instance cluster with hot standbys, metrics with a
+// ServiceMonitor and alert rules). Shared by `npx projen validate` (validate/run.ts)
 // and the unit tests test/security.test.ts and test/adversarial.test.ts.
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import { Namespaces, NetworkPolicyIpBlock, PersistentVolumeClaim, Pods, ServiceType, Volume } from 'cdk8s-plus-27';
@@ -634,6 +635,22 @@ const CASES: Case[] = [
         primaryMember: 1,
         replicationPassword: ReplicationPassword.fromSecret('orders-copy-streaming', 'password'),
       });
+    },
+  },
+  // --- monitoring: the exporter, the ServiceMonitor and the PrometheusRule (issue 15) ----------------------
+  {
+    id: 'monitoring',
+    description: 'Metrics on a three-instance cluster on PostgreSQL 17 (exporter in every member, ServiceMonitor every 30 s, '
+      + 'the library\'s alerts, a NetworkPolicy admitting Prometheus) and on KubeDB 11.2-v1 restored (KubeDB\'s exporter image)',
+    constructs: ['ArchivingPostgres', 'WalRestoredPostgres'],
+    providers: [WalProvider.S3, WalProvider.MINIO],
+    build: (c) => {
+      new ArchivingPostgres(c, 'ledger', {
+        name: 'ledger', storage: s3Ref(V.V17, 'billing/ledger'), replicas: 3, replicationPassword: ReplicationPassword.fromSecret('ledger-streaming'),
+        metrics: { serviceMonitor: true, scrapeInterval: Duration.seconds(30), alertRules: true },
+        networkPolicy: { clients: [Namespaces.select(c, 'monitoring', { names: ['monitoring'] })] },
+      });
+      new WalRestoredPostgres(c, 'orders-copy', { name: 'orders-copy', source: minio(V.V11_2_V1, 'shop/orders'), metrics: { serviceMonitor: true, alertRules: true } });
     },
   },
   {

@@ -138,3 +138,46 @@ export function generateSchemas(swaggerFile: string, outRoot: string, k8sVersion
   fs.writeFileSync(stampFile, stamp);
   return { dir, kinds };
 }
+
+/**
+ * Writes the strict schema of each version of each CustomResourceDefinition in `crdTexts` (YAML documents) into
+ * `dir`, named as generateSchemas names a kind's (`<kind>-<first label of the group>-<version>.json`): its
+ * `openAPIV3Schema`, made strict as the Kubernetes kinds are, except below `x-kubernetes-preserve-unknown-fields`
+ * (where the API server keeps unknown fields). Returns how many it wrote.
+ */
+export function writeCrdSchemas(crds: Json[], dir: string): number {
+  const strictCrd = (node: Json): void => {
+    if (Array.isArray(node)) {
+      node.forEach(strictCrd);
+      return;
+    }
+    if (node === null || typeof node !== 'object' || node['x-kubernetes-preserve-unknown-fields'] === true) {
+      return;
+    }
+    if (node.properties !== undefined && node.additionalProperties === undefined) {
+      node.additionalProperties = false;
+    }
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'properties') {
+        for (const s of Object.values(v as Record<string, Json>)) strictCrd(s);
+      } else {
+        strictCrd(v);
+      }
+    }
+  };
+  let n = 0;
+  for (const crd of crds) {
+    if (crd?.kind !== 'CustomResourceDefinition') continue;
+    const { group, names } = crd.spec;
+    for (const v of crd.spec.versions) {
+      const schema = structuredClone(v.schema.openAPIV3Schema);
+      strictCrd(schema);
+      schema.properties.apiVersion = { type: 'string', enum: [`${group}/${v.name}`] };
+      schema.properties.kind = { type: 'string', enum: [names.kind] };
+      const file = path.join(dir, `${names.kind.toLowerCase()}-${group.split('.')[0].toLowerCase()}-${v.name.toLowerCase()}.json`);
+      fs.writeFileSync(file, JSON.stringify({ $schema: 'http://json-schema.org/draft-04/schema#', ...schema }));
+      n++;
+    }
+  }
+  return n;
+}

@@ -16,7 +16,7 @@ import * as path from 'path';
 import { Yaml } from 'cdk8s';
 import * as YAML from 'yaml';
 import { buildCorpus, CorpusEntry } from './corpus';
-import { generateSchemas } from './k8s-schemas';
+import { generateSchemas, writeCrdSchemas } from './k8s-schemas';
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'validate-results');
@@ -158,7 +158,12 @@ function checkSchemas(bin: string, byFile: Map<string, CorpusEntry>): void {
     return;
   }
   const { dir, kinds } = generateSchemas(swagger, path.join(CACHE, 'k8s-schemas'), PINS.K8S_VERSION);
-  console.log(`# schema: ${kinds} strict kind schemas of Kubernetes ${PINS.K8S_VERSION} in ${dir}`);
+  // The custom resources the library makes (ServiceMonitor, PrometheusRule): their CRDs, kept in imports/crds/.
+  const crdDir = path.join(__dirname, '..', 'imports', 'crds');
+  const crds = fs.readdirSync(crdDir).filter((f) => f.endsWith('.yaml')).sort()
+    .flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(path.join(crdDir, f), 'utf8')).map((d) => d.toJS()));
+  const crdKinds = writeCrdSchemas(crds, dir);
+  console.log(`# schema: ${kinds} strict kind schemas of Kubernetes ${PINS.K8S_VERSION} and ${crdKinds} of the CRDs in imports/crds/, in ${dir}`);
 
   // The canary: unknown fields, at the top and deep inside a pod template, must be rejected.
   const canaryDir = path.join(OUT, 'canary');
@@ -166,14 +171,18 @@ function checkSchemas(bin: string, byFile: Map<string, CorpusEntry>): void {
   const sts = structuredClone(buildCorpus().entries[0].objects.find((o) => o.kind === 'StatefulSet')!) as any;
   sts.spec.template.spec.containers[0].securityContext.runAsNonroot = true; // a typo of runAsNonRoot
   const canary = path.join(canaryDir, 'unknown-fields.yaml');
+  // And in a custom resource's spec: a ServiceMonitor endpoint's `intervall`.
+  const monitor = { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'canary' },
+    spec: { selector: { matchLabels: { a: 'b' } }, endpoints: [{ port: 'metrics', intervall: '30s' }] } };
   fs.writeFileSync(canary, Yaml.stringify(
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'canary', labelz: { a: 'b' } }, data: { a: 'b' } },
     sts,
+    monitor,
   ));
   const canaryResults = kubeconform(bin, dir, [canary]);
   const rejected = canaryResults.filter((r) => r.status === 'statusInvalid' && /additional properties|additionalProperties/i.test(JSON.stringify(r)));
-  report(rejected.length === 2, 'schema-strictness', 'canary (metadata.labelz, securityContext.runAsNonroot)',
-    rejected.length === 2 ? 'unknown fields rejected' : `expected 2 rejections, got: ${JSON.stringify(canaryResults.map((r) => [r.kind, r.status, r.msg]))}`);
+  report(rejected.length === 3, 'schema-strictness', 'canary (metadata.labelz, securityContext.runAsNonroot, a ServiceMonitor endpoint\'s intervall)',
+    rejected.length === 3 ? 'unknown fields rejected' : `expected 3 rejections, got: ${JSON.stringify(canaryResults.map((r) => [r.kind, r.status, r.msg]))}`);
 
   const resources = kubeconform(bin, dir, [...byFile.keys()]);
   const seen = new Set<string>();
@@ -250,8 +259,10 @@ function checkKubeScore(bin: string, byFile: Map<string, CorpusEntry>, accepted:
     report(failures.length === 0, 'kube-score', entry ? label(entry, object) : `${o.file_name} ${object}`,
       failures.length === 0 ? `${applied} checks, no critical finding${acceptedCount ? ` (${acceptedCount} accepted)` : ''}` : failures.join('; '));
   }
-  // kube-score has no check for ConfigMaps and Secrets and leaves them out; everything else must be scored.
-  const total = [...byFile.values()].reduce((n, e) => n + e.objects.filter((o) => !['ConfigMap', 'Secret'].includes(o.kind)).length, 0);
+  // kube-score has no check for ConfigMaps, Secrets and custom resources (the Prometheus Operator's ServiceMonitor
+  // and PrometheusRule, checked by their CRDs' schemas above) and leaves them out; everything else must be scored.
+  const unscored = ['ConfigMap', 'Secret', 'ServiceMonitor', 'PrometheusRule'];
+  const total = [...byFile.values()].reduce((n, e) => n + e.objects.filter((o) => !unscored.includes(o.kind)).length, 0);
   if (scored !== total) report(false, 'kube-score', 'all', `scored ${scored} objects of ${total}`);
 }
 
