@@ -115,18 +115,19 @@ grant_traverse() {
 }
 
 # ------------------------------------------------------------- Go builds ----
-# go_tool NAME PACKAGE VERSION STAMP [ldflags] [DIR]: builds DIR/NAME (default bin/), stamped DIR/.NAME.stamp.
-go_tool() {
-  local name="$1" pkg="$2" ver="$3" stamp="$4" ldflags="${5:-}" dir="${6:-$cache/bin}"
+# go_build NAME STAMP DIR WHAT BUILDER ARGS...: unless DIR/NAME is there, stamped STAMP in DIR/.NAME.stamp, runs
+# `BUILDER TMP ARGS...` (output to the build log), which leaves one executable in TMP, and installs it stamped.
+go_build() {
+  local name="$1" stamp="$2" dir="$3" what="$4" builder="$5"
+  shift 5
   local bin="$dir/$name" stampf="$dir/.$name.stamp"
   if [ -x "$bin" ] && [ "$(cat "$stampf" 2>/dev/null)" = "$stamp" ]; then return 0; fi
   if ! command -v go >/dev/null 2>&1; then say "go not found"; return 1; fi
   local tmp t=$SECONDS
   mkdir -p "$dir"
   tmp="$(mktemp -d "$dir/.build-$name.XXXXXX")"
-  say "go install $pkg@$ver (this can take minutes)"
-  if ! GOBIN="$tmp" CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN="${GOTOOLCHAIN:-local}" \
-      go install -trimpath -ldflags "-s -w $ldflags" "$pkg@$ver" >"$logdir/build-$name.log" 2>&1; then
+  say "$what (this can take minutes)"
+  if ! "$builder" "$tmp" "$@" >"$logdir/build-$name.log" 2>&1; then
     say "build of $name failed, see $logdir/build-$name.log"; tail -5 "$logdir/build-$name.log" >&2
     rm -rf "$tmp"; return 1
   fi
@@ -138,29 +139,31 @@ go_tool() {
   say "built $name in $((SECONDS - t))s"
 }
 
-# go_tool_wrapped NAME MODULE VERSION PACKAGE: as go_tool, for a module whose version list the proxy refuses
-# (`go install pkg@ver` reads it): `go build` of PACKAGE in a throwaway module that requires MODULE@VERSION.
+# go_install_into TMP PACKAGE VERSION LDFLAGS: `go install PACKAGE@VERSION` into TMP.
+# shellcheck disable=SC2317 # run by go_build
+go_install_into() {
+  GOBIN="$1" CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN="${GOTOOLCHAIN:-local}" \
+    go install -trimpath -ldflags "-s -w $4" "$2@$3"
+}
+
+# go_wrapper_into TMP NAME MODULE VERSION PACKAGE: `go build` of PACKAGE in a throwaway module in TMP that requires
+# MODULE@VERSION, for a module whose version list the proxy refuses (`go install pkg@ver` reads it).
+# shellcheck disable=SC2317 # run by go_build
+go_wrapper_into() {
+  printf 'module pgwalg.local/%s\n\ngo 1.23\n\nrequire %s %s\n' "$2" "$3" "$4" >"$1/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$5" >"$1/tools.go"
+  (cd "$1" && CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN="${GOTOOLCHAIN:-local}" go mod tidy &&
+    CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN="${GOTOOLCHAIN:-local}" go build -trimpath -ldflags "-s -w" -o "$1/$2" "$5")
+}
+
+# go_tool NAME PACKAGE VERSION STAMP [ldflags] [DIR]: builds DIR/NAME (default bin/), stamped DIR/.NAME.stamp.
+go_tool() {
+  go_build "$1" "$4" "${6:-$cache/bin}" "go install $2@$3" go_install_into "$2" "$3" "${5:-}"
+}
+
+# go_tool_wrapped NAME MODULE VERSION PACKAGE: as go_tool, through go_wrapper_into (stamp: VERSION).
 go_tool_wrapped() {
-  local name="$1" module="$2" ver="$3" pkg="$4" dir="$cache/bin"
-  local bin="$dir/$name" stampf="$dir/.$name.stamp"
-  if [ -x "$bin" ] && [ "$(cat "$stampf" 2>/dev/null)" = "$ver" ]; then return 0; fi
-  if ! command -v go >/dev/null 2>&1; then say "go not found"; return 1; fi
-  local tmp t=$SECONDS
-  mkdir -p "$dir"
-  tmp="$(mktemp -d "$dir/.build-$name.XXXXXX")"
-  say "go build $pkg ($module@$ver, this can take minutes)"
-  printf 'module pgwalg.local/%s\n\ngo 1.23\n\nrequire %s %s\n' "$name" "$module" "$ver" >"$tmp/go.mod"
-  printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" >"$tmp/tools.go"
-  if ! (cd "$tmp" && CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN="${GOTOOLCHAIN:-local}" go mod tidy &&
-      CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN="${GOTOOLCHAIN:-local}" go build -trimpath -ldflags "-s -w" -o "$tmp/$name" "$pkg") \
-      >"$logdir/build-$name.log" 2>&1; then
-    say "build of $name failed, see $logdir/build-$name.log"; tail -5 "$logdir/build-$name.log" >&2
-    rm -rf "$tmp"; return 1
-  fi
-  mv -f "$tmp/$name" "$bin"; rm -rf "$tmp"
-  echo "$ver" >"$stampf"
-  echo "$((SECONDS - t))" >"$dir/.$name.buildsecs"
-  say "built $name in $((SECONDS - t))s"
+  go_build "$1" "$3" "$cache/bin" "go build $4 ($2@$3)" go_wrapper_into "$1" "$2" "$3" "$4"
 }
 
 # walg_dir VERSION: the cache directory of a WAL-G line, named by major.minor.patch
