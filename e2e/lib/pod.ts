@@ -130,8 +130,6 @@ export class Pod {
     if (o.busybox) pathDirs.push(busyboxDir());
     env.PATH = [...pathDirs, '/usr/local/bin', '/usr/bin', '/bin'].join(':');
     Object.assign(env, o.infraEnv);
-    // The harness's owner mark (proc.ts OWNER_VAR): `env -i` starts the container with exactly this env.
-    this.env = marked(env);
     if (o.hosts) mounts.push([this.writeHosts(o.hosts), '/etc/hosts', 'ro']);
     this.mountsFile = this.writeMounts(o.container ?? 'postgres', mounts);
     if (c.name === 'metrics' && !c.command) {
@@ -145,6 +143,8 @@ export class Pod {
       const shell = o.busybox ? ['busybox', 'sh'] : ['/bin/sh'];
       this.command = [...shell, ...c.command.slice(1)];
     }
+    // The harness's owner mark (proc.ts OWNER_VAR), last: `env -i` starts the container with exactly this env.
+    this.env = marked(env);
   }
 
   /** A container's volume mounts as [host dir, container path, ro|rw]. */
