@@ -107,7 +107,7 @@ push_backup() {
   fi
   _started=$(date +%s)
   if push_base_backup; then
-    backup_status 1 "$_started"
+    _ended=$(date +%s)
     if [ -n "$window" ]; then
       if ! retain_by_age; then
         log "WARNING: retention failed: $LAST_ERROR"
@@ -119,6 +119,8 @@ push_backup() {
         log "WARNING: retention failed: $LAST_ERROR"
       fi
     fi
+    # After the retention, so that the count of base backups is what the archive keeps; the push's own end and time.
+    backup_status 1 "$_started" "$_ended"
     return 0
   fi
   log "WARNING: base backup failed: $LAST_ERROR"

@@ -821,13 +821,13 @@ fetch_base_backup() {
   rm -f "$PGDATA/pg-walg-backup-status"
 }
 
-# backup_status RESULT STARTED: record a base backup's outcome (1 pushed, 0 failed; STARTED in Unix seconds)
-# in PGDATA/pg-walg-backup-status for the metrics exporter, replacing the file whole (a reader never sees
-# half a line). What this outcome cannot tell (the end of the last pushed one after a failure, the count
+# backup_status RESULT STARTED [ENDED]: record a base backup's outcome (1 pushed, 0 failed; STARTED and ENDED
+# in Unix seconds, ENDED now unless given) in PGDATA/pg-walg-backup-status for the metrics exporter,
+# replacing the file whole (a reader never sees half a line). What this outcome cannot tell (the end of the last pushed one after a failure, the count
 # of base backups when the archive cannot be listed) is carried over from the previous report.
 backup_status() {
   _bs_file="$PGDATA/pg-walg-backup-status"
-  _bs_end=$(date +%s)
+  _bs_end=${3:-$(date +%s)}
   _bs_ok=0
   _bs_count=0
   if [ -f "$_bs_file" ]; then

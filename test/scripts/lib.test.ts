@@ -643,6 +643,16 @@ describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('backup_status under
     expect(r.ok).toBe(1700000000);
     expect(r.count).toBe(5);
   });
+  test('a push whose end is given (the sidecar reports after its retention): that end, and the time up to it', () => {
+    const r = status(`printf '${LIST}\\n'`, [['1', 30]]);
+    expect(r.took).toBeGreaterThanOrEqual(30);
+    const s = stub(`case $1 in backup-list) printf '${LIST}\\n' ;; esac`);
+    const pgdata = path.join(s.work, 'data');
+    fs.mkdirSync(pgdata);
+    const x = s.lib(shell, 'backup_status 1 1700000000 1700000042', [], { PGDATA: pgdata, WALE_S3_PREFIX: 's3://b/p' });
+    expect(x.status).toBe(0);
+    expect(fs.readFileSync(path.join(pgdata, 'pg-walg-backup-status'), 'utf8')).toBe('1 1700000042 1700000042 42 2\n');
+  });
   test('the first report of a member that never pushed: 0 as the end of the last pushed one', () => {
     const r = status('echo "ERROR: connection refused" >&2; exit 1', [['0', 1]]);
     expect([r.res, r.ok, r.count]).toEqual([0, 0, 0]);
