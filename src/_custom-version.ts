@@ -60,7 +60,7 @@ export function checkCustomVersion(props: CustomPostgresVersionProps): void {
 }
 
 /** Throws the library's error for an invalid image reference. */
-function checkImage(where: string, prop: string, value: unknown): void {
+export function checkImage(where: string, prop: string, value: unknown): void {
   const image = requireString(where, prop, value, 'expected an image reference such as "example.com/postgres-walg:17.2"');
   if (!IMAGE.test(image) || image.includes('//')) {
     invalid(where, prop, image, 'expected an image reference such as "example.com/postgres-walg:17.2": lowercase registry and path, optional :tag and @sha256:digest, no spaces');
@@ -86,10 +86,14 @@ export function checkVersionImages(version: PostgresVersion, images: PostgresVer
     invalid(where, 'images', images, 'expected an object with image, walgImage or walgBinaryPath');
   }
   // The images the pods run: a property without an effect is refused, never dropped.
-  for (const prop of ['toolsImage', 'exporterImage']) {
+  const why: Record<string, string> = {
+    toolsImage: 'no pod runs the tools image',
+    exporterImage: 'the exporter\'s image is the metrics option\'s (metrics.image)',
+  };
+  for (const prop of Object.keys(why)) {
     const value = (images as Record<string, unknown>)[prop];
     if (value !== undefined) {
-      invalid(where, prop, value, 'expected image, walgImage or walgBinaryPath: the pods run the database image and the WAL-G image only');
+      invalid(where, prop, value, `expected image, walgImage or walgBinaryPath: ${why[prop]}`);
     }
   }
   checkKnownProps(where, 'PostgresVersionImages', images, NESTED_PROPS.images);

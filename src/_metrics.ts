@@ -2,14 +2,17 @@
 // queries (a file of the ConfigMap), and the ServiceMonitor and PrometheusRule, built with the L1 classes that
 // `npx projen import:crds` generates from the Prometheus Operator's CRDs (src/_imports).
 import { Construct } from 'constructs';
+import { checkImage } from './_custom-version';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr, ServiceMonitor } from './_imports/monitoring.coreos.com';
 import { DEFAULT_DATABASE, METRICS_PORT, METRICS_QUERIES_KEY, PATHS, PORT, REPORT_FILES, SUPERUSER } from './_pod-contract';
-import { checkWholeSeconds, invalid, optionalBoolean, requireString } from './_validation';
+import { checkLabelKey, checkLabelValue, checkWholeSeconds, invalid, optionalBoolean } from './_validation';
 import { MetricsOptions } from './metrics-options';
 import { PostgresVersion } from './postgres-version';
 
 /** The fields of MetricsOptions: a field it does not have is refused (it would be ignored). */
-const FIELDS = ['image', 'serviceMonitor', 'scrapeInterval', 'alertRules'];
+const FIELDS = ['image', 'serviceMonitor', 'scrapeInterval', 'alertRules', 'labels'];
+/** Prometheus marks a series stale after 5 minutes without a sample: a longer scrape interval makes every series flap. */
+const MAX_SCRAPE_SECONDS = 300;
 
 /** What the `metrics` option asks for, checked. */
 export interface MetricsPlan {
@@ -18,6 +21,8 @@ export interface MetricsPlan {
   /** Seconds, or undefined: Prometheus's own interval. */
   readonly scrapeInterval?: number;
   readonly alertRules: boolean;
+  /** The labels of the ServiceMonitor and the PrometheusRule besides the instance's. */
+  readonly labels: Record<string, string>;
 }
 
 /** Checks the `metrics` option; undefined when it is not set. */
@@ -35,21 +40,45 @@ export function checkMetrics(scope: Construct, given: MetricsOptions | undefined
   }
   let image = version.exporterImage;
   if (given.image !== undefined) {
-    image = requireString(scope, 'metrics.image', given.image);
-    if (image === '' || /\s/.test(image)) {
-      invalid(scope, 'metrics.image', image, 'expected an image reference on one line without spaces, such as "quay.io/prometheuscommunity/postgres-exporter:v0.17.1"');
-    }
+    checkImage(scope.node.path, 'metrics.image', given.image);
+    image = given.image;
   }
   const serviceMonitor = optionalBoolean(scope, 'metrics.serviceMonitor', given.serviceMonitor) ?? false;
   let scrapeInterval: number | undefined;
   if (given.scrapeInterval !== undefined) {
-    scrapeInterval = checkWholeSeconds(scope, 'metrics.scrapeInterval', given.scrapeInterval, 'expected a Duration of whole seconds, at least 1, such as Duration.seconds(30)');
+    const expected = `expected a Duration of whole seconds from 1 to ${MAX_SCRAPE_SECONDS}, such as Duration.seconds(30) (Prometheus marks a series stale after 5 minutes without a sample)`;
+    scrapeInterval = checkWholeSeconds(scope, 'metrics.scrapeInterval', given.scrapeInterval, expected);
+    if (scrapeInterval > MAX_SCRAPE_SECONDS) {
+      invalid(scope, 'metrics.scrapeInterval', given.scrapeInterval, expected);
+    }
     if (!serviceMonitor) {
-      invalid(scope, 'metrics.scrapeInterval', `${scrapeInterval} s`, 'expected no scrapeInterval without serviceMonitor: true (it is the ServiceMonitor\'s scrape interval)');
+      invalid(scope, 'metrics.scrapeInterval', given.scrapeInterval, 'expected no scrapeInterval without serviceMonitor: true (it is the ServiceMonitor\'s scrape interval)');
     }
   }
-  const alertRules = optionalBoolean(scope, 'metrics.alertRules', given.alertRules) ?? false;
-  return { image, serviceMonitor, scrapeInterval, alertRules };
+  const alerts = optionalBoolean(scope, 'metrics.alertRules', given.alertRules) ?? false;
+  if (alerts && !serviceMonitor) {
+    invalid(scope, 'metrics.alertRules', true, 'expected serviceMonitor: true with alertRules: the alerts select this instance\'s series by the `service` '
+      + 'label that the ServiceMonitor\'s scrape adds; with your own scrape configuration, write your own rules (the README has the expressions)');
+  }
+  return { image, serviceMonitor, scrapeInterval, alertRules: alerts, labels: checkMonitoringLabels(scope, given.labels) };
+}
+
+/** metrics.labels: label keys and values, none of the library's own (which the objects carry anyway). */
+function checkMonitoringLabels(scope: Construct, given: unknown): Record<string, string> {
+  if (given === undefined) {
+    return {};
+  }
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) {
+    invalid(scope, 'metrics.labels', given, 'expected labels such as { release: "kube-prometheus-stack" }');
+  }
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(given)) {
+    if (k.startsWith('app.kubernetes.io/')) {
+      invalid(scope, 'metrics.labels', k, 'expected a label the library does not set: it sets the app.kubernetes.io/ labels of the instance on every object');
+    }
+    labels[checkLabelKey(scope, 'metrics.labels', k)] = checkLabelValue(scope, `metrics.labels.${k}`, v);
+  }
+  return labels;
 }
 
 /** One custom query of postgres_exporter: its metrics are `<key>_<column>`. */
@@ -129,7 +158,9 @@ export function renderMetricsQueries(version: PostgresVersion): string {
 }
 
 /** The exporter container: the image's own entrypoint, the pod's socket, the ConfigMap's queries. */
-export function exporterContainer(plan: MetricsPlan, pullPolicy: string, securityContext: object, configMount: object, runMount: object): Record<string, unknown> {
+export function exporterContainer(
+  plan: MetricsPlan, pullPolicy: string, securityContext: object, configMount: object, runMount: object,
+): Record<string, unknown> {
   return {
     name: 'metrics',
     image: plan.image,
@@ -140,7 +171,6 @@ export function exporterContainer(plan: MetricsPlan, pullPolicy: string, securit
       { name: 'PG_EXPORTER_EXTEND_QUERY_PATH', value: `${PATHS.config}/${METRICS_QUERIES_KEY}` },
     ],
     ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
-    readinessProbe: { tcpSocket: { port: 'metrics' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
     resources: {
       requests: { 'cpu': '10m', 'memory': '32Mi', 'ephemeral-storage': '16Mi' },
       limits: { 'cpu': '200m', 'memory': '128Mi', 'ephemeral-storage': '64Mi' },
@@ -158,7 +188,7 @@ export interface MonitoringTarget {
   readonly selector: Record<string, string>;
   /** The headless Service, whose `metrics` port the ServiceMonitor scrapes. */
   readonly headlessService: string;
-  /** The scheduled base backups' interval in seconds, when the instance archives. */
+  /** The scheduled base backups' interval in seconds, when the instance archives (undefined: it does not). */
   readonly backupInterval?: number;
 }
 
@@ -166,7 +196,7 @@ export interface MonitoringTarget {
 export function addMonitoring(scope: Construct, plan: MetricsPlan, target: MonitoringTarget): void {
   if (plan.serviceMonitor) {
     new ServiceMonitor(scope, 'ServiceMonitor', {
-      metadata: { name: target.name, labels: target.labels },
+      metadata: { name: target.name, labels: { ...plan.labels, ...target.labels } },
       spec: {
         selector: { matchLabels: target.selector },
         endpoints: [{ port: 'metrics', interval: plan.scrapeInterval === undefined ? undefined : `${plan.scrapeInterval}s` }],
@@ -175,33 +205,58 @@ export function addMonitoring(scope: Construct, plan: MetricsPlan, target: Monit
   }
   if (plan.alertRules) {
     new PrometheusRule(scope, 'PrometheusRule', {
-      metadata: { name: target.name, labels: target.labels },
+      metadata: { name: target.name, labels: { ...plan.labels, ...target.labels } },
       spec: { groups: [{ name: `cdk8s-postgres-walg.${target.name}`, rules: alertRules(target) }] },
     });
   }
 }
 
-/** The library's alerts, on the series of this instance's members (its headless Service, and namespace when known). */
-export function alertRules(target: MonitoringTarget): Array<{ alert: string; expr: PrometheusRuleSpecGroupsRulesExpr; for: string; labels: Record<string, string>; annotations: Record<string, string> }> {
+/**
+ * The library's alerts, on the series of this instance's members (its headless Service, and namespace when known). The
+ * exporter's own health first, since every other alert is silent without its series; the archiving alerts and the
+ * backup alerts only for an instance that archives.
+ */
+/** One alerting rule of the PrometheusRule. */
+export interface AlertRule {
+  readonly alert: string;
+  readonly expr: PrometheusRuleSpecGroupsRulesExpr;
+  readonly for: string;
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+}
+
+export function alertRules(target: MonitoringTarget): AlertRule[] {
   const sel = `{${target.namespace === undefined ? '' : `namespace=${JSON.stringify(target.namespace)}, `}service=${JSON.stringify(target.headlessService)}}`;
-  const rule = (alert: string, expr: string, forDuration: string, severity: string, summary: string) => ({
-    alert, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(expr), for: forDuration, labels: { severity },
-    annotations: { summary: `${target.name}: ${summary}`, description: `{{ $labels.pod }}: ${summary}` },
+  // An alert on a series names the member's pod and the value; one on an absent series has neither.
+  const rule = (alert: string, expr: string, forDuration: string, severity: string, summary: string): AlertRule => ({
+    alert,
+    expr: PrometheusRuleSpecGroupsRulesExpr.fromString(expr),
+    for: forDuration,
+    labels: { severity },
+    annotations: {
+      summary: `${target.name}: ${summary}`,
+      description: expr.startsWith('absent(') ? `${target.name}: ${summary}` : `{{ $labels.pod }}: ${summary} (value: {{ $value }})`,
+    },
   });
   const rules = [
-    rule('PostgresWalArchivingFailing', `pg_walg_archiver_failing${sel} == 1`, '5m', 'critical',
-      'WAL archiving is failing: WAL stays in pg_wal until it succeeds, and a restore would end at the last archived segment'),
-    rule('PostgresWalArchivingBehind', `pg_walg_archive_status_ready_segments${sel} >= 4`, '15m', 'warning',
-      'WAL segments are waiting to be archived: archiving is too slow or hanging'),
+    rule('PostgresMetricsAbsent', `absent(up${sel})`, '10m', 'warning',
+      'no exporter of this instance is scraped (is the ServiceMonitor selected by Prometheus?): the other alerts cannot fire'),
     rule('PostgresMetricsDown', `up${sel} == 0`, '10m', 'warning', 'the metrics exporter cannot be scraped'),
+    rule('PostgresExporterCannotQuery', `pg_up${sel} == 0`, '5m', 'warning', 'the metrics exporter cannot query PostgreSQL: the pg_walg_* series are missing'),
   ];
   if (target.backupInterval !== undefined) {
     const stale = 2 * target.backupInterval;
     rules.push(
+      rule('PostgresWalArchivingFailing', `pg_walg_archiver_failing${sel} == 1`, '5m', 'critical',
+        'WAL archiving is failing: WAL stays in pg_wal until it succeeds, and a restore would end at the last archived segment'),
+      rule('PostgresWalArchivingBehind', `pg_walg_archive_status_ready_segments${sel} >= 4`, '15m', 'warning',
+        'WAL segments are waiting to be archived: archiving is too slow or hanging'),
       rule('PostgresBaseBackupFailed', `pg_walg_backup_last_result${sel} == 0`, '0m', 'warning',
         'the last scheduled base backup failed (see the walg-backup container\'s log)'),
-      rule('PostgresBaseBackupStale', `time() - pg_walg_backup_last_success_time_seconds${sel} > ${stale} and pg_walg_backup_last_success_time_seconds${sel} > 0`, '0m', 'critical',
+      rule('PostgresBaseBackupStale', `time() - pg_walg_backup_last_success_time_seconds${sel} > ${stale} and pg_walg_backup_last_success_time_seconds${sel} > 0`, '0m', 'warning',
         `no base backup was pushed in ${stale} s (twice baseBackupInterval): restores replay ever more WAL`),
+      rule('PostgresBaseBackupNotReported', `absent(pg_walg_backup_last_result${sel})`, `${stale}s`, 'warning',
+        `no member has reported a base backup for ${stale} s (twice baseBackupInterval): the member that pushes them is down, or has pushed none since it began`),
     );
   }
   return rules;

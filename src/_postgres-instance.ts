@@ -938,7 +938,9 @@ export abstract class PostgresInstanceBase extends Construct {
    * (the archiving checks, and the scheduled base backups unless a standby takes them); with
    * baseBackupsFromStandby, the standby that takes them gets one too.
    */
-  private containers(p: InstancePlan, pod: PodSettings, env: PodEnv, mounts: Mounts, members: Members, i: number, metrics: MetricsPlan | undefined): ContainerManifest[] {
+  private containers(
+    p: InstancePlan, pod: PodSettings, env: PodEnv, mounts: Mounts, members: Members, i: number, metrics: MetricsPlan | undefined,
+  ): ContainerManifest[] {
     const securityContext = containerSecurity(p.version);
     const containers: ContainerManifest[] = [{
       name: 'postgres',
@@ -1038,7 +1040,9 @@ export abstract class PostgresInstanceBase extends Construct {
    * annotations and source ranges from the options; with replicas, it selects the primary only) and, with
    * replicas, the read-only Service; returns the first's name, the second, and the third's name.
    */
-  private services(labels: Labels, client: ClientService, members: Members, metrics: MetricsPlan | undefined): { headless: string; client: ApiObject; readOnly?: string } {
+  private services(
+    labels: Labels, client: ClientService, members: Members, metrics: MetricsPlan | undefined,
+  ): { headless: string; client: ApiObject; readOnly?: string } {
     const headlessServiceName = members.headless;
     const ports = [{ name: 'postgres', port: PORT, targetPort: 'postgres' }];
     // With metrics, the headless Service (every member) also names the exporter's port, which a ServiceMonitor scrapes.
@@ -1126,7 +1130,9 @@ export abstract class PostgresInstanceBase extends Construct {
   }
 
   /** With `metrics`, the ServiceMonitor and the PrometheusRule it asks for. */
-  private monitoring(metrics: MetricsPlan | undefined, p: InstancePlan, labels: Labels, namespace: string | undefined, headlessService: string): void {
+  private monitoring(
+    metrics: MetricsPlan | undefined, p: InstancePlan, labels: Labels, namespace: string | undefined, headlessService: string,
+  ): void {
     if (!metrics) {
       return;
     }

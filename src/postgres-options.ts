@@ -316,9 +316,10 @@ export interface PostgresInstanceOptions {
    * Prometheus metrics: a `metrics` container (postgres_exporter, port 9187, named `metrics` on the headless
    * Service `<name>-pods`) in every member's pod, connecting over the pod's socket, with the library's queries
    * (`pg_walg_*`: WAL archiving, segments waiting, the last scheduled base backup); optionally a ServiceMonitor and a
-   * PrometheusRule. With `networkPolicy`, the policy admits port 9187 from the same clients as 5432 only: add a
-   * NetworkPolicy of your own for Prometheus. Errors: an image that is not one line without spaces, a `scrapeInterval`
-   * without `serviceMonitor` or not in whole seconds.
+   * PrometheusRule. With `networkPolicy`, the policy admits the exporter's port 9187 from the same clients as 5432:
+   * name Prometheus's pods or namespace among them. Errors: see `MetricsOptions` (an image that is not an image
+   * reference, a `scrapeInterval` without `serviceMonitor` or not in whole seconds from 1 to 300, `alertRules` without
+   * `serviceMonitor`, a label of the library's).
    *
    * @default - no exporter, ServiceMonitor or PrometheusRule
    * @see https://github.com/prometheus-community/postgres_exporter

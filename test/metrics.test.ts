@@ -7,9 +7,9 @@ import { Chart, Duration } from 'cdk8s';
 import { Pods } from 'cdk8s-plus-27';
 import { parse } from 'yaml';
 import { ArchivingPostgres, MetricsOptions, PostgresInstanceOptions, PostgresVersion, WalProvider, WalRestoredPostgres } from '../src';
+import { container, envOf, find, forSnapshot, newChart, Obj, storageFor, synth } from './util';
 import { CATALOG, EXPORTER_IMAGE, MODERN_EXPORTER_IMAGE } from '../src/_catalog';
 import { metricsQueries, renderMetricsQueries } from '../src/_metrics';
-import { container, envOf, find, forSnapshot, newChart, Obj, storageFor, synth } from './util';
 
 function orders(props: Partial<PostgresInstanceOptions> & { baseBackupInterval?: Duration } = {}, version = PostgresVersion.V17): Obj[] {
   const chart = newChart();
@@ -32,6 +32,9 @@ test('metrics {}: the exporter beside PostgreSQL, over the pod\'s socket, with t
   const c = container(objs, 'orders', 'metrics');
   expect(c.image).toBe(MODERN_EXPORTER_IMAGE);
   expect(c.command).toBeUndefined();
+  // No readiness probe: a failing exporter must not take the database out of its Services (a pod is ready only when
+  // every container is).
+  expect(c.readinessProbe).toBeUndefined();
   expect(envOf(c)).toEqual({
     DATA_SOURCE_NAME: 'host=/var/run/postgresql port=5432 user=postgres dbname=postgres sslmode=disable',
     PG_EXPORTER_EXTEND_QUERY_PATH: '/etc/pg-walg/config/metrics-queries.yaml',
@@ -67,11 +70,11 @@ test('with replicas, every member has its exporter (a standby reports that it is
 
 test('a WalRestoredPostgres without an onward archive has the exporter too', () => {
   const chart = newChart();
-  new WalRestoredPostgres(chart, 'copy', { name: 'copy', source: storageFor(chart, WalProvider.S3, PostgresVersion.V17), metrics: { alertRules: true } });
+  new WalRestoredPostgres(chart, 'copy', { name: 'copy', source: storageFor(chart, WalProvider.S3, PostgresVersion.V17), metrics: { serviceMonitor: true, alertRules: true } });
   const objs = synth(chart);
   expect(containersOf(objs, 'copy')).toEqual(['postgres', 'metrics']);
-  // No scheduled base backups: no backup alerts.
-  expect(find(objs, 'PrometheusRule').spec.groups[0].rules.map((r: any) => r.alert)).toEqual(['PostgresWalArchivingFailing', 'PostgresWalArchivingBehind', 'PostgresMetricsDown']);
+  // It archives nothing and pushes no base backups: only the exporter's own alerts.
+  expect(find(objs, 'PrometheusRule').spec.groups[0].rules.map((r: any) => r.alert)).toEqual(['PostgresMetricsAbsent', 'PostgresMetricsDown', 'PostgresExporterCannotQuery']);
 });
 
 test('serviceMonitor: scrapes the port `metrics` of the instance\'s Services (only the headless one has it)', () => {
@@ -89,13 +92,16 @@ test('serviceMonitor: scrapes the port `metrics` of the instance\'s Services (on
 });
 
 test('alertRules: the library\'s alerts on this instance\'s series, the stale-backup bound at twice baseBackupInterval', () => {
-  const objs = orders({ metrics: { alertRules: true }, baseBackupInterval: Duration.hours(6) } as any);
+  const objs = orders({ metrics: { serviceMonitor: true, alertRules: true }, baseBackupInterval: Duration.hours(6) } as any);
   const rule = find(objs, 'PrometheusRule', 'orders');
   expect(rule.spec.groups).toHaveLength(1);
   expect(rule.spec.groups[0].name).toBe('cdk8s-postgres-walg.orders');
   const rules = Object.fromEntries(rule.spec.groups[0].rules.map((r: any) => [r.alert, r]));
-  expect(Object.keys(rules)).toEqual(['PostgresWalArchivingFailing', 'PostgresWalArchivingBehind', 'PostgresMetricsDown', 'PostgresBaseBackupFailed', 'PostgresBaseBackupStale']);
+  expect(Object.keys(rules)).toEqual(['PostgresMetricsAbsent', 'PostgresMetricsDown', 'PostgresExporterCannotQuery', 'PostgresWalArchivingFailing',
+    'PostgresWalArchivingBehind', 'PostgresBaseBackupFailed', 'PostgresBaseBackupStale', 'PostgresBaseBackupNotReported']);
   const sel = '{namespace="db", service="orders-pods"}';
+  expect(rules.PostgresMetricsAbsent.expr).toBe(`absent(up${sel})`);
+  expect(rules.PostgresBaseBackupNotReported).toMatchObject({ expr: `absent(pg_walg_backup_last_result${sel})`, for: '43200s' });
   expect(rules.PostgresWalArchivingFailing.expr).toBe(`pg_walg_archiver_failing${sel} == 1`);
   expect(rules.PostgresBaseBackupStale.expr).toBe(`time() - pg_walg_backup_last_success_time_seconds${sel} > 43200 and pg_walg_backup_last_success_time_seconds${sel} > 0`);
   expect(rules.PostgresWalArchivingFailing.labels).toEqual({ severity: 'critical' });
@@ -103,22 +109,32 @@ test('alertRules: the library\'s alerts on this instance\'s series, the stale-ba
   const made = new Set(metricsQueries(PostgresVersion.V17).flatMap((q) => q.columns.map((c) => `${q.key}_${c.name}`)));
   for (const r of Object.values(rules) as any[]) {
     for (const m of String(r.expr).match(/\b[a-z_]+(?=\{)/g) ?? []) {
-      expect(m === 'up' || made.has(m)).toBe(true);
+      expect(m === 'up' || m === 'pg_up' || made.has(m)).toBe(true);
     }
   }
 });
 
 test('a chart without a namespace: the alerts select by the headless Service only', () => {
   const chart = new Chart(newChart().node.root as any, 'nons', { disableResourceNameHashes: true });
-  new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: storageFor(chart, WalProvider.S3, PostgresVersion.V17), metrics: { alertRules: true } });
+  new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: storageFor(chart, WalProvider.S3, PostgresVersion.V17), metrics: { serviceMonitor: true, alertRules: true } });
   const rule = find(synth(chart), 'PrometheusRule');
-  expect(rule.spec.groups[0].rules[0].expr).toBe('pg_walg_archiver_failing{service="orders-pods"} == 1');
+  expect(rule.spec.groups[0].rules[0].expr).toBe('absent(up{service="orders-pods"})');
+});
+
+test('metrics.labels: on the ServiceMonitor and the PrometheusRule only, besides the instance\'s (what a Prometheus selects them by)', () => {
+  const objs = orders({ metrics: { serviceMonitor: true, alertRules: true, labels: { release: 'kube-prometheus-stack' } } });
+  for (const kind of ['ServiceMonitor', 'PrometheusRule']) {
+    expect(find(objs, kind).metadata.labels).toEqual({ release: 'kube-prometheus-stack', ...find(objs, 'StatefulSet', 'orders').metadata.labels });
+  }
+  expect(find(objs, 'StatefulSet', 'orders').metadata.labels.release).toBeUndefined();
 });
 
 test('with a NetworkPolicy, the exporter\'s port is admitted from the same peers as PostgreSQL\'s', () => {
   const chart = newChart();
   new ArchivingPostgres(chart, 'orders', {
-    name: 'orders', storage: storageFor(chart, WalProvider.S3, PostgresVersion.V17), metrics: {},
+    name: 'orders',
+    storage: storageFor(chart, WalProvider.S3, PostgresVersion.V17),
+    metrics: {},
     networkPolicy: { clients: [Pods.select(chart, 'prom', { labels: { app: 'prometheus' } })] },
   });
   const np = find(synth(chart), 'NetworkPolicy');
@@ -151,11 +167,16 @@ const doc = (v: PostgresVersion) => parse(renderMetricsQueries(v));
 
 test.each<[string, unknown, string]>([
   ['not an object', 'yes', 'Invalid metrics "yes" in test/orders: expected MetricsOptions such as {} (the exporter only) or { serviceMonitor: true, alertRules: true }.'],
-  ['an unknown field', { port: 9100 }, 'Invalid metrics.port 9100 in test/orders: expected a field of MetricsOptions: image, serviceMonitor, scrapeInterval, alertRules.'],
-  ['an image with a space', { image: 'a b' }, 'Invalid metrics.image "a b" in test/orders: expected an image reference on one line without spaces, such as "quay.io/prometheuscommunity/postgres-exporter:v0.17.1".'],
+  ['an unknown field', { port: 9100 }, 'Invalid metrics.port 9100 in test/orders: expected a field of MetricsOptions: image, serviceMonitor, scrapeInterval, alertRules, labels.'],
+  ['an image with a space', { image: 'a b' }, 'Invalid metrics.image "a b" in test/orders: expected an image reference such as "example.com/postgres-walg:17.2": lowercase registry and path, optional :tag and @sha256:digest, no spaces.'],
+  ['an image in upper case', { image: 'Quay.IO/Foo:1' }, 'Invalid metrics.image "Quay.IO/Foo:1" in test/orders: expected an image reference such as "example.com/postgres-walg:17.2": lowercase registry and path, optional :tag and @sha256:digest, no spaces.'],
+  ['alertRules without serviceMonitor', { alertRules: true }, 'Invalid metrics.alertRules true in test/orders: expected serviceMonitor: true with alertRules: the alerts select this instance\'s series by the `service` label that the ServiceMonitor\'s scrape adds; with your own scrape configuration, write your own rules (the README has the expressions).'],
+  ['a scrapeInterval over 5 minutes', { serviceMonitor: true, scrapeInterval: Duration.minutes(10) }, 'Invalid metrics.scrapeInterval "600 seconds" in test/orders: expected a Duration of whole seconds from 1 to 300, such as Duration.seconds(30) (Prometheus marks a series stale after 5 minutes without a sample).'],
+  ['a library label', { serviceMonitor: true, labels: { 'app.kubernetes.io/name': 'x' } }, 'Invalid metrics.labels "app.kubernetes.io/name" in test/orders: expected a label the library does not set: it sets the app.kubernetes.io/ labels of the instance on every object.'],
+  ['a label value with a space', { serviceMonitor: true, labels: { release: 'a b' } }, 'Invalid metrics.labels.release "a b" in test/orders: expected a Kubernetes label value: at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit.'],
   ['serviceMonitor not a boolean', { serviceMonitor: 'yes' }, 'Invalid metrics.serviceMonitor "yes" in test/orders: expected true or false.'],
-  ['scrapeInterval without serviceMonitor', { scrapeInterval: Duration.seconds(30) }, 'Invalid metrics.scrapeInterval "30 s" in test/orders: expected no scrapeInterval without serviceMonitor: true (it is the ServiceMonitor\'s scrape interval).'],
-  ['scrapeInterval not whole seconds', { serviceMonitor: true, scrapeInterval: Duration.millis(1500) }, 'Invalid metrics.scrapeInterval'],
+  ['scrapeInterval without serviceMonitor', { scrapeInterval: Duration.seconds(30) }, 'Invalid metrics.scrapeInterval "30 seconds" in test/orders: expected no scrapeInterval without serviceMonitor: true (it is the ServiceMonitor\'s scrape interval).'],
+  ['scrapeInterval not whole seconds', { serviceMonitor: true, scrapeInterval: Duration.millis(1500) }, 'Invalid metrics.scrapeInterval "1.5 seconds" in test/orders: expected a Duration of whole seconds from 1 to 300, such as Duration.seconds(30) (Prometheus marks a series stale after 5 minutes without a sample).'],
 ])('refused: %s', (_what, metrics, message) => {
   expect(() => orders({ metrics: metrics as MetricsOptions })).toThrow(message);
 });

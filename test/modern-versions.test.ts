@@ -128,7 +128,7 @@ test.each<[string, () => unknown, string]>([
   ['a walgImage that is no image in custom()', () => PostgresVersion.custom({ name: 'x', serverVersion: '17', image: 'example.com/pg:17', walgImage: 'Wal-G' }),
     'Invalid walgImage "Wal-G" in PostgresVersion.custom(): expected an image reference such as "example.com/postgres-walg:17.2": lowercase registry and path, optional :tag and @sha256:digest, no spaces.'],
   ['a toolsImage, which no pod runs', () => PostgresVersion.V17.withImages({ toolsImage: 'registry.internal/tools:1' } as any),
-    'Invalid toolsImage "registry.internal/tools:1" in PostgresVersion 17: withImages(): expected image, walgImage or walgBinaryPath: the pods run the database image and the WAL-G image only.'],
+    'Invalid toolsImage "registry.internal/tools:1" in PostgresVersion 17: withImages(): expected image, walgImage or walgBinaryPath: no pod runs the tools image.'],
 ])('refuses %s', (_, f, message) => {
   expect(f).toThrow(new Error(message));
 });

@@ -639,9 +639,9 @@ const CASES: Case[] = [
   },
   // --- monitoring: the exporter, the ServiceMonitor and the PrometheusRule (issue 15) ----------------------
   {
-    id: 'monitoring',
+    id: 'monitoring-network-policy',
     description: 'Metrics on a three-instance cluster on PostgreSQL 17 (exporter in every member, ServiceMonitor every 30 s, '
-      + 'the library\'s alerts, a NetworkPolicy admitting Prometheus) and on KubeDB 11.2-v1 restored (KubeDB\'s exporter image)',
+      + 'the library\'s alerts, a NetworkPolicy admitting Prometheus) and on KubeDB 11.2-v1 restored (KubeDB\'s exporter image, labels for Prometheus\'s selectors)',
     constructs: ['ArchivingPostgres', 'WalRestoredPostgres'],
     providers: [WalProvider.S3, WalProvider.MINIO],
     build: (c) => {
@@ -650,7 +650,10 @@ const CASES: Case[] = [
         metrics: { serviceMonitor: true, scrapeInterval: Duration.seconds(30), alertRules: true },
         networkPolicy: { clients: [Namespaces.select(c, 'monitoring', { names: ['monitoring'] })] },
       });
-      new WalRestoredPostgres(c, 'orders-copy', { name: 'orders-copy', source: minio(V.V11_2_V1, 'shop/orders'), metrics: { serviceMonitor: true, alertRules: true } });
+      new WalRestoredPostgres(c, 'orders-copy', {
+        name: 'orders-copy', source: minio(V.V11_2_V1, 'shop/orders'), metrics: { serviceMonitor: true, alertRules: true, labels: { release: 'kube-prometheus-stack' } },
+        networkPolicy: { clients: [Namespaces.select(c, 'monitoring-copy', { names: ['monitoring'] })] },
+      });
     },
   },
   {
