@@ -407,20 +407,25 @@ async function wrongCredentials(t: Target, minio: StorageServer, a: Archived): P
     }),
   })));
   const want = /cannot read the \w+ storage \S+ after 2 attempts, 1 s apart\. Check the bucket, the prefix, the endpoint and the credentials/;
+  // Failed: the container ended with an error at least once (the StatefulSet's pod restarts it, so it ends in
+  // CrashLoopBackOff); its log is read from the API server, the running or the last ended container's.
   let state = '';
   let log = '';
-  for (let i = 0; i < 150; i++) {
+  let line: string | undefined;
+  for (let i = 0; i < 150 && !line; i++) {
     await sleep(2000);
     state = kubectl(['get', 'pod', 'pg-0', '-n', ns, '-o', 'jsonpath={.status.phase} {.status.containerStatuses[?(@.name=="postgres")].restartCount} {.status.containerStatuses[?(@.name=="postgres")].lastState.terminated.exitCode} {.status.containerStatuses[?(@.name=="postgres")].state.waiting.reason}']).out;
     const [, restarts, exitCode] = state.split(' ');
-    if (Number(restarts) >= 1 && exitCode && exitCode !== '0') {
-      log = kubectl(['logs', '-n', ns, 'pg-0', '-c', 'postgres', '--previous']).out;
-      break;
+    if (!(Number(restarts) >= 1 && exitCode && exitCode !== '0')) continue;
+    for (const previous of [[], ['--previous']]) {
+      const l = kubectl(['logs', '-n', ns, 'pg-0', '-c', 'postgres', ...previous]);
+      log = `${l.out}${l.err}`;
+      line = log.split('\n').find((x) => want.test(x));
+      if (line) break;
     }
   }
   const ready = kubectl(['get', 'pod', 'pg-0', '-n', ns, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).out;
   laps.lap(`pod failed (phase, restarts, last exit code, waiting: ${state}; Ready ${ready})`);
-  const line = log.split('\n').find((l) => want.test(l));
   await deleteNamespace(ns, v.names);
   if (!line) throw new Error(`no "${want.source}" in the failed container's log: ${log.slice(-1500) || podReport(ns)}`);
   if (ready === 'True') throw new Error('the pod is Ready');
