@@ -200,6 +200,8 @@ protectKernelDefaults: true
 failSwapOn: false
 resolvConf: ""
 enforceNodeAllocatable: []
+# The containers' logs in the run's directory (the default, /var/log/pods, is the host's).
+podLogsDir: $work/kubelet/pod-logs
 YAML
   "$bin/kubectl" config view --raw >"$work/kubelet/kubeconfig"
   setpriv --pdeathsig TERM "$bin/kubelet" --config "$work/kubelet/config.yaml" --kubeconfig "$work/kubelet/kubeconfig" \
