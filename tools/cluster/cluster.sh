@@ -145,6 +145,10 @@ if [ "$node" = 1 ]; then
   for kv in vm/overcommit_memory=1 vm/panic_on_oom=0 kernel/panic=10 kernel/panic_on_oops=1 kernel/keys/root_maxkeys=1000000 kernel/keys/root_maxbytes=25000000; do
     k="${kv%%=*}"; f="$work/sysctl-${k//\//_}"; echo "${kv#*=}" >"$f"; mount --bind "$f" "/proc/sys/$k"
   done
+  # The kubelet links each container's log into /var/log/containers (a fixed path): this mount namespace
+  # shows it the run's directory there, not the host's /var/log.
+  mkdir -p "$work/var-log"
+  mount --bind "$work/var-log" /var/log
   ip link add e2e0 type bridge
   ip addr add 10.250.0.1/24 dev e2e0
   ip link set e2e0 up
