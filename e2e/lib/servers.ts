@@ -288,7 +288,14 @@ export function sigV4Headers(opts: {
   };
 }
 
-export interface MinioOptions extends CommonOptions { tls?: boolean }
+export interface MinioOptions extends CommonOptions {
+  tls?: boolean;
+  /**
+   * The address it listens on and its endpoint names (default 127.0.0.1): e2e:cluster's round trips give the
+   * node's address in the run's network namespace, which its pods reach.
+   */
+  host?: string;
+}
 
 export async function startMinio(opts: MinioOptions = {}): Promise<StorageServer> {
   const ownDir = opts.dir === undefined;
@@ -297,9 +304,10 @@ export async function startMinio(opts: MinioOptions = {}): Promise<StorageServer
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const dataDir = ensureDir(path.join(dir, 'data'), 0o700);
   const certsDir = ensureDir(path.join(dir, 'certs'));
+  const host = opts.host ?? '127.0.0.1';
   let caFile: string | undefined;
   if (opts.tls) {
-    const c = await makeCerts(path.join(dir, 'pki'), ['localhost'], ['127.0.0.1']);
+    const c = await makeCerts(path.join(dir, 'pki'), ['localhost'], [...new Set(['127.0.0.1', host])]);
     fs.copyFileSync(c.cert, path.join(certsDir, 'public.crt'));
     fs.copyFileSync(c.key, path.join(certsDir, 'private.key'));
     ensureDir(path.join(certsDir, 'CAs'));
@@ -310,8 +318,8 @@ export async function startMinio(opts: MinioOptions = {}): Promise<StorageServer
   const user = `e2e${randomSecret(6).replace(/[^A-Za-z0-9]/g, 'x')}`;
   const password = randomSecret(24);
   const logFile = path.join(dir, 'minio.log');
-  const proc = startProcess(minioBin(), ['server', '--quiet', '--address', `127.0.0.1:${port}`,
-    '--console-address', `127.0.0.1:${consolePort}`, '--certs-dir', certsDir, dataDir], {
+  const proc = startProcess(minioBin(), ['server', '--quiet', '--address', `${host}:${port}`,
+    '--console-address', `${host}:${consolePort}`, '--certs-dir', certsDir, dataDir], {
     name: 'minio',
     logFile,
     cwd: dir,
@@ -326,7 +334,7 @@ export async function startMinio(opts: MinioOptions = {}): Promise<StorageServer
     },
   });
   const scheme = opts.tls ? 'https' : 'http';
-  const endpoint = `${scheme}://127.0.0.1:${port}`;
+  const endpoint = `${scheme}://${host}:${port}`;
   try {
     await waitFor(async () => (await request(`${endpoint}/minio/health/ready`, { ca: caFile })).status === 200,
       timeoutMs, { what: 'minio ready', proc });
@@ -354,7 +362,7 @@ export async function startMinio(opts: MinioOptions = {}): Promise<StorageServer
   };
   const procs = [proc];
   return {
-    provider: 'minio', pid: proc.pid, host: '127.0.0.1', port, endpoint, bucket,
+    provider: 'minio', pid: proc.pid, host, port, endpoint, bucket,
     credentials: { accessKey: user, secretKey: password },
     env,
     walgEnv: (sub, o) => ({ ...env, [o?.old ? 'WALE_S3_PREFIX' : 'WALG_S3_PREFIX']: `s3://${bucket}/${sub}` }),

@@ -6,7 +6,7 @@
 #   ${PG_WALG_CACHE:-$HOME/.cache/cdk8s-postgres-walg}/cluster/<K8S_VERSION>/
 #     wrapper/go.mod go.sum tools.go    the wrapper module (generated here)
 #     bin/kube-apiserver bin/kubectl    the builds (+ bin/.<command>.stamp each)
-#     bin/kubelet                       with PG_WALG_CLUSTER_NODE=1
+#     bin/kubelet bin/kube-scheduler bin/kube-controller-manager   with PG_WALG_CLUSTER_NODE=1
 #     build.log
 #
 # k8s.io/kubernetes is not meant to be required by another module: its go.mod replaces its staging

@@ -6,9 +6,12 @@
 # PG_WALG_CLUSTER_NODE=1 adds a node (e2e-node): Debian's containerd and runc with a kubelet, in a cgroup
 # tree of this run (e2e-cluster-<id> in each cgroup v1 hierarchy: containerd and its shims in .../runtime,
 # the kubelet's pods under its cgroupRoot), a bridge e2e0 (10.250.0.1/24, the default route: nothing
-# leaves the namespace) as the node's address and the CNI bridge plugin for the pods (10.244.0.0/24),
+# leaves the namespace) as the node's address and the CNI bridge plugin for the pods (10.244.0.0/24, their
+# default route through the bridge's 10.244.0.1: they reach the node's address, where MinIO listens),
 # images built per run by image.sh. At the end every process of that cgroup tree is killed by PID, then
-# the cgroups are removed.
+# the cgroups are removed. With the node, e2e/cluster.ts then starts kube-controller-manager and
+# kube-scheduler itself (after its admission cells, whose pods it makes by hand) and MinIO on the node's
+# address, for the round trips of e2e/cluster-roundtrip.ts; it stops them by PID.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -142,6 +145,10 @@ if [ "$node" = 1 ]; then
   for kv in vm/overcommit_memory=1 vm/panic_on_oom=0 kernel/panic=10 kernel/panic_on_oops=1 kernel/keys/root_maxkeys=1000000 kernel/keys/root_maxbytes=25000000; do
     k="${kv%%=*}"; f="$work/sysctl-${k//\//_}"; echo "${kv#*=}" >"$f"; mount --bind "$f" "/proc/sys/$k"
   done
+  # The kubelet links each container's log into /var/log/containers (a fixed path): this mount namespace
+  # shows it the run's directory there, not the host's /var/log.
+  mkdir -p "$work/var-log"
+  mount --bind "$work/var-log" /var/log
   ip link add e2e0 type bridge
   ip addr add 10.250.0.1/24 dev e2e0
   ip link set e2e0 up
@@ -150,7 +157,7 @@ if [ "$node" = 1 ]; then
   cat >"$work/cni/10-e2e.conflist" <<JSON
 {"cniVersion": "1.0.0", "name": "e2e", "plugins": [
   {"type": "bridge", "bridge": "e2e-br0", "isGateway": true, "ipMasq": false,
-   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.244.0.0/24"}]], "dataDir": "$work/cni-ipam"}},
+   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.244.0.0/24"}]], "routes": [{"dst": "0.0.0.0/0"}], "dataDir": "$work/cni-ipam"}},
   {"type": "loopback"}
 ]}
 JSON
@@ -197,6 +204,8 @@ protectKernelDefaults: true
 failSwapOn: false
 resolvConf: ""
 enforceNodeAllocatable: []
+# The containers' logs in the run's directory (the default, /var/log/pods, is the host's).
+podLogsDir: $work/kubelet/pod-logs
 YAML
   "$bin/kubectl" config view --raw >"$work/kubelet/kubeconfig"
   setpriv --pdeathsig TERM "$bin/kubelet" --config "$work/kubelet/config.yaml" --kubeconfig "$work/kubelet/kubeconfig" \
@@ -211,13 +220,13 @@ YAML
   done
   if [ -z "$ready" ]; then echo "cluster.sh: node e2e-node not Ready" >&2; tail -n 30 "$work/kubelet.log" >&2; exit 1; fi
   echo "node e2e-node Ready in $((SECONDS - t1)) s: kubelet $K8S_VERSION, containerd $(containerd --version | cut -d' ' -f3), runc $(runc --version | sed -n 's/^runc version //p')" >&2
-  export CLUSTER_NODE=e2e-node
+  export CLUSTER_NODE=e2e-node CLUSTER_NODE_IP=10.250.0.1 CLUSTER_CONTAINERD="$work/containerd/containerd.sock"
 fi
 
 # In the background and waited for: bash runs a trap only once the foreground command has ended, and
 # `wait` returns at once on a signal. The checks, started last, are stopped first.
 cd "$root"
-CLUSTER_KUBECTL="$bin/kubectl" CLUSTER_WORK="$work" POD_SECURITY_LEVEL="$POD_SECURITY_LEVEL" POD_SECURITY_VERSION="$POD_SECURITY_VERSION" \
+CLUSTER_KUBECTL="$bin/kubectl" CLUSTER_BIN="$bin" CLUSTER_PKI="$pki" CLUSTER_WORK="$work" POD_SECURITY_LEVEL="$POD_SECURITY_LEVEL" POD_SECURITY_VERSION="$POD_SECURITY_VERSION" \
   TS_NODE_TRANSPILE_ONLY=true node_modules/.bin/ts-node --project test/tsconfig.json e2e/cluster.ts &
 checks=$!
 pids+=("$checks")

@@ -6,7 +6,10 @@
 #
 # Environment: PG_WALG_CACHE (build cache, as build.sh), PG_WALG_CLUSTER_KEEP=1 keeps the run's
 # directory (certificates, etcd data, logs) for inspection, PG_WALG_CLUSTER_NODE=1 adds a node
-# (containerd and a kubelet, see cluster.sh).
+# (containerd and a kubelet, see cluster.sh) and the round trips of e2e/cluster-roundtrip.ts (the
+# controller manager, the scheduler, MinIO and the library's pods; they need the e2e's tools:
+# `npx projen install:tools`), E2E_CLUSTER_SCENARIOS=pitr-time,wrong-credentials,killed-mid-write
+# selects the round trips' extra scenarios (default: all).
 set -euo pipefail
 exec </dev/null
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

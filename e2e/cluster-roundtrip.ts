@@ -1,0 +1,508 @@
+// The round trips of `npx projen e2e:cluster` with a node (PG_WALG_CLUSTER_NODE=1), run by e2e/cluster.ts after
+// its admission cells, inside the network and mount namespaces tools/cluster/cluster.sh made: the library's
+// pods run for real, on a real kubelet, made by the real StatefulSet controller and placed by the real
+// scheduler, and nothing is done to them but `kubectl apply` of synthesized YAML, `kubectl exec` of psql and
+// `kubectl delete namespace`.
+//
+// What this file starts, and stops by PID (e2e/lib/proc.ts: on exit and on SIGTERM too): kube-controller-manager
+// and kube-scheduler (built by tools/cluster/build.sh with the node), and MinIO over TLS on the node's address
+// (CLUSTER_NODE_IP, on the bridge e2e0 of the run's network namespace: the pods reach it through their CNI
+// bridge's gateway; nothing leaves the namespace).
+//
+// Images: no registry is reachable, so tools/cluster/pg-image.sh builds, per run, an image for each name the
+// manifests give (kubedb/postgres:11.2-v1; postgres:14.23-trixie and the WAL-G image example.com/wal-g:1.1.3
+// of the modern path), from the e2e's PostgreSQL binaries, WAL-G binaries and Debian's busybox, and `ctr`
+// imports it into containerd's k8s.io namespace under that name, fully qualified as containerd's CRI plugin
+// resolves it (postgres:14.23-trixie is docker.io/library/postgres:14.23-trixie). The manifests' images are
+// imagePullPolicy IfNotPresent (the library's default): the kubelet finds them and pulls nothing.
+//
+// Storage: what a cluster's provisioner would make, the run makes before the claims exist: a `local`
+// PersistentVolume (a directory of the run, node affinity to the node, reclaim policy Retain) pre-bound by
+// claimRef to each claim — the StatefulSet's data-pg-0, and for the Local provider the archive's claim
+// walg-archive, which the app synthesizes beside the construct. After its namespace is deleted, the archive's
+// directory is offered again to the restore's namespace by a new PersistentVolume, as an administrator
+// re-binds a retained volume.
+//
+// Each cell, per provider (MinIO, Local) × PostgresVersion (PostgreSQL 11 from KubeDB's catalog with WAL-G
+// 0.2.19 inside; PostgreSQL 14 on the modern path, custom() with WAL-G 1.1.3, as e2e/lib/lines.ts picks):
+// an ArchivingPostgres in a namespace enforcing Pod Security restricted; rows written (judge.ts's schema, two
+// batches), the WAL switched and waited for in pg_stat_archiver; the namespace deleted with its claims and
+// waited until gone; a WalRestoredPostgres in a new namespace; its rows compared with the source's dump
+// (every row, the schema, sequences, amcheck).
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Chart, Duration, Size, Yaml } from 'cdk8s';
+import { PersistentVolumeAccessMode, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
+import { Db, Dump, SCHEMA, batchSql, judgeRestore, takeDump } from './lib/judge';
+import { lineOf } from './lib/lines';
+import { Proc, startProcess, stopAll } from './lib/proc';
+import { StorageServer, startMinio } from './lib/servers';
+import { WalgLine, walgLines } from './lib/tools';
+import { ArchivingPostgres, PostgresVersion, S3Credentials, SuperuserPassword, WalRestoredPostgres, WalStorage } from '../src';
+
+const KUBECTL = required('CLUSTER_KUBECTL');
+const BIN = required('CLUSTER_BIN');
+const PKI = required('CLUSTER_PKI');
+const WORK = required('CLUSTER_WORK');
+const PSA_VERSION = required('POD_SECURITY_VERSION');
+const FIELD_MANAGER = 'e2e-cluster';
+const PASSWORD = SuperuserPassword.fromValue('e2e-cluster-secret');
+
+function required(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run this through tools/cluster/run.sh (npx projen e2e:cluster)`);
+  return v;
+}
+
+export interface CellResult { readonly name: string; readonly ok: boolean; readonly detail: string; readonly seconds: number }
+
+interface Run { readonly ok: boolean; readonly out: string; readonly err: string }
+
+function kubectl(args: string[], input?: string, timeoutMs = 120_000): Run {
+  const r = spawnSync(KUBECTL, ['--request-timeout=30s', ...args], { input, encoding: 'utf8', timeout: timeoutMs });
+  const err = (r.stderr ?? '') + (r.error ? `\n${r.error.message}` : '');
+  return { ok: r.status === 0, out: r.stdout ?? '', err: err.trim() };
+}
+
+function must(what: string, r: Run): string {
+  if (!r.ok) throw new Error(`${what}: ${r.err}`);
+  return r.out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Applies objects server-side (as the admission cells do), written to a file of the cell's directory first. */
+function apply(dir: string, file: string, objects: object[]): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const f = path.join(dir, file);
+  fs.writeFileSync(f, Yaml.stringify(...objects));
+  const a = kubectl(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', f]);
+  if (!a.ok) throw new Error(`apply ${file}: ${a.err}`);
+  if (/would violate PodSecurity/.test(a.err)) throw new Error(`apply ${file}: ${a.err}`);
+}
+
+function namespaceObject(name: string): object {
+  const labels: Record<string, string> = {};
+  for (const mode of ['enforce', 'warn']) {
+    labels[`pod-security.kubernetes.io/${mode}`] = 'restricted';
+    labels[`pod-security.kubernetes.io/${mode}-version`] = PSA_VERSION;
+  }
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
+}
+
+// ------------------------------------------------------------------ the controllers --------------------
+
+/** kube-controller-manager and kube-scheduler against the run's API server, on 127.0.0.1; stopped by PID. */
+async function startControllers(): Promise<Proc[]> {
+  const kubeconfig = path.join(WORK, 'kubeconfig');
+  const auth = [`--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
+    '--leader-elect=false', '--bind-address=127.0.0.1', '--v=1'];
+  const cm = startProcess('setpriv', ['--pdeathsig', 'TERM', path.join(BIN, 'kube-controller-manager'), ...auth, '--secure-port=10257',
+    `--service-account-private-key-file=${path.join(PKI, 'sa.key')}`, `--root-ca-file=${path.join(PKI, 'ca.crt')}`,
+    '--use-service-account-credentials=false'],
+  { name: 'kube-controller-manager', logFile: path.join(WORK, 'kube-controller-manager.log'), env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+  const sched = startProcess('setpriv', ['--pdeathsig', 'TERM', path.join(BIN, 'kube-scheduler'), ...auth, '--secure-port=10259'],
+    { name: 'kube-scheduler', logFile: path.join(WORK, 'kube-scheduler.log'), env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+  // Both serve /healthz on their secure ports; the controller manager is at work once it made a namespace's
+  // default ServiceAccount (the ServiceAccount controller).
+  const probe = 'e2e-controllers-probe';
+  apply(path.join(WORK, 'roundtrip'), 'probe.yaml', [namespaceObject(probe)]);
+  for (let i = 0; i < 120; i++) {
+    if (!cm.isRunning() || !sched.isRunning()) break;
+    const sa = kubectl(['get', 'serviceaccount', 'default', '-n', probe, '-o', 'name']);
+    const s = spawnSync('curl', ['-sk', '--max-time', '2', 'https://127.0.0.1:10259/healthz'], { encoding: 'utf8', timeout: 5000 });
+    if (sa.ok && s.stdout === 'ok') {
+      kubectl(['delete', 'namespace', probe, '--wait=false']);
+      return [cm, sched];
+    }
+    await sleep(1000);
+  }
+  throw new Error(`the controllers did not come up: ${cm.logTail(10)} ${sched.logTail(10)}`);
+}
+
+// ------------------------------------------------------------------ the images -------------------------
+
+/** The name containerd's CRI plugin stores an image reference under (docker.io, library/ for one path element). */
+export function qualifiedImage(ref: string): string {
+  const first = ref.split('/')[0];
+  const domain = ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  if (domain) return ref;
+  return ref.includes('/') ? `docker.io/${ref}` : `docker.io/library/${ref}`;
+}
+
+/** Builds (pg-image.sh) and imports the images a PostgresVersion's manifests name, for WAL-G `walg`. */
+function buildImages(version: PostgresVersion, major: number, walg: WalgLine): string[] {
+  const images: [kind: string, ref: string][] = version.walgImage
+    ? [['official', version.image], ['walg', version.walgImage]]
+    : [['kubedb', version.image]];
+  const sock = required('CLUSTER_CONTAINERD');
+  return images.map(([kind, ref]) => {
+    const out = path.join(WORK, 'images', `${kind}-${major}.tar`);
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    const b = spawnSync('bash', [path.join(__dirname, '..', 'tools', 'cluster', 'pg-image.sh'), kind, qualifiedImage(ref), out, String(major), walg.bin, String(version.uid)],
+      { encoding: 'utf8', timeout: 300_000 });
+    if (b.status !== 0) throw new Error(`pg-image.sh ${kind} ${ref}: ${b.stderr}${b.error?.message ?? ''}`);
+    const i = spawnSync('ctr', ['-a', sock, '-n', 'k8s.io', 'images', 'import', out], { encoding: 'utf8', timeout: 300_000 });
+    if (i.status !== 0) throw new Error(`ctr images import ${ref}: ${i.stderr}${i.error?.message ?? ''}`);
+    fs.rmSync(out);
+    return `${ref} (${kind}, ${qualifiedImage(ref)})`;
+  });
+}
+
+// ------------------------------------------------------------------ volumes ----------------------------
+
+/** A `local` PersistentVolume on the node, pre-bound to a claim (what a provisioner would make). */
+function localVolume(name: string, dir: string, claim: { namespace: string; name: string }, size: string): object {
+  fs.mkdirSync(dir, { recursive: true });
+  return {
+    apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name, labels: { 'e2e-cluster/roundtrip': 'true' } },
+    spec: {
+      capacity: { storage: size }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Retain', volumeMode: 'Filesystem',
+      local: { path: dir }, claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...claim },
+      nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [required('CLUSTER_NODE')] }] }] } },
+    },
+  };
+}
+
+// ------------------------------------------------------------------ pods -------------------------------
+
+/** psql in the pod's postgres container (its socket, PGHOST of its env; pg_hba: local trust), tuples only. */
+function db(ns: string, pod = 'pg-0'): Db {
+  return {
+    sql: async (query: string) => {
+      const r = kubectl(['exec', '-n', ns, pod, '-c', 'postgres', '--', 'psql', '-X', '-At', '-v', 'ON_ERROR_STOP=1', '-U', 'postgres', '-d', 'postgres', '-c', query], undefined, 90_000);
+      if (!r.ok) throw new Error(`psql in ${ns}/${pod}: ${query.slice(0, 80)}: ${r.err}`);
+      return r.out.trim();
+    },
+  };
+}
+
+/** Until the pod is Ready (its readiness probe: pg_isready), at most timeoutMs. */
+async function waitReady(ns: string, timeoutMs: number, pod = 'pg-0'): Promise<void> {
+  const t0 = Date.now();
+  let last = '';
+  while (Date.now() - t0 < timeoutMs) {
+    const r = kubectl(['get', 'pod', pod, '-n', ns, '-o', 'jsonpath={.status.phase} {.status.conditions[?(@.type=="Ready")].status} {.status.containerStatuses[*].restartCount}']);
+    last = r.ok ? r.out : r.err;
+    if (r.ok && /^Running True/.test(r.out)) return;
+    await sleep(2000);
+  }
+  throw new Error(`pod ${ns}/${pod} not Ready after ${timeoutMs / 1000} s (${last}): ${podReport(ns, pod)}`);
+}
+
+/** The end of the pod's containers' logs and events, for a failure's detail. */
+function podReport(ns: string, pod = 'pg-0'): string {
+  const parts: string[] = [];
+  for (const c of ['walg-install', 'postgres', 'walg-backup']) {
+    const l = kubectl(['logs', '-n', ns, pod, '-c', c, '--tail=15']);
+    if (l.ok && l.out.trim()) parts.push(`[${c}] ${l.out.trim()}`);
+  }
+  const e = kubectl(['get', 'events', '-n', ns, '--sort-by=.lastTimestamp', '-o', 'custom-columns=R:.reason,M:.message', '--no-headers']);
+  parts.push(`[events] ${e.out.trim().split('\n').slice(-8).join(' | ')}`);
+  return parts.join('\n').replace(/\n/g, ' ⏎ ');
+}
+
+async function waitArchived(d: Db, segment: string, timeoutMs = 120_000): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    const last = await d.sql("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
+    if (last >= segment) return;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`segment ${segment} not archived after ${timeoutMs / 1000} s (last archived: ${last || 'none'})`);
+    await sleep(1000);
+  }
+}
+
+/** Deletes a namespace and waits until it is gone (its pods stopped, its claims released), then its volumes. */
+async function deleteNamespace(ns: string, volumes: string[]): Promise<void> {
+  must(`delete namespace ${ns}`, kubectl(['delete', 'namespace', ns, '--wait=true', '--timeout=240s'], undefined, 260_000));
+  const g = kubectl(['get', 'namespace', ns, '-o', 'name']);
+  if (g.ok || !/NotFound/.test(g.err)) throw new Error(`namespace ${ns} still there after its deletion: ${g.out} ${g.err}`);
+  for (const pv of volumes) {
+    let phase = '';
+    for (let i = 0; i < 30 && phase !== 'Released'; i++) {
+      if (i > 0) await sleep(1000);
+      const p = kubectl(['get', 'pv', pv, '-o', 'jsonpath={.status.phase}']);
+      phase = p.out || p.err;
+    }
+    if (phase !== 'Released') throw new Error(`volume ${pv} is ${phase}, not Released, 30 s after its claim's namespace is gone`);
+    must(`delete pv ${pv}`, kubectl(['delete', 'pv', pv, '--wait=true', '--timeout=60s']));
+  }
+}
+
+// ------------------------------------------------------------------ the cells --------------------------
+
+type Provider = 'minio' | 'local';
+
+interface Target { readonly major: number; readonly version: PostgresVersion; readonly walg: WalgLine }
+
+function storage(chart: Chart, provider: Provider, t: Target, minio: StorageServer, prefix: string): WalStorage {
+  const v = t.version as any;
+  if (provider === 'minio') {
+    return WalStorage.minio(v, {
+      bucket: minio.bucket, prefix, endpoint: minio.endpoint, caCertificate: fs.readFileSync(minio.caFile!, 'utf8'),
+      credentials: S3Credentials.fromAccessKey(minio.credentials.accessKey, minio.credentials.secretKey),
+    });
+  }
+  const claim = new PersistentVolumeClaim(chart, 'archive-claim', {
+    metadata: { name: 'walg-archive' }, storage: Size.gibibytes(1), accessModes: [PersistentVolumeAccessMode.READ_WRITE_ONCE],
+  });
+  return WalStorage.local(v, { volume: Volume.fromPersistentVolumeClaim(chart, 'archive', claim), mountPath: '/var/walg-archive', prefix });
+}
+
+function synth(ns: string, build: (chart: Chart) => void): object[] {
+  const app = new App({ outdir: path.join(WORK, 'roundtrip', 'synth') });
+  const chart = new Chart(app, ns, { namespace: ns });
+  build(chart);
+  return chart.toJson();
+}
+
+/** What a source left in its archive, for the restores: its dumps and the moment between its two batches. */
+interface Archived {
+  readonly id: string;
+  readonly prefix: string;
+  readonly archiveDir: string;
+  /** After batch 1 (at t1), and the latest. */
+  readonly dump1: Dump;
+  readonly dump2: Dump;
+  readonly t1: string;
+}
+
+class Laps {
+  private readonly laps: string[] = [];
+  private t0 = Date.now();
+  lap(what: string): void { this.laps.push(`${what} ${((Date.now() - this.t0) / 1000).toFixed(0)} s`); this.t0 = Date.now(); }
+  toString(): string { return this.laps.join(', '); }
+}
+
+/** The volumes of a namespace's claims: data-pg-0, and for Local the archive's claim on the archive's directory. */
+function volumesFor(ns: string, provider: Provider, archiveDir: string): { objects: object[]; names: string[] } {
+  const objects = [localVolume(`${ns}-data`, path.join(WORK, 'pv', `${ns}-data`), { namespace: ns, name: 'data-pg-0' }, '10Gi')];
+  if (provider === 'local') objects.push(localVolume(`${ns}-archive`, archiveDir, { namespace: ns, name: 'walg-archive' }, '1Gi'));
+  return { objects, names: objects.map((o: any) => o.metadata.name) };
+}
+
+/** An ArchivingPostgres in namespace `ns` (its volumes made first), up and Ready. */
+async function startSource(ns: string, provider: Provider, t: Target, minio: StorageServer, prefix: string, archiveDir: string): Promise<string[]> {
+  const dir = path.join(WORK, 'roundtrip', ns);
+  const v = volumesFor(ns, provider, archiveDir);
+  apply(dir, 'setup.yaml', [namespaceObject(ns), ...v.objects]);
+  apply(dir, 'objects.yaml', synth(ns, (chart) => new ArchivingPostgres(chart, 'pg', {
+    name: 'pg', storage: storage(chart, provider, t, minio, prefix), superuserPassword: PASSWORD, archiveTimeout: Duration.seconds(5),
+  })));
+  await waitReady(ns, 300_000);
+  return v.names;
+}
+
+/** A WalRestoredPostgres of `prefix` in a new namespace `ns`; its rows judged against `dump`; then deleted. */
+async function restoreAndJudge(ns: string, provider: Provider, t: Target, minio: StorageServer, a: Archived, dump: Dump, what: string, laps: Laps,
+  recoveryTarget?: { time: string }): Promise<void> {
+  const dir = path.join(WORK, 'roundtrip', ns);
+  const v = volumesFor(ns, provider, a.archiveDir);
+  apply(dir, 'setup.yaml', [namespaceObject(ns), ...v.objects]);
+  apply(dir, 'objects.yaml', synth(ns, (chart) => new WalRestoredPostgres(chart, 'pg', {
+    name: 'pg', source: storage(chart, provider, t, minio, a.prefix), superuserPassword: PASSWORD, recoveryTarget,
+  })));
+  await waitReady(ns, 300_000);
+  laps.lap('restored and Ready');
+  await judgeRestore(db(ns), t.major, dump, what);
+  laps.lap(`${dump.rows} rows equal`);
+  await deleteNamespace(ns, v.names);
+  laps.lap('its namespace deleted');
+}
+
+/** Source side of the round trip: rows in two batches, archived; then its namespace deleted with its claims. */
+async function archiveThenDelete(provider: Provider, t: Target, minio: StorageServer, laps: Laps): Promise<Archived> {
+  const id = `${provider}-pg${t.major}`;
+  const ns = `rt-${id}`;
+  const prefix = `roundtrip/${id}`;
+  const archiveDir = path.join(WORK, 'pv', `${id}-archive`);
+  const volumes = await startSource(ns, provider, t, minio, prefix, archiveDir);
+  laps.lap('source Ready');
+  const a = db(ns);
+  await a.sql(SCHEMA);
+  await a.sql(batchSql(1, 1, 100));
+  const dump1 = await takeDump(a);
+  await sleep(1100);
+  const t1 = await a.sql("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+  await sleep(1100);
+  await a.sql(batchSql(2, 101, 200));
+  const dump2 = await takeDump(a);
+  if (dump2.rows !== 210) throw new Error(`the source holds ${dump2.rows} rows, expected 200 orders and 10 customers`);
+  const seg = await a.sql('SELECT pg_walfile_name(pg_switch_wal())');
+  await waitArchived(a, seg);
+  laps.lap(`${dump2.rows} rows written and archived (${seg})`);
+  await deleteNamespace(ns, volumes);
+  laps.lap('namespace deleted');
+  return { id, prefix, archiveDir, dump1, dump2, t1 };
+}
+
+/**
+ * The pod killed mid-write: while a session commits rows one by one, the postmaster is killed (SIGKILL: no
+ * shutdown checkpoint) and the pod force-deleted; the StatefulSet controller makes a new pg-0, the scheduler
+ * places it, and its server recovers from the crash on the same claim. What it then holds is archived, the
+ * namespace deleted, and a restore must hold exactly that.
+ */
+async function killedMidWrite(provider: Provider, t: Target, minio: StorageServer): Promise<string> {
+  const laps = new Laps();
+  const id = `kill-${provider}-pg${t.major}`;
+  const ns = `rt-${id}`;
+  const prefix = `roundtrip/${id}`;
+  const archiveDir = path.join(WORK, 'pv', `${id}-archive`);
+  const volumes = await startSource(ns, provider, t, minio, prefix, archiveDir);
+  laps.lap('source Ready');
+  const a = db(ns);
+  await a.sql('CREATE TABLE writes (id int PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())');
+  const uid0 = must('pod uid', kubectl(['get', 'pod', 'pg-0', '-n', ns, '-o', 'jsonpath={.metadata.uid}']));
+  // The writer: one transaction per row, until it is cut off.
+  const writer = spawn(KUBECTL, ['exec', '-n', ns, 'pg-0', '-c', 'postgres', '--', 'psql', '-X', '-At', '-v', 'ON_ERROR_STOP=1', '-U', 'postgres', '-d', 'postgres', '-c',
+    'DO $$ BEGIN FOR i IN 1..1000000 LOOP INSERT INTO writes (id) VALUES (i); COMMIT; END LOOP; END $$'], { stdio: 'ignore' });
+  const writerDone = new Promise<void>((r) => writer.on('exit', () => r()));
+  let before = 0;
+  for (let i = 0; i < 30 && before < 200; i++) {
+    await sleep(500);
+    before = Number(await a.sql('SELECT count(*) FROM writes'));
+  }
+  if (before < 200) throw new Error(`the writer committed only ${before} rows in 15 s`);
+  const kill = kubectl(['exec', '-n', ns, 'pg-0', '-c', 'postgres', '--', 'sh', '-c', 'kill -KILL "$(head -n 1 "$PGDATA/postmaster.pid")"']);
+  must('force-delete pod pg-0', kubectl(['delete', 'pod', 'pg-0', '-n', ns, '--grace-period=0', '--force', '--wait=false']));
+  await Promise.race([writerDone, sleep(30_000)]);
+  writer.kill('SIGKILL');
+  laps.lap(`${before}+ rows committed, postmaster killed (${kill.ok ? 'SIGKILL' : `kill: ${kill.err}`}), pod force-deleted`);
+  let uid1 = uid0;
+  for (let i = 0; i < 60 && (uid1 === uid0 || !uid1); i++) {
+    await sleep(1000);
+    uid1 = kubectl(['get', 'pod', 'pg-0', '-n', ns, '-o', 'jsonpath={.metadata.uid}']).out;
+  }
+  if (uid1 === uid0 || !uid1) throw new Error('the StatefulSet controller made no new pg-0');
+  await waitReady(ns, 300_000);
+  const node = kubectl(['get', 'pod', 'pg-0', '-n', ns, '-o', 'jsonpath={.spec.nodeName}']).out;
+  const after = Number(await a.sql('SELECT count(*) FROM writes'));
+  const max = Number(await a.sql('SELECT coalesce(max(id), 0) FROM writes'));
+  if (after < before || max !== after) throw new Error(`after the crash the table holds ${after} rows up to id ${max}; ${before} were committed before the kill`);
+  laps.lap(`a new pg-0 (${uid1.slice(0, 8)}) scheduled on ${node}, recovered: ${after} rows, ids 1..${max}`);
+  const dump = await takeDump(a);
+  const seg = await a.sql('SELECT pg_walfile_name(pg_switch_wal())');
+  await waitArchived(a, seg);
+  laps.lap('archived');
+  await deleteNamespace(ns, volumes);
+  laps.lap('namespace deleted');
+  const archived: Archived = { id, prefix, archiveDir, dump1: dump, dump2: dump, t1: '' };
+  await restoreAndJudge(`${ns}-restored`, provider, t, minio, archived, dump, 'the rows of a pod killed mid-write, restored', laps);
+  return laps.toString();
+}
+
+/** A restore with a wrong secret key: the pod fails, and its log says what the library says about it. */
+async function wrongCredentials(t: Target, minio: StorageServer, a: Archived): Promise<string> {
+  const laps = new Laps();
+  const ns = `rt-badkey-pg${t.major}`;
+  const dir = path.join(WORK, 'roundtrip', ns);
+  const v = volumesFor(ns, 'minio', a.archiveDir);
+  apply(dir, 'setup.yaml', [namespaceObject(ns), ...v.objects]);
+  apply(dir, 'objects.yaml', synth(ns, (chart) => new WalRestoredPostgres(chart, 'pg', {
+    name: 'pg', superuserPassword: PASSWORD, storageAttempts: 2, storageRetryInterval: Duration.seconds(1),
+    source: WalStorage.minio(t.version as any, {
+      bucket: minio.bucket, prefix: a.prefix, endpoint: minio.endpoint, caCertificate: fs.readFileSync(minio.caFile!, 'utf8'),
+      credentials: S3Credentials.fromAccessKey(minio.credentials.accessKey, `${minio.credentials.secretKey}-wrong`),
+    }),
+  })));
+  const want = /cannot read the \w+ storage \S+ after 2 attempts, 1 s apart\. Check the bucket, the prefix, the endpoint and the credentials/;
+  // Failed: the container ended with an error at least once (the StatefulSet's pod restarts it, so it ends in
+  // CrashLoopBackOff); its log is read from the API server, the running or the last ended container's.
+  let state = '';
+  let log = '';
+  let line: string | undefined;
+  for (let i = 0; i < 150 && !line; i++) {
+    await sleep(2000);
+    state = kubectl(['get', 'pod', 'pg-0', '-n', ns, '-o', 'jsonpath={.status.phase} {.status.containerStatuses[?(@.name=="postgres")].restartCount} {.status.containerStatuses[?(@.name=="postgres")].lastState.terminated.exitCode} {.status.containerStatuses[?(@.name=="postgres")].state.waiting.reason}']).out;
+    const [, restarts, exitCode] = state.split(' ');
+    if (!(Number(restarts) >= 1 && exitCode && exitCode !== '0')) continue;
+    for (const previous of [[], ['--previous']]) {
+      const l = kubectl(['logs', '-n', ns, 'pg-0', '-c', 'postgres', ...previous]);
+      log = `${l.out}${l.err}`;
+      line = log.split('\n').find((x) => want.test(x));
+      if (line) break;
+    }
+  }
+  const ready = kubectl(['get', 'pod', 'pg-0', '-n', ns, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).out;
+  laps.lap(`pod failed (phase, restarts, last exit code, waiting: ${state}; Ready ${ready})`);
+  await deleteNamespace(ns, v.names);
+  if (!line) throw new Error(`no "${want.source}" in the failed container's log: ${log.slice(-1500) || podReport(ns)}`);
+  if (ready === 'True') throw new Error('the pod is Ready');
+  return `${laps}; its log: ${line.trim()}`;
+}
+
+/** The PostgresVersions of the cells: 11 on KubeDB's catalog version (WAL-G 0.2.19), 14 on the modern path (1.1.3). */
+function targets(): Target[] {
+  const lines = walgLines();
+  const out: Target[] = [];
+  for (const [major, id] of [[11, '0.2.19'], [14, '1.1.3']] as const) {
+    const walg = lines.find((l) => l.id === id);
+    if (!walg) throw new Error(`no WAL-G ${id} in the e2e's cache (npx projen install:tools)`);
+    const version = lineOf(walg).versionFor(major);
+    if (typeof version === 'string') throw new Error(`WAL-G ${id}, PostgreSQL ${major}: ${version}`);
+    out.push({ major, version, walg });
+  }
+  return out;
+}
+
+/** Runs every round-trip cell; each result with its seconds. Stops what it started, on failure too. */
+export async function roundTrips(log: (r: CellResult) => void): Promise<CellResult[]> {
+  const results: CellResult[] = [];
+  const record = (r: CellResult) => { results.push(r); log(r); };
+  const cell = async (name: string, fn: () => Promise<string>) => {
+    const t = Date.now();
+    try {
+      record({ name, ok: true, detail: await fn(), seconds: (Date.now() - t) / 1000 });
+    } catch (e) {
+      record({ name, ok: false, detail: (e as Error).message.replace(/\s*\n\s*/g, ' '), seconds: (Date.now() - t) / 1000 });
+    }
+  };
+  let minio: StorageServer | undefined;
+  try {
+    let ready = false;
+    await cell('roundtrip-setup', async () => {
+      const t0 = Date.now();
+      const procs = await startControllers();
+      const up = ((Date.now() - t0) / 1000).toFixed(0);
+      const images = targets().flatMap((t) => buildImages(t.version, t.major, t.walg));
+      const built = ((Date.now() - t0) / 1000).toFixed(0);
+      minio = await startMinio({ host: required('CLUSTER_NODE_IP'), tls: true, dir: path.join(WORK, 'minio') });
+      ready = true;
+      return `kube-controller-manager (pid ${procs[0].pid}) and kube-scheduler (pid ${procs[1].pid}) up in ${up} s; images built and imported by ${built} s: ${images.join(', ')}; MinIO at ${minio.endpoint}`;
+    });
+    if (!ready) return results;
+    const want = (scenario: string) => !process.env.E2E_CLUSTER_SCENARIOS || process.env.E2E_CLUSTER_SCENARIOS.split(',').includes(scenario);
+    for (const t of targets()) {
+      const label = `PostgreSQL ${t.major} (${t.version.name}, WAL-G ${t.walg.id})`;
+      for (const provider of ['minio', 'local'] as const) {
+        let archived: Archived | undefined;
+        await cell(`roundtrip ${provider} ${label}`, async () => {
+          const laps = new Laps();
+          const a = await archiveThenDelete(provider, t, minio!, laps);
+          await restoreAndJudge(`rt-${a.id}-restored`, provider, t, minio!, a, a.dump2, 'the rows restored from the archive of a deleted namespace', laps);
+          archived = a;
+          return laps.toString();
+        });
+        if (!archived) continue;
+        const a: Archived = archived;
+        if (want('pitr-time')) {
+          await cell(`pitr-time ${provider} ${label}`, async () => {
+            const laps = new Laps();
+            await restoreAndJudge(`rt-${a.id}-pitr`, provider, t, minio!, a, a.dump1, `the rows at ${a.t1}`, laps, { time: a.t1 });
+            return `to ${a.t1}: ${laps}`;
+          });
+        }
+        if (provider === 'minio' && want('wrong-credentials')) {
+          await cell(`wrong-credentials minio ${label}`, () => wrongCredentials(t, minio!, a));
+        }
+      }
+      if (want('killed-mid-write')) {
+        await cell(`killed-mid-write local ${label}`, () => killedMidWrite('local', t, minio!));
+      }
+    }
+  } finally {
+    await stopAll();
+  }
+  return results;
+}
