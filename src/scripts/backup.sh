@@ -132,6 +132,17 @@ push_backup() {
 # keep their schedule while it runs: a push that hangs on an unreachable store must not silence them.
 pushing=
 next=$(($(date +%s) + interval))
+# A pod's deletion sends SIGTERM to this shell, the container's first process: stop a push in progress (PostgreSQL
+# aborts WAL-G's non-exclusive backup when its connection ends) and exit now, rather than ignore the signal until
+# the grace period's SIGKILL. The pause between checks runs in the background so that the trap runs at once.
+napping=
+stop_sidecar() {
+  for _p in $pushing $napping; do
+    kill "$_p" 2>/dev/null || true
+  done
+  exit 0
+}
+trap stop_sidecar TERM INT
 while :; do
   if [ -n "$pushing" ] && ! kill -0 "$pushing" 2>/dev/null; then
     wait "$pushing" || true
@@ -148,5 +159,8 @@ while :; do
       pushing=$!
     fi
   fi
-  sleep "$check"
+  sleep "$check" &
+  napping=$!
+  wait "$napping" || true
+  napping=
 done

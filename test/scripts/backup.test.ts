@@ -1,5 +1,6 @@
 // backup.sh, the walg-backup sidecar: besides pushing scheduled base backups, it notices a WAL-G that
 // reports success without storing anything, for base backups and for WAL segments.
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { SHELLS, stub, walSegment } from './stub';
@@ -85,6 +86,42 @@ esac`;
       expect(Number(ok)).toBeLessThanOrEqual(Number(end));
       expect(r.calls.filter((c) => c.startsWith('wal-fetch')).length).toBeGreaterThanOrEqual(1);
     });
+  });
+  test('SIGTERM (the pod deleted) ends the sidecar at once, also during a push, instead of at the grace period\'s SIGKILL', () => {
+    const s = stub(`case $1 in
+  wal-fetch) cp "$STUB_DIR/seg" "$3" ;;
+  backup-list) printf 'name last_modified wal_segment_backup_start\\nbase_000000010000000000000002 2026-11-30T10:00:00Z 000000010000000000000002\\n' ;;
+  backup-push) exec sleep 60 ;;
+esac`, { pg_isready: 'exit 0', psql: `case $* in *pg_is_in_recovery*) echo f ;; *last_failed_time*) echo 'f||' ;; *last_archived_wal*) echo ${SEG} ;; esac` });
+    walSegment(path.join(s.dir, 'seg'));
+    s.config('archive.env', 'WALE_S3_PREFIX=s3://walg/pg\n');
+    fs.mkdirSync(path.join(s.work, 'data'), { recursive: true });
+    // The sidecar checks every 30 s and pushes at once (interval 1 s): after 2 s it waits in its pause, with a push
+    // hanging in the background; then SIGTERM.
+    const script = `${shell.join(' ')} "$PG_WALG_CONFIG/backup.sh" >"$HOME/sidecar.log" 2>&1 & p=$!; sleep 2; t0=$(date +%s); kill -TERM $p; wait $p; echo "rc=$? after=$(($(date +%s) - t0))"`;
+    const r = spawnSync('sh', ['-c', script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: {
+        PATH: `${path.join(s.dir, 'bin')}:${process.env.PATH}`,
+        HOME: s.work,
+        TMPDIR: s.work,
+        PG_WALG_CONFIG: s.configDir,
+        STUB_DIR: s.dir,
+        PGDATA: path.join(s.work, 'data'),
+        PG_WALG_STATE: path.join(s.work, 'state'),
+        PGHOST: s.work,
+        PGPORT: '5432',
+        PG_WALG_SECRETS: path.join(s.work, 'secrets'),
+        PG_WALG_CHECK_SECONDS: '30',
+        PG_WALG_BACKUP_INTERVAL_SECONDS: '1',
+        PG_WALG_ATTEMPTS: '1',
+        PG_WALG_RETRY_SECONDS: '0',
+        PG_WALG_LIST_TIMEOUT: '10',
+        PG_WALG_FETCH_NOT_FOUND_EXIT: '1',
+      },
+    });
+    expect(r.stdout).toMatch(/rc=0 after=[01]\n/);
   });
   test('a base backup push that reports success without uploading is a warning, not a success', () => {
     const r = sidecar(`case $1 in
