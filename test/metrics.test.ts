@@ -126,7 +126,7 @@ test('metrics.labels: on the ServiceMonitor and the PrometheusRule only, besides
   for (const kind of ['ServiceMonitor', 'PrometheusRule']) {
     expect(find(objs, kind).metadata.labels).toEqual({ release: 'kube-prometheus-stack', ...find(objs, 'StatefulSet', 'orders').metadata.labels });
   }
-  expect(find(objs, 'StatefulSet', 'orders').metadata.labels.release).toBeUndefined();
+  expect(find(objs, 'StatefulSet', 'orders').metadata.labels?.release).toBeUndefined();
 });
 
 test('with a NetworkPolicy, the exporter\'s port is admitted from the same peers as PostgreSQL\'s', () => {
