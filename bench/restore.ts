@@ -36,6 +36,7 @@ import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { DelayProxy, startDelayProxy } from './delay-proxy';
 import { ArchiveLag, CostRow, Machine, median, renderReport, replayOf, Results, Row, verdicts } from './restore-report';
+import { waitArchived } from '../e2e/lib/judge';
 import { lineOf } from '../e2e/lib/lines';
 import { Obj, Pod } from '../e2e/lib/pod';
 import { freePort } from '../e2e/lib/ports';
@@ -188,9 +189,6 @@ function mix(scale: number): string[] {
   return ['-b', 'tpcb-like', '-f', batch];
 }
 
-async function waitArchived(p: Pod, segment: string, timeoutMs = 600_000): Promise<void> {
-  await waitFor(async () => (await p.sql("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")) >= segment, timeoutMs, { what: `segment ${segment} archived`, intervalMs: 500 });
-}
 
 /** What the restores replay: the archive's prefix, the source's rows, and the segments it holds. */
 interface Source { readonly prefix: string; readonly history: number; readonly lastSegment: string; readonly walBytes: number }
@@ -220,7 +218,7 @@ async function makeSource(ctx: Ctx, walMb = WAL_MB, compression?: WalCompression
     const history = Number(await p.sql('SELECT count(*) FROM pgbench_history'));
     const walBytes = Number(await p.sql(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '${start}')`));
     const lastSegment = await p.sql('SELECT pg_walfile_name(pg_switch_wal())');
-    await waitArchived(p, lastSegment);
+    await waitArchived(p, lastSegment, 600_000);
     say(`source: ${(walBytes / 1024 / 1024).toFixed(0)} MiB of WAL archived (up to ${lastSegment}), ${history} rows in pgbench_history`);
     return { prefix, history, lastSegment, walBytes };
   } finally {

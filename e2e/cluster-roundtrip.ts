@@ -34,7 +34,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, Duration, Size, Yaml } from 'cdk8s';
 import { PersistentVolumeAccessMode, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
-import { Db, Dump, SCHEMA, batchSql, judgeRestore, takeDump } from './lib/judge';
+import { Db, Dump, SCHEMA, batchSql, judgeRestore, takeDump, waitArchived } from './lib/judge';
 import { lineOf } from './lib/lines';
 import { Proc, startProcess, stopAll } from './lib/proc';
 import { StorageServer, startMinio } from './lib/servers';
@@ -201,16 +201,6 @@ function podReport(ns: string, pod = 'pg-0'): string {
   const e = kubectl(['get', 'events', '-n', ns, '--sort-by=.lastTimestamp', '-o', 'custom-columns=R:.reason,M:.message', '--no-headers']);
   parts.push(`[events] ${e.out.trim().split('\n').slice(-8).join(' | ')}`);
   return parts.join('\n').replace(/\n/g, ' ⏎ ');
-}
-
-async function waitArchived(d: Db, segment: string, timeoutMs = 120_000): Promise<void> {
-  const t0 = Date.now();
-  for (;;) {
-    const last = await d.sql("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
-    if (last >= segment) return;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`segment ${segment} not archived after ${timeoutMs / 1000} s (last archived: ${last || 'none'})`);
-    await sleep(1000);
-  }
 }
 
 /** Deletes a namespace and waits until it is gone (its pods stopped, its claims released), then its volumes. */

@@ -29,7 +29,7 @@ import {
 import { hasWalgFeature } from '../src/_capabilities';
 import { RECOVERY_SETTINGS_KEY } from '../src/_pod-contract';
 import { WALG_IMAGE } from '../src/_catalog';
-import { batchSql, Dump, judgeRestore, SCHEMA, takeDump } from './lib/judge';
+import { batchSql, Dump, judgeRestore, SCHEMA, takeDump, waitArchived } from './lib/judge';
 import { Line, lineOf, seedVersionFor } from './lib/lines';
 import { scrape, show as showSamples, Samples } from './lib/metrics';
 import { freePort, isListening } from './lib/ports';
@@ -2469,16 +2469,6 @@ async function backupUnderLoad(ctx: Ctx, seen: (p: Pod) => void): Promise<void> 
     { rows: 100, what: `rows of base backup ${backup} restored to its end (${summary})`, dump: atEnd! }, {}, {}, () => {}, backup);
   if (!r!.log().includes(`fetching base backup ${backup} `)) throw new Error(`the restore named ${backup} but did not fetch it:\n${bootstrapLines(r!.log())}`);
   await restoreAndJudge(ctx, prefix, undefined, `load-${tag}-latest`, seen, { rows: 100, what: `rows restored to the latest state after the load (${summary})`, dump: final! });
-}
-
-async function waitArchived(p: Pod, segment: string, timeoutMs = 120_000): Promise<void> {
-  const t0 = Date.now();
-  for (;;) {
-    const last = await p.sql("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
-    if (last >= segment) return;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`segment ${segment} not archived after ${timeoutMs / 1000} s (last archived: ${last || 'none'})`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 /** The PostgreSQL binaries a major runs on ("10.23.0-beta.6"). */

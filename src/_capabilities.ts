@@ -25,6 +25,8 @@ export const POSTGRES_FEATURES = {
    * recovery.conf file in PGDATA (which PostgreSQL 12 refuses to start with).
    */
   recoverySignal: { name: 'recovery.signal', since: 12 },
+  /** The WAL directory named pg_wal (pg_xlog before 10), where archive_status keeps the .ready files. */
+  walDirectoryPgWal: { name: 'pg_wal', since: 10 },
 } as const satisfies Record<string, PostgresFeature>;
 
 export type PostgresFeatureId = keyof typeof POSTGRES_FEATURES;

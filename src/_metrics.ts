@@ -2,6 +2,7 @@
 // queries (a file of the ConfigMap), and the ServiceMonitor and PrometheusRule, built with the L1 classes that
 // `npx projen import:crds` generates from the Prometheus Operator's CRDs (src/_imports).
 import { Construct } from 'constructs';
+import { hasPostgresFeature } from './_capabilities';
 import { checkImage } from './_custom-version';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr, ServiceMonitor } from './_imports/monitoring.coreos.com';
 import { DEFAULT_DATABASE, METRICS_PORT, METRICS_QUERIES_KEY, PATHS, PORT, REPORT_FILES, SUPERUSER } from './_pod-contract';
@@ -90,7 +91,7 @@ interface Query {
 
 /** The status directory of the archiver, relative to PGDATA: pg_xlog before PostgreSQL 10. */
 function archiveStatusDir(version: PostgresVersion): string {
-  return Number(version.serverVersion.split('.')[0]) < 10 ? 'pg_xlog/archive_status' : 'pg_wal/archive_status';
+  return `${hasPostgresFeature(version, 'walDirectoryPgWal') ? 'pg_wal' : 'pg_xlog'}/archive_status`;
 }
 
 /**

@@ -189,3 +189,17 @@ if (require.main === module) {
   console.log(ok ? 'judge self-check: PASS' : `judge self-check: FAIL\n${same}\n${d}`);
   process.exitCode = ok ? 0 : 1;
 }
+
+/**
+ * Waits until PostgreSQL counts `segment` (or a later one) as archived (`pg_stat_archiver.last_archived_wal`),
+ * polling every `intervalMs`; throws after `timeoutMs` with the last segment it did count.
+ */
+export async function waitArchived(db: Db, segment: string, timeoutMs = 120_000, intervalMs = 500): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    const last = await db.sql("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
+    if (last >= segment) return;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`segment ${segment} not archived after ${timeoutMs / 1000} s (last archived: ${last || 'none'})`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
