@@ -513,17 +513,41 @@ async function providerMajor(ctx: Ctx): Promise<void> {
  * an operator's mistake would). Three batches in three segments after the base backup; the middle one is
  * deleted. A restore to the latest state must not end its recovery at the gap and promote without the third
  * batch: wal-fetch.sh finds the later segment, and the restore stops with an error naming both segments and
- * never accepts clients. A restore to a restore point before the gap still gets every row up to it.
+ * never accepts clients. A restore to a restore point before the gap still gets every row up to it. Where the
+ * version's WAL-G has wal-verify with named checks, the sidecar's WAL chain check reports the archive whole
+ * before the deletion, and after it the one segment lost (its log names it; the exporter's
+ * pg_walg_wal_verify_lost_segments is 1 and pg_walg_wal_verify_integrity 2).
  */
 async function walGap(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
   const { provider, server, version, tag } = ctx;
   const prefix = `${ctx.prefix}/gap`;
+  // Where the version's WAL-G has wal-verify with named checks, the chain check runs in the sidecar (every
+  // minute here), and the exporter reports it.
+  const verifies = hasWalgFeature(version, 'walVerify');
   const objects = synth((chart) => new ArchivingPostgres(chart, 'archive', {
     name: `gap-${tag}`, storage: storageFor(chart, provider, server, version, prefix), superuserPassword: PASSWORD,
     archiveTimeout: Duration.seconds(5), storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
+    ...(verifies ? { walVerifyInterval: Duration.seconds(60), metrics: {} } : {}),
   }));
   const a = await pod(ctx, objects, `gap-${tag}`);
-  seen(a);
+  const metricsPort = await freePort();
+  const sidecar = new Pod({ ...a.o, container: 'walg-backup', sharesVolumesWith: a });
+  const exporter = new Pod({ ...a.o, container: 'metrics', sharesVolumesWith: a, metricsPort });
+  [a, sidecar, exporter].forEach(seen);
+  let last: Samples = new Map();
+  /** Scrapes until the chain check's metrics satisfy `ok` (two minutes at most). */
+  const chainCheck = async (what: string, ok: (lost: number, integrity: number) => boolean) => {
+    try {
+      await waitFor(async () => {
+        last = await scrape(metricsPort).catch(() => new Map());
+        const lost = last.get('pg_walg_wal_verify_lost_segments');
+        const integrity = last.get('pg_walg_wal_verify_integrity');
+        return lost !== undefined && integrity !== undefined && ok(lost, integrity) ? true : undefined;
+      }, 120_000, { what, intervalMs: 1000, proc: exporter.proc });
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; last scrape: ${showSamples(last, ['pg_walg_wal_verify_integrity', 'pg_walg_wal_verify_lost_segments', 'pg_walg_wal_verify_uploading_segments'])}\n${sidecar.log().slice(-1500)}`);
+    }
+  };
   a.start();
   const segments: string[] = [];
   let before: Dump;
@@ -539,13 +563,33 @@ async function walGap(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
       segments.push(await a.sql(`SELECT ${ctx.major >= 10 ? 'pg_walfile_name(pg_switch_wal())' : 'pg_xlogfile_name(pg_switch_xlog())'}`));
     }
     await waitArchived(a, segments[2]);
+    if (verifies) {
+      exporter.start();
+      sidecar.start();
+      await chainCheck('the chain check of the whole archive: no segment lost', (lost, integrity) => lost === 0 && integrity >= 0 && integrity <= 1);
+    }
+    const lostSegment = segments[1];
+    const keys = (await listObjects(server, prefix)).map((o) => o.key).filter((k) => k.startsWith(`wal_005/${lostSegment}`));
+    expectEq(`the stored objects of WAL segment ${lostSegment}`, keys.length, 1);
+    await deleteObject(server, prefix, keys[0]);
+    if (verifies) {
+      // The sidecar started again runs the check at once, as after any restart of the pod. (Pod.stop would stop
+      // the pod's PostgreSQL: SIGTERM to this container only, as the kubelet restarts one container.)
+      await sidecar.proc!.stop(5000);
+      const from = sidecar.log().length;
+      sidecar.start();
+      await chainCheck(`the chain check after ${lostSegment} was deleted: one segment lost, integrity FAILURE`, (lost, integrity) => lost === 1 && integrity === 2);
+      const says = 'ERROR: WAL chain check of ';
+      const logged = sidecar.log().slice(from);
+      if (!logged.includes(`1 WAL segment(s) lost (${lostSegment}..${lostSegment})`) || !logged.includes(says)) {
+        throw new Error(`the sidecar's log does not name the lost segment ${lostSegment}:\n${logged.slice(-1500)}`);
+      }
+    }
   } finally {
+    for (const c of [exporter, sidecar]) if (c.proc?.isRunning()) await c.proc.stop(5000);
     await a.stop();
   }
   const lost = segments[1];
-  const keys = (await listObjects(server, prefix)).map((o) => o.key).filter((k) => k.startsWith(`wal_005/${lost}`));
-  expectEq(`the stored objects of WAL segment ${lost}`, keys.length, 1);
-  await deleteObject(server, prefix, keys[0]);
 
   const name = `gap-${tag}-latest`;
   const r = await pod(ctx, synth((chart) => new WalRestoredPostgres(chart, 'restore', {

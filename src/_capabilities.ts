@@ -151,6 +151,12 @@ export const WALG_FEATURES = {
     buildTag: { tag: 'libsodium', from: '0.0.0' },
     brokenIn: { from: '3.0.0', to: '3.0.4', why: 'a bug of 3.0.0 to 3.0.4 (fixed in 3.0.5) reads no key from it and stores the data unencrypted' },
   },
+  /**
+   * `wal-g wal-verify integrity timeline` (--json): the WAL chain from the oldest base backup to the server's
+   * current segment, and whether the server's timeline is the archive's highest. 0.2.18 and 0.2.19 have a
+   * `wal-verify` that takes no checks and prints another report; the named checks and their JSON came in 0.2.20.
+   */
+  walVerify: { name: 'wal-verify integrity timeline (WAL chain check)', since: '0.2.20', without: 'no WAL chain check (`walVerify` refused); the sidecar still fetches back the newest archived segment', older: 'lacks', newer: 'have it' },
   /** How WAL-G reads a libsodium key: none (the raw bytes), base64 or hex. */
   libsodiumKeyTransform: { name: 'WALG_LIBSODIUM_KEY_TRANSFORM', since: '2.0.0', without: 'only `LibsodiumKeyTransform.NONE`' },
 } as const satisfies Record<string, WalgFeature>;

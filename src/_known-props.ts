@@ -50,6 +50,8 @@ const ARCHIVING: Record<keyof ArchivingOptions, true> = {
   retainFor: true,
   deltaMaxSteps: true,
   baseBackupsFromStandby: true,
+  walVerify: true,
+  walVerifyInterval: true,
   baseBackupTimeout: true,
   allowNonEmptyArchive: true,
 };

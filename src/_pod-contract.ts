@@ -69,6 +69,7 @@ export const POD_ENV = {
   PG_WALG_RETAIN_SECONDS: { set: 'manifest', holds: 'the sidecar: retainFor in seconds, the window of point-in-time recovery kept (unset: retention by count only)' },
   PG_WALG_DELTA_MAX_STEPS: { set: 'manifest', holds: 'the sidecar: deltaMaxSteps, exported as WALG_DELTA_MAX_STEPS for its scheduled backup-push (unset: full backups only)' },
   PG_WALG_BASE_BACKUPS_FROM: { set: 'manifest', holds: 'the sidecars with baseBackupsFromStandby: standby (the primary\'s checks the archiving only; the standby\'s pushes the scheduled base backups while its server is in recovery; unset: the primary\'s pushes them)' },
+  PG_WALG_WAL_VERIFY_SECONDS: { set: 'manifest', holds: 'the primary\'s sidecar: seconds between WAL chain checks, wal-g wal-verify integrity timeline (walVerifyInterval; unset: no check)' },
   PG_WALG_BACKUP_PUSH_TIMEOUT: { set: 'manifest', holds: 'seconds one backup-push may take (baseBackupTimeout; default 86400)' },
   PG_WALG_BACKUP_FETCH_TIMEOUT: { set: 'manifest', holds: 'seconds one backup-fetch may take (baseBackupFetchTimeout; default 86400)' },
   PG_WALG_WALG_DIR: { set: 'manifest', holds: 'where the init container copied wal-g (first on the PATH); unset when the image has wal-g on its PATH' },
@@ -84,6 +85,7 @@ export const POD_ENV = {
   PG_WALG_SERVE_PREFETCHED: { set: 'default', holds: 'off to fetch every WAL file with wal-g, even one that WAL-G\'s prefetch already downloaded (default on)' },
   PG_WALG_CHECK_SECONDS: { set: 'default', holds: 'the sidecar: seconds between archiving checks (default 60)' },
   PG_WALG_BEHIND_SEGMENTS: { set: 'default', holds: 'the sidecar: segments waiting in archive_status that make it warn (default 4)' },
+  PG_WALG_WAL_VERIFY_TIMEOUT: { set: 'default', holds: 'the sidecar: seconds one wal-g wal-verify may take (default 3600)' },
   PG_WALG_DELETE_TIMEOUT: { set: 'default', holds: 'the sidecar: seconds one retention delete may take (default 3600)' },
 } as const;
 
@@ -117,6 +119,12 @@ export const REPORT_FILES = {
    * `<1 pushed | 0 failed> <end, Unix seconds> <end of the last pushed one, Unix seconds or 0> <seconds it took> <base backups listed after it>`.
    */
   backupStatus: 'pg-walg-backup-status',
+  /**
+   * The last WAL chain check of the primary's walg-backup sidecar (`wal-g wal-verify integrity timeline`), one line:
+   * `<integrity> <timeline> <end, Unix seconds> <end of the last all-OK one, Unix seconds or 0> <seconds it took>
+   * <segments lost> <segments missing, probably still uploading>`, each status 0 OK, 1 WARNING, 2 FAILURE, -1 not run (an error).
+   */
+  walVerifyStatus: 'pg-walg-wal-verify-status',
 } as const;
 
 /** The exporter's port (postgres_exporter's default, which every release listens on). */

@@ -1,7 +1,7 @@
 import { ApiObject, Chart, Duration, Names } from 'cdk8s';
 import { EnvValue, ImagePullPolicy, ISecret, k8s, Namespaces, Pods, Secret } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { fetchNotFoundExit, hasWalgFeature, recoveryStyle, requireWalgFeature } from './_capabilities';
+import { fetchNotFoundExit, hasWalgFeature, recoveryStyle, requireWalgFeature, WALG_FEATURES } from './_capabilities';
 import { WALG_IMAGE } from './_catalog';
 import { CredentialSpec, checkCredentialSpec } from './_credential-spec';
 import { EncryptionMount, ENCRYPTION_FILES } from './_data-path';
@@ -201,6 +201,32 @@ interface Mounts {
 /** A duration option in whole seconds, or its default. */
 function seconds(scope: IConstruct, prop: string, d: Duration | undefined, fallback: number): number {
   return d === undefined ? fallback : checkWholeSeconds(scope, prop, d, 'expected a Duration such as Duration.seconds(60)', 'expected a whole number of seconds, at least 1');
+}
+
+/**
+ * The WAL chain check's schedule (walVerify, walVerifyInterval): on by default where the version's WAL-G has
+ * `wal-verify` with named checks; a setting that no check would read is refused.
+ */
+export function walVerifyEnv(scope: IConstruct, options: ArchivingOptions, version: PostgresVersion): PodEnv {
+  const wanted = optionalBoolean(scope, 'walVerify', options.walVerify);
+  if (wanted === true) {
+    requireWalgFeature(scope, 'walVerify', true, version, 'walVerify', 'Leave walVerify out');
+  }
+  const on = wanted ?? hasWalgFeature(version, 'walVerify');
+  if (!on) {
+    if (options.walVerifyInterval !== undefined) {
+      invalid(scope, 'walVerifyInterval', options.walVerifyInterval, wanted === false
+        ? 'walVerifyInterval left out: with walVerify: false no WAL chain check runs'
+        : `walVerifyInterval left out: PostgresVersion ${version.name} bundles WAL-G ${version.walgVersion}, which lacks wal-verify with named checks (WAL-G ${WALG_FEATURES.walVerify.since} and later have it), so no WAL chain check runs`);
+    }
+    return {};
+  }
+  const every = checkWholeSeconds(scope, 'walVerifyInterval', options.walVerifyInterval ?? Duration.hours(1), 'expected a Duration such as Duration.hours(1)',
+    'expected a whole number of seconds from 60 to 604800 (7 days)');
+  if (every < 60 || every > 604800) {
+    invalid(scope, 'walVerifyInterval', options.walVerifyInterval, 'expected a whole number of seconds from 60 to 604800 (7 days)');
+  }
+  return { PG_WALG_WAL_VERIFY_SECONDS: String(every) };
 }
 
 const toEnv = (e: PodEnv) => Object.entries(e).map(([k, v]) => ({ name: k, value: v as string }));
@@ -983,7 +1009,7 @@ export abstract class PostgresInstanceBase extends Construct {
     if (fromStandby) {
       sidecarEnv.PG_WALG_BASE_BACKUPS_FROM = 'standby';
     }
-    Object.assign(sidecarEnv, this.retention(options, version, interval));
+    Object.assign(sidecarEnv, this.retention(options, version, interval), walVerifyEnv(this, options, version));
     if (options.deltaMaxSteps !== undefined) {
       const steps = checkPositiveInteger(this, 'deltaMaxSteps', options.deltaMaxSteps, 1000);
       requireWalgFeature(this, 'deltaMaxSteps', steps, version, 'deltaBackups');
@@ -1137,7 +1163,16 @@ export abstract class PostgresInstanceBase extends Construct {
       return;
     }
     const backupInterval = p.archive ? seconds(this, 'baseBackupInterval', p.archive.options.baseBackupInterval, 86400) : undefined;
-    addMonitoring(this, metrics, { name: this.name, namespace, labels: labels.all, selector: labels.selector, headlessService, backupInterval });
+    const verify = p.archive ? walVerifyEnv(this, p.archive.options, p.version).PG_WALG_WAL_VERIFY_SECONDS : undefined;
+    addMonitoring(this, metrics, {
+      name: this.name,
+      namespace,
+      labels: labels.all,
+      selector: labels.selector,
+      headlessService,
+      backupInterval,
+      walVerifyInterval: verify === undefined ? undefined : Number(verify),
+    });
   }
 
   /** The service account of the storages' keyless identity, and the labels it needs on the pod (Azure's webhook mutates only labelled pods). */

@@ -413,6 +413,31 @@ export interface ArchivingOptions {
    */
   readonly baseBackupsFromStandby?: boolean;
   /**
+   * The WAL chain check: the walg-backup sidecar beside the primary runs `wal-g wal-verify integrity timeline`
+   * every `walVerifyInterval` (the first time as soon as the server accepts clients), logs the outcome and
+   * records it for the metrics exporter (`pg_walg_wal_verify_*`). `integrity` looks for every WAL segment
+   * from the oldest base backup's start to the server's current one; `timeline` checks that the server's
+   * timeline is the archive's highest. A segment WAL-G reports as missing but probably still uploading (among
+   * the newest `WALG_UPLOAD_CONCURRENCY` ones) counts as lost when PostgreSQL already counts it as archived
+   * (`pg_stat_archiver.last_archived_wal` is at or after it): wal-push reported success for it.
+   *
+   * The version's WAL-G must have `wal-verify` with named checks (0.2.20 and later: no catalog version, and
+   * `custom()` versions from `walgVersion` 0.2.20); `true` is refused for one whose WAL-G lacks it.
+   *
+   * @default true where the version's WAL-G has it, else false
+   * @see https://wal-g.readthedocs.io/PostgreSQL/#wal-verify
+   */
+  readonly walVerify?: boolean;
+  /**
+   * How often the WAL chain check runs (`walVerify`). Each run lists the archive's WAL and base backups once.
+   * Whole seconds, from 60 to 604800 (7 days). Refused where no check runs (`walVerify` false, or a WAL-G
+   * without it).
+   *
+   * @default Duration.hours(1)
+   * @see https://wal-g.readthedocs.io/PostgreSQL/#wal-verify
+   */
+  readonly walVerifyInterval?: Duration;
+  /**
    * How long one `wal-g backup-push` may run before it is stopped (and, for the first base backup, tried
    * again up to `storageAttempts` times): a push that hangs on an unreachable store ends instead of
    * blocking the first start or the next scheduled backup. Stopping it is safe: WAL-G takes non-exclusive

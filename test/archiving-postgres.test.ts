@@ -479,3 +479,40 @@ test('three members (replicas 3): a primary and two hot standbys, matches the sn
   new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: storageFor(chart, WalProvider.S3, PostgresVersion.V11_2_V1), replicas: 3 });
   expect(forSnapshot(synth(chart))).toMatchSnapshot();
 });
+
+describe('the WAL chain check (walVerify, walVerifyInterval)', () => {
+  const custom = (v: string) => PostgresVersion.custom({ name: `14-walg${v.replace(/\./g, '-')}`, serverVersion: '14.23', image: 'example.com/pg:14', walgVersion: v });
+  /** The walg-backup sidecar's env, or the synth error. */
+  function sidecar(props: Partial<ArchivingPostgresProps>, version: PostgresVersion) {
+    const chart = newChart();
+    new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: storageFor(chart, WalProvider.S3, version), ...props });
+    return envOf(container(synth(chart), 'orders', 'walg-backup'));
+  }
+  const interval = (props: Partial<ArchivingPostgresProps>, version: PostgresVersion) => sidecar(props, version).PG_WALG_WAL_VERIFY_SECONDS;
+
+  test.each(CATALOG.map((e) => [e.name, e.walg] as const))('%s (WAL-G %s): hourly by default where WAL-G has wal-verify with named checks (0.2.20 and later), else none', (name, walg) => {
+    const v = (PostgresVersion as any)[`V${name.replace(/[.-]/g, '_').toUpperCase()}`] as PostgresVersion;
+    expect(interval({}, v)).toBe(walg === '3.0.8' ? '3600' : undefined);
+  });
+  test.each([['0.2.19', undefined], ['0.2.20', '3600'], ['1.1.3', '3600']])('custom() with WAL-G %s: %s', (walg, expected) => {
+    expect(interval({}, custom(walg))).toBe(expected);
+  });
+  test('walVerifyInterval sets it; walVerify: false turns it off; only the sidecar has it', () => {
+    expect(interval({ walVerifyInterval: Duration.minutes(10) }, custom('1.1.3'))).toBe('600');
+    expect(interval({ walVerify: false }, custom('1.1.3'))).toBeUndefined();
+    expect(interval({ walVerify: true, walVerifyInterval: Duration.days(7) }, custom('1.1.3'))).toBe('604800');
+    const chart = newChart();
+    new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: storageFor(chart, WalProvider.S3, custom('1.1.3')) });
+    expect(envOf(container(synth(chart), 'orders')).PG_WALG_WAL_VERIFY_SECONDS).toBeUndefined();
+  });
+  test.each([
+    [{ walVerify: true }, custom('0.2.19'), 'Invalid walVerify true in test/orders: PostgresVersion 14-walg0-2-19 bundles WAL-G 0.2.19, which lacks wal-verify integrity timeline (WAL chain check); WAL-G 0.2.20 and later have it. Leave walVerify out, or use a version whose WAL-G reads it: 14, 15, 16, 17, 18, or PostgresVersion.custom() with walgVersion "0.2.20" or later.'],
+    [{ walVerifyInterval: Duration.hours(2) }, PostgresVersion.V11_2_V1, 'Invalid walVerifyInterval "7200 seconds" in test/orders: walVerifyInterval left out: PostgresVersion 11.2-v1 bundles WAL-G 0.2.13, which lacks wal-verify with named checks (WAL-G 0.2.20 and later have it), so no WAL chain check runs.'],
+    [{ walVerify: false, walVerifyInterval: Duration.hours(2) }, custom('1.1.3'), 'Invalid walVerifyInterval "7200 seconds" in test/orders: walVerifyInterval left out: with walVerify: false no WAL chain check runs.'],
+    [{ walVerifyInterval: Duration.seconds(30) }, custom('1.1.3'), 'Invalid walVerifyInterval "30 seconds" in test/orders: expected a whole number of seconds from 60 to 604800 (7 days).'],
+    [{ walVerifyInterval: Duration.days(8) }, custom('1.1.3'), 'Invalid walVerifyInterval "691200 seconds" in test/orders: expected a whole number of seconds from 60 to 604800 (7 days).'],
+    [{ walVerify: 'yes' as any }, custom('1.1.3'), 'Invalid walVerify "yes" in test/orders: expected true or false.'],
+  ])('refused: %o', (props, version, message) => {
+    expect(() => sidecar(props as Partial<ArchivingPostgresProps>, version)).toThrow(message);
+  });
+});

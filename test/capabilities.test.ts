@@ -27,6 +27,7 @@ test('the first release of each feature', () => {
     openPgpKeyPath: '0.2.7', // ConfigurePGPCrypter reads WALG_PGP_KEY_PATH in v0.2.7; v0.2.4 only WALE_GPG_KEY_ID
     libsodiumKeyPath: '1.1.0', // cadf598e: an untagged v1.1 build refuses the key; v0.2.14a to v1.0 ignore it
     libsodiumKeyTransform: '2.0.0', // 05d04a3b, first in v2.0.0-rc1
+    walVerify: '0.2.20', // cmd/pg/wal_verify.go of v0.2.20 takes the checks integrity and timeline; v0.2.18 (#746) and v0.2.19 take none (cobra.NoArgs)
   });
 });
 

@@ -98,13 +98,19 @@ test('alertRules: the library\'s alerts on this instance\'s series, the stale-ba
   expect(rule.spec.groups[0].name).toBe('cdk8s-postgres-walg.orders');
   const rules = Object.fromEntries(rule.spec.groups[0].rules.map((r: any) => [r.alert, r]));
   expect(Object.keys(rules)).toEqual(['PostgresMetricsAbsent', 'PostgresMetricsDown', 'PostgresExporterCannotQuery', 'PostgresWalArchivingFailing',
-    'PostgresWalArchivingBehind', 'PostgresBaseBackupFailed', 'PostgresBaseBackupStale', 'PostgresBaseBackupNotReported']);
+    'PostgresWalArchivingBehind', 'PostgresBaseBackupFailed', 'PostgresBaseBackupStale', 'PostgresBaseBackupNotReported',
+    // PostgreSQL 17's WAL-G (3.0.8) has wal-verify: the WAL chain check runs hourly by default.
+    'PostgresWalChainBroken', 'PostgresWalTimelineConflict', 'PostgresWalChainCheckStale', 'PostgresWalChainCheckNotReported']);
   const sel = '{namespace="db", service="orders-pods"}';
   expect(rules.PostgresMetricsAbsent.expr).toBe(`absent(up${sel})`);
   expect(rules.PostgresBaseBackupNotReported).toMatchObject({ expr: `absent(pg_walg_backup_last_result${sel})`, for: '43200s' });
   expect(rules.PostgresWalArchivingFailing.expr).toBe(`pg_walg_archiver_failing${sel} == 1`);
   expect(rules.PostgresBaseBackupStale.expr).toBe(`time() - pg_walg_backup_last_success_time_seconds${sel} > 43200 and pg_walg_backup_last_success_time_seconds${sel} > 0`);
   expect(rules.PostgresWalArchivingFailing.labels).toEqual({ severity: 'critical' });
+  expect(rules.PostgresWalChainBroken).toMatchObject({ expr: `pg_walg_wal_verify_lost_segments${sel} > 0`, for: '0m', labels: { severity: 'critical' } });
+  expect(rules.PostgresWalTimelineConflict.expr).toBe(`pg_walg_wal_verify_timeline${sel} == 2`);
+  expect(rules.PostgresWalChainCheckStale.expr).toBe(`time() - pg_walg_wal_verify_last_ok_time_seconds${sel} > 10800`);
+  expect(rules.PostgresWalChainCheckNotReported).toMatchObject({ expr: `absent(pg_walg_wal_verify_integrity${sel})`, for: '10800s' });
   // Every metric an alert names is one the queries make (or Prometheus's own `up`).
   const made = new Set(metricsQueries(PostgresVersion.V17).flatMap((q) => q.columns.map((c) => `${q.key}_${c.name}`)));
   for (const r of Object.values(rules) as any[]) {
@@ -112,6 +118,18 @@ test('alertRules: the library\'s alerts on this instance\'s series, the stale-ba
       expect(m === 'up' || m === 'pg_up' || made.has(m)).toBe(true);
     }
   }
+});
+
+test('the WAL chain check\'s alerts follow walVerifyInterval, and are not made where no check runs', () => {
+  const alerts = (version: PostgresVersion, extra: object = {}) => {
+    const chart = newChart();
+    new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: storageFor(chart, WalProvider.S3, version), metrics: { serviceMonitor: true, alertRules: true }, ...extra });
+    return find(synth(chart), 'PrometheusRule').spec.groups[0].rules.map((r: any) => [r.alert, r.expr, r.for]);
+  };
+  expect(alerts(PostgresVersion.V17, { walVerifyInterval: Duration.minutes(10) })).toContainEqual(['PostgresWalChainCheckNotReported', 'absent(pg_walg_wal_verify_integrity{namespace="db", service="orders-pods"})', '1800s']);
+  expect(alerts(PostgresVersion.V17, { walVerify: false }).map((r: any[]) => r[0]).filter((a: string) => a.startsWith('PostgresWalChain'))).toEqual([]);
+  // The catalog's KubeDB versions bundle WAL-G 0.2.13 or older: no wal-verify with named checks.
+  expect(alerts(PostgresVersion.V11_2_V1).map((r: any[]) => r[0]).filter((a: string) => a.startsWith('PostgresWalChain'))).toEqual([]);
 });
 
 test('a chart without a namespace: the alerts select by the headless Service only', () => {
@@ -147,7 +165,7 @@ describe.each(CATALOG.map((e) => [e.name] as const))('the queries of PostgresVer
   const version = PostgresVersion.of(name);
   test('are YAML that postgres_exporter reads: a query and its metrics per key, each with usage and description', () => {
     const doc = parse(renderMetricsQueries(version));
-    expect(Object.keys(doc)).toEqual(['pg_walg_server', 'pg_walg_archiver', 'pg_walg_archive_status', 'pg_walg_backup']);
+    expect(Object.keys(doc)).toEqual(['pg_walg_server', 'pg_walg_archiver', 'pg_walg_archive_status', 'pg_walg_backup', 'pg_walg_wal_verify']);
     for (const q of Object.values(doc) as any[]) {
       expect(typeof q.query).toBe('string');
       for (const m of q.metrics) {

@@ -9,7 +9,9 @@
 # Every minute, also while a push runs, it checks pg_stat_archiver and pg_wal/archive_status and logs a warning while WAL
 # archiving is failing, hanging or falling behind; and it checks that the newest segment PostgreSQL
 # counts as archived can be fetched back whole (a wal-push that reports success without uploading
-# would otherwise go unnoticed until a restore ends early).
+# would otherwise go unnoticed until a restore ends early). With PG_WALG_WAL_VERIFY_SECONDS, beside the
+# primary, it also runs the WAL chain check (`wal-g wal-verify integrity timeline`) that often, the first
+# time as soon as the server is up, in the background like a push: wal_verify.
 set -eu
 # shellcheck source=lib.sh
 . "$PG_WALG_CONFIG/lib.sh"
@@ -96,6 +98,61 @@ retain_by_age() {
   log "retention: $(list_backups archive | wc -l | tr -d ' ') base backup(s) kept, from $_oldest on"
 }
 
+# wal_verify: the WAL chain check. `wal-g wal-verify integrity timeline --json` (bounded by
+# PG_WALG_WAL_VERIFY_TIMEOUT); what it found (wal_verify_summary, lib.sh) is logged and recorded in
+# PGDATA/pg-walg-wal-verify-status for the metrics exporter, replacing the file whole: "<integrity>
+# <timeline> <end> <end of the last all-OK check> <seconds> <lost> <uploading>", each status 0 OK,
+# 1 WARNING, 2 FAILURE, -1 not run. All-OK: no segment lost and the timeline OK.
+wal_verify() {
+  _wv_started=$(date +%s)
+  _wv_dir=$(mktemp -d)
+  _wv_rc=0
+  bounded "${PG_WALG_WAL_VERIFY_TIMEOUT:-3600}" wal-g wal-verify integrity timeline --json >"$_wv_dir/out" 2>"$_wv_dir/log" || _wv_rc=$?
+  _wv_archived=$(psql_local "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver" 2>/dev/null) || _wv_archived=
+  # shellcheck disable=SC2046 # the summary is five words
+  set -- $(wal_verify_summary "$_wv_dir/out" "$_wv_archived" "$(wal_segment_size)")
+  _wv_ended=$(date +%s)
+  _wv_where=$(storage_location)
+  if [ "$1" = - ] || [ "$2" = - ]; then
+    log "WARNING: the WAL chain check of $_wv_where did not run (wal-g wal-verify exited $_wv_rc): $(walg_error "$_wv_dir/log")"
+  else
+    case $1 in
+      FAILURE)
+        log "ERROR: WAL chain check of $_wv_where: $3 WAL segment(s) lost ($5). A restore cannot replay past the first of them: it stops there with an error, and a recovery target before it is the latest state it can reach. Push a base backup now (restores from it need none of the lost WAL), and find what deleted them."
+        ;;
+      WARNING) log "WAL chain check of $_wv_where: integrity WARNING: $4 of the newest WAL segment(s) not in the archive yet, newer than the last one PostgreSQL counts as archived (still being archived)" ;;
+      *) log "WAL chain check of $_wv_where: integrity $1" ;;
+    esac
+    case $2 in
+      OK) ;;
+      FAILURE)
+        log "ERROR: WAL chain check of $_wv_where: timeline $2: $(sed -n 's/.*"current_timeline_id":\([0-9]*\),"highest_storage_timeline_id":\([0-9]*\).*/this server is on timeline \1, but the archive holds WAL of timeline \2/p' "$_wv_dir/out"). Another server (a promoted standby or copy) archives into this location, and a restore to the latest timeline would follow that server's history."
+        ;;
+      *) log "WARNING: WAL chain check of $_wv_where: timeline $2: WAL-G could not tell whether this server's timeline is the archive's highest" ;;
+    esac
+  fi
+  _wv_file="$PGDATA/pg-walg-wal-verify-status"
+  _wv_ok=0
+  if [ -f "$_wv_file" ]; then
+    _wv_ok=$(awk 'NR == 1 && $4 ~ /^[0-9]+$/ { print $4 }' "$_wv_file")
+  fi
+  if [ "$3" = 0 ] && [ "$2" = OK ]; then
+    _wv_ok=$_wv_ended
+  fi
+  if { printf '%s %s %s %s %s %s %s\n' "$(verify_code "$1")" "$(verify_code "$2")" "$_wv_ended" "${_wv_ok:-0}" $((_wv_ended - _wv_started)) "$3" "$4" >"$_wv_file.tmp"; } 2>/dev/null &&
+    mv -f "$_wv_file.tmp" "$_wv_file"; then
+    :
+  else
+    log "WARNING: cannot write $_wv_file (the WAL chain check's metrics)"
+  fi
+  rm -rf "$_wv_dir"
+}
+
+# verify_code STATUS: a wal-verify status as a number (OK 0, WARNING 1, FAILURE 2, none -1).
+verify_code() {
+  case $1 in OK) echo 0 ;; WARNING) echo 1 ;; FAILURE) echo 2 ;; *) echo -1 ;; esac
+}
+
 push_backup() {
   if [ -n "${PG_WALG_DELTA_MAX_STEPS:-}" ]; then
     # Only this push (a background subshell) reads it: the first base backup of an archive is full.
@@ -136,8 +193,11 @@ next=$(($(date +%s) + interval))
 # aborts WAL-G's non-exclusive backup when its connection ends) and exit now, rather than ignore the signal until
 # the grace period's SIGKILL. The pause between checks runs in the background so that the trap runs at once.
 napping=
+verify_every=${PG_WALG_WAL_VERIFY_SECONDS:-}
+verifying=
+next_verify=0
 stop_sidecar() {
-  for _p in $pushing $napping; do
+  for _p in $pushing $verifying $napping; do
     kill "$_p" 2>/dev/null || true
   done
   exit 0
@@ -149,10 +209,19 @@ while :; do
     pushing=
     next=$(($(date +%s) + interval))
   fi
+  if [ -n "$verifying" ] && ! kill -0 "$verifying" 2>/dev/null; then
+    wait "$verifying" || true
+    verifying=
+    next_verify=$(($(date +%s) + verify_every))
+  fi
   if server_up; then
     if [ -n "$checks" ]; then
       check_archiver
       check_archived
+      if [ -n "$verify_every" ] && [ -z "$verifying" ] && [ "$(date +%s)" -ge "$next_verify" ]; then
+        wal_verify &
+        verifying=$!
+      fi
     fi
     if [ -n "$pushes" ] && [ -z "$pushing" ] && [ "$(date +%s)" -ge "$next" ]; then
       push_backup &

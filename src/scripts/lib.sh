@@ -37,6 +37,8 @@
 #                                   the archiving only, the standby's pushes the scheduled base backups while
 #                                   its server is in recovery; unset: the primary's pushes them)
 #   PG_WALG_BACKUP_PUSH_TIMEOUT     seconds one backup-push may take (baseBackupTimeout, default 86400)
+#   PG_WALG_WAL_VERIFY_SECONDS      the primary's sidecar: seconds between WAL chain checks (walVerifyInterval;
+#                                   unset: none)
 #   PG_WALG_BACKUP_FETCH_TIMEOUT    seconds one backup-fetch may take (baseBackupFetchTimeout, default 86400)
 #   PG_WALG_WALG_DIR                where the init container copied wal-g (first on the PATH); unset when
 #                                   the image has wal-g on its PATH
@@ -57,6 +59,7 @@
 #   PG_WALG_CHECK_SECONDS           the sidecar: seconds between archiving checks (default 60)
 #   PG_WALG_BEHIND_SEGMENTS         the sidecar: waiting segments that make it warn (default 4)
 #   PG_WALG_DELETE_TIMEOUT          the sidecar: seconds one retention delete may take (default 3600)
+#   PG_WALG_WAL_VERIFY_TIMEOUT      the sidecar: seconds one wal-g wal-verify may take (default 3600)
 # State files under PG_WALG_STATE:
 #   restore-pending                 a restore has its base backup and has not promoted yet
 #   first-backup-pending            a new archive's first base backup is still to be pushed
@@ -67,6 +70,8 @@
 # Report files in PGDATA (read by the metrics exporter; removed from a fetched base backup):
 #   pg-walg-backup-status           the last base backup pushed or tried: "<1|0> <end> <last pushed end>
 #                                   <seconds> <backups listed>" (backup_status)
+#   pg-walg-wal-verify-status       the last WAL chain check: "<integrity> <timeline> <end> <last all-OK end>
+#                                   <seconds> <lost> <uploading>" (backup.sh's wal_verify)
 
 PG_WALG_ATTEMPTS=${PG_WALG_ATTEMPTS:-12}
 PG_WALG_RETRY_SECONDS=${PG_WALG_RETRY_SECONDS:-5}
@@ -875,7 +880,7 @@ fetch_base_backup() {
   # promote. What is made of the fetched data writes its own recovery settings.
   rm -f "$PGDATA/standby.signal" "$PGDATA/recovery.signal" "$PGDATA/recovery.conf"
   # The source's report of its last base backup is not this instance's.
-  rm -f "$PGDATA/pg-walg-backup-status"
+  rm -f "$PGDATA/pg-walg-backup-status" "$PGDATA/pg-walg-wal-verify-status"
 }
 
 # backup_status RESULT STARTED [ENDED]: record a base backup's outcome (1 pushed, 0 failed; STARTED and ENDED
@@ -902,6 +907,51 @@ backup_status() {
     return 0
   fi
   log "WARNING: cannot write $_bs_file (the base backup metrics)"
+}
+
+# wal_verify_summary OUT LAST_ARCHIVED SEGMENT_SIZE: what `wal-g wal-verify integrity timeline --json` (its output
+# in the file OUT: one JSON object, the same from WAL-G 0.2.20 to 3.0) found. Prints one line,
+# "<integrity> <timeline> <lost> <uploading> <lost ranges>": each status as WAL-G says it (OK, WARNING,
+# FAILURE; - when the output has none: WAL-G failed), the count of WAL segments lost and of those missing
+# but probably still uploading, and the lost ones as FIRST..LAST[,FIRST..LAST…] (- for none). A segment
+# WAL-G reports missing but probably uploading or delayed (among the newest ones) is lost when it is at or
+# before LAST_ARCHIVED, the segment pg_stat_archiver last counts as archived (of the same timeline):
+# PostgreSQL archives in order, and wal-push reported success for it. Then integrity is FAILURE.
+wal_verify_summary() {
+  awk -v archived="$2" -v size="$3" '
+    function hex(h,   i, n) { n = 0; for (i = 1; i <= length(h); i++) n = n * 16 + index("0123456789ABCDEF", substr(h, i, 1)) - 1; return n }
+    function segno(name) { return hex(substr(name, 9, 8)) * (4294967296 / size) + hex(substr(name, 17, 8)) }
+    function name(tli, no) { return sprintf("%s%08X%08X", tli, int(no / (4294967296 / size)), no % (4294967296 / size)) }
+    function status(key,   t) {
+      if (!match(all, "\"" key "\":[{]\"status\":\"[A-Z]+\"")) return "-"
+      t = substr(all, RSTART, RLENGTH); sub(/.*"status":"/, "", t); sub(/"$/, "", t); return t
+    }
+    { all = all $0 }
+    END {
+      integrity = status("integrity"); timeline = status("timeline")
+      lost = 0; uploading = 0; ranges = ""
+      ok = (archived ~ /^[0-9A-F]+$/ && length(archived) == 24)
+      rest = all
+      while (match(rest, /"start_segment":"[0-9A-F]+","end_segment":"[0-9A-F]+","segments_count":[0-9]+,"status":"[A-Z_]+"/)) {
+        row = substr(rest, RSTART, RLENGTH); rest = substr(rest, RSTART + RLENGTH)
+        split(row, f, "\"")
+        first = f[4]; last = f[8]; n = f[11]; gsub(/[^0-9]/, "", n); st = f[14]
+        if (st == "FOUND") continue
+        if (st == "MISSING_LOST") { lost += n; ranges = ranges "," first ".." last; continue }
+        # Probably uploading or delayed: lost up to the last archived segment (same timeline only). Names
+        # compare as strings: awk would compare two all-digit names as numbers, and lose digits.
+        if (ok && substr(first, 1, 8) == substr(archived, 1, 8) && ("" first) <= ("" archived)) {
+          upto = (("" last) <= ("" archived)) ? last : archived
+          k = segno(upto) - segno(first) + 1
+          lost += k; uploading += n - k; ranges = ranges "," first ".." name(substr(first, 1, 8), segno(upto))
+          continue
+        }
+        uploading += n
+      }
+      if (lost > 0 && integrity != "-") integrity = "FAILURE"
+      sub(/^,/, "", ranges)
+      print integrity, timeline, lost, uploading, (ranges == "" ? "-" : ranges)
+    }' "$1"
 }
 
 # pg_major: the PostgreSQL major of the cluster in PGDATA ("9.6", "10", …).

@@ -134,3 +134,87 @@ esac`, { PG_WALG_BACKUP_INTERVAL_SECONDS: '1', PG_WALG_RETAIN_FULL: '1' }, 5);
     expect(r.calls.some((c) => c.startsWith('delete'))).toBe(false);
   });
 });
+
+// The WAL chain check (PG_WALG_WAL_VERIFY_SECONDS): `wal-g wal-verify integrity timeline --json` beside the primary,
+// its outcome logged and recorded in PGDATA/pg-walg-wal-verify-status. The JSON is WAL-G 1.1.3's own (same from 0.2.20 to 3.0).
+describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('backup.sh\'s WAL chain check under %s', (_name, shell) => {
+  const ARCHIVED = '000000010000000000000006';
+  const json = (integrity: string, rows: string, timeline = 'OK', highest = 1) =>
+    `{"integrity":{"status":"${integrity}","details":[${rows}]},"timeline":{"status":"${timeline}","details":{"current_timeline_id":1,"highest_storage_timeline_id":${highest}}}}`;
+  const row = (first: string, last: string, n: number, status: string) =>
+    `{"timeline_id":1,"start_segment":"${first}","end_segment":"${last}","segments_count":${n},"status":"${status}"}`;
+  const WHOLE = json('OK', row('000000010000000000000002', '000000010000000000000006', 5, 'FOUND'));
+  // Segment 4 deleted: WAL-G 1.1.3 reports it probably uploading (it is among the 16 newest), but PostgreSQL archived up to 6.
+  const HOLE = json('WARNING', [row('000000010000000000000002', '000000010000000000000003', 2, 'FOUND'), row('000000010000000000000004', '000000010000000000000004', 1, 'MISSING_UPLOADING'),
+    row('000000010000000000000005', '000000010000000000000006', 2, 'FOUND')].join(','));
+
+  function sidecar(verify: string, env: Record<string, string>, seconds = 4, recovery = 'f', archived = ARCHIVED) {
+    const s = stub(`case $1 in
+  wal-fetch) cp "$STUB_DIR/seg" "$3" ;;
+  wal-verify) ${verify} ;;
+esac`, {
+      pg_isready: 'exit 0',
+      psql: `case $* in
+  *pg_is_in_recovery*) echo ${recovery} ;;
+  *last_failed_time*) echo 'f||' ;;
+  *last_archived_wal*) echo ${archived} ;;
+esac`,
+    });
+    walSegment(path.join(s.dir, 'seg'));
+    s.config('archive.env', 'WALE_S3_PREFIX=s3://walg/pg\n');
+    const r = s.sidecar(shell, { PG_WALG_BACKUP_INTERVAL_SECONDS: '86400', ...env }, seconds);
+    const report = path.join(s.work, 'data', 'pg-walg-wal-verify-status');
+    return { stderr: r.stderr, verifies: s.calls().filter((c) => c.startsWith('wal-verify')), status: fs.existsSync(report) ? fs.readFileSync(report, 'utf8') : undefined };
+  }
+
+  test('a whole chain: logged, recorded as OK with the time of this all-OK check; the checks integrity and timeline, in JSON', () => {
+    const r = sidecar(`printf '%s' '${WHOLE}'`, { PG_WALG_WAL_VERIFY_SECONDS: '60' });
+    expect(r.verifies).toEqual(['wal-verify integrity timeline --json']);
+    expect(r.stderr).toContain('WAL chain check of s3://walg/pg: integrity OK');
+    const [integrity, timeline, end, ok, , lost, uploading] = r.status!.trim().split(' ');
+    expect([integrity, timeline, lost, uploading]).toEqual(['0', '0', '0', '0']);
+    expect(ok).toBe(end);
+  });
+  test('a segment missing before the last archived one is lost, whatever WAL-G guesses: an error naming it, FAILURE recorded', () => {
+    const r = sidecar(`printf '%s' '${HOLE}'`, { PG_WALG_WAL_VERIFY_SECONDS: '60' });
+    expect(r.stderr).toContain('ERROR: WAL chain check of s3://walg/pg: 1 WAL segment(s) lost (000000010000000000000004..000000010000000000000004). A restore cannot replay past the first of them');
+    expect(r.status).toMatch(/^2 0 \d+ 0 -?\d+ 1 0\n$/);
+  });
+  test('the same segment missing after the last archived one is probably still being archived: a WARNING, no error', () => {
+    const r = sidecar(`printf '%s' '${HOLE}'`, { PG_WALG_WAL_VERIFY_SECONDS: '60' }, 4, 'f', '000000010000000000000003');
+    expect(r.stderr).not.toContain('ERROR');
+    expect(r.stderr).toContain('integrity WARNING: 1 of the newest WAL segment(s) not in the archive yet');
+    const fields = r.status!.trim().split(' ');
+    expect([fields[0], fields[1], fields[5], fields[6]]).toEqual(['1', '0', '0', '1']);
+    // No segment lost and the timeline OK: an all-OK check.
+    expect(fields[3]).toBe(fields[2]);
+  });
+  test('WAL-G\'s own MISSING_LOST is lost', () => {
+    const r = sidecar(`printf '%s' '${json('FAILURE', row('000000010000000000000002', '000000010000000000000003', 2, 'MISSING_LOST'))}'`, { PG_WALG_WAL_VERIFY_SECONDS: '60' });
+    expect(r.status).toMatch(/^2 0 \d+ 0 -?\d+ 2 0\n$/);
+  });
+  test('another server\'s higher timeline in the archive: an error naming both timelines', () => {
+    const r = sidecar(`printf '%s' '${json('OK', row('000000010000000000000002', '000000010000000000000006', 5, 'FOUND'), 'FAILURE', 3)}'`, { PG_WALG_WAL_VERIFY_SECONDS: '60' });
+    expect(r.stderr).toContain('ERROR: WAL chain check of s3://walg/pg: timeline FAILURE: this server is on timeline 1, but the archive holds WAL of timeline 3.');
+    expect(r.status).toMatch(/^0 2 \d+ 0 /);
+  });
+  test('WAL-G fails (the storage is down): a warning with its message, -1 recorded, and the last all-OK time kept', () => {
+    const r = sidecar('if [ -f "$STUB_DIR/once" ]; then echo "ERROR: 2026/12/02 15:54:00.200360 FS error : Folder not exists or is inaccessible" >&2; exit 1; fi; : >"$STUB_DIR/once"; printf \'%s\' \'' + WHOLE + '\'',
+      { PG_WALG_WAL_VERIFY_SECONDS: '1', PG_WALG_CHECK_SECONDS: '1' }, 5);
+    expect(r.verifies.length).toBeGreaterThanOrEqual(2);
+    expect(r.stderr).toContain('WARNING: the WAL chain check of s3://walg/pg did not run (wal-g wal-verify exited 1): ERROR: 2026/12/02 15:54:00.200360 FS error : Folder not exists or is inaccessible');
+    const [integrity, timeline, end, ok] = r.status!.trim().split(' ');
+    expect([integrity, timeline]).toEqual(['-1', '-1']);
+    expect(Number(ok)).toBeGreaterThan(0);
+    expect(Number(ok)).toBeLessThanOrEqual(Number(end));
+  });
+  test('not without PG_WALG_WAL_VERIFY_SECONDS, and never beside a standby', () => {
+    expect(sidecar(`printf '%s' '${WHOLE}'`, {}).verifies).toEqual([]);
+    expect(sidecar(`printf '%s' '${WHOLE}'`, { PG_WALG_WAL_VERIFY_SECONDS: '60', PG_WALG_ROLE: 'standby' }, 4, 't').verifies).toEqual([]);
+  });
+  test('a check that hangs is stopped at its bound, and the archiving checks keep their schedule meanwhile', () => {
+    const r = sidecar('exec sleep 60', { PG_WALG_WAL_VERIFY_SECONDS: '60', PG_WALG_WAL_VERIFY_TIMEOUT: '2' }, 5);
+    expect(r.stderr).toContain('WARNING: the WAL chain check of s3://walg/pg did not run (wal-g wal-verify exited');
+    expect(r.stderr).toContain('timed out after 2 s');
+  });
+});

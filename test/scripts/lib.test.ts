@@ -658,3 +658,43 @@ describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('backup_status under
     expect([r.res, r.ok, r.count]).toEqual([0, 0, 0]);
   });
 });
+
+// wal_verify_summary: what `wal-g wal-verify integrity timeline --json` found, with the segments PostgreSQL already
+// counts as archived taken for lost rather than "probably uploading".
+describe.each(AWKS)('wal_verify_summary under %s', (_name, shell, others) => {
+  const row = (first: string, last: string, n: number, status: string) =>
+    `{"timeline_id":1,"start_segment":"${first}","end_segment":"${last}","segments_count":${n},"status":"${status}"}`;
+  const summary = (rows: string[], archived: string, size = 16 * 1024 * 1024, integrity = 'WARNING') => {
+    const s = stub('', others);
+    const out = path.join(s.work, 'out');
+    fs.writeFileSync(out, `{"integrity":{"status":"${integrity}","details":[${rows.join(',')}]},"timeline":{"status":"OK","details":{"current_timeline_id":1,"highest_storage_timeline_id":1}}}`);
+    const r = s.lib(shell, 'wal_verify_summary "$@"', [out, archived, String(size)]);
+    expect(r.stderr).toBe('');
+    return r.stdout.trim();
+  };
+  const UP = 'MISSING_UPLOADING';
+  test.each([
+    ['all found', [row('000000010000000000000002', '000000010000000000000006', 5, 'FOUND')], '000000010000000000000006', 'OK', 'OK OK 0 0 -'],
+    ['missing after the last archived: uploading', [row('000000010000000000000007', '000000010000000000000008', 2, UP)], '000000010000000000000006', 'WARNING', 'WARNING OK 0 2 -'],
+    ['missing at and before it: lost', [row('000000010000000000000004', '000000010000000000000004', 1, UP)], '000000010000000000000006', 'WARNING', 'FAILURE OK 1 0 000000010000000000000004..000000010000000000000004'],
+    ['a range across it: lost up to it, uploading after', [row('000000010000000000000004', '000000010000000000000008', 5, UP)], '000000010000000000000006', 'WARNING',
+      'FAILURE OK 3 2 000000010000000000000004..000000010000000000000006'],
+    ['across a log boundary (16 MiB: 256 segments a log)', [row('0000000100000002000000FE', '000000010000000300000003', 6, 'MISSING_DELAYED')], '000000010000000300000000', 'WARNING',
+      'FAILURE OK 3 3 0000000100000002000000FE..000000010000000300000000'],
+    ['WAL-G\'s MISSING_LOST, and a range of another timeline than the last archived', [row('000000010000000000000002', '000000010000000000000003', 2, 'MISSING_LOST'),
+      row('000000010000000000000009', '000000010000000000000009', 1, UP)], '000000020000000000000009', 'FAILURE', 'FAILURE OK 2 1 000000010000000000000002..000000010000000000000003'],
+    ['no last archived segment (none yet, or a history file): WAL-G\'s word', [row('000000010000000000000004', '000000010000000000000004', 1, UP)], '00000002.history', 'WARNING', 'WARNING OK 0 1 -'],
+  ])('%s', (_what, rows, archived, integrity, expected) => {
+    expect(summary(rows, archived, undefined, integrity)).toBe(expected);
+  });
+  test('1 GiB segments: 4 a log', () => {
+    expect(summary([row('000000010000000200000003', '000000010000000300000001', 3, UP)], '000000010000000300000000', 1024 * 1024 * 1024))
+      .toBe('FAILURE OK 2 1 000000010000000200000003..000000010000000300000000');
+  });
+  test('no JSON (WAL-G failed): no statuses', () => {
+    const s = stub('', others);
+    const out = path.join(s.work, 'out');
+    fs.writeFileSync(out, '');
+    expect(s.lib(shell, 'wal_verify_summary "$@"', [out, '000000010000000000000006', '16777216']).stdout.trim()).toBe('- - 0 0 -');
+  });
+});
