@@ -923,6 +923,43 @@ export async function copyPrefix(server: StorageServer, from: string, to: string
   }
 }
 
+/**
+ * Deletes the object `<bucket>/<prefix>/<key>` of a store (Local: the file, as the storage's user could; MinIO:
+ * DeleteObject; GCS: objects.delete; Swift and Azure: DELETE of the object), as an operator's mistake or a
+ * lifecycle rule would: for the restore drill's damaged archive.
+ */
+export async function deleteObject(server: StorageServer, prefix: string, key: string): Promise<void> {
+  const name = `${prefix}/${key}`;
+  switch (server.provider) {
+    case 'local':
+      fs.rmSync(path.join(server.endpoint, name));
+      return;
+    case 'minio': {
+      const url = `${server.endpoint}/${server.bucket}/${name}`;
+      const headers = sigV4Headers({ method: 'DELETE', url, accessKey: server.credentials.accessKey, secretKey: server.credentials.secretKey });
+      const res = await request(url, { method: 'DELETE', ca: server.caFile, headers, timeoutMs: 30_000 });
+      if (res.status !== 204) throw new Error(`minio: delete ${name}: ${res.status} ${res.body}`);
+      return;
+    }
+    case 'gcs': {
+      const res = await request(gcsObject(server, name), { method: 'DELETE', timeoutMs: 30_000 });
+      if (res.status !== 204 && res.status !== 200) throw new Error(`gcs: delete ${name}: ${res.status} ${res.body}`);
+      return;
+    }
+    case 'swift': {
+      const { token, url } = await swiftAuth(server);
+      const res = await request(`${url}/${server.bucket}/${objectPath(name)}`, { method: 'DELETE', headers: { 'x-auth-token': token }, timeoutMs: 30_000 });
+      if (res.status !== 204) throw new Error(`swift: delete ${name}: ${res.status} ${res.body}`);
+      return;
+    }
+    case 'azure': {
+      const res = await azureRequest(server, 'DELETE', `/${objectPath(name)}`);
+      if (res.status !== 202) throw new Error(`azure: delete ${name}: ${res.status} ${res.body}`);
+      return;
+    }
+  }
+}
+
 /** The bytes of a GET, or an error naming the object. */
 async function getBytes(what: string, url: string, opts: { headers?: Record<string, string>; ca?: string } = {}): Promise<Buffer> {
   const res = await request(url, { ...opts, timeoutMs: 60_000 });
