@@ -104,7 +104,7 @@ drill() {
 
   note step check
   _out=$(psql -X -q -v ON_ERROR_STOP=1 -At -h "$PGHOST" -p "$PGPORT" -U "${PGUSER:-postgres}" -d postgres -f "$PG_WALG_DRILL_CONFIG/check.sql" 2>&1) ||
-    die "the check query failed: $(printf '%s\n' "$_out" | grep -v '^[[:space:]]*$' | tail -n 3 | tr '\n' ' ' | sed 's/ $//')"
+    die "the check query failed: $(printf '%s\n' "$_out" | grep -v '^[[:space:]^]*$' | tail -n 3 | tr '\n' ' ' | tr -s ' ' | sed 's/ $//')"
   log "restore drill: the check query answered: $(printf '%s\n' "$_out" | head -n 3 | tr '\n' ' ' | sed 's/ $//')"
   pg_ctl -D "$PGDATA" -m fast -w -t 600 stop >&2
 }

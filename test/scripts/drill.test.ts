@@ -139,11 +139,11 @@ describe.each(SHELLS.map((sh) => [sh.join(' '), sh] as const))('drill.sh under %
       psql: `case "$*" in
   *"pg_is_in_recovery()"*) echo f ;;
   *"replay_lsn()"*) echo 0/A000060 ;;
-  *" -f "*) echo 'psql:/etc/check.sql:1: ERROR:  relation "no_such_table" does not exist' >&2; exit 3 ;;
+  *" -f "*) printf '%s\\n' 'psql:/etc/check.sql:1: ERROR:  relation "no_such_table" does not exist' 'LINE 1: SELECT * FROM no_such_table' '                      ^' >&2; exit 3 ;;
 esac`,
     }));
     const r = s.run(shell, 'drill.sh', [], drillEnv(s));
-    expect(results(r.stdout)[0]).toMatch(/^pg-walg-restore-drill: result=failed step=check duration=\d+s reason="the check query failed: psql:\/etc\/check.sql:1: ERROR:  relation 'no_such_table' does not exist"$/);
+    expect(results(r.stdout)[0]).toMatch(/^pg-walg-restore-drill: result=failed step=check duration=\d+s reason="the check query failed: psql:\/etc\/check.sql:1: ERROR: relation 'no_such_table' does not exist LINE 1: SELECT \* FROM no_such_table"$/);
     expect(r.status).toBe(1);
     expect(fs.readFileSync(path.join(s.dir, 'argv'), 'utf8')).toMatch(/pg_ctl -D \S+ -m immediate -w -t 60 stop/);
   });
