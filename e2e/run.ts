@@ -50,7 +50,8 @@ const PROVIDERS = (process.env.E2E_PROVIDERS ?? 's3,minio,gcs,azure,swift,local'
 const MAJORS = (process.env.E2E_MAJORS ?? '10,11,14,15,17,18').split(',').map(Number);
 const WALG_FILTER = process.env.E2E_WALG?.split(',').map((x) => x.trim().replace(/^walg-/, '').replace(/^v/, '')).filter((x) => x !== '');
 const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-two-backups', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'retention-age', 'retention-restore', 'backup-under-load', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials', 'workload-identity',
-  'compression', 'encryption', 'restart', 'nonempty-archive', 'mixed-walg', 'timeline-switch', 'standby', 'restored-standby', 'standby-backups', 'promotion', 'metrics', 'restore-drill'];
+  'compression', 'encryption', 'restart', 'nonempty-archive', 'mixed-walg', 'timeline-switch', 'standby', 'restored-standby', 'standby-backups', 'promotion', 'metrics', 'wal-gap',
+  'restore-drill'];
 const SCENARIO_FILTER = process.env.E2E_SCENARIOS?.split(',').map((x) => x.trim()).filter((x) => x !== '');
 for (const s of SCENARIO_FILTER ?? []) if (!SCENARIOS.includes(s)) throw new Error(`E2E_SCENARIOS: unknown scenario ${s} (known: ${SCENARIOS.join(', ')})`);
 const INFRA_KEYS = ['STORAGE_EMULATOR_HOST', 'HTTPS_PROXY', 'SSL_CERT_FILE'];
@@ -79,7 +80,7 @@ function want(scenario: string): boolean {
  */
 const PROFILE = process.env.E2E_PROFILE ?? 'full';
 if (!['full', 'ci'].includes(PROFILE)) throw new Error(`E2E_PROFILE: unknown profile ${PROFILE} (known: full, ci)`);
-const CI_NEWEST_MAJOR_ONLY = ['restore-drill', 'metrics', 'fault', 'replay-fault', 'restart', 'nonempty-archive', 'pitr-two-backups', 'retention-restore', 'backup-under-load', 'timeline-switch', 'standby', 'restored-standby', 'standby-backups', 'promotion', 'metrics'];
+const CI_NEWEST_MAJOR_ONLY = ['restore-drill', 'wal-gap', 'metrics', 'fault', 'replay-fault', 'restart', 'nonempty-archive', 'pitr-two-backups', 'retention-restore', 'backup-under-load', 'timeline-switch', 'standby', 'restored-standby', 'standby-backups', 'promotion', 'metrics'];
 
 /**
  * Whether a scenario runs for this cell: selected (want), and in the profile. `mixed-walg` (about a minute a
@@ -114,6 +115,9 @@ const CI_ONE_PROVIDER: Record<string, [string, string]> = {
   'restored-standby': ['gcs', 'local'],
   'standby-backups': ['minio', 's3'],
   'promotion': ['local', 'minio'],
+  // A WAL segment lost from the middle of the archive (issue 15): its proof is wal-fetch.sh's gap check and
+  // PostgreSQL's recovery, on any store the harness can delete an object of.
+  'wal-gap': ['minio', 'gcs'],
   // The metrics exporter of issue 15: its proof is the queries and the sidecar's report, on any storage whose outage
   // fails fast (not S3 before WAL-G 1.1.2, whose requests retry through an outage).
   'metrics': ['local', 'gcs'],
@@ -445,6 +449,9 @@ async function providerMajor(ctx: Ctx): Promise<void> {
   if (runs(ctx, 'metrics')) {
     await podsCell(ctx, 'metrics', metricsScenario);
   }
+  if (LISTABLE.includes(provider) && runs(ctx, 'wal-gap')) {
+    await podsCell(ctx, 'wal-gap', walGap);
+  }
   // The restore drill deletes a WAL segment from the stored objects: where the harness can list them.
   if (LISTABLE.includes(provider) && runs(ctx, 'restore-drill')) {
     await podsCell(ctx, 'restore-drill', restoreDrillScenario);
@@ -507,6 +514,64 @@ async function providerMajor(ctx: Ctx): Promise<void> {
       if (!/cannot read the restore storage .* after 2 attempts/.test(bad.log())) throw new Error(`the log does not name the problem:\n${bad.log().slice(-800)}`);
     }, () => [bad?.log() ?? '']);
   }
+}
+
+/**
+ * wal-gap (issue 15): a WAL segment lost from the middle of the archive (deleted by hand, as a lifecycle rule or
+ * an operator's mistake would). Three batches in three segments after the base backup; the middle one is
+ * deleted. A restore to the latest state must not end its recovery at the gap and promote without the third
+ * batch: wal-fetch.sh finds the later segment, and the restore stops with an error naming both segments and
+ * never accepts clients. A restore to a restore point before the gap still gets every row up to it.
+ */
+async function walGap(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
+  const { provider, server, version, tag } = ctx;
+  const prefix = `${ctx.prefix}/gap`;
+  const objects = synth((chart) => new ArchivingPostgres(chart, 'archive', {
+    name: `gap-${tag}`, storage: storageFor(chart, provider, server, version, prefix), superuserPassword: PASSWORD,
+    archiveTimeout: Duration.seconds(5), storageAttempts: 3, storageRetryInterval: Duration.seconds(1),
+  }));
+  const a = await pod(ctx, objects, `gap-${tag}`);
+  seen(a);
+  a.start();
+  const segments: string[] = [];
+  let before: Dump;
+  try {
+    await a.waitReady(180_000);
+    await a.sql(SCHEMA);
+    for (const batch of [1, 2, 3]) {
+      await a.sql(batchSql(batch, batch * 100 - 99, batch * 100));
+      if (batch === 1) {
+        before = await takeDump(a);
+        await a.sql("SELECT pg_create_restore_point('before_gap')");
+      }
+      segments.push(await a.sql(`SELECT ${ctx.major >= 10 ? 'pg_walfile_name(pg_switch_wal())' : 'pg_xlogfile_name(pg_switch_xlog())'}`));
+    }
+    await waitArchived(a, segments[2]);
+  } finally {
+    await a.stop();
+  }
+  const lost = segments[1];
+  const keys = (await listObjects(server, prefix)).map((o) => o.key).filter((k) => k.startsWith(`wal_005/${lost}`));
+  expectEq(`the stored objects of WAL segment ${lost}`, keys.length, 1);
+  await deleteObject(server, prefix, keys[0]);
+
+  const name = `gap-${tag}-latest`;
+  const r = await pod(ctx, synth((chart) => new WalRestoredPostgres(chart, 'restore', {
+    name, source: storageFor(chart, provider, server, version, prefix), superuserPassword: PASSWORD,
+    storageAttempts: 2, storageRetryInterval: Duration.seconds(1),
+  })), name);
+  seen(r);
+  r.start();
+  const code = await r.exit(240_000);
+  if (code === 0 || code === 'timeout') throw new Error(`the restore across the gap: bootstrap exit ${code}, expected a failure`);
+  const says = `ERROR: WAL segment ${lost} is not in `;
+  // The later segment found is the next one the archive holds: segments[2], or one archive_timeout switched to.
+  if (!r.log().includes(says) || !/but the later segment [0-9A-F]{24} is: the archive's WAL has a gap there/.test(r.log())) {
+    throw new Error(`the restore's log does not name the gap at ${lost}:\n${r.log().slice(-1500)}`);
+  }
+  if (/recovery complete: promoted/.test(r.log())) throw new Error(`the restore promoted across the gap:\n${r.log().slice(-1500)}`);
+
+  await restoreAndJudge(ctx, prefix, { name: 'before_gap' }, `gap-${tag}-before`, seen, { rows: 100, what: 'rows at restore point before_gap, before the lost segment', dump: before! });
 }
 
 /**

@@ -83,6 +83,7 @@ export const POD_ENV = {
   PG_WALG_LIST_TIMEOUT: { set: 'default', holds: 'seconds one backup-list or probe read may take (default 60)' },
   PG_WALG_FETCH_TIMEOUT: { set: 'default', holds: 'seconds one wal-fetch of the restore_command may take (default 60)' },
   PG_WALG_FETCH_ATTEMPTS: { set: 'default', holds: 'tries of one WAL file in the restore_command (default PG_WALG_ATTEMPTS)' },
+  PG_WALG_GAP_PROBE_SEGMENTS: { set: 'default', holds: 'segments after one that is not in the archive that the restore_command looks for before recovery may end there (default 16)' },
   PG_WALG_SERVE_PREFETCHED: { set: 'default', holds: 'off to fetch every WAL file with wal-g, even one that WAL-G\'s prefetch already downloaded (default on)' },
   PG_WALG_CHECK_SECONDS: { set: 'default', holds: 'the sidecar: seconds between archiving checks (default 60)' },
   PG_WALG_BEHIND_SEGMENTS: { set: 'default', holds: 'the sidecar: segments waiting in archive_status that make it warn (default 4)' },

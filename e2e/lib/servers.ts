@@ -924,37 +924,39 @@ export async function copyPrefix(server: StorageServer, from: string, to: string
 }
 
 /**
- * Deletes the object `<bucket>/<prefix>/<key>` of a store (Local: the file, as the storage's user could; MinIO:
- * DeleteObject; GCS: objects.delete; Swift and Azure: DELETE of the object), as an operator's mistake or a
- * lifecycle rule would: for the restore drill's damaged archive.
+ * Deletes one object, `<bucket>/<prefix>/<key>`, as an owner of the storage would (a lost or deleted WAL segment:
+ * Local, `rm` as the storage's user; MinIO, DeleteObject; GCS, objects.delete; Swift and Azure, DELETE). Fails
+ * when the store did not delete it.
  */
 export async function deleteObject(server: StorageServer, prefix: string, key: string): Promise<void> {
-  const name = `${prefix}/${key}`;
+  const what = `${server.provider}: delete ${prefix}/${key}`;
   switch (server.provider) {
-    case 'local':
-      fs.rmSync(path.join(server.endpoint, name));
+    case 'local': {
+      const r = await runAs(PG_USER, 'rm', [path.join(server.endpoint, prefix, key)], { PATH: '/usr/bin:/bin' });
+      if (r.code !== 0) throw new Error(`${what}: exit ${r.code}: ${r.stderr}`);
       return;
+    }
     case 'minio': {
-      const url = `${server.endpoint}/${server.bucket}/${name}`;
+      const url = `${server.endpoint}/${server.bucket}/${prefix}/${key}`;
       const headers = sigV4Headers({ method: 'DELETE', url, accessKey: server.credentials.accessKey, secretKey: server.credentials.secretKey });
-      const res = await request(url, { method: 'DELETE', ca: server.caFile, headers, timeoutMs: 30_000 });
-      if (res.status !== 204) throw new Error(`minio: delete ${name}: ${res.status} ${res.body}`);
+      const res = await request(url, { method: 'DELETE', ca: server.caFile, headers, timeoutMs: 60_000 });
+      if (res.status !== 204) throw new Error(`${what}: ${res.status} ${res.body}`);
       return;
     }
     case 'gcs': {
-      const res = await request(gcsObject(server, name), { method: 'DELETE', timeoutMs: 30_000 });
-      if (res.status !== 204 && res.status !== 200) throw new Error(`gcs: delete ${name}: ${res.status} ${res.body}`);
+      const res = await request(gcsObject(server, `${prefix}/${key}`), { method: 'DELETE', timeoutMs: 60_000 });
+      if (res.status !== 204 && res.status !== 200) throw new Error(`${what}: ${res.status} ${res.body}`);
       return;
     }
     case 'swift': {
       const { token, url } = await swiftAuth(server);
-      const res = await request(`${url}/${server.bucket}/${objectPath(name)}`, { method: 'DELETE', headers: { 'x-auth-token': token }, timeoutMs: 30_000 });
-      if (res.status !== 204) throw new Error(`swift: delete ${name}: ${res.status} ${res.body}`);
+      const res = await request(`${url}/${server.bucket}/${objectPath(`${prefix}/${key}`)}`, { method: 'DELETE', headers: { 'x-auth-token': token }, timeoutMs: 60_000 });
+      if (res.status !== 204) throw new Error(`${what}: ${res.status} ${res.body}`);
       return;
     }
     case 'azure': {
-      const res = await azureRequest(server, 'DELETE', `/${objectPath(name)}`);
-      if (res.status !== 202) throw new Error(`azure: delete ${name}: ${res.status} ${res.body}`);
+      const res = await azureRequest(server, 'DELETE', `/${objectPath(`${prefix}/${key}`)}`, {});
+      if (res.status !== 202) throw new Error(`${what}: ${res.status} ${res.body}`);
       return;
     }
   }

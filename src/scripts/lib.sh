@@ -54,6 +54,8 @@
 #   PG_WALG_FETCH_ATTEMPTS          tries of one WAL file in the restore_command (default PG_WALG_ATTEMPTS)
 #   PG_WALG_SERVE_PREFETCHED        off to fetch every WAL file with wal-g, even one that WAL-G's prefetch
 #                                   already downloaded (default on: serve_prefetched)
+#   PG_WALG_GAP_PROBE_SEGMENTS      segments after one that is not in the archive that the restore_command
+#                                   looks for before it lets recovery end there (default 16: later_segment)
 #   PG_WALG_CHECK_SECONDS           the sidecar: seconds between archiving checks (default 60)
 #   PG_WALG_BEHIND_SEGMENTS         the sidecar: waiting segments that make it warn (default 4)
 #   PG_WALG_DELETE_TIMEOUT          the sidecar: seconds one retention delete may take (default 3600)
@@ -411,6 +413,14 @@ only_errors() {
     END { exit !(n > 0 && ok == n) }' "$1"
 }
 
+# is_segment NAME: whether NAME is a WAL segment's (24 upper-case hex digits), not a history file's.
+is_segment() {
+  case $1 in
+    [0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F]) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
 # whole_file FILE DEST: whether DEST is a whole copy of the archived FILE; if not, prints why.
 whole_file() {
   _size=0
@@ -421,10 +431,8 @@ whole_file() {
     echo "$2 is missing or empty"
     return 1
   fi
-  case $1 in
-    [0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F]) ;;
-    *) return 0 ;; # a history file: any non-empty content
-  esac
+  # A history file: any non-empty content.
+  is_segment "$1" || return 0
   # A WAL segment starts with a long page header: xlp_magic (2 bytes, 0xD0xx/0xD1xx for PostgreSQL
   # 9.6 to 18) and, at byte 32, xlp_seg_size, the segment size the cluster was created with.
   if [ "$_size" -lt 40 ]; then
@@ -459,10 +467,7 @@ serve_prefetched() {
   [ "${PG_WALG_SERVE_PREFETCHED:-on}" != off ] || return 1
   [ -z "${WALG_PREFETCH_DIR:-}" ] || return 1
   case ${WALG_DOWNLOAD_CONCURRENCY:-10} in '' | *[!0-9]* | 0 | 1 | 0[0-9]* | ?????*) return 1 ;; esac
-  case $1 in
-    [0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F]) ;;
-    *) return 1 ;;
-  esac
+  is_segment "$1" || return 1
   case $2 in
     */*) _sp_dir=${2%/*}/.wal-g/prefetch ;;
     *) _sp_dir=.wal-g/prefetch ;;
@@ -545,6 +550,58 @@ fetch_back() {
   WALG_DOWNLOAD_CONCURRENCY=1 bounded "$PG_WALG_LIST_TIMEOUT" wal-g wal-fetch "$1" "$_pd/$1" 2>"$_pd/log" || _prc=$?
   fetch_outcome "$1" "$_pd/$1" "$_prc" "$_pd/log"
   rm -rf "$_pd"
+}
+
+# wal_segment_size: the cluster's WAL segment size in bytes, from its control file (pg_controldata, in every
+# image beside postgres); 16 MiB, initdb's default, when it cannot be read.
+wal_segment_size() {
+  _wss=$(LC_ALL=C pg_controldata "${PGDATA:-.}" 2>/dev/null | awk -F: '/^Bytes per WAL segment/ { gsub(/[ \t]/, "", $2); print $2 }') || _wss=
+  case $_wss in
+    '' | *[!0-9]* | 0*) echo 16777216 ;;
+    *) echo "$_wss" ;;
+  esac
+}
+
+# next_segment NAME SIZE: the name of the WAL segment after NAME (24 hex digits: timeline, log, segment) in
+# a cluster of SIZE-byte segments, on the same timeline (a log holds 2^32 bytes of WAL).
+next_segment() {
+  _nx_per=$((0x100000000 / $2))
+  _nx_log=$((0x$(printf '%s' "$1" | cut -c9-16)))
+  _nx_seg=$((0x$(printf '%s' "$1" | cut -c17-24) + 1))
+  if [ "$_nx_seg" -ge "$_nx_per" ]; then
+    _nx_seg=0
+    _nx_log=$((_nx_log + 1))
+  fi
+  printf '%s%08X%08X\n' "$(printf '%s' "$1" | cut -c1-8)" "$_nx_log" "$_nx_seg"
+}
+
+# later_segment NAME: whether the loaded archive holds one of the PG_WALG_GAP_PROBE_SEGMENTS (default 16)
+# WAL segments after NAME, of its timeline, which it lacks: if so, NAME is a gap in the archive's WAL,
+# not its end, and recovery must not end there (it would promote with every commit after it lost). Prints
+# the first one found and succeeds; fails, printing nothing, when none is there; exits 2 of its subshell,
+# printing why, when the storage does not answer (the caller cannot tell a gap from the end then). A
+# gap longer than the probe is not seen here (`wal-g wal-verify integrity` sees every one).
+later_segment() {
+  _ls_size=$(wal_segment_size)
+  _ls_name=$1
+  _ls_i=0
+  while [ "$_ls_i" -lt "${PG_WALG_GAP_PROBE_SEGMENTS:-16}" ]; do
+    _ls_i=$((_ls_i + 1))
+    _ls_name=$(next_segment "$_ls_name" "$_ls_size")
+    _ls_out=$(fetch_back "$_ls_name")
+    case $_ls_out in
+      fetched)
+        echo "$_ls_name"
+        return 0
+        ;;
+      missing) ;;
+      *)
+        echo "cannot tell whether $1 is the end of the archive's WAL: looking for $_ls_name, $_ls_out"
+        return 2
+        ;;
+    esac
+  done
+  return 1
 }
 
 # storage_probe: whether the loaded storage answers. A fetch of WAL segment 0 of timeline 1, which no

@@ -7,6 +7,9 @@
 # exits 1. Anything else (a storage error, a timeout, an unknown message, an empty or partial file)
 # is retried, then reported with exit code 255, which makes PostgreSQL abort recovery: the pod
 # restarts and resumes replay where it stopped, instead of promoting with committed WAL missing.
+# A segment WAL-G reports missing is the end of the archive's WAL only if none of the next ones is there
+# (later_segment in lib.sh): a later one means a gap (a lost or deleted segment, or one still uploading
+# behind a later one), and is retried like a storage error, then exit 255, saying so.
 # A hot standby (third argument "standby") never ends recovery on exit code 1: it tries streaming from the
 # primary next, and the archive again a few seconds later. So there a storage error gets one attempt and
 # exit code 1, and the standby keeps streaming while the archive is down; except while promote.sh promotes
@@ -31,8 +34,12 @@ fi
 errlog=$(mktemp)
 trap 'rm -f "$errlog"' EXIT
 n=1
+later=
+lrc=
 while :; do
   rc=0
+  later=
+  lrc=
   bounded "${PG_WALG_FETCH_TIMEOUT:-60}" wal-g wal-fetch "$1" "$2" 2>"$errlog" || rc=$?
   # WAL-G's own log goes to the server log, as if it had run directly.
   grep -v '^[[:space:]]*$' "$errlog" >&2
@@ -41,7 +48,17 @@ while :; do
     fetched) exit 0 ;;
     missing)
       rm -f "$2"
-      exit 1
+      # The end of the archive's WAL, or a gap in it? A later segment of the timeline says a gap.
+      if [ -n "$standby" ] || ! is_segment "$1"; then
+        exit 1
+      fi
+      lrc=0
+      later=$(later_segment "$1") || lrc=$?
+      case $lrc in
+        1) exit 1 ;;
+        0) outcome="is not in the archive, but the later segment $later is" ;;
+        *) outcome=$later ;;
+      esac
       ;;
   esac
   rm -f "$2"
@@ -55,7 +72,11 @@ while :; do
     exit 1
   fi
   if [ "$n" -ge "$attempts" ]; then
-    log "ERROR: cannot fetch $1 from $(storage_location); aborting recovery rather than ending it early (the pod restarts and resumes replay)"
+    if [ -n "$later" ] && [ "$lrc" = 0 ]; then
+      log "ERROR: WAL segment $1 is not in $(storage_location), but the later segment $later is: the archive's WAL has a gap there, and replay cannot go past it. Aborting recovery rather than ending it at $1 with every later commit lost (the pod restarts and tries again). Put the segment back in the archive, or restore to a recovery target before it."
+    else
+      log "ERROR: cannot fetch $1 from $(storage_location); aborting recovery rather than ending it early (the pod restarts and resumes replay)"
+    fi
     exit 255
   fi
   n=$((n + 1))

@@ -4,7 +4,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { notInArchive, SHELLS, stub, walSegment } from './stub';
+import { SHELLS, stub, walSegment } from './stub';
 
 const SEG = '000000010000000000000003';
 
@@ -19,17 +19,18 @@ describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('wal-fetch.sh under 
     return { status: r.status, calls: s.calls().length, stderr: r.stderr, left: fs.existsSync(dest) };
   }
   const whole = 'cp "$STUB_DIR/seg" "$3"';
-  const missing = `printf '%s' "${notInArchive(SEG).trim()}" >&2; exit 1`;
+  // WAL-G's message names the file asked for: the gap check asks for the segments after SEG too.
+  const missing = 'echo "ERROR: 2026/11/30 10:04:37.859081 Archive \'$2\' does not exist." >&2; exit 1';
   const refused = 'echo "ERROR: 2026/11/30 RequestError: send request failed caused by: dial tcp 127.0.0.1:9000: connect: connection refused" >&2; exit 1';
 
   test('a whole segment: 0', () => {
     expect(fetch(whole)).toMatchObject({ status: 0, calls: 1, left: true });
   });
-  test('not in the archive, WAL-G 0.2.x and 1.x (exit 1 and the message): 1, PostgreSQL ends recovery there', () => {
-    expect(fetch(missing)).toMatchObject({ status: 1, calls: 1, left: false });
+  test('not in the archive, WAL-G 0.2.x and 1.x (exit 1 and the message), nor the next 16 segments: 1, PostgreSQL ends recovery there', () => {
+    expect(fetch(missing)).toMatchObject({ status: 1, calls: 17, left: false });
   });
   test('not in the archive, WAL-G 2.0 and later (exit 74 and the message): 1', () => {
-    expect(fetch(`printf '%s' "${notInArchive(SEG).trim()}" >&2; exit 74`, '74')).toMatchObject({ status: 1, calls: 1 });
+    expect(fetch(missing.replace('exit 1', 'exit 74'), '74')).toMatchObject({ status: 1, calls: 17 });
   });
   test('a storage error with WAL-G 0.2.x (exit 1, the code of "missing" too): retried, then 255 — recovery aborts instead of ending early', () => {
     const r = fetch(refused);
@@ -72,6 +73,86 @@ describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('wal-fetch.sh under 
   });
   test('an unknown failure with WAL-G 2.0+ (not 74): retried, then 255', () => {
     expect(fetch('echo "ERROR: something else" >&2; exit 1', '74')).toMatchObject({ status: 255, calls: 3 });
+  });
+});
+
+// The end of the archive's WAL, or a gap in it? A segment WAL-G says is missing ends recovery (exit 1) only
+// when none of the next PG_WALG_GAP_PROBE_SEGMENTS segments of its timeline is in the archive either.
+describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('wal-fetch.sh\'s gap check under %s', (_name, shell) => {
+  /**
+   * wal-fetch.sh for `seg` against an archive that holds the segments in `held` (and no other), with a
+   * pg_controldata that reports `segSize` (none: no pg_controldata on the PATH).
+   */
+  function fetch(seg: string, held: string[], env: Record<string, string> = {}, segSize?: number, storage = '') {
+    const controldata: Record<string, string> = segSize === undefined ? {} : { pg_controldata: `printf 'pg_control version number:            1300\nBytes per WAL segment:                %s\n' ${segSize}` };
+    const s = stub(`case $1 in wal-fetch)
+${storage}
+case " ${held.join(' ')} " in *" $2 "*) cp "$STUB_DIR/seg" "$3" ;; *) echo "ERROR: 2026/11/30 10:04:37.859081 Archive '$2' does not exist." >&2; exit 1 ;; esac
+;; esac`, controldata);
+    walSegment(path.join(s.dir, 'seg'));
+    const dest = path.join(s.work, 'RECOVERYXLOG');
+    const r = s.run(shell, 'wal-fetch.sh', [seg, dest], { PG_WALG_FETCH_NOT_FOUND_EXIT: '1', PG_WALG_FETCH_ATTEMPTS: '2', PG_WALG_RETRY_SECONDS: '0', PG_WALG_FETCH_TIMEOUT: '2', PGDATA: s.work, WALE_S3_PREFIX: 's3://walg/pg', ...env });
+    return { status: r.status, calls: s.calls().map((c) => c.split(' ').slice(0, 2).join(' ')), stderr: r.stderr, left: fs.existsSync(dest) };
+  }
+  const K = '000000010000000000000003';
+  const next = (n: number) => `0000000100000000${n.toString(16).toUpperCase().padStart(8, '0')}`;
+
+  test('the end of the archive (none of the next 16 there): 1, after looking for each of them once', () => {
+    const r = fetch(K, [next(1), next(2)]);
+    expect(r).toMatchObject({ status: 1, left: false });
+    expect(r.calls).toEqual([`wal-fetch ${K}`, ...Array.from({ length: 16 }, (_, i) => `wal-fetch ${next(4 + i)}`)]);
+  });
+  test('a gap: the segment is missing but the next one is there: retried, then 255 naming both', () => {
+    const r = fetch(K, [next(4)]);
+    expect(r).toMatchObject({ status: 255, left: false });
+    expect(r.calls).toEqual([`wal-fetch ${K}`, `wal-fetch ${next(4)}`, `wal-fetch ${K}`, `wal-fetch ${next(4)}`]);
+    expect(r.stderr).toContain(`wal-fetch ${K} is not in the archive, but the later segment ${next(4)} is (attempt 1/2)`);
+    expect(r.stderr).toContain(`ERROR: WAL segment ${K} is not in s3://walg/pg, but the later segment ${next(4)} is: the archive's WAL has a gap there, and replay cannot go past it. Aborting recovery rather than ending it at ${K} with every later commit lost (the pod restarts and tries again). Put the segment back in the archive, or restore to a recovery target before it.`);
+  });
+  test('a gap of several segments, within the probe: 255', () => {
+    expect(fetch(K, [next(19)])).toMatchObject({ status: 255 });
+  });
+  test('a gap longer than the probe is not seen here (wal-verify sees it): 1', () => {
+    expect(fetch(K, [next(20)])).toMatchObject({ status: 1 });
+  });
+  test('PG_WALG_GAP_PROBE_SEGMENTS sets how far it looks', () => {
+    expect(fetch(K, [next(20)], { PG_WALG_GAP_PROBE_SEGMENTS: '17' })).toMatchObject({ status: 255 });
+    expect(fetch(K, [next(5)], { PG_WALG_GAP_PROBE_SEGMENTS: '1' })).toMatchObject({ status: 1 });
+  });
+  test('a segment uploaded behind a later one (WAL-G pushes several at once): the next attempt fetches it, 0', () => {
+    const r = fetch(K, [next(4)], {}, undefined, `if [ "$2" = ${K} ] && [ -f "$STUB_DIR/once" ]; then cp "$STUB_DIR/seg" "$3"; exit 0; fi; [ "$2" = ${K} ] && : >"$STUB_DIR/once"`);
+    expect(r).toMatchObject({ status: 0, left: true });
+  });
+  test('the storage fails while it looks: it cannot tell a gap from the end, so retried, then 255', () => {
+    const r = fetch(K, [], {}, undefined, `[ "$2" = ${next(6)} ] && { echo "ERROR: 2026/11/30 connection refused" >&2; exit 1; }`);
+    expect(r).toMatchObject({ status: 255 });
+    expect(r.stderr).toContain(`cannot tell whether ${K} is the end of the archive's WAL: looking for ${next(6)}, failed: wal-g exited 1: ERROR: 2026/11/30 connection refused`);
+    expect(r.stderr).toContain(`ERROR: cannot fetch ${K} from s3://walg/pg; aborting recovery rather than ending it early`);
+  });
+  test('the next log: segment FF of a 16 MiB cluster is followed by segment 0 of the next log', () => {
+    const last = '0000000100000002000000FF';
+    const r = fetch(last, ['000000010000000300000000'], {}, 16 * 1024 * 1024);
+    expect(r).toMatchObject({ status: 255 });
+    expect(r.calls[1]).toBe('wal-fetch 000000010000000300000000');
+  });
+  test('the segment size comes from pg_controldata: 1 GiB segments, 4 to a log', () => {
+    const r = fetch('000000010000000200000003', ['000000010000000300000000'], {}, 1024 * 1024 * 1024);
+    expect(r).toMatchObject({ status: 255 });
+    expect(r.calls[1]).toBe('wal-fetch 000000010000000300000000');
+  });
+  test('only the same timeline counts: a later timeline\'s segment is no gap', () => {
+    expect(fetch(K, ['000000020000000000000004'])).toMatchObject({ status: 1 });
+  });
+  test('a history file that is not there: 1 at once (no segment comes after it)', () => {
+    const r = fetch('00000002.history', [next(4)]);
+    expect(r).toMatchObject({ status: 1, calls: ['wal-fetch 00000002.history'] });
+  });
+  test('a hot standby never ends recovery at a missing file, so it does not look: 1 at once, even before a later segment', () => {
+    const st = stub(`case $1 in wal-fetch) [ "$2" = ${next(4)} ] && { cp "$STUB_DIR/seg" "$3"; exit 0; }; echo "ERROR: 2026/11/30 10:04:37.859081 Archive '$2' does not exist." >&2; exit 1 ;; esac`);
+    walSegment(path.join(st.dir, 'seg'));
+    const r = st.run(shell, 'wal-fetch.sh', [K, path.join(st.work, 'x'), 'standby'], { PG_WALG_FETCH_NOT_FOUND_EXIT: '1', PGDATA: st.work, PG_WALG_STATE: st.work, WALE_S3_PREFIX: 's3://walg/pg' });
+    expect(r.status).toBe(1);
+    expect(st.calls()).toHaveLength(1);
   });
 });
 
@@ -168,9 +249,14 @@ describe.each(SHELLS.map((s) => [s.join(' '), s] as const))('wal-fetch.sh\'s fas
   });
 
   test('a partial prefetched copy of a segment WAL-G then says is not in the archive: 1, only because WAL-G said so', () => {
-    const { r, served, fetches } = run({ prefetched: { [SEG]: (f) => walSegment(f, 4096, 1024 * 1024) }, fetch: `printf '%s' "${notInArchive(SEG).trim()}" >&2; exit 1` });
+    const { r, served, fetches } = run({
+      prefetched: { [SEG]: (f) => walSegment(f, 4096, 1024 * 1024) },
+      fetch: 'echo "ERROR: 2026/11/30 10:04:37.859081 Archive \'$2\' does not exist." >&2; exit 1',
+      env: { PG_WALG_GAP_PROBE_SEGMENTS: '2' },
+    });
     expect(r.status).toBe(1);
-    expect(fetches()).toHaveLength(1);
+    // SEG, then the two segments after it (the gap check: neither is there either).
+    expect(fetches()).toHaveLength(3);
     expect(served).toBeUndefined();
   });
 
