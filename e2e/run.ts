@@ -1055,7 +1055,8 @@ async function restoreDrillScenario(ctx: Ctx, seen: (p: Pod) => void): Promise<v
   const before = await stored();
 
   // A whole archive: the drill passes, with every row, and leaves the archive as it was.
-  const check = `DO $$ BEGIN IF (SELECT count(*) FROM orders) <> ${total} THEN RAISE EXCEPTION 'expected ${total} rows'; END IF; END $$`;
+  // A psql script, as checkQuery may be: a meta-command, then the check.
+  const check = `\\connect postgres\nDO $$ BEGIN IF (SELECT count(*) FROM orders) <> ${total} THEN RAISE EXCEPTION 'expected ${total} rows'; END IF; END $$`;
   const good = await runDrill(check);
   const passed = DRILL_PASSED.exec(good.log);
   if (good.code !== 0 || !passed) throw new Error(`the drill of a whole archive exited ${good.code} without a result=passed line:\n${good.log.slice(-2000)}`);

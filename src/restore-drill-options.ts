@@ -61,8 +61,9 @@ export interface RestoreDrillOptions {
    * The check that the restored server must pass once recovery has ended: SQL run with `psql -v ON_ERROR_STOP=1`
    * as the superuser over the drill's own socket, in the database `postgres`; the drill fails when it errors.
    * For example `SELECT count(*) FROM orders` (fails if the table is missing), or a query that raises an error
-   * when a condition does not hold. Not empty, without a NUL byte, at most 64 KiB. It runs on the drill's copy
-   * only, never on the live database.
+   * when a condition does not hold. It is a psql script (`psql -f`): several statements run one after the other,
+   * and `\connect orders` first runs them in another database. Not empty, without a NUL byte, at most 64 KiB. It
+   * runs on the drill's copy only, never on the live database.
    *
    * @default "SELECT 1": the restored server starts and answers
    * @see https://www.postgresql.org/docs/current/app-psql.html
