@@ -84,6 +84,7 @@ export function addRestoreDrill(scope: IConstruct, given: RestoreDrillOptions | 
     return undefined;
   }
   const o = checkDrillOptions(scope, given, plan);
+  checkArchiveReachable(scope, plan);
   const name = `${plan.name}${DRILL_SUFFIX}`;
   if (name.length > MAX_CRONJOB_NAME) {
     invalid(scope, 'name', plan.name, `expected at most ${MAX_DRILL_INSTANCE_NAME} characters with restoreDrill: its CronJob "${name}" would have ${name.length}, `
@@ -147,6 +148,21 @@ export interface RestoreDrill {
   readonly cronJobName: string;
   /** The Job's activeDeadlineSeconds. */
   readonly timeoutSeconds: number;
+}
+
+/**
+ * A Local archive on an emptyDir lives and dies with the database's pod: the drill's pod would get an empty
+ * directory of its own, never the archive, and its drills would all fail. Refused; any other volume (a claim, NFS,
+ * a hostPath on the same node) can be mounted by both pods.
+ */
+function checkArchiveReachable(scope: IConstruct, plan: DrillPlan): void {
+  const used = new Set(plan.archiveMounts.map((m) => m.name));
+  const local = plan.volumes.find((v) => used.has(v.name) && v.name.endsWith('-local') && (v as { emptyDir?: unknown }).emptyDir !== undefined);
+  if (local) {
+    invalid(scope, 'restoreDrill', `(a Local archive on the emptyDir volume ${local.name})`, 'expected an archive that the drill\'s pod can read: an emptyDir '
+      + 'belongs to the database\'s pod, and the drill\'s pod would get an empty one of its own; put the archive on a PersistentVolumeClaim both pods can '
+      + 'mount (ReadWriteMany), NFS, or an object store');
+  }
 }
 
 /** The checked options. */

@@ -3,6 +3,7 @@
 // and the archive's Secrets, read-only, and nothing of the live database. drill.sh itself runs under dash and busybox in
 // test/scripts/drill.test.ts, and against real PostgreSQL and WAL-G in the e2e scenario `restore-drill`.
 import { Chart, Cron, Duration, Size } from 'cdk8s';
+import { Volume } from 'cdk8s-plus-27';
 import {
   ArchivingPostgres, AzureCredentials, PostgresInstanceOptions, PostgresVersion, RestoreDrillOptions, S3Credentials, WalEncryption, WalProvider,
   WalRestoredPostgres, WalStorage,
@@ -299,6 +300,17 @@ describe('refused, naming the property, the value and what is valid', () => {
     expect(bad(DAILY, { name })).toThrow(`Invalid name "${name}" in test/orders: expected at most 38 characters with restoreDrill: its CronJob "${name}-restore-drill" would have 53, `
       + 'and Kubernetes takes at most 52 for a CronJob\'s name (it appends 11 characters to name each Job); give the instance a shorter name.');
     expect(bad(DAILY, { name: 'a'.repeat(38) })).not.toThrow();
+  });
+
+  test('a Local archive on an emptyDir: the drill\'s pod could never see it', () => {
+    const chart = newChart();
+    expect(() => new ArchivingPostgres(chart, 'orders', {
+      name: 'orders',
+      restoreDrill: DAILY,
+      storage: WalStorage.local(PostgresVersion.V11_2_V1, { volume: Volume.fromEmptyDir(chart, 'archive', 'walg-scratch'), mountPath: '/walg' }),
+    })).toThrow('Invalid restoreDrill "(a Local archive on the emptyDir volume archive-local)" in test/orders: expected an archive that the drill\'s pod can read: '
+      + 'an emptyDir belongs to the database\'s pod, and the drill\'s pod would get an empty one of its own; put the archive on a PersistentVolumeClaim both pods can mount '
+      + '(ReadWriteMany), NFS, or an object store.');
   });
 
   test('a restore without an onward archive has nothing to drill', () => {
