@@ -450,7 +450,8 @@ export interface ArchivingOptions {
    * copy. It never connects to the live database and never writes to the archive (a Local archive's volume is
    * mounted read-only); its pod has the database's image and security contexts. With `metrics.alertRules`, the
    * PrometheusRule also alerts when the last drill failed or none has succeeded (from kube-state-metrics' CronJob
-   * and Job series). The instance's `name` may then have at most 38 characters (a CronJob's name at most 52).
+   * and Job series). The instance's `name` may then have at most 38 characters (a CronJob's name at most 52), and
+   * a Local archive on an `emptyDir` (the database pod's own, which the drill's pod cannot see) is refused.
    * Errors: see `RestoreDrillOptions`.
    *
    * @default - no restore drill
