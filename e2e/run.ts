@@ -1012,7 +1012,7 @@ const REPLAY_BATCH = 50;
 /** The segments the restore drill's archive holds after its base backup. */
 const DRILL_SEGMENTS = 8;
 /** The drill's one result line (drill.sh), passed or failed. */
-const DRILL_PASSED = /^pg-walg-restore-drill: result=passed backup=(base_[0-9A-F]{24}) replayed-to=([0-9A-F]+\/[0-9A-F]+) duration=\d+s$/m;
+const DRILL_PASSED = /^pg-walg-restore-drill: result=passed backup=(base_[0-9A-F]{24}) timeline=(\d+) replayed-to=([0-9A-F]+\/[0-9A-F]+) duration=\d+s$/m;
 const DRILL_FAILED = /^pg-walg-restore-drill: result=failed step=(\w+) duration=\d+s reason="(.*)"$/m;
 
 /**
@@ -1062,6 +1062,7 @@ async function restoreDrillScenario(ctx: Ctx, seen: (p: Pod) => void): Promise<v
   if (good.code !== 0 || !passed) throw new Error(`the drill of a whole archive exited ${good.code} without a result=passed line:\n${good.log.slice(-2000)}`);
   const backups = before.map((k) => /^basebackups_005\/(base_[0-9A-F]{24})_backup_stop_sentinel\.json /.exec(k)?.[1]).filter((b): b is string => !!b).sort();
   expectEq('the base backup the drill restored (the newest)', passed[1], backups[backups.length - 1]);
+  expectEq('the timeline the drill replayed to its end', passed[2], '1');
   expectEq('the stored objects after the drill (it never writes to the archive)', await stored(), before);
 
   // A check query that errors: the drill fails at the check, and says so.

@@ -13,7 +13,7 @@ import { PostgresResources } from './postgres-options';
  * credential and encryption Secrets, read-only; a Local archive's volume is mounted read-only. Its server
  * listens on its socket only (`listen_addresses = ''`), never archives (`archive_mode = off`), and needs no
  * password. It prints one line with the stable prefix `pg-walg-restore-drill:` (`result=passed` or
- * `result=failed`, the step, the base backup, where replay ended, the duration and the reason) and exits 0 or
+ * `result=failed`, the step, the base backup, the timeline and where replay ended, the duration and the reason) and exits 0 or
  * 1, so the Job succeeds or fails; kube-state-metrics exports that as the CronJob's and the Job's status, which
  * the alerts of `metrics.alertRules` watch (see the README's "Restore drills").
  *

@@ -10,7 +10,7 @@
 #   3. once recovery has ended (pg_is_in_recovery() is false), run the check query (check.sql of the
 #      drill's ConfigMap, by default SELECT 1) with psql as the superuser over the socket;
 #   4. stop the server, empty the scratch PGDATA and print ONE result line on stdout, with a stable prefix:
-#        pg-walg-restore-drill: result=passed backup=<name> replayed-to=<LSN> duration=<s>s
+#        pg-walg-restore-drill: result=passed backup=<name> timeline=<n> replayed-to=<LSN> duration=<s>s
 #        pg-walg-restore-drill: result=failed step=<setup|fetch|replay|check> duration=<s>s reason="<why>"
 #      and exit 0 (passed) or 1 (failed): the Job's status says the same.
 # It reads the archive only: it never runs wal-g wal-push, backup-push or delete, and it refuses to run
@@ -100,6 +100,10 @@ drill() {
   done
   _lsn=$(psql_local "SELECT $(replay_lsn_function)()")
   note lsn "$_lsn"
+  # The timeline replayed to its end: the newest of the archive (recovery_target_timeline 'latest'), one before
+  # the timeline PostgreSQL selected when recovery ended (its log says which; unknown when it logs elsewhere).
+  _new=$(sed -n 's/.*selected new timeline ID: \([0-9][0-9]*\).*/\1/p' "$SERVER_LOG" | tail -n 1)
+  note timeline "${_new:+$((_new - 1))}"
   log "restore drill: recovery ended at $_lsn"
 
   note step check
@@ -142,7 +146,8 @@ fi
 rm -rf "$PGDATA" "$PG_WALG_STATE" 2>/dev/null || :
 duration=$(($(date +%s) - DRILL_STARTED))
 if [ "$rc" -eq 0 ]; then
-  printf 'pg-walg-restore-drill: result=passed backup=%s replayed-to=%s duration=%ss\n' "$(noted backup)" "$(noted lsn)" "$duration"
+  _timeline=$(noted timeline)
+  printf 'pg-walg-restore-drill: result=passed backup=%s timeline=%s replayed-to=%s duration=%ss\n' "$(noted backup)" "${_timeline:-unknown}" "$(noted lsn)" "$duration"
   rm -rf "$DRILL_DIR"
   exit 0
 fi

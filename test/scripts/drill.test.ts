@@ -25,7 +25,7 @@ esac`;
 /** The server binaries: postgres runs until pg_ctl stops it (or `postgres` says otherwise); psql answers the drill's queries. */
 function server(over: Record<string, string> = {}): Record<string, string> {
   return {
-    postgres: 'printf \'%s\\n\' "postgres $*" >>"$STUB_DIR/argv"; echo $$ >"$STUB_DIR/pid"; exec sleep 30',
+    postgres: 'printf \'%s\\n\' "postgres $*" >>"$STUB_DIR/argv"; echo $$ >"$STUB_DIR/pid"; echo "LOG:  selected new timeline ID: 3" >&2; exec sleep 30',
     psql: `printf '%s\\n' "psql $*" >>"$STUB_DIR/argv"
 case "$*" in
   *"pg_is_in_recovery()"*) echo f ;;
@@ -72,7 +72,7 @@ describe.each(SHELLS.map((sh) => [sh.join(' '), sh] as const))('drill.sh under %
     const env = drillEnv(s);
     const r = s.run(shell, 'drill.sh', [], env);
     expect(r.stderr).not.toContain('ERROR');
-    expect(results(r.stdout)).toEqual([expect.stringMatching(/^pg-walg-restore-drill: result=passed backup=base_000000010000000000000009 replayed-to=0\/A000060 duration=\d+s$/)]);
+    expect(results(r.stdout)).toEqual([expect.stringMatching(/^pg-walg-restore-drill: result=passed backup=base_000000010000000000000009 timeline=2 replayed-to=0\/A000060 duration=\d+s$/)]);
     expect(r.status).toBe(0);
     // Only reads: the list, the probe of the backup's first segment, the fetch of the newest backup.
     expect(s.calls()).toEqual([
@@ -92,10 +92,12 @@ describe.each(SHELLS.map((sh) => [sh.join(' '), sh] as const))('drill.sh under %
   });
 
   test('PostgreSQL 9.6 asks where replay ended with pg_last_xlog_replay_location()', () => {
-    const s = stub(walg('9.6'), server());
+    const s = stub(walg('9.6'), server({ postgres: 'printf \'%s\\n\' "postgres $*" >>"$STUB_DIR/argv"; echo $$ >"$STUB_DIR/pid"; exec sleep 30' }));
     const r = s.run(shell, 'drill.sh', [], drillEnv(s, { PG_WALG_PG_MAJOR: '9.6', PG_WALG_RECOVERY_STYLE: 'recovery.conf' }));
     expect(r.status).toBe(0);
     expect(fs.readFileSync(path.join(s.dir, 'argv'), 'utf8')).toMatch(/SELECT pg_last_xlog_replay_location\(\)/);
+    // A server that logs elsewhere (logging_collector): the timeline is not known.
+    expect(results(r.stdout)[0]).toContain(' timeline=unknown ');
   });
 
   test('recovery settings per major: recovery.conf up to 11, recovery.signal and pg-walg.conf from 12', () => {
