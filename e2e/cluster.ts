@@ -10,7 +10,8 @@
 //      admission): each must be admitted, with no Pod Security warning for its pod templates;
 //   2. the pod the StatefulSet controller would create from each template (ordinal 0, with its claim
 //      volumes) is created for real: Pod Security enforces on pods only, and there is no controller
-//      manager here to create them. The pods stay Pending (no scheduler, no kubelet).
+//      manager here to create them. The pods stay Pending (no scheduler, no kubelet). Likewise the pod the Job
+//      controller would make from each CronJob's Job template (the restore drill's).
 //
 // Only the namespace is changed (metadata.namespace), so that the cells do not collide. What a cluster has
 // before such an app is applied is created first: the service accounts the pods name (and `default`, which
@@ -101,6 +102,18 @@ function statefulSetPod(sts: any, namespace: string): any {
   };
 }
 
+/** The pod the Job controller makes from a CronJob's Job template (the restore drill's): its template, as a Job's pod. */
+function cronJobPod(cronJob: any, namespace: string): any {
+  const template = clone(cronJob.spec.jobTemplate.spec.template);
+  const job = `${cronJob.metadata.name}-29000000`;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { ...template.metadata, name: `${job}-abcde`, namespace, labels: { ...(template.metadata?.labels ?? {}), 'job-name': job } },
+    spec: template.spec,
+  };
+}
+
 function namespaceObject(name: string, level: Level): object {
   const labels: Record<string, string> = {};
   for (const mode of ['enforce', 'warn']) {
@@ -116,7 +129,10 @@ function runCell(i: number, cell: Cell): { ok: boolean; detail: string } {
   const dir = path.join(WORK, 'cells', ns);
   fs.mkdirSync(dir, { recursive: true });
   const objects = cell.objects.map((o) => ({ ...clone(o), metadata: { ...clone(o.metadata), namespace: ns } }));
-  const pods = objects.filter((o) => o.kind === 'StatefulSet').map((s) => statefulSetPod(s, ns));
+  const pods = [
+    ...objects.filter((o) => o.kind === 'StatefulSet').map((s) => statefulSetPod(s, ns)),
+    ...objects.filter((o) => o.kind === 'CronJob').map((c) => cronJobPod(c, ns)),
+  ];
   const accounts = new Set(['default', ...pods.map((p) => p.spec.serviceAccountName).filter((n): n is string => !!n)]);
   // What the cluster must have before the pods are admitted: their service accounts and priority classes.
   const priorities = new Set(pods.map((p) => p.spec.priorityClassName).filter((n): n is string => !!n && !n.startsWith('system-')));

@@ -20,7 +20,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Chart, Duration, Testing } from 'cdk8s';
+import { Chart, Cron, Duration, Testing } from 'cdk8s';
 import { k8s, Volume } from 'cdk8s-plus-27';
 import {
   ArchivingPostgres, AzureCredentials, GcsCredentials, PostgresVersion, RecoveryTarget, ReplicationPassword, S3Credentials, SuperuserPassword,
@@ -50,7 +50,8 @@ const PROVIDERS = (process.env.E2E_PROVIDERS ?? 's3,minio,gcs,azure,swift,local'
 const MAJORS = (process.env.E2E_MAJORS ?? '10,11,14,15,17,18').split(',').map(Number);
 const WALG_FILTER = process.env.E2E_WALG?.split(',').map((x) => x.trim().replace(/^walg-/, '').replace(/^v/, '')).filter((x) => x !== '');
 const SCENARIOS = ['archive', 'restore-latest', 'pitr-time', 'pitr-copied', 'pitr-two-backups', 'pitr-name', 'pitr-lsn', 'restore-onward', 'scheduled-backups', 'retention-age', 'retention-restore', 'backup-under-load', 'fault', 'replay-fault', 'bad-prefix', 'bad-credentials', 'workload-identity',
-  'compression', 'encryption', 'restart', 'nonempty-archive', 'mixed-walg', 'timeline-switch', 'standby', 'restored-standby', 'standby-backups', 'promotion', 'metrics', 'wal-gap'];
+  'compression', 'encryption', 'restart', 'nonempty-archive', 'mixed-walg', 'timeline-switch', 'standby', 'restored-standby', 'standby-backups', 'promotion', 'metrics', 'wal-gap',
+  'restore-drill'];
 const SCENARIO_FILTER = process.env.E2E_SCENARIOS?.split(',').map((x) => x.trim()).filter((x) => x !== '');
 for (const s of SCENARIO_FILTER ?? []) if (!SCENARIOS.includes(s)) throw new Error(`E2E_SCENARIOS: unknown scenario ${s} (known: ${SCENARIOS.join(', ')})`);
 const INFRA_KEYS = ['STORAGE_EMULATOR_HOST', 'HTTPS_PROXY', 'SSL_CERT_FILE'];
@@ -79,7 +80,7 @@ function want(scenario: string): boolean {
  */
 const PROFILE = process.env.E2E_PROFILE ?? 'full';
 if (!['full', 'ci'].includes(PROFILE)) throw new Error(`E2E_PROFILE: unknown profile ${PROFILE} (known: full, ci)`);
-const CI_NEWEST_MAJOR_ONLY = ['wal-gap', 'metrics', 'fault', 'replay-fault', 'restart', 'nonempty-archive', 'pitr-two-backups', 'retention-restore', 'backup-under-load', 'timeline-switch', 'standby', 'restored-standby', 'standby-backups', 'promotion', 'metrics'];
+const CI_NEWEST_MAJOR_ONLY = ['restore-drill', 'wal-gap', 'metrics', 'fault', 'replay-fault', 'restart', 'nonempty-archive', 'pitr-two-backups', 'retention-restore', 'backup-under-load', 'timeline-switch', 'standby', 'restored-standby', 'standby-backups', 'promotion', 'metrics'];
 
 /**
  * Whether a scenario runs for this cell: selected (want), and in the profile. `mixed-walg` (about a minute a
@@ -120,6 +121,9 @@ const CI_ONE_PROVIDER: Record<string, [string, string]> = {
   // The metrics exporter of issue 15: its proof is the queries and the sidecar's report, on any storage whose outage
   // fails fast (not S3 before WAL-G 1.1.2, whose requests retry through an outage).
   'metrics': ['local', 'gcs'],
+  // The restore drill of issue 15 (three drill pods, 20–40 s a cell): its proof is the drill's script, WAL-G's
+  // fetches and wal-fetch.sh's gap check; a Local archive also proves the read-only mount.
+  'restore-drill': ['minio', 'local'],
 };
 
 /**
@@ -447,6 +451,10 @@ async function providerMajor(ctx: Ctx): Promise<void> {
   }
   if (LISTABLE.includes(provider) && runs(ctx, 'wal-gap')) {
     await podsCell(ctx, 'wal-gap', walGap);
+  }
+  // The restore drill deletes a WAL segment from the stored objects: where the harness can list them.
+  if (LISTABLE.includes(provider) && runs(ctx, 'restore-drill')) {
+    await podsCell(ctx, 'restore-drill', restoreDrillScenario);
   }
   // Where the harness can list (restart) and copy (nonempty-archive) the stored objects: LISTABLE and
   // COPYABLE in e2e/lib/servers.ts, every provider.
@@ -1045,6 +1053,84 @@ async function metricsScenario(ctx: Ctx, seen: (p: Pod) => void): Promise<void> 
  */
 const REPLAY_SEGMENTS = 80;
 const REPLAY_BATCH = 50;
+/** The segments the restore drill's archive holds after its base backup. */
+const DRILL_SEGMENTS = 8;
+/** The drill's one result line (drill.sh), passed or failed. */
+const DRILL_PASSED = /^pg-walg-restore-drill: result=passed backup=(base_[0-9A-F]{24}) timeline=(\d+) replayed-to=([0-9A-F]+\/[0-9A-F]+) duration=\d+s$/m;
+const DRILL_FAILED = /^pg-walg-restore-drill: result=failed step=(\w+) duration=\d+s reason="(.*)"$/m;
+
+/**
+ * The restore drill (issue 15): an archive with rows, then the drill's pod from the synthesized CronJob's Job
+ * template, run as the kubelet would run it (its own command, env and volumes; a Local archive mounted
+ * read-only). On the whole archive it must exit 0 with a `result=passed` line naming the archive's newest base
+ * backup, its check query (every row there) having passed, and the archive unchanged; with a check query that
+ * errors, exit 1 with `result=failed step=check`; and once one WAL segment in the middle of the chain (after the
+ * base backup's start, before the newest) is deleted from the storage, exit 1 with `result=failed step=replay`
+ * and a reason that names the missing segment — never a pass on an archive that would restore short.
+ */
+async function restoreDrillScenario(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
+  const prefix = `${ctx.prefix}/restore-drill`;
+  const name = `drill-${ctx.tag}`;
+  const { last } = await archiveSegments(ctx, prefix, seen, DRILL_SEGMENTS, name);
+  const total = DRILL_SEGMENTS * REPLAY_BATCH;
+  const drillObjects = (checkQuery: string) => synth((chart) => new ArchivingPostgres(chart, 'source', {
+    name, storage: storageFor(chart, ctx.provider, ctx.server, ctx.version, prefix), superuserPassword: PASSWORD,
+    storageAttempts: 2, storageRetryInterval: Duration.seconds(1),
+    restoreDrill: { schedule: Cron.schedule({ minute: '30', hour: '3' }), checkQuery },
+  }));
+  const runDrill = async (checkQuery: string): Promise<{ code: number | string; log: string }> => {
+    const objects = drillObjects(checkQuery);
+    const cronJob = objects.find((o) => o.kind === 'CronJob')!;
+    const claims: Record<string, string> = {};
+    for (const v of cronJob.spec.jobTemplate.spec.template.spec.volumes) {
+      if (v.persistentVolumeClaim) claims[v.name] = ctx.server.endpoint; // the Local archive volume
+    }
+    const dir = path.join(RESULTS, 'work', `${String(++podSeq).padStart(3, '0')}-${name}-drill`);
+    cellDirs.push(dir);
+    const infraEnv: Env = Object.fromEntries(Object.entries(ctx.server.env).filter(([k]) => INFRA_KEYS.includes(k)));
+    const p = new Pod({ objects, name: cronJob.metadata.name, kind: 'CronJob', hostname: `${cronJob.metadata.name}-29000000-abcde`,
+      major: ctx.major, walgDir: ctx.line.walg.dir, busybox: ctx.busybox, port: await freePort(), infraEnv, claims, dir });
+    seen(p);
+    p.start();
+    const code = await p.exit(300_000);
+    return { code, log: p.log() };
+  };
+  const stored = async () => (await listObjects(ctx.server, prefix)).map((o) => `${o.key} ${o.size}`).sort();
+  const before = await stored();
+
+  // A whole archive: the drill passes, with every row, and leaves the archive as it was.
+  // A psql script, as checkQuery may be: a meta-command, then the check.
+  const check = `\\connect postgres\nDO $$ BEGIN IF (SELECT count(*) FROM orders) <> ${total} THEN RAISE EXCEPTION 'expected ${total} rows'; END IF; END $$`;
+  const good = await runDrill(check);
+  const passed = DRILL_PASSED.exec(good.log);
+  if (good.code !== 0 || !passed) throw new Error(`the drill of a whole archive exited ${good.code} without a result=passed line:\n${good.log.slice(-2000)}`);
+  const backups = before.map((k) => /^basebackups_005\/(base_[0-9A-F]{24})_backup_stop_sentinel\.json /.exec(k)?.[1]).filter((b): b is string => !!b).sort();
+  expectEq('the base backup the drill restored (the newest)', passed[1], backups[backups.length - 1]);
+  expectEq('the timeline the drill replayed to its end', passed[2], '1');
+  expectEq('the stored objects after the drill (it never writes to the archive)', await stored(), before);
+
+  // A check query that errors: the drill fails at the check, and says so.
+  const bad = await runDrill('SELECT * FROM no_such_table');
+  const checkFailed = DRILL_FAILED.exec(bad.log);
+  if (bad.code !== 1 || !checkFailed || checkFailed[1] !== 'check' || !/no_such_table/.test(checkFailed[2])) {
+    throw new Error(`the drill with a failing check query exited ${bad.code} without "result=failed step=check" naming the error:\n${bad.log.slice(-2000)}`);
+  }
+
+  // A segment missing in the middle of the chain: after the newest base backup's start segment, before the newest.
+  const start = passed[1].slice('base_'.length);
+  const segments = before.map((k) => /^wal_005\/([0-9A-F]{24})\.\w+ /.exec(k)).filter((m): m is RegExpExecArray => !!m)
+    .map((m) => ({ segment: m[1], key: m[0].split(' ')[0] })).filter((x) => x.segment > start && x.segment < last && x.segment.startsWith(start.slice(0, 8))).sort((a, b) => (a.segment < b.segment ? -1 : 1));
+  if (segments.length < 2) throw new Error(`too few segments between base backup ${passed[1]} and ${last} to delete one in the middle: ${segments.map((x) => x.segment).join(' ')}`);
+  const gone = segments[Math.floor(segments.length / 2)];
+  await deleteObject(ctx.server, prefix, gone.key);
+  const broken = await runDrill(check);
+  const failed = DRILL_FAILED.exec(broken.log);
+  if (broken.code === 0 || DRILL_PASSED.test(broken.log)) throw new Error(`the drill PASSED with WAL segment ${gone.segment} deleted from the middle of the chain:\n${broken.log.slice(-2000)}`);
+  if (!failed || failed[1] !== 'replay' || !failed[2].includes(gone.segment)) {
+    throw new Error(`the drill with WAL segment ${gone.segment} deleted exited ${broken.code} without "result=failed step=replay" naming the segment:\n${broken.log.slice(-2000)}`);
+  }
+}
+
 /** PostgreSQL's line for each segment restore_command delivered. */
 const RESTORED = /restored log file "([0-9A-F]{24})" from archive/g;
 /**

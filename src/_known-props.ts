@@ -9,6 +9,7 @@ import type { ArchivingPostgresProps } from './archiving-postgres';
 import type { ArchivingOptions, PostgresInstanceOptions } from './postgres-options';
 import type { CustomPostgresVersionProps, PostgresVersionImages } from './postgres-version';
 import type { RecoveryTarget } from './recovery-target';
+import type { RestoreDrillOptions } from './restore-drill-options';
 import type { WalDataPathOptions } from './storage-data-path';
 import type { WalStorageLocationOptions } from './storage-location';
 import type { LibsodiumEncryptionOptions, OpenPgpEncryptionOptions } from './wal-encryption';
@@ -54,6 +55,7 @@ const ARCHIVING: Record<keyof ArchivingOptions, true> = {
   walVerifyInterval: true,
   baseBackupTimeout: true,
   allowNonEmptyArchive: true,
+  restoreDrill: true,
 };
 
 /** Every property of ArchivingOptions (a restore without an onward archive refuses them). */
@@ -109,6 +111,9 @@ export const NESTED_PROPS = {
     walgBinaryPath: true,
   } satisfies Record<keyof CustomPostgresVersionProps, true>,
   images: { image: true, walgImage: true, walgBinaryPath: true } satisfies Record<keyof PostgresVersionImages, true>,
+  restoreDrill: {
+    schedule: true, timeZone: true, scratchSize: true, scratchStorageClassName: true, checkQuery: true, timeout: true, resources: true,
+  } satisfies Record<keyof RestoreDrillOptions, true>,
   recoveryTarget: {
     time: true, xid: true, name: true, lsn: true, immediate: true, inclusive: true, timeline: true,
   } satisfies Record<keyof RecoveryTarget, true>,

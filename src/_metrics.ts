@@ -211,6 +211,8 @@ export interface MonitoringTarget {
   readonly backupInterval?: number;
   /** The WAL chain check's interval in seconds, when it runs (undefined: it does not). */
   readonly walVerifyInterval?: number;
+  /** The restore drill, when the instance has one: its CronJob's name and its time bound in seconds. */
+  readonly drill?: { readonly cronJobName: string; readonly timeoutSeconds: number };
 }
 
 /** The ServiceMonitor and the PrometheusRule the plan asks for. */
@@ -249,14 +251,14 @@ export interface AlertRule {
 export function alertRules(target: MonitoringTarget): AlertRule[] {
   const sel = `{${target.namespace === undefined ? '' : `namespace=${JSON.stringify(target.namespace)}, `}service=${JSON.stringify(target.headlessService)}}`;
   // An alert on a series names the member's pod and the value; one on an absent series has neither.
-  const rule = (alert: string, expr: string, forDuration: string, severity: string, summary: string): AlertRule => ({
+  const rule = (alert: string, expr: string, forDuration: string, severity: string, summary: string, description?: string): AlertRule => ({
     alert,
     expr: PrometheusRuleSpecGroupsRulesExpr.fromString(expr),
     for: forDuration,
     labels: { severity },
     annotations: {
       summary: `${target.name}: ${summary}`,
-      description: expr.startsWith('absent(') ? `${target.name}: ${summary}` : `{{ $labels.pod }}: ${summary} (value: {{ $value }})`,
+      description: description ?? (expr.startsWith('absent(') ? `${target.name}: ${summary}` : `{{ $labels.pod }}: ${summary} (value: {{ $value }})`),
     },
   });
   const rules = [
@@ -293,5 +295,34 @@ export function alertRules(target: MonitoringTarget): AlertRule[] {
         `the primary has reported no WAL chain check for ${late} s (three times walVerifyInterval): its walg-backup sidecar is down`),
     );
   }
+  if (target.drill !== undefined) {
+    rules.push(...drillAlerts(target, target.drill, rule));
+  }
   return rules;
+}
+
+/**
+ * The restore drill's alerts, on kube-state-metrics' series of its CronJob (labels `namespace` and `cronjob`): the
+ * drill cannot write to the live pod's PGDATA, so its outcome is its Job's status. `kube_cronjob_status_last_schedule_time`
+ * is when the last drill started, `kube_cronjob_status_last_successful_time` when the last one that succeeded ended (absent
+ * until one has): a drill that started and has not succeeded within its time bound failed (or is still failing: the alert
+ * stays until a drill succeeds).
+ */
+function drillAlerts(
+  target: MonitoringTarget, drill: NonNullable<MonitoringTarget['drill']>, rule: (alert: string, expr: string, forDuration: string, severity: string, summary: string, description?: string) => AlertRule,
+): AlertRule[] {
+  const sel = `{${target.namespace === undefined ? '' : `namespace=${JSON.stringify(target.namespace)}, `}cronjob=${JSON.stringify(drill.cronJobName)}}`;
+  const t = drill.timeoutSeconds;
+  const where = `the restore drill ${drill.cronJobName}`;
+  const see = '(kubectl logs job/<its last Job>: the line "pg-walg-restore-drill: result=failed" says the step and the reason)';
+  return [
+    rule('PostgresRestoreDrillFailed', `kube_cronjob_status_last_successful_time${sel} < kube_cronjob_status_last_schedule_time${sel}`, `${t}s`, 'critical',
+      `the last scheduled restore drill did not succeed within its time bound (${t} s): the archive may not restore ${see}`,
+      `{{ $labels.namespace }}/{{ $labels.cronjob }}: ${where} last succeeded before its last scheduled run, which has not succeeded in ${t} s`),
+    rule('PostgresRestoreDrillNeverSucceeded', `kube_cronjob_status_last_schedule_time${sel} unless kube_cronjob_status_last_successful_time${sel}`, `${t}s`, 'critical',
+      `no restore drill has succeeded since the first one started (${t} s ago or more): the archive may not restore ${see}`,
+      `{{ $labels.namespace }}/{{ $labels.cronjob }}: ${where} has run and never succeeded`),
+    rule('PostgresRestoreDrillNotMonitored', `absent(kube_cronjob_info${sel})`, '1h', 'warning',
+      `kube-state-metrics reports no CronJob ${drill.cronJobName}: the restore drill's alerts cannot fire (is kube-state-metrics scraped, and the CronJob applied?)`),
+  ];
 }

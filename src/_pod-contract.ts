@@ -13,6 +13,8 @@ export const PATHS = {
   tmp: '/tmp',
   /** Where the walg-install init container copies wal-g, for a database image without it. */
   walg: '/opt/pg-walg/bin',
+  /** The restore drill's own ConfigMap (its recovery settings and check query). */
+  drillConfig: '/etc/pg-walg/drill',
 };
 
 /** Paths the pod uses itself; a Local archive must not be mounted over them. */
@@ -76,6 +78,7 @@ export const POD_ENV = {
   PG_WALG_ROLE: { set: 'manifest', holds: 'with replicas > 1: what the member is made at its first start, primary or standby (unset: primary); then its data says' },
   PG_WALG_PRIMARY_HOST: { set: 'manifest', holds: 'a standby member: the primary member\'s pod DNS name, which it streams from' },
   PG_WALG_REPLICATION_USER: { set: 'manifest', holds: 'with replicas > 1: the role standbys stream as (the primary creates it; its password is replication/REPLICATION_PASSWORD)' },
+  PG_WALG_DRILL_CONFIG: { set: 'manifest', holds: 'the restore drill (restoreDrill): the mount of its own ConfigMap, with its recovery settings (recovery-settings.conf) and its check query (check.sql)' },
   PG_WALG_PRIMARY_PORT: { set: 'default', holds: 'a standby: the primary\'s port (default PGPORT; the e2e harness runs each pod on its own port)' },
   PG_WALG_LISTEN_ADDRESSES: { set: 'default', holds: 'listen_addresses of the server (default *; the e2e harness listens on loopback)' },
   PG_WALG_LIST_TIMEOUT: { set: 'default', holds: 'seconds one backup-list or probe read may take (default 60)' },

@@ -6,10 +6,10 @@ import { createHash } from 'crypto';
 import { k8s, ServiceType } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import {
-  checkCidr, checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue, checkNonNegativeInteger, checkPositiveInteger, invalid,
+  checkCidr, checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue, checkNonNegativeInteger, checkPositiveInteger, checkQuantity, invalid,
   isQualifiedName,
 } from './_validation';
-import { ExternalTrafficPolicy, PostgresInstanceOptions } from './postgres-options';
+import { ExternalTrafficPolicy, PostgresInstanceOptions, PostgresResources } from './postgres-options';
 
 /** The prefix of the library's own annotations: refused in the user's. */
 export const LIBRARY_PREFIX = 'cdk8s-postgres-walg/';
@@ -430,5 +430,24 @@ function checkClientService(scope: IConstruct, o: PostgresInstanceOptions): Clie
     annotations: checkAnnotations(scope, 'serviceAnnotations', o.serviceAnnotations),
     externalTrafficPolicy: policy,
     loadBalancerSourceRanges: list(scope, 'loadBalancerSourceRanges', ranges, 'expected a list of CIDRs such as ["203.0.113.0/24"]', (s, p, r) => checkCidr(s, p, r)),
+  };
+}
+
+/** CPU and memory requests and limits, checked (each a Kubernetes quantity), as the manifest holds them. */
+export interface CheckedResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+/**
+ * The `resources` of a container (PostgresResources), each given quantity checked and named by `prop`
+ * ("resources", "restoreDrill.resources"), the others from `fallback` (the database container's defaults).
+ */
+export function checkResources(scope: IConstruct, prop: string, given: PostgresResources | undefined, fallback: CheckedResources): CheckedResources {
+  const r = given ?? {};
+  const quantity = (key: keyof PostgresResources, dflt: string) => (r[key] === undefined ? dflt : checkQuantity(scope, `${prop}.${key}`, r[key], dflt));
+  return {
+    requests: { cpu: quantity('cpuRequest', fallback.requests.cpu), memory: quantity('memoryRequest', fallback.requests.memory) },
+    limits: { cpu: quantity('cpuLimit', fallback.limits.cpu), memory: quantity('memoryLimit', fallback.limits.memory) },
   };
 }

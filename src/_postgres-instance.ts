@@ -8,8 +8,12 @@ import { EncryptionMount, ENCRYPTION_FILES } from './_data-path';
 import { addMonitoring, checkMetrics, exporterContainer, MetricsPlan, renderMetricsQueries } from './_metrics';
 import { addNetworkPolicy } from './_network-policy';
 import { DEFAULT_DATABASE, METRICS_PORT, METRICS_QUERIES_KEY, PATHS, PodEnv, PORT, RECOVERY_SETTINGS_KEY, REPLICATION_USER, StorageRole, SUPERUSER } from './_pod-contract';
-import { checkPodOptions, ClientService, CONFIG_CHECKSUM_ANNOTATION, configChecksum, LIBRARY_PREFIX, PodOptions, PodScheduling } from './_pod-options';
+import {
+  checkPodOptions, checkResources, CheckedResources, ClientService, CONFIG_CHECKSUM_ANNOTATION, configChecksum, LIBRARY_PREFIX, PodOptions,
+  PodScheduling,
+} from './_pod-options';
 import { confString, renderRecovery } from './_recovery';
+import { addRestoreDrill, RestoreDrill } from './_restore-drill';
 import { libScript, SCRIPT_FILES, script } from './_scripts';
 import { StorageBinding } from './_storage-binding';
 import {
@@ -80,6 +84,8 @@ const LIBRARY_LABELS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 
 const MEMBER_LABEL = `${LIBRARY_PREFIX}member`;
 /** The pod label of a member's role (replicas > 1): "primary" or "standby"; the client and read-only Services select by it. */
 const ROLE_LABEL = `${LIBRARY_PREFIX}role`;
+/** The postgres container's CPU and memory unless `resources` says otherwise. */
+const DEFAULT_RESOURCES: CheckedResources = { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } };
 /** The most members an instance may have: one primary and nine standbys. */
 const MAX_REPLICAS = 10;
 
@@ -332,6 +338,13 @@ export abstract class PostgresInstanceBase extends Construct {
    * @default - none: no NetworkPolicy is made
    */
   public readonly networkPolicyName?: string;
+  /**
+   * The CronJob of the restore drill (`<name>-restore-drill`), when `restoreDrill` is set: run one by hand with
+   * `kubectl create job --from=cronjob/<restoreDrillCronJobName> <a job name>`.
+   *
+   * @default - none: no restore drill
+   */
+  public readonly restoreDrillCronJobName?: string;
 
   /**
    * @param plan called once the construct exists (so that its checks can name it): what the subclass adds
@@ -373,13 +386,15 @@ export abstract class PostgresInstanceBase extends Construct {
     this.readOnlyServiceName = services.readOnly;
     this.networkPolicyName = this.networkPolicy(labels, o, metrics);
     const namespace = Chart.of(this).namespace;
-    this.monitoring(metrics, p, labels, namespace, services.headless);
+    const identity = this.podIdentity(storages, labels);
+    const drill = this.restoreDrill(p, pod, labels, env, mounts, initContainers, options.scheduling, identity);
+    this.restoreDrillCronJobName = drill?.cronJobName;
+    this.monitoring(metrics, p, labels, namespace, services.headless, drill);
     this.host = hostOf(this.serviceName, namespace);
     this.readOnlyHost = this.readOnlyServiceName === undefined ? undefined : hostOf(this.readOnlyServiceName, namespace);
     this.port = PORT;
     this.pods = this.podSelector(labels, namespace);
     const annotations = this.podTemplateAnnotations(options.podAnnotations, files);
-    const identity = this.podIdentity(storages, labels);
     this.memberStatefulSets = members.names.map((_, i) => {
       const volumes = usedVolumes(mounts.volumes, initContainers, containers[i]);
       const parts: PodParts = { initContainers, containers: containers[i], volumes, annotations, scheduling: options.scheduling, identity };
@@ -506,22 +521,12 @@ export abstract class PostgresInstanceBase extends Construct {
   private podSettings(o: PostgresInstanceOptions): PodSettings {
     const storageSize = o.storageSize === undefined ? '10Gi' : checkQuantity(this, 'storageSize', o.storageSize, '10Gi');
     const storageClassName = o.storageClassName === undefined ? undefined : checkDnsSubdomain(this, 'storageClassName', o.storageClassName);
-    const r = o.resources ?? {};
-    const quantity = (prop: keyof typeof r, fallback: string) =>
-      r[prop] === undefined ? fallback : checkQuantity(this, `resources.${prop}`, r[prop], fallback);
+    const r = checkResources(this, 'resources', o.resources, DEFAULT_RESOURCES);
     const resources = {
-      requests: {
-        'cpu': quantity('cpuRequest', '250m'),
-        'memory': quantity('memoryRequest', '512Mi'),
-        // The node disk the container uses outside the PVC: /tmp and the socket directory (emptyDirs)
-        // and its logs (the root filesystem is read-only). Bounded, so a runaway cannot fill the node.
-        'ephemeral-storage': '128Mi',
-      },
-      limits: {
-        'cpu': quantity('cpuLimit', '1'),
-        'memory': quantity('memoryLimit', '1Gi'),
-        'ephemeral-storage': '2Gi',
-      },
+      // The node disk the container uses outside the PVC: /tmp and the socket directory (emptyDirs)
+      // and its logs (the root filesystem is read-only). Bounded, so a runaway cannot fill the node.
+      requests: { ...r.requests, 'ephemeral-storage': '128Mi' },
+      limits: { ...r.limits, 'ephemeral-storage': '2Gi' },
     };
     const pullPolicy = o.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT;
     if (!Object.values(ImagePullPolicy).includes(pullPolicy)) {
@@ -1155,23 +1160,59 @@ export abstract class PostgresInstanceBase extends Construct {
     return metrics;
   }
 
-  /** With `metrics`, the ServiceMonitor and the PrometheusRule it asks for. */
+  /** With `metrics`, the ServiceMonitor and the PrometheusRule it asks for (with the restore drill's alerts). */
   private monitoring(
     metrics: MetricsPlan | undefined, p: InstancePlan, labels: Labels, namespace: string | undefined, headlessService: string,
+    drill: RestoreDrill | undefined,
   ): void {
     if (!metrics) {
       return;
     }
     const backupInterval = p.archive ? seconds(this, 'baseBackupInterval', p.archive.options.baseBackupInterval, 86400) : undefined;
     const verify = p.archive ? walVerifyEnv(this, p.archive.options, p.version).PG_WALG_WAL_VERIFY_SECONDS : undefined;
-    addMonitoring(this, metrics, {
+    const target = {
       name: this.name,
       namespace,
       labels: labels.all,
       selector: labels.selector,
       headlessService,
       backupInterval,
+      drill,
       walVerifyInterval: verify === undefined ? undefined : Number(verify),
+    };
+    addMonitoring(this, metrics, target);
+  }
+
+  /**
+   * With `restoreDrill` (of an archive), the CronJob that restores the archive into a scratch volume, built from
+   * the parts of the database's pod: its image and init container, security contexts, ConfigMap, and the archive's
+   * mounts as the walg-backup sidecar has them (read-only in the drill).
+   */
+  private restoreDrill(
+    p: InstancePlan, pod: PodSettings, labels: Labels, env: PodEnv, mounts: Mounts,
+    initContainers: ContainerManifest[], scheduling: PodScheduling, identity: PodIdentity,
+  ): RestoreDrill | undefined {
+    const given = p.archive?.options.restoreDrill;
+    if (given === undefined) {
+      return undefined;
+    }
+    const { requests, limits } = pod.resources;
+    return addRestoreDrill(this, given, {
+      name: this.name,
+      labels: labels.all,
+      version: p.version,
+      storageSize: pod.storageSize,
+      resources: { requests: { cpu: requests.cpu, memory: requests.memory }, limits: { cpu: limits.cpu, memory: limits.memory } },
+      pullPolicy: pod.pullPolicy,
+      env,
+      archiveMounts: mounts.sidecarMounts,
+      volumes: mounts.volumes,
+      initContainers,
+      podSecurityContext: podSecurity(p.version),
+      containerSecurityContext: containerSecurity(p.version),
+      scheduling,
+      serviceAccountName: identity.serviceAccountName,
+      identityLabels: identity.labels,
     });
   }
 
@@ -1213,14 +1254,7 @@ export abstract class PostgresInstanceBase extends Construct {
             serviceAccountName: c.identity.serviceAccountName,
             enableServiceLinks: false,
             terminationGracePeriodSeconds: 60,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: version.uid,
-              runAsGroup: version.uid,
-              fsGroup: version.uid,
-              fsGroupChangePolicy: 'OnRootMismatch',
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
+            securityContext: podSecurity(version),
             initContainers: c.initContainers.length > 0 ? c.initContainers : undefined,
             containers: c.containers,
             volumes: c.volumes,
@@ -1274,6 +1308,18 @@ function schedulingManifest(s: PodScheduling): Record<string, unknown> {
     topologySpreadConstraints: s.topologySpreadConstraints?.map((t) => k8s.toJson_TopologySpreadConstraint(t)),
     priorityClassName: s.priorityClassName,
     imagePullSecrets: s.imagePullSecrets?.map((r) => k8s.toJson_LocalObjectReference(r)),
+  };
+}
+
+/** The pod's security context: Pod Security Standard "restricted", the image's user, its volumes owned by it. */
+function podSecurity(version: PostgresVersion): k8s.PodSecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: version.uid,
+    runAsGroup: version.uid,
+    fsGroup: version.uid,
+    fsGroupChangePolicy: 'OnRootMismatch',
+    seccompProfile: { type: 'RuntimeDefault' },
   };
 }
 

@@ -3,7 +3,7 @@ import * as path from 'path';
 import type { SecretKeyRule } from './_storage-binding';
 
 /** The scripts the pod runs, in the order they are embedded into the ConfigMap. */
-export const SCRIPT_FILES = ['bootstrap.sh', 'backup.sh', 'wal-fetch.sh', 'promote.sh', 'lib.sh'] as const;
+export const SCRIPT_FILES = ['bootstrap.sh', 'backup.sh', 'wal-fetch.sh', 'promote.sh', 'drill.sh', 'lib.sh'] as const;
 
 const cache = new Map<string, string>();
 

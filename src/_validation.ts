@@ -168,6 +168,24 @@ export function checkQuantity(scope: IConstruct | string, prop: string, value: u
   return s;
 }
 
+/** The quantity suffixes' factors: decimal SI, and binary. */
+const QUANTITY_FACTORS: Record<string, number> = Object.fromEntries([
+  ...['', 'k', 'M', 'G', 'T', 'P', 'E'].map((s, i) => [s, 1000 ** i]),
+  ['m', 1e-3],
+  ...['Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'].map((s, i) => [s, 1024 ** (i + 1)]),
+]);
+
+/** The value of a quantity that checkQuantity took ("10Gi": 10737418240), as a number. */
+export function quantityBytes(quantity: string): number {
+  const m = QUANTITY.exec(quantity);
+  if (!m) {
+    throw new Error(`not a Kubernetes quantity: ${quantity}`);
+  }
+  const suffix = m[4] ?? '';
+  const factor = /^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : QUANTITY_FACTORS[suffix];
+  return Number(m[2]) * factor;
+}
+
 export function checkPositiveInteger(scope: IConstruct | string, prop: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > max) {
     invalid(scope, prop, value, `expected a whole number from 1 to ${max}`);

@@ -5,5 +5,6 @@ export * from './replication-password';
 export * from './recovery-target';
 export * from './postgres-options';
 export * from './metrics-options';
+export * from './restore-drill-options';
 export * from './archiving-postgres';
 export * from './wal-restored-postgres';

@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { ImagePullPolicy, INetworkPolicyPeer, k8s, ServiceType } from 'cdk8s-plus-27';
 import { MetricsOptions } from './metrics-options';
 import { ReplicationPassword } from './replication-password';
+import { RestoreDrillOptions } from './restore-drill-options';
 import { SuperuserPassword } from './superuser-password';
 
 /**
@@ -467,6 +468,21 @@ export interface ArchivingOptions {
    * @see https://www.postgresql.org/docs/current/continuous-archiving.html#BACKUP-TIMELINES
    */
   readonly allowNonEmptyArchive?: boolean;
+  /**
+   * A scheduled restore drill of this archive: a CronJob `<name>-restore-drill` whose Job restores the newest base
+   * backup and replays the WAL to the end of the archive into a scratch volume, runs a check query on the restored
+   * server, reports the outcome (the Job's status, one log line `pg-walg-restore-drill: result=…`) and removes the
+   * copy. It never connects to the live database and never writes to the archive (a Local archive's volume is
+   * mounted read-only); its pod has the database's image and security contexts. With `metrics.alertRules`, the
+   * PrometheusRule also alerts when the last drill failed or none has succeeded (from kube-state-metrics' CronJob
+   * and Job series). The instance's `name` may then have at most 38 characters (a CronJob's name at most 52), and
+   * a Local archive on an `emptyDir` (the database pod's own, which the drill's pod cannot see) is refused.
+   * Errors: see `RestoreDrillOptions`.
+   *
+   * @default - no restore drill
+   * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/
+   */
+  readonly restoreDrill?: RestoreDrillOptions;
 }
 
 /**

@@ -3,7 +3,7 @@
 // the commented block at the top of src/scripts/lib.sh and the scripts themselves in step.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Chart, Duration, Testing } from 'cdk8s';
+import { Chart, Cron, Duration, Testing } from 'cdk8s';
 import { ArchivingPostgres, PostgresVersion, S3Credentials, WalRestoredPostgres, WalStorage } from '../src';
 import { POD_ENV, RECOVERY_SETTINGS_KEY, REPORT_FILES, STATE_FILES } from '../src/_pod-contract';
 import { SCRIPT_FILES, script } from '../src/_scripts';
@@ -53,9 +53,12 @@ test('the manifests set only contract names marked manifest, and set every one o
   new ArchivingPostgres(chart, 's', { name: 's', storage: s3('s'), replicas: 2 });
   // Base backups from a standby: both sidecars say so.
   new ArchivingPostgres(chart, 'b', { name: 'b', storage: s3('b'), replicas: 2, baseBackupsFromStandby: true });
+  // A restore drill: its own ConfigMap's mount.
+  new ArchivingPostgres(chart, 'd', { name: 'd', storage: s3('d'), restoreDrill: { schedule: Cron.daily() } });
   const set = new Set<string>();
-  for (const sts of Testing.synth(chart).filter((o) => o.kind === 'StatefulSet')) {
-    for (const c of sts.spec.template.spec.containers) for (const e of c.env) set.add(e.name);
+  for (const o of Testing.synth(chart)) {
+    const template = o.kind === 'StatefulSet' ? o.spec.template : o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template : undefined;
+    for (const c of template?.spec.containers ?? []) for (const e of c.env) set.add(e.name);
   }
   const manifest = Object.entries(POD_ENV).filter(([, v]) => v.set === 'manifest').map(([k]) => k);
   expect([...set].sort()).toEqual(manifest.sort());

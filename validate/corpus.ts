@@ -4,7 +4,7 @@
 // custom PostgreSQL 17 version, every pod option, the NetworkPolicy, a three-instance cluster with hot standbys, metrics with a
 // ServiceMonitor and alert rules). Shared by `npx projen validate` (validate/run.ts)
 // and the unit tests test/security.test.ts and test/adversarial.test.ts.
-import { App, Chart, Duration, Testing } from 'cdk8s';
+import { App, Chart, Cron, Duration, Size, Testing } from 'cdk8s';
 import { Namespaces, NetworkPolicyIpBlock, PersistentVolumeClaim, Pods, ServiceType, Volume } from 'cdk8s-plus-27';
 import {
   ArchivingPostgres, AzureCredentials, ExternalTrafficPolicy, GcsCredentials, LibsodiumKeyTransform, PostgresInstanceOptions, PostgresVersion, ReplicationPassword,
@@ -656,6 +656,31 @@ const CASES: Case[] = [
       });
     },
   },
+  // --- restore drills (issue 15): a CronJob per instance, with the monitoring that alerts on it --------------
+  {
+    id: 'monitoring-restore-drill',
+    description: 'Restore drills with monitoring on: PostgreSQL 17 on S3 (metrics, ServiceMonitor and alerts with the drill\'s, a scratch '
+      + 'generic ephemeral volume of a StorageClass, a check query, a time zone), KubeDB 11.2-v1 on a Local archive claim (mounted read-only '
+      + 'in the drill, an emptyDir scratch volume) and a restore of it archiving onward to MinIO with its own drill',
+    constructs: ['ArchivingPostgres', 'WalRestoredPostgres'],
+    providers: [WalProvider.S3, WalProvider.LOCAL, WalProvider.MINIO],
+    build: (c) => {
+      new ArchivingPostgres(c, 'ledger', {
+        name: 'ledger', storage: s3Ref(V.V17, 'billing/ledger'), storageSize: '50Gi',
+        metrics: { serviceMonitor: true, alertRules: true },
+        restoreDrill: {
+          schedule: Cron.schedule({ minute: '30', hour: '3', weekDay: '0' }), timeZone: 'Europe/Berlin', scratchSize: Size.gibibytes(60),
+          scratchStorageClassName: 'fast-ssd', checkQuery: 'SELECT count(*) FROM pg_class', timeout: Duration.hours(4),
+        },
+      });
+      const archive = WalStorage.local(V.V11_2_V1, { volume: pvc(c, 'archive', 'walg-archive'), mountPath: '/var/walg-archive', prefix: 'prod/orders' });
+      new ArchivingPostgres(c, 'orders', { name: 'orders', storage: archive, restoreDrill: { schedule: Cron.daily() } });
+      new WalRestoredPostgres(c, 'orders-copy', {
+        name: 'orders-copy', source: archive, archive: minio(V.V11_2_V1, 'shop/orders-copy'),
+        metrics: { serviceMonitor: true, alertRules: true }, restoreDrill: { schedule: Cron.schedule({ minute: '0', hour: '4' }), resources: { memoryLimit: '2Gi' } },
+      });
+    },
+  },
   {
     id: 'kubedb-openpgp',
     description: 'KubeDB 11.2-v1 (WAL-G 0.2.13) archiving brotli with OpenPGP to MinIO',
@@ -740,6 +765,10 @@ export function buildCorpus(): Corpus {
 /** The pod templates of an entry's workloads. */
 export function podTemplates(entry: CorpusEntry): Array<{ object: KubeObject; spec: any; metadata: any }> {
   return entry.objects
-    .filter((o) => ['StatefulSet', 'Deployment', 'DaemonSet', 'Job', 'ReplicaSet'].includes(o.kind) || o.kind === 'Pod')
-    .map((o) => (o.kind === 'Pod' ? { object: o, spec: o.spec, metadata: o.metadata } : { object: o, spec: o.spec.template.spec, metadata: o.spec.template.metadata }));
+    .filter((o) => ['StatefulSet', 'Deployment', 'DaemonSet', 'Job', 'ReplicaSet', 'CronJob'].includes(o.kind) || o.kind === 'Pod')
+    .map((o) => {
+      if (o.kind === 'Pod') return { object: o, spec: o.spec, metadata: o.metadata };
+      const template = o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template : o.spec.template;
+      return { object: o, spec: template.spec, metadata: template.metadata };
+    });
 }

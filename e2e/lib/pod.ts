@@ -15,8 +15,15 @@ export type Obj = { kind: string; metadata: { name: string }; [k: string]: any }
 export interface PodOptions {
   /** The synthesized objects of the app. */
   readonly objects: Obj[];
-  /** The StatefulSet's name. */
+  /** The StatefulSet's name (or the CronJob's, with `kind`). */
   readonly name: string;
+  /**
+   * The workload whose pod template runs: a StatefulSet, or a CronJob (its Job template's pod: the restore
+   * drill), whose pod has no claim templates; a generic ephemeral volume is materialised as a directory, as
+   * its provisioner would give a fresh volume.
+   * @default 'StatefulSet'
+   */
+  readonly kind?: 'StatefulSet' | 'CronJob';
   readonly major: number;
   /**
    * The directory of the WAL-G line to run (tools.ts WalgLine.dir, with the binary named wal-g): first on
@@ -108,13 +115,17 @@ export class Pod {
     this.uid = u.uid;
     this.gid = u.gid;
     fs.mkdirSync(o.dir, { recursive: true });
-    this.logFile = path.join(o.dir, `${o.container ?? 'postgres'}.log`);
-    const sts = o.objects.find((x) => x.kind === 'StatefulSet' && x.metadata.name === o.name);
-    if (!sts) throw new Error(`no StatefulSet ${o.name}`);
-    const podSpec = sts.spec.template.spec;
+    this.logFile = path.join(o.dir, `${o.container ?? (o.kind === 'CronJob' ? 'job' : 'postgres')}.log`);
+    const kind = o.kind ?? 'StatefulSet';
+    const workload = o.objects.find((x) => x.kind === kind && x.metadata.name === o.name);
+    if (!workload) throw new Error(`no ${kind} ${o.name}`);
+    const template = kind === 'CronJob' ? workload.spec.jobTemplate.spec.template : workload.spec.template;
+    const claimTemplates: any[] = kind === 'CronJob' ? [] : workload.spec.volumeClaimTemplates;
+    const podSpec = template.spec;
     this.podSpec = podSpec;
-    const c = podSpec.containers.find((x: any) => x.name === (o.container ?? 'postgres'));
-    for (const v of [...podSpec.volumes, ...sts.spec.volumeClaimTemplates.map((t: any) => ({ name: t.metadata.name, claimTemplate: true }))]) {
+    const c = podSpec.containers.find((x: any) => x.name === (o.container ?? podSpec.containers[0].name));
+    if (!c) throw new Error(`${kind} ${o.name} has no container ${o.container}`);
+    for (const v of [...podSpec.volumes, ...claimTemplates.map((t: any) => ({ name: t.metadata.name, claimTemplate: true }))]) {
       this.volumes[v.name] = o.sharesVolumesWith?.volumes[v.name] ?? this.materialise(v);
     }
     const mounts = this.mountsOf(c);

@@ -35,30 +35,21 @@ PROMOTING="$PG_WALG_STATE/promoting"
 # primary or standby: what the member is made at its first start (replicas > 1; unset: a single instance).
 ROLE=${PG_WALG_ROLE:-}
 
-# install_file SRC DEST: copy a ConfigMap file into PGDATA, owned by the server and mode 0600.
-install_file() {
-  cat "$1" >"$2"
-  chmod 0600 "$2"
+# install_config: (re)write the files the ConfigMap owns into PGDATA (install_server_config). pg-walg.conf
+# holds the ConfigMap's settings and, while a restore of PostgreSQL >= 12 is pending, the recovery settings.
+install_config() {
+  install_server_config bootstrap_settings
 }
 
-# install_config: (re)write the files the ConfigMap owns into PGDATA. postgresql.conf includes
-# pg-walg.conf, which holds the ConfigMap's settings and, while a restore of PostgreSQL >= 12 is
-# pending, the recovery settings.
-install_config() {
-  install_file "$PG_WALG_CONFIG/pg_hba.conf" "$PGDATA/pg_hba.conf"
-  {
-    cat "$PG_WALG_CONFIG/postgresql.conf"
-    if [ -f "$RESTORE_PENDING" ] && [ "$PG_WALG_RECOVERY_STYLE" = recovery.signal ]; then
-      printf '\n# Recovery settings (removed once the restore has completed)\n'
-      cat "$PG_WALG_CONFIG/recovery-settings.conf"
-    fi
-    if [ "$ROLE" = standby ] && [ -f "$PGDATA/standby.signal" ]; then
-      printf '\n# Hot standby settings (ignored once promoted)\n'
-      standby_settings
-    fi
-  } >"$PGDATA/pg-walg.conf"
-  if ! grep -q "^include_if_exists = 'pg-walg.conf'" "$PGDATA/postgresql.conf"; then
-    printf "\n# Added by cdk8s-postgres-walg: the settings of the ConfigMap\ninclude_if_exists = 'pg-walg.conf'\n" >>"$PGDATA/postgresql.conf"
+# bootstrap_settings: what pg-walg.conf holds after the ConfigMap's postgresql.conf.
+bootstrap_settings() {
+  if [ -f "$RESTORE_PENDING" ] && [ "$PG_WALG_RECOVERY_STYLE" = recovery.signal ]; then
+    printf '\n# Recovery settings (removed once the restore has completed)\n'
+    cat "$PG_WALG_CONFIG/recovery-settings.conf"
+  fi
+  if [ "$ROLE" = standby ] && [ -f "$PGDATA/standby.signal" ]; then
+    printf '\n# Hot standby settings (ignored once promoted)\n'
+    standby_settings
   fi
 }
 
@@ -208,38 +199,16 @@ bootstrap_restore() {
     _list=$(list_backups restore)
     _timed=$(backup_times "$_list")
     _backup=$(printf '%s\n' "$_timed" | select_backup)
-    if [ "$_backup" = LATEST ]; then
-      decode_probe "$(printf '%s\n' "$_list" | awk 'NF { n = $1 } END { print n }')"
-    else
-      decode_probe "$_backup"
-    fi
     log "fetching base backup $_backup from $(storage_location) into $PGDATA"
-    if ! retry "fetch base backup $_backup" fetch_base_backup "$_backup"; then
-      die "cannot fetch base backup $_backup from $(storage_location) after $PG_WALG_ATTEMPTS attempts. Last error: $LAST_ERROR"
+    if [ "$_backup" = LATEST ]; then
+      # The probe reads the segment where the newest backup began; the fetch names it LATEST, as asked.
+      decode_probe "$(newest_backup "$_list")"
     fi
+    fetch_checked "$_backup"
   )
-  _major=$(pg_major)
-  if [ "$_major" != "$PG_WALG_PG_MAJOR" ]; then
-    die "the base backup is of PostgreSQL $_major but this image runs PostgreSQL $PG_WALG_PG_MAJOR; restore it with a PostgresVersion of the same major"
-  fi
   : >"$RESTORE_PENDING"
-  case $PG_WALG_RECOVERY_STYLE in
-    # PostgreSQL renames it (with an fsync that opens it read-write) when it promotes: not the ConfigMap's 0444.
-    recovery.conf) install_file "$PG_WALG_CONFIG/recovery-settings.conf" "$PGDATA/recovery.conf" ;;
-    recovery.signal) : >"$PGDATA/recovery.signal" ;;
-    *) die "unknown PG_WALG_RECOVERY_STYLE $PG_WALG_RECOVERY_STYLE" ;;
-  esac
+  install_recovery "$PG_WALG_CONFIG/recovery-settings.conf"
   fetched_pgdata_complete
-}
-
-# fetched_pgdata_complete: a fetched base backup is a whole PGDATA: the empty directories a backup may lack
-# (PostgreSQL needs them), its mode, and no more marker of a half-done fill.
-fetched_pgdata_complete() {
-  for _d in pg_tblspc pg_twophase pg_stat pg_stat_tmp pg_replslot pg_snapshots pg_commit_ts pg_logical/snapshots pg_logical/mappings; do
-    mkdir -p "$PGDATA/$_d"
-  done
-  chmod 0700 "$PGDATA"
-  rm -f "$PGDATA_INCOMPLETE"
 }
 
 # bootstrap_standby: a new hot standby, made from the archive's newest base backup rather than with
@@ -259,14 +228,9 @@ bootstrap_standby() {
     load_storage archive
     _list=$(list_backups archive)
     [ -n "$_list" ] || die "no base backup in $(storage_location) yet (the primary pushes its first one before it accepts clients): a new standby is made from one; this pod starts again and looks again"
-    _latest=$(printf '%s\n' "$_list" | awk 'NF { n = $1 } END { print n }')
-    decode_probe "$_latest"
+    _latest=$(newest_backup "$_list")
     log "making a hot standby of $PG_WALG_PRIMARY_HOST from base backup $_latest at $(storage_location)"
-    if ! retry "fetch base backup $_latest" fetch_base_backup "$_latest"; then
-      die "cannot fetch base backup $_latest from $(storage_location) after $PG_WALG_ATTEMPTS attempts. Last error: $LAST_ERROR"
-    fi
-    _major=$(pg_major)
-    [ "$_major" = "$PG_WALG_PG_MAJOR" ] || die "base backup $_latest is of PostgreSQL $_major but this image runs PostgreSQL $PG_WALG_PG_MAJOR"
+    fetch_checked "$_latest"
     _mine=$(control_system_identifier "$PGDATA")
     [ "$_mine" = "$_primary" ] || die "base backup $_latest at $(storage_location) is of database system $_mine, but the primary $PG_WALG_PRIMARY_HOST runs database system $_primary: it is another cluster's (allowNonEmptyArchive lets clusters share a location). A standby made from it would serve that cluster's data and never follow the primary, so none is made: give the cluster an archive of its own, or push a base backup of the primary there"
   )

@@ -46,6 +46,8 @@
 #                                   standby (unset: primary); then its data says
 #   PG_WALG_PRIMARY_HOST            a standby member: the primary member's pod DNS name, streamed from
 #   PG_WALG_REPLICATION_USER        with replicas > 1: the role standbys stream as (the primary creates it)
+#   PG_WALG_DRILL_CONFIG            the restore drill (restoreDrill): the mount of its own ConfigMap, with its
+#                                   recovery settings (recovery-settings.conf) and check query (check.sql)
 # Not in the manifests (the scripts' defaults apply; the tests and the e2e harness set them):
 #   PG_WALG_PRIMARY_PORT            a standby: the primary's port (default PGPORT)
 #   PG_WALG_LISTEN_ADDRESSES        listen_addresses of the server (default *)
@@ -881,6 +883,67 @@ fetch_base_backup() {
   rm -f "$PGDATA/standby.signal" "$PGDATA/recovery.signal" "$PGDATA/recovery.conf"
   # The source's report of its last base backup is not this instance's.
   rm -f "$PGDATA/pg-walg-backup-status" "$PGDATA/pg-walg-wal-verify-status"
+}
+
+# newest_backup LIST: the newest base backup of LIST (list_backups' "name modified" lines, oldest first).
+newest_backup() {
+  printf '%s\n' "$1" | awk 'NF { n = $1 } END { print n }'
+}
+
+# fetch_checked NAME: fetch base backup NAME from the loaded storage into an empty PGDATA (decode_probe
+# first, then fetch_base_backup with retries) and check that it is of this image's PostgreSQL major (a
+# base backup of another major cannot be started); dies saying why otherwise.
+fetch_checked() {
+  decode_probe "$1"
+  if ! retry "fetch base backup $1" fetch_base_backup "$1"; then
+    die "cannot fetch base backup $1 from $(storage_location) after $PG_WALG_ATTEMPTS attempts. Last error: $LAST_ERROR"
+  fi
+  _major=$(pg_major)
+  if [ "$_major" != "$PG_WALG_PG_MAJOR" ]; then
+    die "the base backup is of PostgreSQL $_major but this image runs PostgreSQL $PG_WALG_PG_MAJOR; restore it with a PostgresVersion of the same major"
+  fi
+}
+
+# fetched_pgdata_complete: a fetched base backup is a whole PGDATA: the empty directories a backup may lack
+# (PostgreSQL needs them), its mode, and no more marker of a half-done fill.
+fetched_pgdata_complete() {
+  for _d in pg_tblspc pg_twophase pg_stat pg_stat_tmp pg_replslot pg_snapshots pg_commit_ts pg_logical/snapshots pg_logical/mappings; do
+    mkdir -p "$PGDATA/$_d"
+  done
+  chmod 0700 "$PGDATA"
+  rm -f "$PG_WALG_STATE/pgdata-incomplete"
+}
+
+# install_file SRC DEST: copy a ConfigMap file into PGDATA, owned by the server and mode 0600.
+install_file() {
+  cat "$1" >"$2"
+  chmod 0600 "$2"
+}
+
+# install_server_config MORE: (re)write the files the ConfigMap owns into PGDATA: pg_hba.conf, and
+# pg-walg.conf (included by postgresql.conf) with the ConfigMap's postgresql.conf followed by what the
+# function MORE prints (recovery or hot standby settings; ":" for none).
+install_server_config() {
+  install_file "$PG_WALG_CONFIG/pg_hba.conf" "$PGDATA/pg_hba.conf"
+  {
+    cat "$PG_WALG_CONFIG/postgresql.conf"
+    "$1"
+  } >"$PGDATA/pg-walg.conf"
+  if ! grep -q "^include_if_exists = 'pg-walg.conf'" "$PGDATA/postgresql.conf"; then
+    printf "\n# Added by cdk8s-postgres-walg: the settings of the ConfigMap\ninclude_if_exists = 'pg-walg.conf'\n" >>"$PGDATA/postgresql.conf"
+  fi
+}
+
+# install_recovery SETTINGS: make a fetched PGDATA recover from the archive with the recovery settings file
+# SETTINGS, as the major reads them: recovery.conf up to PostgreSQL 11 (a copy: PostgreSQL renames it, with
+# an fsync that opens it read-write, when it promotes), recovery.signal from 12 (the settings then go into
+# pg-walg.conf: install_server_config).
+install_recovery() {
+  case $PG_WALG_RECOVERY_STYLE in
+    recovery.conf) install_file "$1" "$PGDATA/recovery.conf" ;;
+    recovery.signal) : >"$PGDATA/recovery.signal" ;;
+    *) die "unknown PG_WALG_RECOVERY_STYLE $PG_WALG_RECOVERY_STYLE" ;;
+  esac
 }
 
 # backup_status RESULT STARTED [ENDED]: record a base backup's outcome (1 pushed, 0 failed; STARTED and ENDED
