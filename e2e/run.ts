@@ -539,9 +539,10 @@ async function walGap(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
   }));
   const a = await pod(ctx, objects, `gap-${tag}`);
   const metricsPort = await freePort();
-  const sidecar = new Pod({ ...a.o, container: 'walg-backup', sharesVolumesWith: a });
-  const exporter = new Pod({ ...a.o, container: 'metrics', sharesVolumesWith: a, metricsPort });
-  [a, sidecar, exporter].forEach(seen);
+  // The sidecar and the exporter, where they run (a pod without `metrics` has no exporter container).
+  const sidecar = verifies ? new Pod({ ...a.o, container: 'walg-backup', sharesVolumesWith: a }) : undefined;
+  const exporter = verifies ? new Pod({ ...a.o, container: 'metrics', sharesVolumesWith: a, metricsPort }) : undefined;
+  [a, sidecar, exporter].forEach((x) => x && seen(x));
   let last: Samples = new Map();
   /** Scrapes until the chain check's metrics satisfy `ok` (two minutes at most). */
   const chainCheck = async (what: string, ok: (lost: number, integrity: number) => boolean) => {
@@ -551,9 +552,9 @@ async function walGap(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
         const lost = last.get('pg_walg_wal_verify_lost_segments');
         const integrity = last.get('pg_walg_wal_verify_integrity');
         return lost !== undefined && integrity !== undefined && ok(lost, integrity) ? true : undefined;
-      }, 120_000, { what, intervalMs: 1000, proc: exporter.proc });
+      }, 120_000, { what, intervalMs: 1000, proc: exporter!.proc });
     } catch (e) {
-      throw new Error(`${(e as Error).message}; last scrape: ${showSamples(last, ['pg_walg_wal_verify_integrity', 'pg_walg_wal_verify_lost_segments', 'pg_walg_wal_verify_uploading_segments'])}\n${sidecar.log().slice(-1500)}`);
+      throw new Error(`${(e as Error).message}; last scrape: ${showSamples(last, ['pg_walg_wal_verify_integrity', 'pg_walg_wal_verify_lost_segments', 'pg_walg_wal_verify_uploading_segments'])}\n${sidecar!.log().slice(-1500)}`);
     }
   };
   a.start();
@@ -571,7 +572,7 @@ async function walGap(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
       segments.push(await a.sql(`SELECT ${ctx.major >= 10 ? 'pg_walfile_name(pg_switch_wal())' : 'pg_xlogfile_name(pg_switch_xlog())'}`));
     }
     await waitArchived(a, segments[2]);
-    if (verifies) {
+    if (sidecar && exporter) {
       exporter.start();
       sidecar.start();
       await chainCheck('the chain check of the whole archive: no segment lost', (lost, integrity) => lost === 0 && integrity >= 0 && integrity <= 1);
@@ -580,7 +581,7 @@ async function walGap(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
     const keys = (await listObjects(server, prefix)).map((o) => o.key).filter((k) => k.startsWith(`wal_005/${lostSegment}`));
     expectEq(`the stored objects of WAL segment ${lostSegment}`, keys.length, 1);
     await deleteObject(server, prefix, keys[0]);
-    if (verifies) {
+    if (sidecar && exporter) {
       // The sidecar started again runs the check at once, as after any restart of the pod. (Pod.stop would stop
       // the pod's PostgreSQL: SIGTERM to this container only, as the kubelet restarts one container.)
       await sidecar.proc!.stop(5000);
@@ -594,7 +595,7 @@ async function walGap(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
       }
     }
   } finally {
-    for (const c of [exporter, sidecar]) if (c.proc?.isRunning()) await c.proc.stop(5000);
+    for (const c of [exporter, sidecar]) if (c?.proc?.isRunning()) await c.proc.stop(5000);
     await a.stop();
   }
   const lost = segments[1];
