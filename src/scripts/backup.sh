@@ -120,7 +120,8 @@ wal_verify() {
       FAILURE)
         log "ERROR: WAL chain check of $_wv_where: $3 WAL segment(s) lost ($5). A restore cannot replay past the first of them: it stops there with an error, and a recovery target before it is the latest state it can reach. Push a base backup now (restores from it need none of the lost WAL), and find what deleted them."
         ;;
-      WARNING) log "WAL chain check of $_wv_where: integrity WARNING: $4 of the newest WAL segment(s) not in the archive yet, newer than the last one PostgreSQL counts as archived (still being archived)" ;;
+      # Not worded as a warning: segments newer than the last archived one are still on their way (WAL-G's WARNING).
+      WARNING) log "WAL chain check of $_wv_where: integrity OK up to the last archived segment; $4 newer WAL segment(s) still being archived" ;;
       *) log "WAL chain check of $_wv_where: integrity $1" ;;
     esac
     case $2 in
