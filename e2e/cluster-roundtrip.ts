@@ -39,7 +39,11 @@
 //            short name from the pod), replays the primary's rows, is in recovery, refuses a write, archives
 //            nothing, equals the primary (judge.ts's dump and amcheck), and neither server crash-restarted;
 //   metrics  an ArchivingPostgres with metrics: its exporter scraped at the pod's IP, port 9187: pg_up, the first
-//            base backup reported, then the archiving (archived > 0, not failing, nothing waiting).
+//            base backup reported, then the archiving (archived > 0, not failing, nothing waiting);
+// and on MinIO only, per version:
+//   promotion  the README's promotion runbook by hand: the primary's StatefulSet scaled to 0, promote.sh in the
+//            standby, primaryMember 1 applied (the old primary's pod refuses its data), its claim and pod
+//            deleted and the member made again, a standby of the new timeline equal to the new primary.
 import { spawn, spawnSync } from 'child_process';
 import { Resolver } from 'dns';
 import * as fs from 'fs';
@@ -651,6 +655,125 @@ async function standbyCell(provider: Provider, t: Target, minio: StorageServer):
   return laps.toString();
 }
 
+/** The standby's timeline, replay position and walreceiver, for messages. */
+async function receiverState(s: Db): Promise<string> {
+  return s.sql("SELECT coalesce((SELECT status || ' from ' || coalesce(substring(conninfo from 'host=(\\S+)'), '?') || ' on timeline ' || received_tli FROM pg_stat_wal_receiver), 'no wal receiver') || ', replayed to ' || coalesce(pg_last_wal_replay_lsn()::text, 'none')");
+}
+
+/** Until the pod named is gone (its namespace kept), at most timeoutMs. */
+async function podGone(ns: string, pod: string, timeoutMs: number): Promise<void> {
+  const w = kubectl(['wait', '--for=delete', `pod/${pod}`, '-n', ns, `--timeout=${timeoutMs / 1000}s`], undefined, timeoutMs + 20_000);
+  if (!w.ok && !/NotFound/.test(w.err)) throw new Error(`pod ${ns}/${pod} still there after ${timeoutMs / 1000} s: ${w.err}`);
+}
+
+/**
+ * promotion: the README's promotion runbook, by hand, on the cluster. An ArchivingPostgres with replicas 2 (as the
+ * standby cell), rows replayed by the standby; then 1. the old primary's StatefulSet scaled to 0; 2. `promote.sh` in
+ * the standby's pod, which becomes a primary on a new timeline and takes writes, archived; 3. primaryMember 1 applied
+ * (the members' pods re-created; the apply sets the old primary's StatefulSet back to one pod, whose pod refuses its
+ * primary's data and says to delete its claim); 4. its PersistentVolumeClaim deleted, then its pod: the StatefulSet
+ * makes a new claim (bound to a new volume, as a provisioner would make one) and the member is made again from the
+ * archive, a standby of the new primary on the new timeline, whose rows it replays and equals (dump, amcheck).
+ */
+async function promotionCell(provider: Provider, t: Target, minio: StorageServer): Promise<string> {
+  const laps = new Laps();
+  const id = `pr-${provider}-pg${t.major}`;
+  const ns = `rt-${id}`;
+  const dir = path.join(WORK, 'roundtrip', ns);
+  const archiveDir = path.join(WORK, 'pv', `${id}-archive`);
+  const v = volumesFor(ns, provider, archiveDir, 2);
+  const objects = (primaryMember: number) => synth(ns, (chart) => new ArchivingPostgres(chart, 'pg', {
+    name: 'pg', replicas: 2, primaryMember, replicationPassword: REPLICATION, storage: storage(chart, provider, t, minio, `roundtrip/${id}`),
+    superuserPassword: PASSWORD, archiveTimeout: Duration.seconds(5),
+  }));
+  apply(dir, 'setup.yaml', [namespaceObject(ns), ...v.objects]);
+  apply(dir, 'objects.yaml', objects(0));
+  await waitReady(ns, 300_000);
+  const p0 = db(ns);
+  const p1 = db(ns, 'pg-1-0');
+  await p0.sql(SCHEMA);
+  await p0.sql('CREATE EXTENSION IF NOT EXISTS amcheck');
+  await p0.sql(batchSql(1, 1, 100));
+  await waitReady(ns, 300_000, 'pg-1-0');
+  await p0.sql(batchSql(2, 101, 200));
+  const lsn = await p0.sql('SELECT pg_current_wal_lsn()');
+  await until(`the standby replayed up to ${lsn}`, 120_000, async () => (await p1.sql(`SELECT pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn`) === 't' ? true : undefined));
+  laps.lap('primary and standby Ready, 200 rows replayed');
+  // 1. The old primary accepts no writes: its StatefulSet scaled to 0.
+  must('scale statefulset pg to 0', kubectl(['scale', 'statefulset', 'pg', '-n', ns, '--replicas=0']));
+  await podGone(ns, 'pg-0', 120_000);
+  laps.lap('1. statefulset pg scaled to 0, pg-0 gone');
+  // 2. promote.sh in the standby's pod.
+  const pr = kubectl(['exec', '-n', ns, 'pg-1-0', '-c', 'postgres', '--', 'sh', '/etc/pg-walg/config/promote.sh'], undefined, 240_000);
+  const said = /promoted: \S+ is a primary on timeline (\S+)/.exec(`${pr.out}${pr.err}`);
+  if (!pr.ok || !said) throw new Error(`promote.sh in pg-1-0: ${pr.ok ? 'exited 0' : 'failed'}: ${`${pr.out}${pr.err}`.slice(-1500)}`);
+  if (await p1.sql('SELECT pg_is_in_recovery()') !== 'f') throw new Error('pg-1-0 is still in recovery after promote.sh');
+  const timeline = parseInt((await p1.sql('SELECT pg_walfile_name(pg_current_wal_lsn())')).slice(0, 8), 16);
+  if (timeline < 2) throw new Error(`the promoted member writes on timeline ${timeline}: expected a new one`);
+  await p1.sql(batchSql(3, 201, 300));
+  await waitArchived(p1, await p1.sql('SELECT pg_walfile_name(pg_switch_wal())'));
+  laps.lap(`2. promote.sh: pg-1-0 a primary on timeline ${timeline}, 100 rows written there and archived`);
+  // 3. primaryMember 1, applied. The old primary's StatefulSet was scaled to 0 by another field manager: a
+  // server-side apply that sets replicas back to 1 is refused as a conflict unless forced (kubectl apply
+  // --server-side --force-conflicts), as an apply by another tool would have to be too.
+  const f = path.join(dir, 'objects-primary-1.yaml');
+  fs.writeFileSync(f, Yaml.stringify(...objects(1)));
+  let applied = kubectl(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', f]);
+  let how = 'applied';
+  if (!applied.ok && /conflict/i.test(applied.err)) {
+    how = `applied with --force-conflicts (without: ${applied.err.split('\n').find((l) => /conflict/i.test(l))?.trim() ?? applied.err.slice(0, 200)})`;
+    applied = kubectl(['apply', '--server-side', '--force-conflicts', `--field-manager=${FIELD_MANAGER}`, '-f', f]);
+  }
+  if (!applied.ok) throw new Error(`apply primaryMember 1: ${applied.err}`);
+  must('rollout of pg-1', kubectl(['rollout', 'status', 'statefulset/pg-1', '-n', ns, '--timeout=240s'], undefined, 260_000));
+  await waitReady(ns, 240_000, 'pg-1-0');
+  if (await p1.sql('SELECT pg_is_in_recovery()') !== 'f') throw new Error('pg-1-0 is in recovery under primaryMember 1');
+  await p1.sql(batchSql(4, 301, 400));
+  const sbReplicas = kubectl(['get', 'statefulset', 'pg', '-n', ns, '-o', 'jsonpath={.spec.replicas}']).out;
+  // The old primary's pod, re-created with the new spec on its old claim, refuses its data and says what to do.
+  let refusal = '';
+  await until('the old primary\'s pod refusing its primary\'s data', 240_000, async () => {
+    for (const previous of [[], ['--previous']]) {
+      const l = kubectl(['logs', '-n', ns, 'pg-0', '-c', 'postgres', ...previous]);
+      refusal = `${l.out}`.split('\n').find((x) => /its data is a primary's.*delete this pod's PersistentVolumeClaim/.test(x)) ?? '';
+      if (refusal) return true;
+    }
+    return undefined;
+  }, () => podReport(ns));
+  const ready0 = kubectl(['get', 'pod', 'pg-0', '-n', ns, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).out;
+  if (ready0 === 'True') throw new Error('the old primary\'s pod is Ready as a standby on its primary\'s data');
+  laps.lap(`3. primaryMember 1 ${how}: pg-1-0 re-created, a primary, 100 more rows; statefulset pg back to ${sbReplicas} pod, pg-0 refuses: ${refusal.replace(/^.*ERROR: /, '').slice(0, 120)}…`);
+  // 4. Its claim deleted, then its pod: a new claim, bound to a new volume (a provisioner's part), and a new standby.
+  must('delete pvc data-pg-0', kubectl(['delete', 'pvc', 'data-pg-0', '-n', ns, '--wait=false']));
+  must('delete pod pg-0', kubectl(['delete', 'pod', 'pg-0', '-n', ns, '--wait=true', '--timeout=120s'], undefined, 140_000));
+  must(`delete pv ${ns}-data`, kubectl(['delete', 'pv', `${ns}-data`, '--wait=false']));
+  apply(dir, 'volume-rebuilt.yaml', [localVolume(`${ns}-data-rebuilt`, path.join(WORK, 'pv', `${ns}-data-rebuilt`), { namespace: ns, name: 'data-pg-0' }, '10Gi')]);
+  let stuck = '';
+  try {
+    await waitReady(ns, 180_000);
+  } catch (e) {
+    // A pod re-created before its old claim was gone still names the claim being deleted: deleted again.
+    stuck = `; the re-created pg-0 waited on the claim being deleted (${(e as Error).message.slice(0, 160)}), its pod deleted once more`;
+    must('delete pod pg-0 again', kubectl(['delete', 'pod', 'pg-0', '-n', ns, '--wait=true', '--timeout=120s'], undefined, 140_000));
+    await waitReady(ns, 240_000);
+  }
+  const made = /making a hot standby of (\S+) from base backup (base_\S+)/.exec(postgresLog(ns, 'pg-0'));
+  if (!made || made[1] !== 'pg-1-0.pg-pods') throw new Error(`the rebuilt pg-0 was not made a standby of pg-1-0.pg-pods: ${postgresLog(ns, 'pg-0').slice(-1500)}`);
+  const lsn2 = await p1.sql('SELECT pg_current_wal_lsn()');
+  await until(`the rebuilt standby replayed up to ${lsn2}`, 180_000, async () => (await p0.sql(`SELECT pg_last_wal_replay_lsn() >= '${lsn2}'::pg_lsn`) === 't' ? true : undefined),
+    () => 'see pg-0');
+  const receiver = await receiverState(p0);
+  if (!receiver.startsWith(`streaming from pg-1-0.pg-pods on timeline ${timeline},`)) throw new Error(`the rebuilt standby: ${receiver}`);
+  const dump = await takeDump(p1);
+  if (dump.rows !== 420) throw new Error(`the new primary holds ${dump.rows} rows, expected 400 orders and 20 customers`);
+  const readOnly: Db = { sql: (q: string) => (/^CREATE EXTENSION IF NOT EXISTS amcheck$/.test(q) ? Promise.resolve('') : p0.sql(q)) };
+  await judgeRestore(readOnly, t.major, dump, 'the rebuilt standby\'s rows');
+  laps.lap(`4. pvc data-pg-0 and pod pg-0 deleted: made again from ${made[2]}, ${receiver}, ${dump.rows} rows equal (dump, amcheck)${stuck}`);
+  await deleteNamespace(ns, [...v.names.filter((n) => n !== `${ns}-data`), `${ns}-data-rebuilt`]);
+  laps.lap('namespace deleted');
+  return laps.toString();
+}
+
 /** The library's metrics the metrics cell reads (as the e2e's metrics scenario). */
 const WATCHED = ['pg_up', 'pg_walg_server_in_recovery', 'pg_walg_archiver_archived_count', 'pg_walg_archiver_failed_count', 'pg_walg_archiver_failing',
   'pg_walg_archiver_seconds_since_last_archived', 'pg_walg_archive_status_ready_segments', 'pg_walg_backup_last_result',
@@ -784,6 +907,8 @@ export async function roundTrips(log: (r: CellResult) => void): Promise<CellResu
         if (want('standby')) await cell(`standby ${provider} ${label}`, () => standbyCell(provider, t, minio!));
         if (want('metrics')) await cell(`metrics ${provider} ${label}`, () => metricsCell(provider, t, minio!));
       }
+      // The promotion runbook on one provider (its steps do not depend on the storage; the e2e runs it on each).
+      if (want('promotion')) await cell(`promotion minio ${label}`, () => promotionCell('minio', t, minio!));
     }
   } finally {
     await stopAll();
