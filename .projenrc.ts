@@ -165,14 +165,15 @@ validate.exec('ts-node --project test/tsconfig.json validate/run.ts');
 // A real API server: kube-apiserver (built from k8s.io/kubernetes, cached outside the repository) and etcd in
 // a network namespace the run makes, Pod Security enforced; applies the example and the validation corpus
 // (e2e/cluster.ts). PG_WALG_CLUSTER_NODE=1 adds a node (containerd and a kubelet) and a pod that runs on it,
-// then the controller manager and the scheduler, and runs the library's pods for real: archive → delete the
-// namespace → restore, on MinIO and a Local volume, PostgreSQL 11 and 14 (e2e/cluster-roundtrip.ts; it needs
-// the e2e's tools, which test:all installs).
+// then the controller manager, the scheduler and the cluster's DNS (CoreDNS, a process of the run), and runs the
+// library's pods for real: archive → delete the namespace → restore, a hot standby streaming from its primary,
+// the metrics exporter scraped, on MinIO and a Local volume, PostgreSQL 11 and 14 (e2e/cluster-roundtrip.ts; it
+// needs the e2e's tools, which test:all installs).
 // Needs root. Not in test:all: CI's machines start with empty caches, and the first build takes 14–22 minutes
 // on a quiet machine (about a minute with the binaries cached), more than CI's 45-minute budget has left after
 // the tools' install (12 minutes cold) and e2e:ci. test:release runs it after test:all, before every release.
 const e2eCluster = project.addTask('e2e:cluster', {
-  description: 'Apply the example and the validate corpus to a real kube-apiserver + etcd (server-side validation, Pod Security restricted; PG_WALG_CLUSTER_NODE=1: a node, a controller manager and a scheduler run the archive → delete → restore round trips too); needs root',
+  description: 'Apply the example and the validate corpus to a real kube-apiserver + etcd (server-side validation, Pod Security restricted; PG_WALG_CLUSTER_NODE=1: a node, a controller manager, a scheduler and CoreDNS run the archive → delete → restore round trips, hot standbys and the metrics exporter too); needs root',
   exec: 'bash tools/cluster/run.sh',
 });
 

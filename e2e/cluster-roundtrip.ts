@@ -5,16 +5,20 @@
 // `kubectl delete namespace`.
 //
 // What this file starts, and stops by PID (e2e/lib/proc.ts: on exit and on SIGTERM too): kube-controller-manager
-// and kube-scheduler (built by tools/cluster/build.sh with the node), and MinIO over TLS on the node's address
+// and kube-scheduler (built by tools/cluster/build.sh with the node), the cluster's DNS, CoreDNS (built there too),
+// on the node's address port 53 (the kubelet's clusterDNS; its kubernetes plugin reads the run's API server; a
+// process, not a Service: there is no kube-proxy to route a ClusterIP), and MinIO over TLS on the node's address
 // (CLUSTER_NODE_IP, on the bridge e2e0 of the run's network namespace: the pods reach it through their CNI
-// bridge's gateway; nothing leaves the namespace).
+// bridge's gateway; nothing leaves the namespace). The run's own process reaches the pods' IPs on that bridge too
+// (the metrics cells scrape the exporter there, as Prometheus would).
 //
 // Images: no registry is reachable, so tools/cluster/pg-image.sh builds, per run, an image for each name the
 // manifests give (kubedb/postgres:11.2-v1; postgres:14.23-trixie and the WAL-G image example.com/wal-g:1.1.3
 // of the modern path), from the e2e's PostgreSQL binaries, WAL-G binaries and Debian's busybox, and `ctr`
 // imports it into containerd's k8s.io namespace under that name, fully qualified as containerd's CRI plugin
-// resolves it (postgres:14.23-trixie is docker.io/library/postgres:14.23-trixie). The manifests' images are
-// imagePullPolicy IfNotPresent (the library's default): the kubelet finds them and pulls nothing.
+// resolves it (postgres:14.23-trixie is docker.io/library/postgres:14.23-trixie); for the metrics cells also the
+// exporter image quay.io/prometheuscommunity/postgres-exporter:v0.17.1 (tools/install.sh's postgres_exporter). The
+// manifests' images are imagePullPolicy IfNotPresent (the library's default): the kubelet finds them and pulls nothing.
 //
 // Storage: what a cluster's provisioner would make, the run makes before the claims exist: a `local`
 // PersistentVolume (a directory of the run, node affinity to the node, reclaim policy Retain) pre-bound by
@@ -28,18 +32,34 @@
 // an ArchivingPostgres in a namespace enforcing Pod Security restricted; rows written (judge.ts's schema, two
 // batches), the WAL switched and waited for in pg_stat_archiver; the namespace deleted with its claims and
 // waited until gone; a WalRestoredPostgres in a new namespace; its rows compared with the source's dump
-// (every row, the schema, sequences, amcheck).
+// (every row, the schema, sequences, amcheck). Then pitr-time, wrong-credentials (MinIO) and killed-mid-write
+// (Local), and per provider × version:
+//   standby  an ArchivingPostgres with replicas 2: the standby pg-1-0 made from the archive streams from the
+//            primary by the name its manifest gives (pg-0.pg-pods, through the cluster's DNS: checked by FQDN and
+//            short name from the pod), replays the primary's rows, is in recovery, refuses a write, archives
+//            nothing, equals the primary (judge.ts's dump and amcheck), and neither server crash-restarted;
+//   metrics  an ArchivingPostgres with metrics: its exporter scraped at the pod's IP, port 9187: pg_up, the first
+//            base backup reported, then the archiving (archived > 0, not failing, nothing waiting);
+// and on MinIO only, per version:
+//   promotion  the README's promotion runbook by hand: the primary's StatefulSet scaled to 0, promote.sh in the
+//            standby, primaryMember 1 applied (the old primary's pod refuses its data), its claim and pod
+//            deleted and the member made again, a standby of the new timeline equal to the new primary.
 import { spawn, spawnSync } from 'child_process';
+import { Resolver } from 'dns';
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, Duration, Size, Yaml } from 'cdk8s';
 import { PersistentVolumeAccessMode, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
 import { Db, Dump, SCHEMA, batchSql, judgeRestore, takeDump, waitArchived } from './lib/judge';
 import { lineOf } from './lib/lines';
+import { Samples, scrape, show as showSamples } from './lib/metrics';
+import { freePort } from './lib/ports';
 import { Proc, startProcess, stopAll } from './lib/proc';
 import { StorageServer, startMinio } from './lib/servers';
-import { WalgLine, walgLines } from './lib/tools';
-import { ArchivingPostgres, PostgresVersion, S3Credentials, SuperuserPassword, WalRestoredPostgres, WalStorage } from '../src';
+import { WalgLine, exporterBin, walgLines } from './lib/tools';
+import {
+  ArchivingPostgres, PostgresVersion, ReplicationPassword, S3Credentials, SuperuserPassword, WalRestoredPostgres, WalStorage,
+} from '../src';
 
 const KUBECTL = required('CLUSTER_KUBECTL');
 const BIN = required('CLUSTER_BIN');
@@ -47,7 +67,19 @@ const PKI = required('CLUSTER_PKI');
 const WORK = required('CLUSTER_WORK');
 const PSA_VERSION = required('POD_SECURITY_VERSION');
 const FIELD_MANAGER = 'e2e-cluster';
-const PASSWORD = SuperuserPassword.fromValue('e2e-cluster-secret');
+const PASSWORD_VALUE = 'e2e-cluster-secret';
+const PASSWORD = SuperuserPassword.fromValue(PASSWORD_VALUE);
+/** The replication role's password of the standby cells (the construct makes its Secret). */
+const REPLICATION = ReplicationPassword.fromValue('e2e-cluster-replication');
+/**
+ * The metrics container's image of the metrics cells: the modern versions' exporter (postgres_exporter v0.17.1, which
+ * tools/install.sh builds), named through metrics.image at both majors. KubeDB's kubedb/postgres_exporter:v0.4.7, the
+ * default of the catalog's 11.2-v1 and of custom() versions, cannot be built here (the Go module proxy refuses
+ * github.com/wrouesnel/postgres_exporter v0.4.7): an image of that name holding v0.17.1 would be a stand-in, this is not.
+ */
+const EXPORTER_IMAGE = PostgresVersion.V14.exporterImage;
+/** The exporter's port (the library's METRICS_PORT; the upstream image's EXPOSE). */
+const EXPORTER_PORT = 9187;
 
 function required(name: string): string {
   const v = process.env[name];
@@ -121,6 +153,58 @@ async function startControllers(): Promise<Proc[]> {
   throw new Error(`the controllers did not come up: ${cm.logTail(10)} ${sched.logTail(10)}`);
 }
 
+// ------------------------------------------------------------------ the cluster's DNS ------------------
+
+/**
+ * CoreDNS (CLUSTER_COREDNS, built by tools/cluster/build.sh) on the node's address, port 53: the kubelet's
+ * clusterDNS (tools/cluster/cluster.sh). Its kubernetes plugin answers cluster.local from the run's API server
+ * (the run's admin kubeconfig, of the run's PKI): Services, the headless Services' pods
+ * (<pod>.<service>.<namespace>.svc.cluster.local, by the EndpointSlices' hostnames). Nothing else is answered:
+ * no forward plugin, the run's namespace has no upstream. A process of the run, not a pod behind a ClusterIP
+ * Service: there is no kube-proxy, so nothing would route a Service address to it. Stopped by PID.
+ * Ready when its ready plugin says so (the kubernetes plugin has synced) and it resolves the `kubernetes`
+ * Service to its ClusterIP.
+ */
+async function startDns(): Promise<{ proc: Proc; detail: string }> {
+  const ip = required('CLUSTER_NODE_IP');
+  const dir = path.join(WORK, 'coredns');
+  fs.mkdirSync(dir, { recursive: true });
+  const readyPort = await freePort();
+  const corefile = path.join(dir, 'Corefile');
+  fs.writeFileSync(corefile, [
+    'cluster.local:53 {',
+    `  bind ${ip}`,
+    `  ready 127.0.0.1:${readyPort}`,
+    '  errors',
+    '  log',
+    '  kubernetes cluster.local {',
+    `    kubeconfig ${path.join(WORK, 'kubeconfig')} e2e`,
+    '  }',
+    '}',
+    '',
+  ].join('\n'));
+  const proc = startProcess('setpriv', ['--pdeathsig', 'TERM', required('CLUSTER_COREDNS'), '-conf', corefile],
+    { name: 'coredns', logFile: path.join(WORK, 'coredns.log'), cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+  const want = must('the kubernetes Service', kubectl(['get', 'service', 'kubernetes', '-n', 'default', '-o', 'jsonpath={.spec.clusterIP}']));
+  let got = '';
+  for (let i = 0; i < 60 && proc.isRunning(); i++) {
+    const r = spawnSync('curl', ['-s', '--max-time', '2', `http://127.0.0.1:${readyPort}/ready`], { encoding: 'utf8', timeout: 5000 });
+    if (r.stdout === 'OK') {
+      got = (await resolve4(ip, 'kubernetes.default.svc.cluster.local').catch((e: Error) => [e.message])).join(',');
+      if (got === want) return { proc, detail: `CoreDNS (pid ${proc.pid}) on ${ip}:53, kubernetes.default.svc.cluster.local is ${got}` };
+    }
+    await sleep(1000);
+  }
+  throw new Error(`CoreDNS not ready (kubernetes.default.svc.cluster.local: ${got || 'not asked'}, want ${want}): ${proc.logTail(15)}`);
+}
+
+/** The A records of `name` from the DNS server at `server` (the addresses sorted), within 5 s. */
+function resolve4(server: string, name: string): Promise<string[]> {
+  const r = new Resolver({ timeout: 2000, tries: 2 });
+  r.setServers([server]);
+  return new Promise((ok, fail) => r.resolve4(name, (e, a) => (e ? fail(e) : ok([...a].sort()))));
+}
+
 // ------------------------------------------------------------------ the images -------------------------
 
 /** The name containerd's CRI plugin stores an image reference under (docker.io, library/ for one path element). */
@@ -148,6 +232,19 @@ function buildImages(version: PostgresVersion, major: number, walg: WalgLine): s
     fs.rmSync(out);
     return `${ref} (${kind}, ${qualifiedImage(ref)})`;
   });
+}
+
+/** Builds (pg-image.sh exporter) and imports the metrics container's image EXPORTER_IMAGE: postgres_exporter v0.17.1. */
+function buildExporterImage(): string {
+  const out = path.join(WORK, 'images', 'exporter.tar');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const b = spawnSync('bash', [path.join(__dirname, '..', 'tools', 'cluster', 'pg-image.sh'), 'exporter', qualifiedImage(EXPORTER_IMAGE), out, '-', exporterBin(), '-'],
+    { encoding: 'utf8', timeout: 300_000 });
+  if (b.status !== 0) throw new Error(`pg-image.sh exporter ${EXPORTER_IMAGE}: ${b.stderr}${b.error?.message ?? ''}`);
+  const i = spawnSync('ctr', ['-a', required('CLUSTER_CONTAINERD'), '-n', 'k8s.io', 'images', 'import', out], { encoding: 'utf8', timeout: 300_000 });
+  if (i.status !== 0) throw new Error(`ctr images import ${EXPORTER_IMAGE}: ${i.stderr}${i.error?.message ?? ''}`);
+  fs.rmSync(out);
+  return `${EXPORTER_IMAGE} (exporter, ${qualifiedImage(EXPORTER_IMAGE)})`;
 }
 
 // ------------------------------------------------------------------ volumes ----------------------------
@@ -194,7 +291,7 @@ async function waitReady(ns: string, timeoutMs: number, pod = 'pg-0'): Promise<v
 /** The end of the pod's containers' logs and events, for a failure's detail. */
 function podReport(ns: string, pod = 'pg-0'): string {
   const parts: string[] = [];
-  for (const c of ['walg-install', 'postgres', 'walg-backup']) {
+  for (const c of ['walg-install', 'postgres', 'walg-backup', 'metrics']) {
     const l = kubectl(['logs', '-n', ns, pod, '-c', c, '--tail=15']);
     if (l.ok && l.out.trim()) parts.push(`[${c}] ${l.out.trim()}`);
   }
@@ -265,9 +362,15 @@ class Laps {
   toString(): string { return this.laps.join(', '); }
 }
 
-/** The volumes of a namespace's claims: data-pg-0, and for Local the archive's claim on the archive's directory. */
-function volumesFor(ns: string, provider: Provider, archiveDir: string): { objects: object[]; names: string[] } {
+/**
+ * The volumes of a namespace's claims: data-pg-0 (and with replicas, member i's data-pg-<i>-0), and for Local the
+ * archive's claim on the archive's directory.
+ */
+function volumesFor(ns: string, provider: Provider, archiveDir: string, replicas = 1): { objects: object[]; names: string[] } {
   const objects = [localVolume(`${ns}-data`, path.join(WORK, 'pv', `${ns}-data`), { namespace: ns, name: 'data-pg-0' }, '10Gi')];
+  for (let i = 1; i < replicas; i++) {
+    objects.push(localVolume(`${ns}-data-${i}`, path.join(WORK, 'pv', `${ns}-data-${i}`), { namespace: ns, name: `data-pg-${i}-0` }, '10Gi'));
+  }
   if (provider === 'local') objects.push(localVolume(`${ns}-archive`, archiveDir, { namespace: ns, name: 'walg-archive' }, '1Gi'));
   return { objects, names: objects.map((o: any) => o.metadata.name) };
 }
@@ -422,11 +525,319 @@ async function wrongCredentials(t: Target, minio: StorageServer, a: Archived): P
   return `${laps}; its log: ${line.trim()}`;
 }
 
-/** The PostgresVersions of the cells: 11 on KubeDB's catalog version (WAL-G 0.2.19), 14 on the modern path (1.1.3). */
+/** A pod's IP (status.podIP). */
+function podIp(ns: string, pod: string): string {
+  const ip = must(`the IP of ${ns}/${pod}`, kubectl(['get', 'pod', pod, '-n', ns, '-o', 'jsonpath={.status.podIP}']));
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(ip)) throw new Error(`pod ${ns}/${pod} has no IP: ${JSON.stringify(ip)}`);
+  return ip;
+}
+
+/** The postgres container's log (the running container's; the last 2000 lines). */
+function postgresLog(ns: string, pod: string): string {
+  const l = kubectl(['logs', '-n', ns, pod, '-c', 'postgres', '--tail=2000']);
+  return `${l.out}${l.ok ? '' : l.err}`;
+}
+
+/** Polls `check` every second until it returns a value, within timeoutMs; else throws with `what` and the last value seen. */
+async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, last: () => string = () => ''): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await check().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`${what}: not after ${timeoutMs / 1000} s${last() ? ` (${last()})` : ''}`);
+    await sleep(1000);
+  }
+}
+
+/**
+ * The names a pod of the standby cell resolves, through the cluster's DNS: its resolv.conf names the node's CoreDNS
+ * with the search path of its namespace; the primary's pod by its FQDN (<pod>.<headless Service>.<namespace>.svc.
+ * cluster.local) and by the short name the library gives PG_WALG_PRIMARY_HOST (pg-0.pg-pods, through the search
+ * path), both to the primary's pod IP (inet_server_addr() of a psql session over TCP, resolved by glibc as
+ * libpq and the walreceiver resolve it); and from the run, CoreDNS's answers for each member's pod and the
+ * headless Service (every member, ready or not).
+ */
+async function checkDns(ns: string, from: string, primaryIp: string, standbyIp: string): Promise<string> {
+  const nodeIp = required('CLUSTER_NODE_IP');
+  const conf = must(`resolv.conf of ${from}`, kubectl(['exec', '-n', ns, from, '-c', 'postgres', '--', 'cat', '/etc/resolv.conf']));
+  const search = `search ${ns}.svc.cluster.local svc.cluster.local cluster.local`;
+  if (!conf.split('\n').includes(`nameserver ${nodeIp}`) || !conf.split('\n').includes(search)) {
+    throw new Error(`${from}'s /etc/resolv.conf names no nameserver ${nodeIp} with "${search}": ${conf.replace(/\n/g, ' | ')}`);
+  }
+  const seen: string[] = [];
+  for (const host of [`pg-0.pg-pods.${ns}.svc.cluster.local`, 'pg-0.pg-pods']) {
+    const r = kubectl(['exec', '-n', ns, from, '-c', 'postgres', '--', 'env', `PGPASSWORD=${PASSWORD_VALUE}`, 'PGCONNECT_TIMEOUT=10',
+      'psql', '-X', '-At', '-h', host, '-U', 'postgres', '-d', 'postgres', '-c', 'SELECT host(inet_server_addr())'], undefined, 60_000);
+    if (!r.ok || r.out.trim() !== primaryIp) throw new Error(`psql -h ${host} in ${from}: ${r.ok ? `connected to ${r.out.trim()}, not the primary's ${primaryIp}` : r.err}`);
+    seen.push(`${host} → ${primaryIp}`);
+  }
+  const answers: Record<string, string> = {
+    [`pg-0.pg-pods.${ns}.svc.cluster.local`]: primaryIp,
+    [`pg-1-0.pg-pods.${ns}.svc.cluster.local`]: standbyIp,
+    [`pg-pods.${ns}.svc.cluster.local`]: [primaryIp, standbyIp].sort().join(','),
+  };
+  for (const [name, want] of Object.entries(answers)) {
+    const got = (await resolve4(nodeIp, name).catch((e: Error) => [e.message])).join(',');
+    if (got !== want) throw new Error(`CoreDNS answers ${name} with ${got}, expected ${want}`);
+  }
+  return `${from} resolves ${seen.join(', ')} (search path ${ns}.svc.cluster.local …); CoreDNS answers the headless Service with both pods`;
+}
+
+/**
+ * standby: an ArchivingPostgres with replicas 2 (the StatefulSets pg and pg-1, the headless Service pg-pods). The
+ * primary pg-0 pushes its first base backup; the standby pg-1-0 is made from it, finds the primary by the name the
+ * manifest gives (PG_WALG_PRIMARY_HOST pg-0.pg-pods, through the cluster's DNS) and streams; rows written on the
+ * primary are replayed (pg_last_wal_replay_lsn), the standby is in recovery, refuses a write, never archives, and
+ * its rows equal the primary's (judge.ts's dump, and amcheck: the extension made on the primary and replicated).
+ */
+async function standbyCell(provider: Provider, t: Target, minio: StorageServer): Promise<string> {
+  const laps = new Laps();
+  const id = `sb-${provider}-pg${t.major}`;
+  const ns = `rt-${id}`;
+  const dir = path.join(WORK, 'roundtrip', ns);
+  const v = volumesFor(ns, provider, path.join(WORK, 'pv', `${id}-archive`), 2);
+  apply(dir, 'setup.yaml', [namespaceObject(ns), ...v.objects]);
+  apply(dir, 'objects.yaml', synth(ns, (chart) => new ArchivingPostgres(chart, 'pg', {
+    name: 'pg', replicas: 2, replicationPassword: REPLICATION, storage: storage(chart, provider, t, minio, `roundtrip/${id}`),
+    superuserPassword: PASSWORD, archiveTimeout: Duration.seconds(5),
+  })));
+  const primaryHost = must('the standby\'s PG_WALG_PRIMARY_HOST', kubectl(['get', 'statefulset', 'pg-1', '-n', ns, '-o',
+    'jsonpath={.spec.template.spec.containers[?(@.name=="postgres")].env[?(@.name=="PG_WALG_PRIMARY_HOST")].value}']));
+  if (primaryHost !== 'pg-0.pg-pods') throw new Error(`the standby's manifest names the primary ${JSON.stringify(primaryHost)}, expected pg-0.pg-pods`);
+  await waitReady(ns, 300_000);
+  laps.lap('primary Ready');
+  const p = db(ns);
+  const s = db(ns, 'pg-1-0');
+  await p.sql(SCHEMA);
+  await p.sql('CREATE EXTENSION IF NOT EXISTS amcheck');
+  await p.sql(batchSql(1, 1, 100));
+  await waitReady(ns, 300_000, 'pg-1-0');
+  const restarts = kubectl(['get', 'pod', 'pg-1-0', '-n', ns, '-o', 'jsonpath={.status.containerStatuses[?(@.name=="postgres")].restartCount}']).out;
+  const made = /making a hot standby of (\S+) from base backup (base_\S+)/.exec(postgresLog(ns, 'pg-1-0'));
+  laps.lap(`standby Ready (${made ? `made from ${made[2]} of ${made[1]}` : 'its log does not say from which base backup'}, ${restarts || 0} restarts)`);
+  if (!made) throw new Error(`the standby's log does not say it was made from a base backup: ${postgresLog(ns, 'pg-1-0').slice(-1500)}`);
+  await p.sql(batchSql(2, 101, 200));
+  const lsn = await p.sql('SELECT pg_current_wal_lsn()');
+  let replayed = '';
+  await until(`the standby replayed the primary's WAL up to ${lsn}`, 120_000, async () => {
+    const [at, done] = (await s.sql(`SELECT coalesce(pg_last_wal_replay_lsn()::text, 'none'), coalesce(pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn, false)`)).split('|');
+    replayed = at;
+    return done === 't' ? true : undefined;
+  }, () => `replayed to ${replayed || '?'}`);
+  const primaryIp = podIp(ns, 'pg-0');
+  const standbyIp = podIp(ns, 'pg-1-0');
+  const replication = await until('the standby streaming in the primary\'s pg_stat_replication', 60_000, async () => {
+    const r = await p.sql("SELECT host(client_addr) || ' ' || application_name || ' ' || state FROM pg_stat_replication");
+    return r.split('\n').find((l) => l.startsWith(`${standbyIp} `) && l.endsWith(' streaming'));
+  });
+  const receiver = await s.sql("SELECT status || ' ' || coalesce(substring(conninfo from 'host=(\\S+)'), '?') FROM pg_stat_wal_receiver");
+  if (receiver !== 'streaming pg-0.pg-pods') throw new Error(`the standby's pg_stat_wal_receiver says ${JSON.stringify(receiver)}, expected streaming from host pg-0.pg-pods`);
+  laps.lap(`replayed to ${lsn}; streaming (primary's pg_stat_replication: ${replication}; standby's wal receiver: ${receiver})`);
+  const dns = await checkDns(ns, 'pg-1-0', primaryIp, standbyIp);
+  // The standby judged as judge.ts judges a restore: the primary's dump, the sequences, amcheck (created above, replicated).
+  if (await s.sql('SELECT pg_is_in_recovery()') !== 't') throw new Error('the standby is not in recovery');
+  const dump = await takeDump(p);
+  const readOnly: Db = { sql: (q: string) => (/^CREATE EXTENSION IF NOT EXISTS amcheck$/.test(q) ? Promise.resolve('') : s.sql(q)) };
+  await judgeRestore(readOnly, t.major, dump, 'the standby\'s rows');
+  const write = await s.sql('INSERT INTO orders (id, batch) VALUES (-1, 0)').then(() => 'accepted', (e: Error) => e.message);
+  if (!/read-only transaction/.test(write)) throw new Error(`a write on the standby was not refused as read-only: ${write}`);
+  const archiver = await s.sql("SELECT archived_count || ',' || failed_count FROM pg_stat_archiver");
+  if (archiver !== '0,0') throw new Error(`the standby's pg_stat_archiver archived_count,failed_count is ${archiver}: a standby never archives`);
+  laps.lap(`in recovery, ${dump.rows} rows equal to the primary's (dump, amcheck), a write refused as read-only, nothing archived; ${dns}`);
+  // No crash-restart of either server: the postmaster is PID 1 of its container and adopts what the restore_command's
+  // shells leave unreaped; a child killed by a signal among them restarts every server process (lib.sh's bounded).
+  for (const pod of ['pg-0', 'pg-1-0']) {
+    const crashes = postgresLog(ns, pod).split('\n').filter((l) => /was terminated by signal|terminating any other active server processes/.test(l));
+    if (crashes.length > 0) throw new Error(`${pod}'s server restarted after a crash (${crashes.length} lines of its log): ${crashes.slice(0, 4).join(' | ')}`);
+  }
+  await deleteNamespace(ns, v.names);
+  laps.lap('namespace deleted');
+  return laps.toString();
+}
+
+/** The standby's timeline, replay position and walreceiver, for messages. */
+async function receiverState(s: Db): Promise<string> {
+  return s.sql("SELECT coalesce((SELECT status || ' from ' || coalesce(substring(conninfo from 'host=(\\S+)'), '?') || ' on timeline ' || received_tli FROM pg_stat_wal_receiver), 'no wal receiver') || ', replayed to ' || coalesce(pg_last_wal_replay_lsn()::text, 'none')");
+}
+
+/** Until the pod named is gone (its namespace kept), at most timeoutMs. */
+async function podGone(ns: string, pod: string, timeoutMs: number): Promise<void> {
+  const w = kubectl(['wait', '--for=delete', `pod/${pod}`, '-n', ns, `--timeout=${timeoutMs / 1000}s`], undefined, timeoutMs + 20_000);
+  if (!w.ok && !/NotFound/.test(w.err)) throw new Error(`pod ${ns}/${pod} still there after ${timeoutMs / 1000} s: ${w.err}`);
+}
+
+/**
+ * promotion: the README's promotion runbook, by hand, on the cluster. An ArchivingPostgres with replicas 2 (as the
+ * standby cell), rows replayed by the standby; then 1. the old primary's StatefulSet scaled to 0; 2. `promote.sh` in
+ * the standby's pod, which becomes a primary on a new timeline and takes writes, archived; 3. primaryMember 1 applied
+ * (the members' pods re-created; the apply sets the old primary's StatefulSet back to one pod, whose pod refuses its
+ * primary's data and says to delete its claim); 4. its PersistentVolumeClaim deleted, then its pod: the StatefulSet
+ * makes a new claim (bound to a new volume, as a provisioner would make one) and the member is made again from the
+ * archive, a standby of the new primary on the new timeline, whose rows it replays and equals (dump, amcheck).
+ */
+async function promotionCell(provider: Provider, t: Target, minio: StorageServer): Promise<string> {
+  const laps = new Laps();
+  const id = `pr-${provider}-pg${t.major}`;
+  const ns = `rt-${id}`;
+  const dir = path.join(WORK, 'roundtrip', ns);
+  const archiveDir = path.join(WORK, 'pv', `${id}-archive`);
+  const v = volumesFor(ns, provider, archiveDir, 2);
+  const objects = (primaryMember: number) => synth(ns, (chart) => new ArchivingPostgres(chart, 'pg', {
+    name: 'pg', replicas: 2, primaryMember, replicationPassword: REPLICATION, storage: storage(chart, provider, t, minio, `roundtrip/${id}`),
+    superuserPassword: PASSWORD, archiveTimeout: Duration.seconds(5),
+  }));
+  apply(dir, 'setup.yaml', [namespaceObject(ns), ...v.objects]);
+  apply(dir, 'objects.yaml', objects(0));
+  await waitReady(ns, 300_000);
+  const p0 = db(ns);
+  const p1 = db(ns, 'pg-1-0');
+  await p0.sql(SCHEMA);
+  await p0.sql('CREATE EXTENSION IF NOT EXISTS amcheck');
+  await p0.sql(batchSql(1, 1, 100));
+  await waitReady(ns, 300_000, 'pg-1-0');
+  await p0.sql(batchSql(2, 101, 200));
+  const lsn = await p0.sql('SELECT pg_current_wal_lsn()');
+  await until(`the standby replayed up to ${lsn}`, 120_000, async () => (await p1.sql(`SELECT pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn`) === 't' ? true : undefined));
+  laps.lap('primary and standby Ready, 200 rows replayed');
+  // 1. The old primary accepts no writes: its StatefulSet scaled to 0.
+  must('scale statefulset pg to 0', kubectl(['scale', 'statefulset', 'pg', '-n', ns, '--replicas=0']));
+  await podGone(ns, 'pg-0', 120_000);
+  laps.lap('1. statefulset pg scaled to 0, pg-0 gone');
+  // 2. promote.sh in the standby's pod.
+  const pr = kubectl(['exec', '-n', ns, 'pg-1-0', '-c', 'postgres', '--', 'sh', '/etc/pg-walg/config/promote.sh'], undefined, 240_000);
+  const said = /promoted: \S+ is a primary on timeline (\S+)/.exec(`${pr.out}${pr.err}`);
+  if (!pr.ok || !said) throw new Error(`promote.sh in pg-1-0: ${pr.ok ? 'exited 0' : 'failed'}: ${`${pr.out}${pr.err}`.slice(-1500)}`);
+  if (await p1.sql('SELECT pg_is_in_recovery()') !== 'f') throw new Error('pg-1-0 is still in recovery after promote.sh');
+  const timeline = parseInt((await p1.sql('SELECT pg_walfile_name(pg_current_wal_lsn())')).slice(0, 8), 16);
+  if (timeline < 2) throw new Error(`the promoted member writes on timeline ${timeline}: expected a new one`);
+  await p1.sql(batchSql(3, 201, 300));
+  await waitArchived(p1, await p1.sql('SELECT pg_walfile_name(pg_switch_wal())'));
+  laps.lap(`2. promote.sh: pg-1-0 a primary on timeline ${timeline}, 100 rows written there and archived`);
+  // 3. primaryMember 1, applied. The old primary's StatefulSet was scaled to 0 by another field manager: a
+  // server-side apply that sets replicas back to 1 is refused as a conflict unless forced (kubectl apply
+  // --server-side --force-conflicts), as an apply by another tool would have to be too.
+  const f = path.join(dir, 'objects-primary-1.yaml');
+  fs.writeFileSync(f, Yaml.stringify(...objects(1)));
+  let applied = kubectl(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', f]);
+  let how = 'applied';
+  if (!applied.ok && /conflict/i.test(applied.err)) {
+    how = `applied with --force-conflicts (without: ${applied.err.split('\n').find((l) => /conflict/i.test(l))?.trim() ?? applied.err.slice(0, 200)})`;
+    applied = kubectl(['apply', '--server-side', '--force-conflicts', `--field-manager=${FIELD_MANAGER}`, '-f', f]);
+  }
+  if (!applied.ok) throw new Error(`apply primaryMember 1: ${applied.err}`);
+  must('rollout of pg-1', kubectl(['rollout', 'status', 'statefulset/pg-1', '-n', ns, '--timeout=240s'], undefined, 260_000));
+  await waitReady(ns, 240_000, 'pg-1-0');
+  if (await p1.sql('SELECT pg_is_in_recovery()') !== 'f') throw new Error('pg-1-0 is in recovery under primaryMember 1');
+  await p1.sql(batchSql(4, 301, 400));
+  const sbReplicas = kubectl(['get', 'statefulset', 'pg', '-n', ns, '-o', 'jsonpath={.spec.replicas}']).out;
+  // The old primary's pod, re-created with the new spec on its old claim, refuses its data and says what to do.
+  let refusal = '';
+  await until('the old primary\'s pod refusing its primary\'s data', 240_000, async () => {
+    for (const previous of [[], ['--previous']]) {
+      const l = kubectl(['logs', '-n', ns, 'pg-0', '-c', 'postgres', ...previous]);
+      refusal = `${l.out}`.split('\n').find((x) => /its data is a primary's.*delete this pod's PersistentVolumeClaim/.test(x)) ?? '';
+      if (refusal) return true;
+    }
+    return undefined;
+  }, () => podReport(ns));
+  const ready0 = kubectl(['get', 'pod', 'pg-0', '-n', ns, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).out;
+  if (ready0 === 'True') throw new Error('the old primary\'s pod is Ready as a standby on its primary\'s data');
+  laps.lap(`3. primaryMember 1 ${how}: pg-1-0 re-created, a primary, 100 more rows; statefulset pg back to ${sbReplicas} pod, pg-0 refuses: ${refusal.replace(/^.*ERROR: /, '').slice(0, 120)}…`);
+  // 4. Its claim deleted, then its pod: a new claim, bound to a new volume (a provisioner's part), and a new standby.
+  must('delete pvc data-pg-0', kubectl(['delete', 'pvc', 'data-pg-0', '-n', ns, '--wait=false']));
+  must('delete pod pg-0', kubectl(['delete', 'pod', 'pg-0', '-n', ns, '--wait=true', '--timeout=120s'], undefined, 140_000));
+  must(`delete pv ${ns}-data`, kubectl(['delete', 'pv', `${ns}-data`, '--wait=false']));
+  apply(dir, 'volume-rebuilt.yaml', [localVolume(`${ns}-data-rebuilt`, path.join(WORK, 'pv', `${ns}-data-rebuilt`), { namespace: ns, name: 'data-pg-0' }, '10Gi')]);
+  let stuck = '';
+  try {
+    await waitReady(ns, 180_000);
+  } catch (e) {
+    // A pod re-created before its old claim was gone still names the claim being deleted: deleted again.
+    stuck = `; the re-created pg-0 waited on the claim being deleted (${(e as Error).message.slice(0, 160)}), its pod deleted once more`;
+    must('delete pod pg-0 again', kubectl(['delete', 'pod', 'pg-0', '-n', ns, '--wait=true', '--timeout=120s'], undefined, 140_000));
+    await waitReady(ns, 240_000);
+  }
+  const made = /making a hot standby of (\S+) from base backup (base_\S+)/.exec(postgresLog(ns, 'pg-0'));
+  if (!made || made[1] !== 'pg-1-0.pg-pods') throw new Error(`the rebuilt pg-0 was not made a standby of pg-1-0.pg-pods: ${postgresLog(ns, 'pg-0').slice(-1500)}`);
+  const lsn2 = await p1.sql('SELECT pg_current_wal_lsn()');
+  await until(`the rebuilt standby replayed up to ${lsn2}`, 180_000, async () => (await p0.sql(`SELECT pg_last_wal_replay_lsn() >= '${lsn2}'::pg_lsn`) === 't' ? true : undefined),
+    () => 'see pg-0');
+  const receiver = await receiverState(p0);
+  if (!receiver.startsWith(`streaming from pg-1-0.pg-pods on timeline ${timeline},`)) throw new Error(`the rebuilt standby: ${receiver}`);
+  const dump = await takeDump(p1);
+  if (dump.rows !== 420) throw new Error(`the new primary holds ${dump.rows} rows, expected 400 orders and 20 customers`);
+  const readOnly: Db = { sql: (q: string) => (/^CREATE EXTENSION IF NOT EXISTS amcheck$/.test(q) ? Promise.resolve('') : p0.sql(q)) };
+  await judgeRestore(readOnly, t.major, dump, 'the rebuilt standby\'s rows');
+  laps.lap(`4. pvc data-pg-0 and pod pg-0 deleted: made again from ${made[2]}, ${receiver}, ${dump.rows} rows equal (dump, amcheck)${stuck}`);
+  await deleteNamespace(ns, [...v.names.filter((n) => n !== `${ns}-data`), `${ns}-data-rebuilt`]);
+  laps.lap('namespace deleted');
+  return laps.toString();
+}
+
+/** The library's metrics the metrics cell reads (as the e2e's metrics scenario). */
+const WATCHED = ['pg_up', 'pg_walg_server_in_recovery', 'pg_walg_archiver_archived_count', 'pg_walg_archiver_failed_count', 'pg_walg_archiver_failing',
+  'pg_walg_archiver_seconds_since_last_archived', 'pg_walg_archive_status_ready_segments', 'pg_walg_backup_last_result',
+  'pg_walg_backup_last_success_time_seconds', 'pg_walg_backup_count'];
+
+/**
+ * metrics: an ArchivingPostgres with `metrics` (the exporter container, image EXPORTER_IMAGE) in a restricted
+ * namespace, Ready with its three containers; its exporter scraped as Prometheus would, over HTTP at the pod's IP
+ * and port 9187 from the run's network namespace (the pods' CNI bridge is there): the first base backup reported,
+ * a primary; after rows are written and their WAL segment archived, the archiving reported (archived > 0, not
+ * failing, nothing waiting).
+ */
+async function metricsCell(provider: Provider, t: Target, minio: StorageServer): Promise<string> {
+  const laps = new Laps();
+  const id = `metrics-${provider}-pg${t.major}`;
+  const ns = `rt-${id}`;
+  const dir = path.join(WORK, 'roundtrip', ns);
+  const v = volumesFor(ns, provider, path.join(WORK, 'pv', `${id}-archive`));
+  apply(dir, 'setup.yaml', [namespaceObject(ns), ...v.objects]);
+  apply(dir, 'objects.yaml', synth(ns, (chart) => new ArchivingPostgres(chart, 'pg', {
+    name: 'pg', storage: storage(chart, provider, t, minio, `roundtrip/${id}`), superuserPassword: PASSWORD, archiveTimeout: Duration.seconds(5),
+    metrics: { image: EXPORTER_IMAGE },
+  })));
+  await waitReady(ns, 300_000);
+  const ip = podIp(ns, 'pg-0');
+  laps.lap(`Ready (${ip})`);
+  const num = (m: Samples, n: string) => m.get(n) ?? NaN;
+  let last: Samples = new Map();
+  const scraped = (what: string, ok: (m: Samples) => boolean, timeoutMs = 120_000) => until(what, timeoutMs, async () => {
+    last = await scrape(EXPORTER_PORT, 5000, ip);
+    return ok(last) ? last : undefined;
+  }, () => `last scrape of http://${ip}:${EXPORTER_PORT}/metrics: ${showSamples(last, WATCHED)}`);
+  const first = await scraped('the first base backup reported', (m) => num(m, 'pg_up') === 1 && num(m, 'pg_walg_backup_last_result') === 1 && num(m, 'pg_walg_backup_count') >= 1);
+  if (num(first, 'pg_walg_server_in_recovery') !== 0) throw new Error(`pg_walg_server_in_recovery of a primary: ${showSamples(first, WATCHED)}`);
+  laps.lap(`first scrape: ${showSamples(first, ['pg_up', 'pg_walg_server_in_recovery', 'pg_walg_backup_last_result', 'pg_walg_backup_count'])}`);
+  const a = db(ns);
+  await a.sql(SCHEMA);
+  await a.sql(batchSql(1, 1, 100));
+  const seg = await a.sql('SELECT pg_walfile_name(pg_switch_wal())');
+  await waitArchived(a, seg);
+  const archived = Number(await a.sql('SELECT archived_count FROM pg_stat_archiver'));
+  const after = await scraped('the archiving reported', (m) => num(m, 'pg_walg_archiver_archived_count') >= archived && archived > 0
+    && num(m, 'pg_walg_archiver_failing') === 0 && num(m, 'pg_walg_archive_status_ready_segments') === 0 && num(m, 'pg_walg_archiver_seconds_since_last_archived') < 60);
+  laps.lap(`${seg} archived; scraped: ${showSamples(after, WATCHED)}`);
+  await deleteNamespace(ns, v.names);
+  laps.lap('namespace deleted');
+  return laps.toString();
+}
+
+/** E2E_CLUSTER_SCENARIOS (comma-separated; unset: all; `none`: the round trips only): whether a scenario runs. */
+const want = (scenario: string) => !process.env.E2E_CLUSTER_SCENARIOS || process.env.E2E_CLUSTER_SCENARIOS.split(',').includes(scenario);
+/** E2E_CLUSTER_ROUNDTRIP=0: no `roundtrip` cells (nor pitr-time, wrong-credentials and killed-mid-write). */
+const roundTripsWanted = process.env.E2E_CLUSTER_ROUNDTRIP !== '0';
+
+/**
+ * The PostgresVersions of the cells: 11 on KubeDB's catalog version (WAL-G 0.2.19), 14 on the modern path (1.1.3);
+ * E2E_CLUSTER_MAJORS (comma-separated, e.g. 14) keeps some of them.
+ */
 function targets(): Target[] {
   const lines = walgLines();
   const out: Target[] = [];
+  const majors = process.env.E2E_CLUSTER_MAJORS?.split(',').map(Number);
   for (const [major, id] of [[11, '0.2.19'], [14, '1.1.3']] as const) {
+    if (majors && !majors.includes(major)) continue;
     const walg = lines.find((l) => l.id === id);
     if (!walg) throw new Error(`no WAL-G ${id} in the e2e's cache (npx projen install:tools)`);
     const version = lineOf(walg).versionFor(major);
@@ -455,17 +866,19 @@ export async function roundTrips(log: (r: CellResult) => void): Promise<CellResu
       const t0 = Date.now();
       const procs = await startControllers();
       const up = ((Date.now() - t0) / 1000).toFixed(0);
-      const images = targets().flatMap((t) => buildImages(t.version, t.major, t.walg));
+      const dns = await startDns();
+      const images = [...targets().flatMap((t) => buildImages(t.version, t.major, t.walg)), ...(want('metrics') ? [buildExporterImage()] : [])];
       const built = ((Date.now() - t0) / 1000).toFixed(0);
       minio = await startMinio({ host: required('CLUSTER_NODE_IP'), tls: true, dir: path.join(WORK, 'minio') });
       ready = true;
-      return `kube-controller-manager (pid ${procs[0].pid}) and kube-scheduler (pid ${procs[1].pid}) up in ${up} s; images built and imported by ${built} s: ${images.join(', ')}; MinIO at ${minio.endpoint}`;
+      return `kube-controller-manager (pid ${procs[0].pid}) and kube-scheduler (pid ${procs[1].pid}) up in ${up} s; ${dns.detail}; ` +
+        `images built and imported by ${built} s: ${images.join(', ')}; MinIO at ${minio.endpoint}`;
     });
     if (!ready) return results;
-    const want = (scenario: string) => !process.env.E2E_CLUSTER_SCENARIOS || process.env.E2E_CLUSTER_SCENARIOS.split(',').includes(scenario);
     for (const t of targets()) {
       const label = `PostgreSQL ${t.major} (${t.version.name}, WAL-G ${t.walg.id})`;
       for (const provider of ['minio', 'local'] as const) {
+        if (!roundTripsWanted) continue;
         let archived: Archived | undefined;
         await cell(`roundtrip ${provider} ${label}`, async () => {
           const laps = new Laps();
@@ -487,9 +900,15 @@ export async function roundTrips(log: (r: CellResult) => void): Promise<CellResu
           await cell(`wrong-credentials minio ${label}`, () => wrongCredentials(t, minio!, a));
         }
       }
-      if (want('killed-mid-write')) {
+      if (roundTripsWanted && want('killed-mid-write')) {
         await cell(`killed-mid-write local ${label}`, () => killedMidWrite('local', t, minio!));
       }
+      for (const provider of ['minio', 'local'] as const) {
+        if (want('standby')) await cell(`standby ${provider} ${label}`, () => standbyCell(provider, t, minio!));
+        if (want('metrics')) await cell(`metrics ${provider} ${label}`, () => metricsCell(provider, t, minio!));
+      }
+      // The promotion runbook on one provider (its steps do not depend on the storage; the e2e runs it on each).
+      if (want('promotion')) await cell(`promotion minio ${label}`, () => promotionCell('minio', t, minio!));
     }
   } finally {
     await stopAll();

@@ -24,8 +24,9 @@
 //
 // With a node (PG_WALG_CLUSTER_NODE=1: containerd and a kubelet, CLUSTER_NODE), one more cell: a pod that
 // meets `restricted`, from an image built for the run, runs on it and its log is read through the API server.
-// Then the namespaces of these cells are deleted and e2e/cluster-roundtrip.ts starts the controller manager
-// and the scheduler and runs the library's pods for real: archive → delete the namespace → restore.
+// Then the namespaces of these cells are deleted and e2e/cluster-roundtrip.ts starts the controller manager,
+// the scheduler and the cluster's DNS (CoreDNS) and runs the library's pods for real: archive → delete the
+// namespace → restore, a hot standby streaming from its primary, the metrics exporter scraped.
 //
 // Prints `PASS|FAIL <cell>: <detail>` per cell and ends with `N passed, N failed`; exits 1 on a failure.
 // Each kubectl call is bounded (--request-timeout, and a process timeout).

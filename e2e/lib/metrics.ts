@@ -15,10 +15,13 @@ export function parseSamples(text: string): Samples {
   return out;
 }
 
-/** GET http://127.0.0.1:<port>/metrics, bounded by timeoutMs; rejects on a status other than 200. */
-export function scrape(port: number, timeoutMs = 10_000): Promise<Samples> {
+/**
+ * GET http://<host>:<port>/metrics, bounded by timeoutMs; rejects on a status other than 200. The host is 127.0.0.1
+ * unless given (e2e:cluster scrapes a pod's IP).
+ */
+export function scrape(port: number, timeoutMs = 10_000, host = '127.0.0.1'): Promise<Samples> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/metrics', timeout: timeoutMs }, (res) => {
+    const req = http.get({ host, port, path: '/metrics', timeout: timeoutMs }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => { body += d; });

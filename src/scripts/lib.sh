@@ -245,7 +245,11 @@ quiet_session_sql() {
 
 # bounded SECONDS COMMAND...: run COMMAND, stopping it (SIGTERM) after SECONDS; returns its exit status,
 # and says "timed out after SECONDS s" on stderr when it was stopped. Portable (busybox's timeout changed
-# its syntax between versions), and it leaves no process behind: the watcher is stopped and waited for.
+# its syntax between versions), and it leaves no process behind: the watcher is stopped and waited for,
+# and the watcher waits for its sleep. Every process is reaped by the shell that started it: a child left
+# unreaped is adopted by PID 1, which in a pod is the postmaster (the container's first process, when the
+# restore_command of a hot standby runs this), and the postmaster takes an unknown child killed by a signal
+# for a crashed backend and restarts every server process.
 bounded() {
   _secs=$1
   shift
@@ -256,7 +260,8 @@ bounded() {
     # The watcher is stopped (SIGTERM) when the command ends first, at any point: even while it starts
     # its sleep, when the shell runs the trap only after "sleep &" and before "_sleep=$!". So the trap
     # only records the stop (and stops a sleep it knows of), and each step after it looks. The sleep is
-    # stopped with SIGKILL: a child that has not yet become sleep would lose a SIGTERM, and live on.
+    # stopped with SIGKILL: a child that has not yet become sleep would lose a SIGTERM, and live on. A
+    # wait that the trap cut short is done again, so that the killed sleep is reaped here.
     _sleep=
     _stop=
     trap '_stop=1; if [ -n "$_sleep" ]; then kill -KILL "$_sleep" 2>/dev/null; fi' TERM
@@ -264,9 +269,13 @@ bounded() {
     _sleep=$!
     if [ -n "$_stop" ]; then
       kill -KILL "$_sleep" 2>/dev/null
+      wait "$_sleep" 2>/dev/null
       exit 0
     fi
-    wait "$_sleep" || exit 0
+    if ! wait "$_sleep"; then
+      wait "$_sleep" 2>/dev/null
+      exit 0
+    fi
     [ -z "$_stop" ] || exit 0
     echo stopped >"$_mark"
     kill -TERM "$_cmd" 2>/dev/null

@@ -450,7 +450,46 @@ done`);
     left.forEach((l) => process.kill(Number(l.split(':')[0])));
     expect(left).toEqual([expect.stringMatching(/^\d+: sleep 30 $/)]);
   });
+
+  // In a pod, a hot standby's restore_command runs under the postmaster, PID 1 of its container: it adopts every
+  // process a shell leaves unreaped, and takes one killed by a signal for a crashed backend (every server process
+  // restarted; found by e2e:cluster's standby cells: the watcher's killed sleep, at most calls). A subreaper (Python's
+  // prctl PR_SET_CHILD_SUBREAPER) stands in for PID 1 here and reports what it adopted.
+  const adopted = (script: string) => {
+    const report = path.join(s.work, `adopted-${++runs}`);
+    const r = s.lib(['python3', '-c', SUBREAPER, ...shell], script, [], { SUBREAPER_REPORT: report });
+    return { ...r, adopted: fs.existsSync(report) ? fs.readFileSync(report, 'utf8').split('\n').filter(Boolean) : [`no report: ${r.stderr}`] };
+  };
+
+  test('no process is left for PID 1 to reap: commands that end at once, and commands stopped at the bound', () => {
+    const r = adopted(`i=0
+while [ "$i" -lt 100 ]; do bounded 900 sh -c "exit $((i % 3))"; i=$((i + 1)); done
+bounded 1 sleep 70; bounded 1 sleep 70; echo done`);
+    expect(r.stdout).toBe('done\n');
+    expect(r.adopted).toEqual([]);
+  });
+
+  test('the canary: a killed child that its shell leaves unreaped is adopted, and seen', () => {
+    expect(adopted('sh -c \'sleep 30 & kill -KILL $!\'; echo done').adopted).toEqual([expect.stringMatching(/^adopted \d+: killed by signal 9$/)]);
+  });
 });
+
+/** A subreaper (PID 1's stand-in): runs argv[1:], reaps every descendant, writes those it adopted to $SUBREAPER_REPORT. */
+const SUBREAPER = `import ctypes, os, sys
+if ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) != 0: sys.exit('prctl(PR_SET_CHILD_SUBREAPER) failed')
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+out, rc = [], 1
+while True:
+    try: p, st = os.wait()
+    except ChildProcessError: break
+    if p == pid: rc = os.waitstatus_to_exitcode(st)
+    elif os.WIFSIGNALED(st): out.append('adopted %d: killed by signal %d' % (p, os.WTERMSIG(st)))
+    else: out.append('adopted %d: exit %d' % (p, os.WEXITSTATUS(st)))
+open(os.environ['SUBREAPER_REPORT'], 'w').write(''.join(l + '\\n' for l in out))
+sys.exit(rc)
+`;
 
 // The Azure SDK's answer when Entra ID refuses the federated token (WAL-G 3.0.8, workload identity), as
 // WAL-G writes it: its last line alone ("To troubleshoot, visit …") says nothing.

@@ -9,9 +9,11 @@
 # leaves the namespace) as the node's address and the CNI bridge plugin for the pods (10.244.0.0/24, their
 # default route through the bridge's 10.244.0.1: they reach the node's address, where MinIO listens),
 # images built per run by image.sh. At the end every process of that cgroup tree is killed by PID, then
-# the cgroups are removed. With the node, e2e/cluster.ts then starts kube-controller-manager and
-# kube-scheduler itself (after its admission cells, whose pods it makes by hand) and MinIO on the node's
-# address, for the round trips of e2e/cluster-roundtrip.ts; it stops them by PID.
+# the cgroups are removed. The kubelet's clusterDNS is the node's address, cluster domain cluster.local.
+# With the node, e2e/cluster.ts then starts kube-controller-manager and kube-scheduler itself (after its
+# admission cells, whose pods it makes by hand), CoreDNS on the node's address (port 53: the pods' DNS,
+# CLUSTER_COREDNS, built by build.sh) and MinIO there, for the round trips of e2e/cluster-roundtrip.ts; it
+# stops them by PID.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -203,6 +205,12 @@ failCgroupV1: false
 protectKernelDefaults: true
 failSwapOn: false
 resolvConf: ""
+# The cluster's DNS: CoreDNS, which e2e/cluster-roundtrip.ts runs as a process of the run on the node's own
+# address (its kubernetes plugin reads this API server). Not a ClusterIP Service as in a real cluster: there is
+# no kube-proxy here, so nothing would route a Service address to it. Pods of dnsPolicy ClusterFirst get it as
+# their nameserver and the search path <namespace>.svc.cluster.local svc.cluster.local cluster.local.
+clusterDNS: [10.250.0.1]
+clusterDomain: cluster.local
 enforceNodeAllocatable: []
 # The containers' logs in the run's directory (the default, /var/log/pods, is the host's).
 podLogsDir: $work/kubelet/pod-logs
@@ -221,6 +229,7 @@ YAML
   if [ -z "$ready" ]; then echo "cluster.sh: node e2e-node not Ready" >&2; tail -n 30 "$work/kubelet.log" >&2; exit 1; fi
   echo "node e2e-node Ready in $((SECONDS - t1)) s: kubelet $K8S_VERSION, containerd $(containerd --version | cut -d' ' -f3), runc $(runc --version | sed -n 's/^runc version //p')" >&2
   export CLUSTER_NODE=e2e-node CLUSTER_NODE_IP=10.250.0.1 CLUSTER_CONTAINERD="$work/containerd/containerd.sock"
+  export CLUSTER_COREDNS="${PG_WALG_CACHE:-$HOME/.cache/cdk8s-postgres-walg}/cluster/coredns-$COREDNS_VERSION/bin/coredns"
 fi
 
 # In the background and waited for: bash runs a trap only once the foreground command has ended, and

@@ -14,6 +14,10 @@
 #                  as the Debian release the WAL-G image is built on has them. busybox sh for dash.
 #   KIND walg      the WAL-G image (the modern versions' walgImage): wal-g at /usr/local/bin/wal-g, and
 #                  busybox for the init container's `cp`. MAJOR and UID unused.
+#   KIND exporter  the metrics container's image (quay.io/prometheuscommunity/postgres-exporter:v0.17.1): the
+#                  binary given in WAL-G's place (postgres_exporter, static, from tools/install.sh) at
+#                  /bin/postgres_exporter, the entrypoint, as that image has it, on busybox, user nobody
+#                  (65534; the pod's security context sets the database's uid anyway). MAJOR and UID unused.
 set -euo pipefail
 kind="$1"; ref="$2"; out="$3"; major="$4"; walg="$5"; uid="$6"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -50,6 +54,11 @@ case "$kind" in
     copy_libs "$r" "$walg"
     echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"
     config="{\"Env\":[\"PATH=$std\"],\"Entrypoint\":[\"/usr/local/bin/wal-g\"]}"
+    ;;
+  exporter)
+    cp "$walg" "$r/bin/postgres_exporter"
+    printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n' >"$r/etc/passwd"
+    config="{\"Env\":[\"PATH=$std\"],\"User\":\"65534\",\"Entrypoint\":[\"/bin/postgres_exporter\"],\"ExposedPorts\":{\"9187/tcp\":{}}}"
     ;;
   *) echo "pg-image.sh: unknown KIND $kind" >&2; exit 2 ;;
 esac
