@@ -148,17 +148,17 @@ export function metricsQueries(version: PostgresVersion): Query[] {
       sql: 'SELECT split_part(s, \' \', 1)::float8 AS integrity, split_part(s, \' \', 2)::float8 AS timeline, '
         + 'split_part(s, \' \', 3)::float8 AS last_end_time_seconds, split_part(s, \' \', 4)::float8 AS last_ok_time_seconds, '
         + 'split_part(s, \' \', 5)::float8 AS last_duration_seconds, split_part(s, \' \', 6)::float8 AS lost_segments, '
-        + 'split_part(s, \' \', 7)::float8 AS uploading_segments '
+        + 'split_part(s, \' \', 7)::float8 AS pending_segments '
         + `FROM (SELECT btrim(pg_read_file('${REPORT_FILES.walVerifyStatus}', 0, 256, true), E' \\n') AS s) AS status `
         + 'WHERE s ~ \'^-?[0-2] -?[0-2] [0-9]+ [0-9]+ -?[0-9]+ [0-9]+ [0-9]+$\'',
       columns: [
-        { name: 'integrity', usage: 'GAUGE', description: 'the last WAL chain check (wal-g wal-verify integrity) of the primary\'s walg-backup sidecar: 0 OK, 1 WARNING (newest segments still being archived), 2 FAILURE (segments lost), -1 it did not run' },
+        { name: 'integrity', usage: 'GAUGE', description: 'the last WAL chain check (wal-g wal-verify integrity) of the primary\'s walg-backup sidecar: 0 OK (segments not archived yet aside), 2 FAILURE (segments lost), -1 it did not run' },
         { name: 'timeline', usage: 'GAUGE', description: 'the last timeline check (wal-g wal-verify timeline): 0 OK, 1 WARNING (undetermined), 2 FAILURE (the archive holds a higher timeline than the server\'s), -1 it did not run' },
         { name: 'last_end_time_seconds', usage: 'GAUGE', description: 'when the last WAL chain check ended, Unix seconds' },
         { name: 'last_ok_time_seconds', usage: 'GAUGE', description: 'when the last WAL chain check that found no segment lost and the timeline OK ended, Unix seconds (0: none since the member began)' },
         { name: 'last_duration_seconds', usage: 'GAUGE', description: 'seconds the last WAL chain check took' },
         { name: 'lost_segments', usage: 'GAUGE', description: 'WAL segments the last check found lost: missing from the archive and older than the last one PostgreSQL counts as archived' },
-        { name: 'uploading_segments', usage: 'GAUGE', description: 'WAL segments the last check found missing but newer than the last one archived (probably still being archived)' },
+        { name: 'pending_segments', usage: 'GAUGE', description: 'WAL segments the last check found missing but newer than the last one PostgreSQL counts as archived (not archived yet: archiving lags)' },
       ],
     },
   ];
@@ -289,8 +289,10 @@ export function alertRules(target: MonitoringTarget): AlertRule[] {
         'the WAL chain check found WAL segments lost from the archive: a restore cannot replay past the first of them (see the walg-backup container\'s log); push a base backup'),
       rule('PostgresWalTimelineConflict', `pg_walg_wal_verify_timeline${sel} == 2`, '0m', 'critical',
         'the archive holds WAL of a higher timeline than the primary\'s: another server archives into this location'),
-      rule('PostgresWalChainCheckStale', `time() - pg_walg_wal_verify_last_ok_time_seconds${sel} > ${late}`, '0m', 'warning',
+      rule('PostgresWalChainCheckStale', `time() - pg_walg_wal_verify_last_ok_time_seconds${sel} > ${late} and pg_walg_wal_verify_last_ok_time_seconds${sel} > 0`, '0m', 'warning',
         `no WAL chain check has passed in ${late} s (three times walVerifyInterval): it fails or cannot run (see the walg-backup container's log)`),
+      rule('PostgresWalChainCheckNotRunning', `pg_walg_wal_verify_integrity${sel} == -1`, `${late}s`, 'warning',
+        `the WAL chain check has not run for ${late} s (three times walVerifyInterval): wal-g wal-verify fails (see the walg-backup container's log)`),
       rule('PostgresWalChainCheckNotReported', `absent(pg_walg_wal_verify_integrity${sel})`, `${late}s`, 'warning',
         `the primary has reported no WAL chain check for ${late} s (three times walVerifyInterval): its walg-backup sidecar is down`),
     );

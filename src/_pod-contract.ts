@@ -125,7 +125,7 @@ export const REPORT_FILES = {
   /**
    * The last WAL chain check of the primary's walg-backup sidecar (`wal-g wal-verify integrity timeline`), one line:
    * `<integrity> <timeline> <end, Unix seconds> <end of the last all-OK one, Unix seconds or 0> <seconds it took>
-   * <segments lost> <segments missing, probably still uploading>`, each status 0 OK, 1 WARNING, 2 FAILURE, -1 not run (an error).
+   * <segments lost> <segments not archived yet>`; integrity 0 OK or 2 FAILURE (segments lost), timeline 0 OK, 1 WARNING or 2 FAILURE, -1 not run (an error).
    */
   walVerifyStatus: 'pg-walg-wal-verify-status',
 } as const;

@@ -218,12 +218,13 @@ export function walVerifyEnv(scope: IConstruct, options: ArchivingOptions, versi
   if (wanted === true) {
     requireWalgFeature(scope, 'walVerify', true, version, 'walVerify', 'Leave walVerify out');
   }
-  const on = wanted ?? hasWalgFeature(version, 'walVerify');
+  // A shared archive (allowNonEmptyArchive) holds other clusters' timelines: the timeline check would fail for good.
+  const on = wanted ?? (hasWalgFeature(version, 'walVerify') && options.allowNonEmptyArchive !== true);
   if (!on) {
     if (options.walVerifyInterval !== undefined) {
       invalid(scope, 'walVerifyInterval', options.walVerifyInterval, wanted === false
-        ? 'walVerifyInterval left out: with walVerify: false no WAL chain check runs'
-        : `walVerifyInterval left out: PostgresVersion ${version.name} bundles WAL-G ${version.walgVersion}, which lacks wal-verify with named checks (WAL-G ${WALG_FEATURES.walVerify.since} and later have it), so no WAL chain check runs`);
+        ? 'expected walVerifyInterval left out: with walVerify: false (or allowNonEmptyArchive without walVerify: true) no WAL chain check runs'
+        : `expected walVerifyInterval left out: PostgresVersion ${version.name} bundles WAL-G ${version.walgVersion}, which lacks wal-verify with named checks (WAL-G ${WALG_FEATURES.walVerify.since} and later have it), so no WAL chain check runs`);
     }
     return {};
   }

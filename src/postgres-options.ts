@@ -418,14 +418,17 @@ export interface ArchivingOptions {
    * every `walVerifyInterval` (the first time as soon as the server accepts clients), logs the outcome and
    * records it for the metrics exporter (`pg_walg_wal_verify_*`). `integrity` looks for every WAL segment
    * from the oldest base backup's start to the server's current one; `timeline` checks that the server's
-   * timeline is the archive's highest. A segment WAL-G reports as missing but probably still uploading (among
-   * the newest `WALG_UPLOAD_CONCURRENCY` ones) counts as lost when PostgreSQL already counts it as archived
-   * (`pg_stat_archiver.last_archived_wal` is at or after it): wal-push reported success for it.
+   * timeline is the archive's highest. On the server's timeline, a missing segment at or before the one
+   * `pg_stat_archiver.last_archived_wal` named when the check began counts as lost (wal-push reported success
+   * for it), and one after it as not archived yet, whatever WAL-G guessed. A check never runs beside a
+   * scheduled backup and its retention.
    *
-   * The version's WAL-G must have `wal-verify` with named checks (0.2.20 and later: no catalog version, and
-   * `custom()` versions from `walgVersion` 0.2.20); `true` is refused for one whose WAL-G lacks it.
+   * The version's WAL-G must have `wal-verify` with named checks (0.2.20 and later: the modern versions 14 to 18,
+   * whose WAL-G is 3.0.8, not the KubeDB versions, and `custom()` versions from `walgVersion` 0.2.20); `true` is
+   * refused for one whose WAL-G lacks it. With `allowNonEmptyArchive` it is off unless set: another cluster's
+   * timelines and backups in the same location would make the timeline check fail for good.
    *
-   * @default true where the version's WAL-G has it, else false
+   * @default true where the version's WAL-G has it and `allowNonEmptyArchive` is not set, else false
    * @see https://wal-g.readthedocs.io/PostgreSQL/#wal-verify
    */
   readonly walVerify?: boolean;

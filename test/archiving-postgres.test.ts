@@ -500,6 +500,9 @@ describe('the WAL chain check (walVerify, walVerifyInterval)', () => {
   test('walVerifyInterval sets it; walVerify: false turns it off; only the sidecar has it', () => {
     expect(interval({ walVerifyInterval: Duration.minutes(10) }, custom('1.1.3'))).toBe('600');
     expect(interval({ walVerify: false }, custom('1.1.3'))).toBeUndefined();
+    // A shared archive: off unless asked for.
+    expect(interval({ allowNonEmptyArchive: true }, custom('1.1.3'))).toBeUndefined();
+    expect(interval({ allowNonEmptyArchive: true, walVerify: true }, custom('1.1.3'))).toBe('3600');
     expect(interval({ walVerify: true, walVerifyInterval: Duration.days(7) }, custom('1.1.3'))).toBe('604800');
     const chart = newChart();
     new ArchivingPostgres(chart, 'orders', { name: 'orders', storage: storageFor(chart, WalProvider.S3, custom('1.1.3')) });
@@ -507,8 +510,8 @@ describe('the WAL chain check (walVerify, walVerifyInterval)', () => {
   });
   test.each([
     [{ walVerify: true }, custom('0.2.19'), 'Invalid walVerify true in test/orders: PostgresVersion 14-walg0-2-19 bundles WAL-G 0.2.19, which lacks wal-verify integrity timeline (WAL chain check); WAL-G 0.2.20 and later have it. Leave walVerify out, or use a version whose WAL-G reads it: 14, 15, 16, 17, 18, or PostgresVersion.custom() with walgVersion "0.2.20" or later.'],
-    [{ walVerifyInterval: Duration.hours(2) }, PostgresVersion.V11_2_V1, 'Invalid walVerifyInterval "7200 seconds" in test/orders: walVerifyInterval left out: PostgresVersion 11.2-v1 bundles WAL-G 0.2.13, which lacks wal-verify with named checks (WAL-G 0.2.20 and later have it), so no WAL chain check runs.'],
-    [{ walVerify: false, walVerifyInterval: Duration.hours(2) }, custom('1.1.3'), 'Invalid walVerifyInterval "7200 seconds" in test/orders: walVerifyInterval left out: with walVerify: false no WAL chain check runs.'],
+    [{ walVerifyInterval: Duration.hours(2) }, PostgresVersion.V11_2_V1, 'Invalid walVerifyInterval "7200 seconds" in test/orders: expected walVerifyInterval left out: PostgresVersion 11.2-v1 bundles WAL-G 0.2.13, which lacks wal-verify with named checks (WAL-G 0.2.20 and later have it), so no WAL chain check runs.'],
+    [{ walVerify: false, walVerifyInterval: Duration.hours(2) }, custom('1.1.3'), 'Invalid walVerifyInterval "7200 seconds" in test/orders: expected walVerifyInterval left out: with walVerify: false (or allowNonEmptyArchive without walVerify: true) no WAL chain check runs.'],
     [{ walVerifyInterval: Duration.seconds(30) }, custom('1.1.3'), 'Invalid walVerifyInterval "30 seconds" in test/orders: expected a whole number of seconds from 60 to 604800 (7 days).'],
     [{ walVerifyInterval: Duration.days(8) }, custom('1.1.3'), 'Invalid walVerifyInterval "691200 seconds" in test/orders: expected a whole number of seconds from 60 to 604800 (7 days).'],
     [{ walVerify: 'yes' as any }, custom('1.1.3'), 'Invalid walVerify "yes" in test/orders: expected true or false.'],

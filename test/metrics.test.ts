@@ -100,7 +100,7 @@ test('alertRules: the library\'s alerts on this instance\'s series, the stale-ba
   expect(Object.keys(rules)).toEqual(['PostgresMetricsAbsent', 'PostgresMetricsDown', 'PostgresExporterCannotQuery', 'PostgresWalArchivingFailing',
     'PostgresWalArchivingBehind', 'PostgresBaseBackupFailed', 'PostgresBaseBackupStale', 'PostgresBaseBackupNotReported',
     // PostgreSQL 17's WAL-G (3.0.8) has wal-verify: the WAL chain check runs hourly by default.
-    'PostgresWalChainBroken', 'PostgresWalTimelineConflict', 'PostgresWalChainCheckStale', 'PostgresWalChainCheckNotReported']);
+    'PostgresWalChainBroken', 'PostgresWalTimelineConflict', 'PostgresWalChainCheckStale', 'PostgresWalChainCheckNotRunning', 'PostgresWalChainCheckNotReported']);
   const sel = '{namespace="db", service="orders-pods"}';
   expect(rules.PostgresMetricsAbsent.expr).toBe(`absent(up${sel})`);
   expect(rules.PostgresBaseBackupNotReported).toMatchObject({ expr: `absent(pg_walg_backup_last_result${sel})`, for: '43200s' });
@@ -109,7 +109,8 @@ test('alertRules: the library\'s alerts on this instance\'s series, the stale-ba
   expect(rules.PostgresWalArchivingFailing.labels).toEqual({ severity: 'critical' });
   expect(rules.PostgresWalChainBroken).toMatchObject({ expr: `pg_walg_wal_verify_lost_segments${sel} > 0`, for: '0m', labels: { severity: 'critical' } });
   expect(rules.PostgresWalTimelineConflict.expr).toBe(`pg_walg_wal_verify_timeline${sel} == 2`);
-  expect(rules.PostgresWalChainCheckStale.expr).toBe(`time() - pg_walg_wal_verify_last_ok_time_seconds${sel} > 10800`);
+  expect(rules.PostgresWalChainCheckStale.expr).toBe(`time() - pg_walg_wal_verify_last_ok_time_seconds${sel} > 10800 and pg_walg_wal_verify_last_ok_time_seconds${sel} > 0`);
+  expect(rules.PostgresWalChainCheckNotRunning).toMatchObject({ expr: `pg_walg_wal_verify_integrity${sel} == -1`, for: '10800s' });
   expect(rules.PostgresWalChainCheckNotReported).toMatchObject({ expr: `absent(pg_walg_wal_verify_integrity${sel})`, for: '10800s' });
   // Every metric an alert names is one the queries make (or Prometheus's own `up`).
   const made = new Set(metricsQueries(PostgresVersion.V17).flatMap((q) => q.columns.map((c) => `${q.key}_${c.name}`)));

@@ -99,18 +99,22 @@ retain_by_age() {
 }
 
 # wal_verify: the WAL chain check. `wal-g wal-verify integrity timeline --json` (bounded by
-# PG_WALG_WAL_VERIFY_TIMEOUT); what it found (wal_verify_summary, lib.sh) is logged and recorded in
+# PG_WALG_WAL_VERIFY_TIMEOUT; never while a scheduled push and its retention run, nor a push while it runs);
+# what it found (wal_verify_summary, lib.sh) is logged and recorded in
 # PGDATA/pg-walg-wal-verify-status for the metrics exporter, replacing the file whole: "<integrity>
-# <timeline> <end> <end of the last all-OK check> <seconds> <lost> <uploading>", each status 0 OK,
+# <timeline> <end> <end of the last all-OK check> <seconds> <lost> <pending>", each status 0 OK,
 # 1 WARNING, 2 FAILURE, -1 not run. All-OK: no segment lost and the timeline OK.
 wal_verify() {
   _wv_started=$(date +%s)
   _wv_dir=$(mktemp -d)
   _wv_rc=0
-  bounded "${PG_WALG_WAL_VERIFY_TIMEOUT:-3600}" wal-g wal-verify integrity timeline --json >"$_wv_dir/out" 2>"$_wv_dir/log" || _wv_rc=$?
+  # Before the check: every segment up to it was archived before WAL-G lists the store. (Read after, it could
+  # name a segment archived while WAL-G listed, which the listing lacks: a healthy archive reported broken.)
   _wv_archived=$(psql_local "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver" 2>/dev/null) || _wv_archived=
-  # shellcheck disable=SC2046 # the summary is five words
-  set -- $(wal_verify_summary "$_wv_dir/out" "$_wv_archived" "$(wal_segment_size)")
+  bounded "${PG_WALG_WAL_VERIFY_TIMEOUT:-3600}" wal-g wal-verify integrity timeline --json >"$_wv_dir/out" 2>"$_wv_dir/log" || _wv_rc=$?
+  _wv_summary=$(wal_verify_summary "$_wv_dir/out" "$_wv_archived" "$(wal_segment_size)") || _wv_summary=
+  # shellcheck disable=SC2086 # the summary is five words
+  set -- ${_wv_summary:-- - 0 0 -}
   _wv_ended=$(date +%s)
   _wv_where=$(storage_location)
   if [ "$1" = - ] || [ "$2" = - ]; then
@@ -120,9 +124,13 @@ wal_verify() {
       FAILURE)
         log "ERROR: WAL chain check of $_wv_where: $3 WAL segment(s) lost ($5). A restore cannot replay past the first of them: it stops there with an error, and a recovery target before it is the latest state it can reach. Push a base backup now (restores from it need none of the lost WAL), and find what deleted them."
         ;;
-      # Not worded as a warning: segments newer than the last archived one are still on their way (WAL-G's WARNING).
-      WARNING) log "WAL chain check of $_wv_where: integrity OK up to the last archived segment; $4 newer WAL segment(s) still being archived" ;;
-      *) log "WAL chain check of $_wv_where: integrity $1" ;;
+      *)
+        if [ "$4" -gt 0 ]; then
+          log "WAL chain check of $_wv_where: integrity OK up to the last archived segment; $4 newer WAL segment(s) not archived yet"
+        else
+          log "WAL chain check of $_wv_where: integrity OK"
+        fi
+        ;;
     esac
     case $2 in
       OK) ;;
@@ -219,12 +227,13 @@ while :; do
     if [ -n "$checks" ]; then
       check_archiver
       check_archived
-      if [ -n "$verify_every" ] && [ -z "$verifying" ] && [ "$(date +%s)" -ge "$next_verify" ]; then
+      # Not beside a push: its retention deletes backups and WAL, which a listing taken meanwhile would miss.
+      if [ -n "$verify_every" ] && [ -z "$verifying" ] && [ -z "$pushing" ] && [ "$(date +%s)" -ge "$next_verify" ]; then
         wal_verify &
         verifying=$!
       fi
     fi
-    if [ -n "$pushes" ] && [ -z "$pushing" ] && [ "$(date +%s)" -ge "$next" ]; then
+    if [ -n "$pushes" ] && [ -z "$pushing" ] && [ -z "$verifying" ] && [ "$(date +%s)" -ge "$next" ]; then
       push_backup &
       pushing=$!
     fi

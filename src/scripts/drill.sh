@@ -90,7 +90,12 @@ drill() {
 
   note step replay
   log "restore drill: replaying WAL from $(storage_location) to the end of the archive"
-  postgres -D "$PGDATA" -k "$PGHOST" -c listen_addresses= -c archive_mode=off >"$SERVER_LOG" 2>&1 &
+  # No logical replication apply worker (PostgreSQL 10 and later): a restored subscription would connect to its
+  # publisher and consume the live subscriber's changes from its slot.
+  _workers=
+  case $PG_WALG_PG_MAJOR in 9.*) ;; *) _workers='-c max_logical_replication_workers=0' ;; esac
+  # shellcheck disable=SC2086 # one option and its value, or nothing
+  postgres -D "$PGDATA" -k "$PGHOST" -c listen_addresses= -c archive_mode=off $_workers >"$SERVER_LOG" 2>&1 &
   note pid "$!"
   tail -n +1 -f "$SERVER_LOG" >&2 &
   note tail "$!"

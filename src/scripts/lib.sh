@@ -73,7 +73,7 @@
 #   pg-walg-backup-status           the last base backup pushed or tried: "<1|0> <end> <last pushed end>
 #                                   <seconds> <backups listed>" (backup_status)
 #   pg-walg-wal-verify-status       the last WAL chain check: "<integrity> <timeline> <end> <last all-OK end>
-#                                   <seconds> <lost> <uploading>" (backup.sh's wal_verify)
+#                                   <seconds> <lost> <pending>" (backup.sh's wal_verify)
 
 PG_WALG_ATTEMPTS=${PG_WALG_ATTEMPTS:-12}
 PG_WALG_RETRY_SECONDS=${PG_WALG_RETRY_SECONDS:-5}
@@ -589,6 +589,17 @@ next_segment() {
   printf '%s%08X%08X\n' "$(printf '%s' "$1" | cut -c1-8)" "$_nx_log" "$_nx_seg"
 }
 
+# in_pg_wal NAME: whether the server's own WAL directory (pg_wal, pg_xlog before PostgreSQL 10) holds the
+# WAL segment NAME whole (whole_file's check of a fetched one).
+in_pg_wal() {
+  for _iw in "${PGDATA:-.}/pg_wal/$1" "${PGDATA:-.}/pg_xlog/$1"; do
+    if [ -f "$_iw" ] && whole_file "$1" "$_iw" >/dev/null; then
+      return 0
+    fi
+  done
+  return 1
+}
+
 # later_segment NAME: whether the loaded archive holds one of the PG_WALG_GAP_PROBE_SEGMENTS (default 16)
 # WAL segments after NAME, of its timeline, which it lacks: if so, NAME is a gap in the archive's WAL,
 # not its end, and recovery must not end there (it would promote with every commit after it lost). Prints
@@ -983,12 +994,16 @@ backup_status() {
 
 # wal_verify_summary OUT LAST_ARCHIVED SEGMENT_SIZE: what `wal-g wal-verify integrity timeline --json` (its output
 # in the file OUT: one JSON object, the same from WAL-G 0.2.20 to 3.0) found. Prints one line,
-# "<integrity> <timeline> <lost> <uploading> <lost ranges>": each status as WAL-G says it (OK, WARNING,
+# "<integrity> <timeline> <lost> <pending> <lost ranges>": each status as WAL-G says it (OK, WARNING,
 # FAILURE; - when the output has none: WAL-G failed), the count of WAL segments lost and of those missing
-# but probably still uploading, and the lost ones as FIRST..LAST[,FIRST..LAST…] (- for none). A segment
-# WAL-G reports missing but probably uploading or delayed (among the newest ones) is lost when it is at or
-# before LAST_ARCHIVED, the segment pg_stat_archiver last counts as archived (of the same timeline):
-# PostgreSQL archives in order, and wal-push reported success for it. Then integrity is FAILURE.
+# but not archived yet, and the lost ones as FIRST..LAST[,FIRST..LAST…] (- for none). LAST_ARCHIVED is what
+# pg_stat_archiver named before the check began (a segment, or a segment's .backup or .partial file: its
+# segment). PostgreSQL archives in order, and wal-push reported success for every segment up to it: on its
+# timeline a missing segment at or before it is lost, and one after it is pending, whatever WAL-G guessed
+# (WAL-G calls the newest WALG_UPLOAD_CONCURRENCY missing segments "probably uploading" and older ones lost,
+# so an archive that only lags would look broken). On another timeline, or when LAST_ARCHIVED names no
+# segment (none archived yet, a history file), WAL-G's word stands. Lost segments make integrity FAILURE;
+# pending ones alone make it OK.
 wal_verify_summary() {
   awk -v archived="$2" -v size="$3" '
     function hex(h,   i, n) { n = 0; for (i = 1; i <= length(h); i++) n = n * 16 + index("0123456789ABCDEF", substr(h, i, 1)) - 1; return n }
@@ -998,31 +1013,32 @@ wal_verify_summary() {
       if (!match(all, "\"" key "\":[{]\"status\":\"[A-Z]+\"")) return "-"
       t = substr(all, RSTART, RLENGTH); sub(/.*"status":"/, "", t); sub(/"$/, "", t); return t
     }
+    function addlost(first, last) { lost += segno(last) - segno(first) + 1; ranges = ranges "," first ".." last }
     { all = all $0 }
     END {
       integrity = status("integrity"); timeline = status("timeline")
-      lost = 0; uploading = 0; ranges = ""
-      ok = (archived ~ /^[0-9A-F]+$/ && length(archived) == 24)
+      lost = 0; pending = 0; ranges = ""
+      # Names compare as strings: awk would compare two all-digit names as numbers, and lose digits.
+      known = (archived ~ /^[0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F]/)
+      if (known) archived = "" substr(archived, 1, 24)
       rest = all
       while (match(rest, /"start_segment":"[0-9A-F]+","end_segment":"[0-9A-F]+","segments_count":[0-9]+,"status":"[A-Z_]+"/)) {
         row = substr(rest, RSTART, RLENGTH); rest = substr(rest, RSTART + RLENGTH)
         split(row, f, "\"")
-        first = f[4]; last = f[8]; n = f[11]; gsub(/[^0-9]/, "", n); st = f[14]
+        first = "" f[4]; last = "" f[8]; n = f[11]; gsub(/[^0-9]/, "", n); st = f[14]
         if (st == "FOUND") continue
-        if (st == "MISSING_LOST") { lost += n; ranges = ranges "," first ".." last; continue }
-        # Probably uploading or delayed: lost up to the last archived segment (same timeline only). Names
-        # compare as strings: awk would compare two all-digit names as numbers, and lose digits.
-        if (ok && substr(first, 1, 8) == substr(archived, 1, 8) && ("" first) <= ("" archived)) {
-          upto = (("" last) <= ("" archived)) ? last : archived
-          k = segno(upto) - segno(first) + 1
-          lost += k; uploading += n - k; ranges = ranges "," first ".." name(substr(first, 1, 8), segno(upto))
+        if (known && substr(first, 1, 8) == substr(archived, 1, 8)) {
+          if (first > archived) { pending += n; continue }
+          if (last <= archived) { addlost(first, last); continue }
+          addlost(first, archived); pending += segno(last) - segno(archived)
           continue
         }
-        uploading += n
+        if (st == "MISSING_LOST") addlost(first, last)
+        else pending += n
       }
-      if (lost > 0 && integrity != "-") integrity = "FAILURE"
+      if (integrity != "-") integrity = (lost > 0) ? "FAILURE" : "OK"
       sub(/^,/, "", ranges)
-      print integrity, timeline, lost, uploading, (ranges == "" ? "-" : ranges)
+      print integrity, timeline, lost, pending, (ranges == "" ? "-" : ranges)
     }' "$1"
 }
 

@@ -48,8 +48,10 @@ while :; do
     fetched) exit 0 ;;
     missing)
       rm -f "$2"
-      # The end of the archive's WAL, or a gap in it? A later segment of the timeline says a gap.
-      if [ -n "$standby" ] || ! is_segment "$1"; then
+      # The end of the archive's WAL, or a gap in it? A later segment of the timeline says a gap. Not asked
+      # when pg_wal holds the segment whole (a standby being promoted streamed it, and the primary died before
+      # archiving it): PostgreSQL reads it there once told it is not in the archive.
+      if [ -n "$standby" ] || ! is_segment "$1" || in_pg_wal "$1"; then
         exit 1
       fi
       lrc=0

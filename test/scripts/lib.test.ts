@@ -714,15 +714,20 @@ describe.each(AWKS)('wal_verify_summary under %s', (_name, shell, others) => {
   const UP = 'MISSING_UPLOADING';
   test.each([
     ['all found', [row('000000010000000000000002', '000000010000000000000006', 5, 'FOUND')], '000000010000000000000006', 'OK', 'OK OK 0 0 -'],
-    ['missing after the last archived: uploading', [row('000000010000000000000007', '000000010000000000000008', 2, UP)], '000000010000000000000006', 'WARNING', 'WARNING OK 0 2 -'],
-    ['missing at and before it: lost', [row('000000010000000000000004', '000000010000000000000004', 1, UP)], '000000010000000000000006', 'WARNING', 'FAILURE OK 1 0 000000010000000000000004..000000010000000000000004'],
-    ['a range across it: lost up to it, uploading after', [row('000000010000000000000004', '000000010000000000000008', 5, UP)], '000000010000000000000006', 'WARNING',
+    ['missing after the last archived: pending, integrity OK', [row('000000010000000000000007', '000000010000000000000008', 2, UP)], '000000010000000000000006', 'WARNING', 'OK OK 0 2 -'],
+    ['missing at and before it: lost, whatever WAL-G guessed', [row('000000010000000000000004', '000000010000000000000004', 1, UP)], '000000010000000000000006', 'WARNING', 'FAILURE OK 1 0 000000010000000000000004..000000010000000000000004'],
+    ['a range across it: lost up to it, pending after', [row('000000010000000000000004', '000000010000000000000008', 5, UP)], '000000010000000000000006', 'WARNING',
       'FAILURE OK 3 2 000000010000000000000004..000000010000000000000006'],
     ['across a log boundary (16 MiB: 256 segments a log)', [row('0000000100000002000000FE', '000000010000000300000003', 6, 'MISSING_DELAYED')], '000000010000000300000000', 'WARNING',
       'FAILURE OK 3 3 0000000100000002000000FE..000000010000000300000000'],
-    ['WAL-G\'s MISSING_LOST, and a range of another timeline than the last archived', [row('000000010000000000000002', '000000010000000000000003', 2, 'MISSING_LOST'),
+    ['an archive that only lags (WAL-G calls all but its newest 16 missing segments lost): pending, not lost', [row('000000010000000000000011', '000000010000000000000014', 4, 'MISSING_LOST'),
+      row('000000010000000000000015', '000000010000000000000024', 16, UP)], '000000010000000000000010', 'FAILURE', 'OK OK 0 20 -'],
+    ['the last archived file a base backup\'s .backup file: its segment', [row('000000010000000000000004', '000000010000000000000004', 1, UP)], '000000010000000000000006.00000028.backup', 'WARNING',
+      'FAILURE OK 1 0 000000010000000000000004..000000010000000000000004'],
+    ['the last archived file a .partial segment: its segment', [row('000000010000000000000007', '000000010000000000000007', 1, UP)], '000000010000000000000006.partial', 'WARNING', 'OK OK 0 1 -'],
+    ['WAL-G\'s MISSING_LOST on another timeline than the last archived: lost; its uploading there: pending', [row('000000010000000000000002', '000000010000000000000003', 2, 'MISSING_LOST'),
       row('000000010000000000000009', '000000010000000000000009', 1, UP)], '000000020000000000000009', 'FAILURE', 'FAILURE OK 2 1 000000010000000000000002..000000010000000000000003'],
-    ['no last archived segment (none yet, or a history file): WAL-G\'s word', [row('000000010000000000000004', '000000010000000000000004', 1, UP)], '00000002.history', 'WARNING', 'WARNING OK 0 1 -'],
+    ['no last archived segment (none yet, or a history file): WAL-G\'s word', [row('000000010000000000000004', '000000010000000000000004', 1, UP)], '00000002.history', 'WARNING', 'OK OK 0 1 -'],
   ])('%s', (_what, rows, archived, integrity, expected) => {
     expect(summary(rows, archived, undefined, integrity)).toBe(expected);
   });

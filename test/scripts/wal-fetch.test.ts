@@ -143,6 +143,17 @@ case " ${held.join(' ')} " in *" $2 "*) cp "$STUB_DIR/seg" "$3" ;; *) echo "ERRO
   test('only the same timeline counts: a later timeline\'s segment is no gap', () => {
     expect(fetch(K, ['000000020000000000000004'])).toMatchObject({ status: 1 });
   });
+  test('pg_wal holds the segment whole (a standby being promoted streamed it): 1 at once, PostgreSQL reads it there', () => {
+    const s = stub(`case $1 in wal-fetch) [ "$2" = ${next(4)} ] && { cp "$STUB_DIR/seg" "$3"; exit 0; }; echo "ERROR: 2026/11/30 10:04:37.859081 Archive '$2' does not exist." >&2; exit 1 ;; esac`);
+    walSegment(path.join(s.dir, 'seg'));
+    fs.mkdirSync(path.join(s.work, 'pg_wal'));
+    const run = () => s.run(shell, 'wal-fetch.sh', [K, path.join(s.work, 'pg_wal', 'RECOVERYXLOG')], { PG_WALG_FETCH_NOT_FOUND_EXIT: '1', PG_WALG_FETCH_ATTEMPTS: '1', PGDATA: s.work, PG_WALG_STATE: s.work, WALE_S3_PREFIX: 's3://walg/pg' });
+    // A partial copy there does not count: the gap is found.
+    walSegment(path.join(s.work, 'pg_wal', K), 4096, 1024 * 1024);
+    expect(run().status).toBe(255);
+    walSegment(path.join(s.work, 'pg_wal', K));
+    expect(run().status).toBe(1);
+  });
   test('a history file that is not there: 1 at once (no segment comes after it)', () => {
     const r = fetch('00000002.history', [next(4)]);
     expect(r).toMatchObject({ status: 1, calls: ['wal-fetch 00000002.history'] });
