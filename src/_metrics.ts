@@ -128,40 +128,36 @@ export function metricsQueries(version: PostgresVersion): Query[] {
       sql: `SELECT count(*) AS ready_segments FROM pg_ls_dir('${archiveStatusDir(version)}') AS f WHERE f LIKE '%.ready'`,
       columns: [{ name: 'ready_segments', usage: 'GAUGE', description: 'WAL files waiting to be archived (.ready files in archive_status)' }],
     },
-    {
-      key: 'pg_walg_backup',
-      sql: 'SELECT split_part(s, \' \', 1)::float8 AS last_result, split_part(s, \' \', 2)::float8 AS last_end_time_seconds, '
-        + 'split_part(s, \' \', 3)::float8 AS last_success_time_seconds, split_part(s, \' \', 4)::float8 AS last_duration_seconds, '
-        + 'split_part(s, \' \', 5)::float8 AS count '
-        + `FROM (SELECT btrim(pg_read_file('${f}', 0, 256, true), E' \\n') AS s) AS status `
-        + 'WHERE s ~ \'^[01] [0-9]+ [0-9]+ -?[0-9]+ [0-9]+$\'',
-      columns: [
-        { name: 'last_result', usage: 'GAUGE', description: 'the last base backup of this member\'s walg-backup sidecar (or first start): 1 pushed, 0 failed' },
-        { name: 'last_end_time_seconds', usage: 'GAUGE', description: 'when the last base backup attempt ended, Unix seconds' },
-        { name: 'last_success_time_seconds', usage: 'GAUGE', description: 'when the last base backup that was pushed ended, Unix seconds (0: none since the member began)' },
-        { name: 'last_duration_seconds', usage: 'GAUGE', description: 'seconds the last base backup attempt took' },
-        { name: 'count', usage: 'GAUGE', description: 'base backups in the archive after the last attempt (and its retention)' },
-      ],
-    },
-    {
-      key: 'pg_walg_wal_verify',
-      sql: 'SELECT split_part(s, \' \', 1)::float8 AS integrity, split_part(s, \' \', 2)::float8 AS timeline, '
-        + 'split_part(s, \' \', 3)::float8 AS last_end_time_seconds, split_part(s, \' \', 4)::float8 AS last_ok_time_seconds, '
-        + 'split_part(s, \' \', 5)::float8 AS last_duration_seconds, split_part(s, \' \', 6)::float8 AS lost_segments, '
-        + 'split_part(s, \' \', 7)::float8 AS pending_segments '
-        + `FROM (SELECT btrim(pg_read_file('${REPORT_FILES.walVerifyStatus}', 0, 256, true), E' \\n') AS s) AS status `
-        + 'WHERE s ~ \'^-?[0-2] -?[0-2] [0-9]+ [0-9]+ -?[0-9]+ [0-9]+ [0-9]+$\'',
-      columns: [
-        { name: 'integrity', usage: 'GAUGE', description: 'the last WAL chain check (wal-g wal-verify integrity) of the primary\'s walg-backup sidecar: 0 OK (segments not archived yet aside), 2 FAILURE (segments lost), -1 it did not run' },
-        { name: 'timeline', usage: 'GAUGE', description: 'the last timeline check (wal-g wal-verify timeline): 0 OK, 1 WARNING (undetermined), 2 FAILURE (the archive holds a higher timeline than the server\'s), -1 it did not run' },
-        { name: 'last_end_time_seconds', usage: 'GAUGE', description: 'when the last WAL chain check ended, Unix seconds' },
-        { name: 'last_ok_time_seconds', usage: 'GAUGE', description: 'when the last WAL chain check that found no segment lost and the timeline OK ended, Unix seconds (0: none since the member began)' },
-        { name: 'last_duration_seconds', usage: 'GAUGE', description: 'seconds the last WAL chain check took' },
-        { name: 'lost_segments', usage: 'GAUGE', description: 'WAL segments the last check found lost: missing from the archive and older than the last one PostgreSQL counts as archived' },
-        { name: 'pending_segments', usage: 'GAUGE', description: 'WAL segments the last check found missing but newer than the last one PostgreSQL counts as archived (not archived yet: archiving lags)' },
-      ],
-    },
+    reportFileQuery('pg_walg_backup', f, '^[01] [0-9]+ [0-9]+ -?[0-9]+ [0-9]+$', [
+      { name: 'last_result', usage: 'GAUGE', description: 'the last base backup of this member\'s walg-backup sidecar (or first start): 1 pushed, 0 failed' },
+      { name: 'last_end_time_seconds', usage: 'GAUGE', description: 'when the last base backup attempt ended, Unix seconds' },
+      { name: 'last_success_time_seconds', usage: 'GAUGE', description: 'when the last base backup that was pushed ended, Unix seconds (0: none since the member began)' },
+      { name: 'last_duration_seconds', usage: 'GAUGE', description: 'seconds the last base backup attempt took' },
+      { name: 'count', usage: 'GAUGE', description: 'base backups in the archive after the last attempt (and its retention)' },
+    ]),
+    reportFileQuery('pg_walg_wal_verify', REPORT_FILES.walVerifyStatus, '^-?[0-2] -?[0-2] [0-9]+ [0-9]+ -?[0-9]+ [0-9]+ [0-9]+$', [
+      { name: 'integrity', usage: 'GAUGE', description: 'the last WAL chain check (wal-g wal-verify integrity) of the primary\'s walg-backup sidecar: 0 OK (segments not archived yet aside), 2 FAILURE (segments lost), -1 it did not run' },
+      { name: 'timeline', usage: 'GAUGE', description: 'the last timeline check (wal-g wal-verify timeline): 0 OK, 1 WARNING (undetermined), 2 FAILURE (the archive holds a higher timeline than the server\'s), -1 it did not run' },
+      { name: 'last_end_time_seconds', usage: 'GAUGE', description: 'when the last WAL chain check ended, Unix seconds' },
+      { name: 'last_ok_time_seconds', usage: 'GAUGE', description: 'when the last WAL chain check that found no segment lost and the timeline OK ended, Unix seconds (0: none since the member began)' },
+      { name: 'last_duration_seconds', usage: 'GAUGE', description: 'seconds the last WAL chain check took' },
+      { name: 'lost_segments', usage: 'GAUGE', description: 'WAL segments the last check found lost: missing from the archive and older than the last one PostgreSQL counts as archived' },
+      { name: 'pending_segments', usage: 'GAUGE', description: 'WAL segments the last check found missing but newer than the last one PostgreSQL counts as archived (not archived yet: archiving lags)' },
+    ]),
   ];
+}
+
+/**
+ * A query of a report file the scripts write in PGDATA (REPORT_FILES): one line of numbers, the columns in order,
+ * read with pg_read_file (missing_ok: no file, no row) and taken only when the whole line matches `pattern`.
+ */
+function reportFileQuery(key: string, file: string, pattern: string, columns: Query['columns']): Query {
+  const fields = columns.map((c, i) => `split_part(s, ' ', ${i + 1})::float8 AS ${c.name}`).join(', ');
+  return {
+    key,
+    sql: `SELECT ${fields} FROM (SELECT btrim(pg_read_file('${file}', 0, 256, true), E' \\n') AS s) AS status WHERE s ~ '${pattern}'`,
+    columns,
+  };
 }
 
 /** The queries as postgres_exporter's YAML (PG_EXPORTER_EXTEND_QUERY_PATH): JSON strings, which YAML reads as they are. */
