@@ -490,12 +490,12 @@ describe('the WAL chain check (walVerify, walVerifyInterval)', () => {
   }
   const interval = (props: Partial<ArchivingPostgresProps>, version: PostgresVersion) => sidecar(props, version).PG_WALG_WAL_VERIFY_SECONDS;
 
-  test.each(CATALOG.map((e) => [e.name, e.walg] as const))('%s (WAL-G %s): hourly by default where WAL-G has wal-verify with named checks (0.2.20 and later), else none', (name, walg) => {
+  test.each(CATALOG.map((e) => [e.name, e.walg] as const))('%s (WAL-G %s): hourly by default where WAL-G has wal-verify with named checks (0.2.20 and later), else none', (name, bundled) => {
     const v = (PostgresVersion as any)[`V${name.replace(/[.-]/g, '_').toUpperCase()}`] as PostgresVersion;
-    expect(interval({}, v)).toBe(walg === '3.0.8' ? '3600' : undefined);
+    expect(interval({}, v)).toBe(bundled === '3.0.8' ? '3600' : undefined);
   });
-  test.each([['0.2.19', undefined], ['0.2.20', '3600'], ['1.1.3', '3600']])('custom() with WAL-G %s: %s', (walg, expected) => {
-    expect(interval({}, custom(walg))).toBe(expected);
+  test.each([['0.2.19', undefined], ['0.2.20', '3600'], ['1.1.3', '3600']])('custom() with WAL-G %s: %s', (release, expected) => {
+    expect(interval({}, custom(release))).toBe(expected);
   });
   test('walVerifyInterval sets it; walVerify: false turns it off; only the sidecar has it', () => {
     expect(interval({ walVerifyInterval: Duration.minutes(10) }, custom('1.1.3'))).toBe('600');
