@@ -129,6 +129,19 @@ test('a custom version supports every provider and has WAL-G 3 defaults', () => 
 
 const GOOD = { name: '17.2-walg3', serverVersion: '17.2', image: 'example.com/postgres-walg:17.2' };
 
+// The exporter KubeDB paired with its 2018 images is the catalog's; a custom version, whatever its layout, gets the
+// maintained one that the e2e runs.
+test.each([
+  ['a database image with wal-g in it (uid 70)', {}],
+  ['the modern layout (wal-g copied from walgImage, uid 999)', { walgImage: 'example.com/wal-g:3.0.8' }],
+  ['PostgreSQL 11', { serverVersion: '11.22', walgVersion: '1.1' }],
+])('a custom version on %s defaults its exporter to the modern versions\' one', (_, change) => {
+  const v = PostgresVersion.custom({ ...GOOD, ...change });
+  expect(v.exporterImage).toBe('quay.io/prometheuscommunity/postgres-exporter:v0.17.1');
+  expect(v.exporterImage).toBe(PostgresVersion.V17.exporterImage);
+  expect(PostgresVersion.custom({ ...GOOD, ...change, exporterImage: 'example.com/exporter:1' }).exporterImage).toBe('example.com/exporter:1');
+});
+
 test.each([
   ['9.6.24', '9.6'],
   ['9.6', '9.6'],
