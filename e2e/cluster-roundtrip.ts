@@ -48,7 +48,7 @@ import { spawn, spawnSync } from 'child_process';
 import { Resolver } from 'dns';
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Chart, Duration, Size, Yaml } from 'cdk8s';
+import { App, Chart, Cron, Duration, Size, Yaml } from 'cdk8s';
 import { PersistentVolumeAccessMode, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
 import { Db, Dump, SCHEMA, batchSql, judgeRestore, takeDump, waitArchived } from './lib/judge';
 import { lineOf } from './lib/lines';
@@ -73,9 +73,10 @@ const PASSWORD = SuperuserPassword.fromValue(PASSWORD_VALUE);
 const REPLICATION = ReplicationPassword.fromValue('e2e-cluster-replication');
 /**
  * The metrics container's image of the metrics cells: the modern versions' exporter (postgres_exporter v0.17.1, which
- * tools/install.sh builds), named through metrics.image at both majors. KubeDB's kubedb/postgres_exporter:v0.4.7, the
- * default of the catalog's 11.2-v1 and of custom() versions, cannot be built here (the Go module proxy refuses
- * github.com/wrouesnel/postgres_exporter v0.4.7): an image of that name holding v0.17.1 would be a stand-in, this is not.
+ * tools/install.sh builds), the default of custom() versions (PostgreSQL 14 here), named through metrics.image for
+ * the catalog's 11.2-v1. KubeDB's kubedb/postgres_exporter:v0.4.7, the KubeDB catalog's default, cannot be built
+ * here (the Go module proxy refuses github.com/wrouesnel/postgres_exporter v0.4.7): an image of that name holding
+ * v0.17.1 would be a stand-in, this is not.
  */
 const EXPORTER_IMAGE = PostgresVersion.V14.exporterImage;
 /** The exporter's port (the library's METRICS_PORT; the upstream image's EXPOSE). */
@@ -780,7 +781,7 @@ const WATCHED = ['pg_up', 'pg_walg_server_in_recovery', 'pg_walg_archiver_archiv
   'pg_walg_backup_last_success_time_seconds', 'pg_walg_backup_count'];
 
 /**
- * metrics: an ArchivingPostgres with `metrics` (the exporter container, image EXPORTER_IMAGE) in a restricted
+ * metrics: an ArchivingPostgres with `metrics` (the exporter container, image EXPORTER_IMAGE: custom()'s default on 14) in a restricted
  * namespace, Ready with its three containers; its exporter scraped as Prometheus would, over HTTP at the pod's IP
  * and port 9187 from the run's network namespace (the pods' CNI bridge is there): the first base backup reported,
  * a primary; after rows are written and their WAL segment archived, the archiving reported (archived > 0, not
@@ -795,7 +796,8 @@ async function metricsCell(provider: Provider, t: Target, minio: StorageServer):
   apply(dir, 'setup.yaml', [namespaceObject(ns), ...v.objects]);
   apply(dir, 'objects.yaml', synth(ns, (chart) => new ArchivingPostgres(chart, 'pg', {
     name: 'pg', storage: storage(chart, provider, t, minio, `roundtrip/${id}`), superuserPassword: PASSWORD, archiveTimeout: Duration.seconds(5),
-    metrics: { image: EXPORTER_IMAGE },
+    // The version's own exporter where it is the one built here (custom()'s default), else named.
+    metrics: t.version.exporterImage === EXPORTER_IMAGE ? {} : { image: EXPORTER_IMAGE },
   })));
   await waitReady(ns, 300_000);
   const ip = podIp(ns, 'pg-0');
@@ -818,6 +820,91 @@ async function metricsCell(provider: Provider, t: Target, minio: StorageServer):
   const after = await scraped('the archiving reported', (m) => num(m, 'pg_walg_archiver_archived_count') >= archived && archived > 0
     && num(m, 'pg_walg_archiver_failing') === 0 && num(m, 'pg_walg_archive_status_ready_segments') === 0 && num(m, 'pg_walg_archiver_seconds_since_last_archived') < 60);
   laps.lap(`${seg} archived; scraped: ${showSamples(after, WATCHED)}`);
+  await deleteNamespace(ns, v.names);
+  laps.lap('namespace deleted');
+  return laps.toString();
+}
+
+/** The drill's one result line (drill.sh), passed or failed: as e2e/run.ts's restore-drill scenario reads it. */
+const DRILL_PASSED = /^pg-walg-restore-drill: result=passed backup=(base_[0-9A-F]{24}) timeline=(\d+) replayed-to=([0-9A-F]+\/[0-9A-F]+) duration=\d+s$/m;
+const DRILL_FAILED = /^pg-walg-restore-drill: result=failed step=(\w+) duration=\d+s reason="(.*)"$/m;
+
+/** Until the Job has a Complete or a Failed condition (at most timeoutMs): which, with its reason. */
+async function jobOutcome(ns: string, job: string, timeoutMs: number): Promise<{ condition: 'Complete' | 'Failed'; reason: string }> {
+  let last = '';
+  return until(`job ${ns}/${job} complete or failed`, timeoutMs, async () => {
+    const r = kubectl(['get', 'job', job, '-n', ns, '-o', 'jsonpath={range .status.conditions[?(@.status=="True")]}{.type}={.reason}{"\\n"}{end}']);
+    last = r.out || r.err;
+    for (const line of r.out.split('\n')) {
+      const [type, reason] = line.split('=');
+      if (type === 'Complete' || type === 'Failed') return { condition: type, reason: reason ?? '' };
+    }
+    return undefined;
+  }, () => `its true conditions: ${JSON.stringify(last)}`);
+}
+
+/**
+ * One drill as the README's runbook runs one now: `kubectl create job --from=cronjob/pg-restore-drill`, waited
+ * for until the Job completes or fails; its container's log.
+ */
+async function runDrill(ns: string, job: string): Promise<{ condition: 'Complete' | 'Failed'; reason: string; log: string }> {
+  must(`create job ${job}`, kubectl(['create', 'job', job, '-n', ns, '--from=cronjob/pg-restore-drill']));
+  const outcome = await jobOutcome(ns, job, 420_000);
+  const l = kubectl(['logs', '-n', ns, `job/${job}`, '-c', 'restore-drill', '--tail=400']);
+  return { ...outcome, log: `${l.out}${l.ok ? '' : l.err}` };
+}
+
+/**
+ * restore-drill: an ArchivingPostgres with `restoreDrill` (scratch volume 1 GiB, an emptyDir on the node; a check
+ * query that raises unless every row of the two batches is there), rows written and their WAL archived; then its
+ * drill run now as the README says (a Job from the CronJob), by the real Job controller on the real kubelet under
+ * Pod Security restricted: the Job completes, its log's result=passed line names a base backup of the archive and
+ * timeline 1, and the live server kept serving. Then the same YAML applied with a check query that fails (a table
+ * that is not there): the next drill's Job fails (backoffLimit 0, reason BackoffLimitExceeded, which kube-state-metrics
+ * reports and the alert rules watch) with result=failed step=check naming the error.
+ */
+async function restoreDrillCell(provider: Provider, t: Target, minio: StorageServer): Promise<string> {
+  const laps = new Laps();
+  const id = `drill-${provider}-pg${t.major}`;
+  const ns = `rt-${id}`;
+  const dir = path.join(WORK, 'roundtrip', ns);
+  const v = volumesFor(ns, provider, path.join(WORK, 'pv', `${id}-archive`));
+  const rows = 200;
+  const objects = (checkQuery: string) => synth(ns, (chart) => new ArchivingPostgres(chart, 'pg', {
+    name: 'pg', storage: storage(chart, provider, t, minio, `roundtrip/${id}`), superuserPassword: PASSWORD, archiveTimeout: Duration.seconds(5),
+    restoreDrill: { schedule: Cron.schedule({ minute: '30', hour: '3' }), scratchSize: Size.gibibytes(1), checkQuery },
+  }));
+  apply(dir, 'setup.yaml', [namespaceObject(ns), ...v.objects]);
+  const check = `DO $$ BEGIN IF (SELECT count(*) FROM orders) <> ${rows} THEN RAISE EXCEPTION 'expected ${rows} rows'; END IF; END $$`;
+  apply(dir, 'objects.yaml', objects(check));
+  await waitReady(ns, 300_000);
+  laps.lap('Ready');
+  const a = db(ns);
+  await a.sql(SCHEMA);
+  await a.sql(batchSql(1, 1, rows / 2));
+  await a.sql(batchSql(2, rows / 2 + 1, rows));
+  const seg = await a.sql('SELECT pg_walfile_name(pg_switch_wal())');
+  await waitArchived(a, seg);
+  laps.lap(`${rows} rows written, ${seg} archived`);
+
+  const good = await runDrill(ns, 'drill-now');
+  const passed = DRILL_PASSED.exec(good.log);
+  if (good.condition !== 'Complete' || !passed) {
+    throw new Error(`the drill of the whole archive: job ${good.condition} (${good.reason}) without a result=passed line: ${good.log.slice(-2000)}`);
+  }
+  if (passed[2] !== '1') throw new Error(`the drill replayed to timeline ${passed[2]}, not 1: ${passed[0]}`);
+  laps.lap(`drill Complete: ${passed[0].replace(/^pg-walg-restore-drill: /, '')}`);
+  if (await a.sql('SELECT count(*) FROM orders') !== String(rows)) throw new Error('the live server lost rows during the drill');
+
+  apply(dir, 'objects.yaml', objects('SELECT * FROM no_such_table'));
+  const bad = await runDrill(ns, 'drill-bad-check');
+  const failed = DRILL_FAILED.exec(bad.log);
+  if (bad.condition !== 'Failed' || bad.reason !== 'BackoffLimitExceeded' || !failed || failed[1] !== 'check' || !/no_such_table/.test(failed[2])) {
+    throw new Error(`the drill with a failing check query: job ${bad.condition} (${bad.reason}), not Failed (BackoffLimitExceeded) with "result=failed step=check" naming the error: ${bad.log.slice(-2000)}`);
+  }
+  const pods = must('the failed drill\'s pods', kubectl(['get', 'pods', '-n', ns, '-l', 'job-name=drill-bad-check', '-o', 'name'])).trim().split('\n');
+  if (pods.length !== 1) throw new Error(`the failed drill ran ${pods.length} pods (${pods.join(' ')}): a failed drill is a finding, never retried`);
+  laps.lap(`failing check: Failed (${bad.reason}): ${failed[0].replace(/^pg-walg-restore-drill: /, '').slice(0, 160)}`);
   await deleteNamespace(ns, v.names);
   laps.lap('namespace deleted');
   return laps.toString();
@@ -906,6 +993,7 @@ export async function roundTrips(log: (r: CellResult) => void): Promise<CellResu
       for (const provider of ['minio', 'local'] as const) {
         if (want('standby')) await cell(`standby ${provider} ${label}`, () => standbyCell(provider, t, minio!));
         if (want('metrics')) await cell(`metrics ${provider} ${label}`, () => metricsCell(provider, t, minio!));
+        if (want('restore-drill')) await cell(`restore-drill ${provider} ${label}`, () => restoreDrillCell(provider, t, minio!));
       }
       // The promotion runbook on one provider (its steps do not depend on the storage; the e2e runs it on each).
       if (want('promotion')) await cell(`promotion minio ${label}`, () => promotionCell('minio', t, minio!));

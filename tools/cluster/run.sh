@@ -9,7 +9,7 @@
 # directory (certificates, etcd data, logs) for inspection, PG_WALG_CLUSTER_NODE=1 adds a node
 # (containerd and a kubelet, see cluster.sh) and the cells of e2e/cluster-roundtrip.ts (the controller
 # manager, the scheduler, CoreDNS, MinIO and the library's pods; they need the e2e's tools:
-# `npx projen install:tools`), E2E_CLUSTER_SCENARIOS=pitr-time,wrong-credentials,killed-mid-write,standby,metrics,promotion
+# `npx projen install:tools`), E2E_CLUSTER_SCENARIOS=pitr-time,wrong-credentials,killed-mid-write,standby,metrics,restore-drill,promotion
 # selects the cells besides `roundtrip` (default: all; `none`: the round trips only), E2E_CLUSTER_ROUNDTRIP=0
 # leaves out the round trips (and the scenarios that follow them), E2E_CLUSTER_MAJORS=11,14 the PostgreSQL
 # majors (default both).
