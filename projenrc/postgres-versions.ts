@@ -1,6 +1,6 @@
 // Renders src/postgres-version.ts from the catalog data in src/_catalog.ts, so that the
 // provider × version support matrix lives once, as data, and the type system derives from it.
-import { CATALOG, CatalogEntry, EXPORTER_IMAGE, interfaceName, isKubedb, memberName, PROVIDER_TITLES, ProviderId, PROVIDERS, TIERS, tierOf, WALG_IMAGE } from '../src/_catalog';
+import { CATALOG, CatalogEntry, EXPORTER_IMAGE, interfaceName, MODERN_EXPORTER_IMAGE, isKubedb, memberName, PROVIDER_TITLES, ProviderId, PROVIDERS, TIERS, tierOf, WALG_IMAGE } from '../src/_catalog';
 
 const PROVIDER_DOCS: Record<ProviderId, string> = {
   s3: 'Amazon S3 (or an S3-compatible endpoint given explicitly).',
@@ -50,7 +50,7 @@ export function renderPostgresVersions(marker: string): string {
   w(`// ${marker}`);
   w('// Rendered by projenrc/postgres-versions.ts from the data in src/_catalog.ts: edit that file, then run "npx projen".');
   w('/* eslint-disable @stylistic/max-len */');
-  w("import { CATALOG, EXPORTER_IMAGE, memberName, tierOf } from './_catalog';");
+  w("import { CATALOG, MODERN_EXPORTER_IMAGE, memberName, tierOf } from './_catalog';");
   w("import { checkCustomVersion, checkVersionImages } from './_custom-version';");
   w();
   w('/**');
@@ -93,8 +93,12 @@ export function renderPostgresVersions(marker: string): string {
   w('   */');
   w('  readonly toolsImage?: string;');
   w('  /**');
-  w('   * The Prometheus exporter image.');
-  w(`   * @default "${EXPORTER_IMAGE}"`);
+  w('   * The image of the metrics container (`metrics`): a postgres_exporter that reads `DATA_SOURCE_NAME` and');
+  w('   * `PG_EXPORTER_EXTEND_QUERY_PATH`, with its exporter as the image\'s entrypoint, serving port 9187.');
+  w(`   * @default "${MODERN_EXPORTER_IMAGE}" - the modern versions' exporter, maintained`);
+  w('   * and run by the e2e on PostgreSQL 10, 11 and 14, whatever the database image\'s layout (KubeDB\'s');
+  w(`   * \`${EXPORTER_IMAGE}\`, from 2018, stays the KubeDB catalog's own)`);
+  w('   * @see https://github.com/prometheus-community/postgres_exporter');
   w('   */');
   w('  readonly exporterImage?: string;');
   w('  /**');
@@ -288,7 +292,7 @@ export function renderPostgresVersions(marker: string): string {
       w('      props.serverVersion,');
       w('      props.image,');
       w('      props.toolsImage ?? props.image,');
-      w('      props.exporterImage ?? EXPORTER_IMAGE,');
+      w('      props.exporterImage ?? MODERN_EXPORTER_IMAGE,');
       w("      props.walgVersion ?? '3.0',");
       w('      [...(props.walgBuildTags ?? [])],');
       w('      props.uid ?? (props.walgImage === undefined ? 70 : 999),');
