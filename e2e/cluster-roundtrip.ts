@@ -39,7 +39,11 @@
 //            short name from the pod), replays the primary's rows, is in recovery, refuses a write, archives
 //            nothing, equals the primary (judge.ts's dump and amcheck), and neither server crash-restarted;
 //   metrics  an ArchivingPostgres with metrics: its exporter scraped at the pod's IP, port 9187: pg_up, the first
-//            base backup reported, then the archiving (archived > 0, not failing, nothing waiting);
+//            base backup reported, then the archiving (archived > 0, not failing, nothing waiting) and, where WAL-G
+//            has wal-verify (1.1.3), the WAL chain check (integrity and timeline OK, nothing lost);
+//   restore-drill  an ArchivingPostgres with restoreDrill: a Job made from its CronJob (`kubectl create job --from`,
+//            as the README's runbook says) completes with result=passed, every row replayed from the WAL; with a
+//            failing check query applied, the next one fails (BackoffLimitExceeded, result=failed step=check);
 // and on MinIO only, per version:
 //   promotion  the README's promotion runbook by hand: the primary's StatefulSet scaled to 0, promote.sh in the
 //            standby, primaryMember 1 applied (the old primary's pod refuses its data), its claim and pod
@@ -57,6 +61,7 @@ import { freePort } from './lib/ports';
 import { Proc, startProcess, stopAll } from './lib/proc';
 import { StorageServer, startMinio } from './lib/servers';
 import { WalgLine, exporterBin, walgLines } from './lib/tools';
+import { hasWalgFeature } from '../src/_capabilities';
 import {
   ArchivingPostgres, PostgresVersion, ReplicationPassword, S3Credentials, SuperuserPassword, WalRestoredPostgres, WalStorage,
 } from '../src';
@@ -776,6 +781,7 @@ async function promotionCell(provider: Provider, t: Target, minio: StorageServer
 }
 
 /** The library's metrics the metrics cell reads (as the e2e's metrics scenario). */
+const VERIFY_WATCHED = ['pg_walg_wal_verify_integrity', 'pg_walg_wal_verify_timeline', 'pg_walg_wal_verify_lost_segments', 'pg_walg_wal_verify_pending_segments'];
 const WATCHED = ['pg_up', 'pg_walg_server_in_recovery', 'pg_walg_archiver_archived_count', 'pg_walg_archiver_failed_count', 'pg_walg_archiver_failing',
   'pg_walg_archiver_seconds_since_last_archived', 'pg_walg_archive_status_ready_segments', 'pg_walg_backup_last_result',
   'pg_walg_backup_last_success_time_seconds', 'pg_walg_backup_count'];
@@ -820,6 +826,13 @@ async function metricsCell(provider: Provider, t: Target, minio: StorageServer):
   const after = await scraped('the archiving reported', (m) => num(m, 'pg_walg_archiver_archived_count') >= archived && archived > 0
     && num(m, 'pg_walg_archiver_failing') === 0 && num(m, 'pg_walg_archive_status_ready_segments') === 0 && num(m, 'pg_walg_archiver_seconds_since_last_archived') < 60);
   laps.lap(`${seg} archived; scraped: ${showSamples(after, WATCHED)}`);
+  if (hasWalgFeature(t.version, 'walVerify')) {
+    // The WAL chain check (walVerify, on by default where WAL-G has it): run by the walg-backup sidecar on the node,
+    // its report read by the exporter: a whole chain on one timeline, nothing lost.
+    const verified = await scraped('the WAL chain check reported', (m) => num(m, 'pg_walg_wal_verify_integrity') === 0
+      && num(m, 'pg_walg_wal_verify_timeline') === 0 && num(m, 'pg_walg_wal_verify_lost_segments') === 0 && num(m, 'pg_walg_wal_verify_last_ok_time_seconds') > 0);
+    laps.lap(`WAL chain check: ${showSamples(verified, VERIFY_WATCHED)}`);
+  }
   await deleteNamespace(ns, v.names);
   laps.lap('namespace deleted');
   return laps.toString();
