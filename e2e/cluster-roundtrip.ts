@@ -791,7 +791,8 @@ const WATCHED = ['pg_up', 'pg_walg_server_in_recovery', 'pg_walg_archiver_archiv
  * namespace, Ready with its three containers; its exporter scraped as Prometheus would, over HTTP at the pod's IP
  * and port 9187 from the run's network namespace (the pods' CNI bridge is there): the first base backup reported,
  * a primary; after rows are written and their WAL segment archived, the archiving reported (archived > 0, not
- * failing, nothing waiting).
+ * failing, nothing waiting); where the version's WAL-G has wal-verify (1.1.3, at 14), the walg-backup sidecar's WAL
+ * chain check reported too (integrity and timeline 0, nothing lost; its first run comes within a minute).
  */
 async function metricsCell(provider: Provider, t: Target, minio: StorageServer): Promise<string> {
   const laps = new Laps();
@@ -838,6 +839,12 @@ async function metricsCell(provider: Provider, t: Target, minio: StorageServer):
   return laps.toString();
 }
 
+/** An LSN such as 0/4000000 as one number: a 64-bit WAL position, so a bigint. */
+function lsnValue(lsn: string): bigint {
+  const [hi, lo] = lsn.split('/');
+  return (BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`);
+}
+
 /** The drill's one result line (drill.sh), passed or failed: as e2e/run.ts's restore-drill scenario reads it. */
 const DRILL_PASSED = /^pg-walg-restore-drill: result=passed backup=(base_[0-9A-F]{24}) timeline=(\d+) replayed-to=([0-9A-F]+\/[0-9A-F]+) duration=\d+s$/m;
 const DRILL_FAILED = /^pg-walg-restore-drill: result=failed step=(\w+) duration=\d+s reason="(.*)"$/m;
@@ -871,10 +878,12 @@ async function runDrill(ns: string, job: string): Promise<{ condition: 'Complete
  * restore-drill: an ArchivingPostgres with `restoreDrill` (scratch volume 1 GiB, an emptyDir on the node; a check
  * query that raises unless every row of the two batches is there), rows written and their WAL archived; then its
  * drill run now as the README says (a Job from the CronJob), by the real Job controller on the real kubelet under
- * Pod Security restricted: the Job completes, its log's result=passed line names a base backup of the archive and
- * timeline 1, and the live server kept serving. Then the same YAML applied with a check query that fails (a table
+ * Pod Security restricted: the Job completes, its log's result=passed line names timeline 1, a base backup that
+ * starts before the rows (so they can only come from the WAL replayed) and a replay that reaches past them, and the
+ * live server kept serving. Then the same YAML applied with a check query that fails (a table
  * that is not there): the next drill's Job fails (backoffLimit 0, reason BackoffLimitExceeded, which kube-state-metrics
- * reports and the alert rules watch) with result=failed step=check naming the error.
+ * reports and the alert rules watch) with result=failed step=check naming the error, in one pod; pg-0 is the same
+ * pod, never restarted, after the drill's change.
  */
 async function restoreDrillCell(provider: Provider, t: Target, minio: StorageServer): Promise<string> {
   const laps = new Laps();
@@ -894,11 +903,17 @@ async function restoreDrillCell(provider: Provider, t: Target, minio: StorageSer
   laps.lap('Ready');
   const a = db(ns);
   await a.sql(SCHEMA);
+  // Where the WAL stood before the rows and after them: the drill's base backup must start before the first
+  // (so that the rows can only come from the WAL it replays) and its replay must reach past the last.
+  const beforeRows = await a.sql('SELECT pg_walfile_name(pg_current_wal_lsn())');
   await a.sql(batchSql(1, 1, rows / 2));
   await a.sql(batchSql(2, rows / 2 + 1, rows));
+  const afterRows = await a.sql('SELECT pg_current_wal_lsn()');
   const seg = await a.sql('SELECT pg_walfile_name(pg_switch_wal())');
   await waitArchived(a, seg);
   laps.lap(`${rows} rows written, ${seg} archived`);
+  const live = () => must('pg-0\'s uid and restarts', kubectl(['get', 'pod', 'pg-0', '-n', ns, '-o', 'jsonpath={.metadata.uid} {.status.containerStatuses[*].restartCount}']));
+  const liveBefore = live();
 
   const good = await runDrill(ns, 'drill-now');
   const passed = DRILL_PASSED.exec(good.log);
@@ -906,6 +921,12 @@ async function restoreDrillCell(provider: Provider, t: Target, minio: StorageSer
     throw new Error(`the drill of the whole archive: job ${good.condition} (${good.reason}) without a result=passed line: ${good.log.slice(-2000)}`);
   }
   if (passed[2] !== '1') throw new Error(`the drill replayed to timeline ${passed[2]}, not 1: ${passed[0]}`);
+  // base_<timeline 8><log 8><seg 8>: the segment of the backup's start, as a WAL file name, compares as one.
+  const backupStart = passed[1].slice('base_'.length);
+  if (backupStart >= beforeRows) {
+    throw new Error(`the drill restored ${passed[1]}, which starts at or after ${beforeRows}, where the rows began: it proves nothing of the WAL's replay`);
+  }
+  if (lsnValue(passed[3]) < lsnValue(afterRows)) throw new Error(`the drill replayed to ${passed[3]}, before the rows' end ${afterRows}: ${passed[0]}`);
   laps.lap(`drill Complete: ${passed[0].replace(/^pg-walg-restore-drill: /, '')}`);
   if (await a.sql('SELECT count(*) FROM orders') !== String(rows)) throw new Error('the live server lost rows during the drill');
 
@@ -915,9 +936,13 @@ async function restoreDrillCell(provider: Provider, t: Target, minio: StorageSer
   if (bad.condition !== 'Failed' || bad.reason !== 'BackoffLimitExceeded' || !failed || failed[1] !== 'check' || !/no_such_table/.test(failed[2])) {
     throw new Error(`the drill with a failing check query: job ${bad.condition} (${bad.reason}), not Failed (BackoffLimitExceeded) with "result=failed step=check" naming the error: ${bad.log.slice(-2000)}`);
   }
-  const pods = must('the failed drill\'s pods', kubectl(['get', 'pods', '-n', ns, '-l', 'job-name=drill-bad-check', '-o', 'name'])).trim().split('\n');
-  if (pods.length !== 1) throw new Error(`the failed drill ran ${pods.length} pods (${pods.join(' ')}): a failed drill is a finding, never retried`);
+  const pods = must('the failed drill\'s pods', kubectl(['get', 'pods', '-n', ns, '-l', 'job-name=drill-bad-check', '-o', 'name'])).split('\n').filter(Boolean);
+  if (pods.length !== 1) throw new Error(`the failed drill ran ${pods.length} pods (${pods.join(' ')}), not one: a failed drill is a finding, never retried`);
   laps.lap(`failing check: Failed (${bad.reason}): ${failed[0].replace(/^pg-walg-restore-drill: /, '').slice(0, 160)}`);
+  // The drill's settings live outside the database's pod template: changing them restarts nothing.
+  const liveAfter = live();
+  if (liveAfter !== liveBefore) throw new Error(`pg-0 changed (uid and restarts ${liveBefore} → ${liveAfter}) when only the drill's check query did`);
+  laps.lap(`pg-0 untouched by the drill's change (uid and restarts: ${liveAfter})`);
   await deleteNamespace(ns, v.names);
   laps.lap('namespace deleted');
   return laps.toString();
