@@ -415,7 +415,7 @@ export interface ArchivingOptions {
   readonly baseBackupsFromStandby?: boolean;
   /**
    * The WAL chain check: the walg-backup sidecar beside the primary runs `wal-g wal-verify integrity timeline`
-   * every `walVerifyInterval` (the first time as soon as the server accepts clients), logs the outcome and
+   * every `walVerifyInterval` (the first time within about a minute of the server accepting clients), logs the outcome and
    * records it for the metrics exporter (`pg_walg_wal_verify_*`). `integrity` looks for every WAL segment
    * from the oldest base backup's start to the server's current one; `timeline` checks that the server's
    * timeline is the archive's highest. On the server's timeline, a missing segment at or before the one

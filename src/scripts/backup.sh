@@ -11,7 +11,7 @@
 # counts as archived can be fetched back whole (a wal-push that reports success without uploading
 # would otherwise go unnoticed until a restore ends early). With PG_WALG_WAL_VERIFY_SECONDS, beside the
 # primary, it also runs the WAL chain check (`wal-g wal-verify integrity timeline`) that often, the first
-# time as soon as the server is up, in the background like a push: wal_verify.
+# time at the first minutely check that finds the server up, in the background like a push: wal_verify.
 set -eu
 # shellcheck source=lib.sh
 . "$PG_WALG_CONFIG/lib.sh"
