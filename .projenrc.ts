@@ -167,13 +167,14 @@ validate.exec('ts-node --project test/tsconfig.json validate/run.ts');
 // (e2e/cluster.ts). PG_WALG_CLUSTER_NODE=1 adds a node (containerd and a kubelet) and a pod that runs on it,
 // then the controller manager, the scheduler and the cluster's DNS (CoreDNS, a process of the run), and runs the
 // library's pods for real: archive → delete the namespace → restore, a hot standby streaming from its primary,
-// the metrics exporter scraped, on MinIO and a Local volume, PostgreSQL 11 and 14 (e2e/cluster-roundtrip.ts; it
-// needs the e2e's tools, which test:all installs).
-// Needs root. Not in test:all: CI's machines start with empty caches, and the first build takes 14–22 minutes
+// the metrics exporter scraped, a restore drill run from its CronJob, a standby promoted by the runbook, on MinIO
+// and a Local volume, PostgreSQL 11 and 14 (e2e/cluster-roundtrip.ts; it needs the e2e's tools, which test:all
+// and install:tools install).
+// Needs root. Not in test:all: CI's machines start with empty caches, and the first build takes 13–22 minutes
 // on a quiet machine (about a minute with the binaries cached), more than CI's 45-minute budget has left after
 // the tools' install (12 minutes cold) and e2e:ci. test:release runs it after test:all, before every release.
 const e2eCluster = project.addTask('e2e:cluster', {
-  description: 'Apply the example and the validate corpus to a real kube-apiserver + etcd (server-side validation, Pod Security restricted; PG_WALG_CLUSTER_NODE=1: a node, a controller manager, a scheduler and CoreDNS run the archive → delete → restore round trips, hot standbys and the metrics exporter too); needs root',
+  description: 'Apply the example and the validate corpus to a real kube-apiserver + etcd (server-side validation, Pod Security restricted; PG_WALG_CLUSTER_NODE=1: a node, a controller manager, a scheduler and CoreDNS run the archive → delete → restore round trips, hot standbys, the metrics exporter, restore drills and a promotion too; about 21 minutes with the binaries cached); needs root',
   exec: 'bash tools/cluster/run.sh',
 });
 
@@ -240,7 +241,7 @@ testAll.exec(`bash tools/parallel.sh ${bindings.name},${benchSmoke.name} ${e2eCi
 // Before every release: everything CI runs, then the real API server with a node (e2e:cluster with
 // PG_WALG_CLUSTER_NODE=1), which does not fit CI's budget on empty caches.
 const testRelease = project.addTask('test:release', {
-  description: 'Before every release: test:all, then e2e:cluster with a node (kubelet and containerd; its first build takes 14–22 minutes); needs root',
+  description: 'Before every release: test:all, then e2e:cluster with a node (kubelet and containerd; its first build takes 13–22 minutes); needs root',
   // Read only by tools/cluster/ (build.sh and run.sh).
   env: { PG_WALG_CLUSTER_NODE: '1' },
 });
