@@ -381,6 +381,19 @@ function volumesFor(ns: string, provider: Provider, archiveDir: string, replicas
   return { objects, names: objects.map((o: any) => o.metadata.name) };
 }
 
+/**
+ * A cell with an archive of its own, `id` <kind>-<provider>-pg<major>: its namespace rt-<id>, the directory of its YAML and, made with the
+ * namespace in its setup.yaml, its volumes (the archive's, for Local, in pv/<id>-archive).
+ */
+function ownArchiveCell(kind: string, provider: Provider, t: Target, replicas = 1): { id: string; ns: string; dir: string; v: { objects: object[]; names: string[] } } {
+  const id = `${kind}-${provider}-pg${t.major}`;
+  const ns = `rt-${id}`;
+  const dir = path.join(WORK, 'roundtrip', ns);
+  const v = volumesFor(ns, provider, path.join(WORK, 'pv', `${id}-archive`), replicas);
+  apply(dir, 'setup.yaml', [namespaceObject(ns), ...v.objects]);
+  return { id, ns, dir, v };
+}
+
 /** An ArchivingPostgres in namespace `ns` (its volumes made first), up and Ready. */
 async function startSource(ns: string, provider: Provider, t: Target, minio: StorageServer, prefix: string, archiveDir: string): Promise<string[]> {
   const dir = path.join(WORK, 'roundtrip', ns);
@@ -598,11 +611,7 @@ async function checkDns(ns: string, from: string, primaryIp: string, standbyIp: 
  */
 async function standbyCell(provider: Provider, t: Target, minio: StorageServer): Promise<string> {
   const laps = new Laps();
-  const id = `sb-${provider}-pg${t.major}`;
-  const ns = `rt-${id}`;
-  const dir = path.join(WORK, 'roundtrip', ns);
-  const v = volumesFor(ns, provider, path.join(WORK, 'pv', `${id}-archive`), 2);
-  apply(dir, 'setup.yaml', [namespaceObject(ns), ...v.objects]);
+  const { id, ns, dir, v } = ownArchiveCell('sb', provider, t, 2);
   apply(dir, 'objects.yaml', synth(ns, (chart) => new ArchivingPostgres(chart, 'pg', {
     name: 'pg', replicas: 2, replicationPassword: REPLICATION, storage: storage(chart, provider, t, minio, `roundtrip/${id}`),
     superuserPassword: PASSWORD, archiveTimeout: Duration.seconds(5),
@@ -796,11 +805,7 @@ const WATCHED = ['pg_up', 'pg_walg_server_in_recovery', 'pg_walg_archiver_archiv
  */
 async function metricsCell(provider: Provider, t: Target, minio: StorageServer): Promise<string> {
   const laps = new Laps();
-  const id = `metrics-${provider}-pg${t.major}`;
-  const ns = `rt-${id}`;
-  const dir = path.join(WORK, 'roundtrip', ns);
-  const v = volumesFor(ns, provider, path.join(WORK, 'pv', `${id}-archive`));
-  apply(dir, 'setup.yaml', [namespaceObject(ns), ...v.objects]);
+  const { id, ns, dir, v } = ownArchiveCell('metrics', provider, t);
   apply(dir, 'objects.yaml', synth(ns, (chart) => new ArchivingPostgres(chart, 'pg', {
     name: 'pg', storage: storage(chart, provider, t, minio, `roundtrip/${id}`), superuserPassword: PASSWORD, archiveTimeout: Duration.seconds(5),
     // The version's own exporter where it is the one built here (custom()'s default), else named.
@@ -887,16 +892,12 @@ async function runDrill(ns: string, job: string): Promise<{ condition: 'Complete
  */
 async function restoreDrillCell(provider: Provider, t: Target, minio: StorageServer): Promise<string> {
   const laps = new Laps();
-  const id = `drill-${provider}-pg${t.major}`;
-  const ns = `rt-${id}`;
-  const dir = path.join(WORK, 'roundtrip', ns);
-  const v = volumesFor(ns, provider, path.join(WORK, 'pv', `${id}-archive`));
+  const { id, ns, dir, v } = ownArchiveCell('drill', provider, t);
   const rows = 200;
   const objects = (checkQuery: string) => synth(ns, (chart) => new ArchivingPostgres(chart, 'pg', {
     name: 'pg', storage: storage(chart, provider, t, minio, `roundtrip/${id}`), superuserPassword: PASSWORD, archiveTimeout: Duration.seconds(5),
     restoreDrill: { schedule: Cron.schedule({ minute: '30', hour: '3' }), scratchSize: Size.gibibytes(1), checkQuery },
   }));
-  apply(dir, 'setup.yaml', [namespaceObject(ns), ...v.objects]);
   const check = `DO $$ BEGIN IF (SELECT count(*) FROM orders) <> ${rows} THEN RAISE EXCEPTION 'expected ${rows} rows'; END IF; END $$`;
   apply(dir, 'objects.yaml', objects(check));
   await waitReady(ns, 300_000);
