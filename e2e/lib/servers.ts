@@ -623,7 +623,9 @@ export async function startSwift(opts: SwiftOptions = {}): Promise<StorageServer
   const cacheDir = ensureDir(path.join(dir, 'cache'));
   if (runUser !== os.userInfo().username) chownFor(runUser, dir);
   const [proxyPort, accountPort, containerPort, objectPort, memcachedPort] = await freePorts(5);
-  const baseEnv: Env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, PYTHONDONTWRITEBYTECODE: '1' };
+  const pythonDir = ensureDir(path.join(dir, 'python'));
+  fs.copyFileSync(path.join(__dirname, 'swift_bodyless.py'), path.join(pythonDir, 'swift_bodyless.py'));
+  const baseEnv: Env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: pythonDir };
   const swiftUser = 'test:tester';
   const swiftKey = randomSecret(12);
 
@@ -641,7 +643,9 @@ export async function startSwift(opts: SwiftOptions = {}): Promise<StorageServer
   fs.writeFileSync(path.join(etc, 'proxy-server.conf'),
     `[DEFAULT]\nbind_ip = 127.0.0.1\nbind_port = ${proxyPort}\nworkers = 0\nuser = ${runUser}\nswift_dir = ${etc}\n` +
     'log_level = INFO\n\n' +
-    '[pipeline:main]\npipeline = catch_errors healthcheck cache tempauth proxy-server\n\n' +
+    '[pipeline:main]\npipeline = bodyless catch_errors healthcheck cache tempauth proxy-server\n\n' +
+    // No chunked framing on a 204 (a HEAD of a container): see swift_bodyless.py.
+    '[filter:bodyless]\npaste.filter_factory = swift_bodyless:filter_factory\n\n' +
     '[app:proxy-server]\nuse = egg:swift#proxy\naccount_autocreate = true\nallow_account_management = true\n\n' +
     '[filter:catch_errors]\nuse = egg:swift#catch_errors\n\n' +
     '[filter:healthcheck]\nuse = egg:swift#healthcheck\n\n' +
