@@ -46,6 +46,18 @@ function child(id: string, dir: string, env: NodeJS.ProcessEnv): Promise<Outcome
   });
 }
 
+/** The first lines of each failed cell's error in a child's results directory (without the stack), one cell per line. */
+function failures(dir: string): string[] {
+  const failed = path.join(dir, 'failed');
+  if (!fs.existsSync(failed)) return [];
+  return fs.readdirSync(failed).sort().map((cell) => {
+    const file = path.join(failed, cell, 'error.txt');
+    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '(no error.txt)';
+    const message = text.split('\n').filter((l) => !/^\s+at /.test(l) && l.trim() !== '').slice(0, 4).map((l) => l.slice(0, 300));
+    return `failed ${cell}: ${message.join(' | ')}`;
+  });
+}
+
 async function main(): Promise<number> {
   const ids = walgLines().map((l) => l.id);
   if (process.env.E2E_WALG || process.env.E2E_SERIAL === '1' || ids.length < 2) {
@@ -83,6 +95,9 @@ async function main(): Promise<number> {
     o.summaries.forEach((s) => console.log(s));
     if (o.code !== 0 && o.failed === 0) console.log(`e2e: the harness of WAL-G ${o.id} exited ${o.code} without a failed cell`);
   }
+  // Each failed cell's error again, next to the totals, where a CI log's tail shows it (the full one and the
+  // pods' logs are in its directory).
+  for (const o of outcomes) failures(o.dir).forEach((l) => console.log(l));
   const passed = outcomes.reduce((n, o) => n + o.passed, 0);
   const failed = outcomes.reduce((n, o) => n + o.failed, 0);
   console.log(`${passed} passed, ${failed} failed`);

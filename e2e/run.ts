@@ -1558,7 +1558,7 @@ async function mixedWalg(ctx: Ctx, from: Line, seen: (p: Pod) => void): Promise<
     await waitFor(() => /retention: /.test(sidecar.log()), 180_000, { what: `a scheduled base backup and retention by the upgraded pod's sidecar (${ctx.line.label})`, proc: sidecar.proc });
     await sidecar.proc!.stop(5000);
     scheduled = PUSHED.exec(sidecar.log())?.[1] ?? '';
-    if (/WARNING|ERROR/.test(sidecar.log())) throw new Error(`the upgraded pod's sidecar warned:\n${sidecar.log().slice(-2000)}`);
+    noWarnings(sidecar.log(), 'the upgraded pod\'s sidecar');
     // Its retention (retainBaseBackups' default, 7 full) lists the archive with the newer line: both backups.
     if (!/retention: 2 base backup\(s\) kept/.test(sidecar.log())) throw new Error(`the upgraded pod's sidecar (${ctx.line.label}) did not list the first base backup and its own:\n${sidecar.log().slice(-2000)}`);
     if (!scheduled.endsWith(`_D_${first.slice('base_'.length)}`)) {
@@ -1998,7 +1998,7 @@ async function scheduledBackups(ctx: Ctx, seen: (p: Pod) => void): Promise<void>
     // Retention keeps 1 full backup: the sidecar's own backup-list after each delete says how many are left.
     await waitFor(() => (sidecar.log().match(/retention: 1 base backup\(s\) kept/g) ?? []).length >= 2,
       240_000, { what: 'two scheduled base backups, each followed by retention down to 1', proc: sidecar.proc });
-    if (/WARNING/.test(sidecar.log())) throw new Error(`the sidecar warned:\n${sidecar.log().slice(-1500)}`);
+    noWarnings(sidecar.log());
     await p.sql(batchSql(2, 101, 200));
     source = await takeDump(p);
     await waitArchived(p, await p.sql('SELECT pg_walfile_name(pg_switch_wal())'));
@@ -2066,7 +2066,7 @@ async function retentionAge(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
       300_000, { what: `retention by age deleting the base backups before ${full}`, proc: sidecar.proc });
     await sidecar.proc!.stop(5000);
     const log = sidecar.log();
-    if (/WARNING|ERROR/.test(log)) throw new Error('the sidecar warned');
+    noWarnings(log);
     // Every retention kept the recovery to the target: its window began by then (else the cell proves nothing).
     const starts = [...log.matchAll(/(?:the newest base backup by|no base backup finished by) (\S+) \(the start of the window\)/g)].map((m) => m[1]);
     if (starts.length === 0) throw new Error('no retention by age in the sidecar\'s log');
@@ -2099,6 +2099,15 @@ async function retentionAge(ctx: Ctx, seen: (p: Pod) => void): Promise<void> {
 /** The walg-backup sidecar of an archiving pod: its other container, on the same volumes. */
 function sidecarOf(p: Pod): Pod {
   return new Pod({ ...p.o, container: 'walg-backup', sharesVolumesWith: p });
+}
+
+/**
+ * Throws unless a sidecar's log is free of WARNING and ERROR. The error's first line (the one a cell's FAIL
+ * line and the run's tail show) quotes the first such line; up to nine more follow.
+ */
+function noWarnings(log: string, whose = 'the sidecar'): void {
+  const lines = log.split('\n').filter((l) => /WARNING|ERROR/.test(l));
+  if (lines.length > 0) throw new Error(`${whose} warned: ${lines[0].slice(0, 600)}${lines.length > 1 ? `\n${lines.slice(1, 10).join('\n')}` : ''}`);
 }
 
 /** The base backups a pod's log says it pushed ("base backup X is in …": the bootstrap's first, the sidecar's), in order. */
@@ -2492,7 +2501,7 @@ async function retentionRestore(ctx: Ctx, seen: (p: Pod) => void): Promise<void>
     b2 = pushed[1];
     expectEq('the base backups the sidecar pushed before it was stopped', pushed.length, 2);
     if (/pushing a base backup/.test(log.slice(log.lastIndexOf('retention: ')))) throw new Error('the sidecar began a third base backup before it was stopped: the timing of the cell is off');
-    if (/WARNING|ERROR/.test(log)) throw new Error('the sidecar warned');
+    noWarnings(log);
     await p.sql(batchSql(4, 301, 400));
     final = await takeDump(p);
     await waitArchived(p, await p.sql('SELECT pg_walfile_name(pg_switch_wal())'));
@@ -2651,7 +2660,7 @@ async function backupUnderLoad(ctx: Ctx, seen: (p: Pod) => void): Promise<void> 
     if (during < 10) throw new Error(`only ${during} rows were committed while base backup ${backup} ran (${start} to ${stop}): it was not taken under load`);
     if (rows - byTarget < 100) throw new Error(`the writer committed ${rows - byTarget} rows after ${target}: it did not go on past the backup's end`);
     await waitArchived(p, await p.sql('SELECT pg_walfile_name(pg_switch_wal())'));
-    if (/WARNING|ERROR/.test(sidecar.log())) throw new Error('the sidecar warned');
+    noWarnings(sidecar.log());
   } catch (e) {
     throw new Error(`${(e as Error).message}\nsidecar log:\n${sidecar.log().slice(-3000)}`);
   } finally {
