@@ -46,8 +46,9 @@ for task in "$@"; do
 done
 for task in "$@"; do
   [[ ${rcs[$task]} != 0 ]] || continue
+  # Each line marked "| ": CI's totals (.ci/run) count a suite's "N passed, N failed" line once, not again here.
   echo "==================== $task FAILED (exit ${rcs[$task]}): the last 60 lines of its log ===================="
-  tail -n 60 ".parallel-logs/$task.log"
+  tail -n 60 ".parallel-logs/$task.log" | sed 's/^/| /'
 done
 echo "parallel: $* took $((SECONDS - started)) s; exit codes: $(for t in "$@"; do printf '%s=%s ' "$t" "${rcs[$t]}"; done)"
 exit $status
