@@ -54,7 +54,7 @@ function failures(dir: string): string[] {
     const file = path.join(failed, cell, 'error.txt');
     const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '(no error.txt)';
     const message = text.split('\n').filter((l) => !/^\s+at /.test(l) && l.trim() !== '').slice(0, 4).map((l) => l.slice(0, 300));
-    return `failed ${cell}: ${message.join(' | ')}`;
+    return `failed ${cell}: ${message.join(' | ')} (its logs: ${path.join(failed, cell)})`;
   });
 }
 
